@@ -1,0 +1,341 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// maxBody caps every response body read from Okta; the largest legitimate answer
+// (200 users with big profiles) is far below it.
+const maxBody = 1 << 20
+
+// Retry tuning for transient failures of idempotent GETs (SECURITY.md §G.40).
+const (
+	maxTransientRetries = 2
+	backoffBase         = 100 * time.Millisecond
+)
+
+var errBodyTooLarge = errors.New("response body larger than 1 MiB")
+
+// CallInfo describes one HTTP attempt, for metrics. It never holds credentials
+// or bodies.
+type CallInfo struct {
+	Op        string // operation, e.g. "getUser", "suspendUser"
+	Method    string
+	Status    int // HTTP status; 0 when no response arrived or the attempt was refused locally
+	Duration  time.Duration
+	Err       error // nil for a usable 2xx; an *Error for non-2xx; otherwise matches ErrUnavailable (or is a size error)
+	RateLimit RateLimit
+	RequestID string // X-Okta-Request-Id
+	Attempt   int    // 1 for the first attempt of a call, 2+ for retries
+}
+
+// request is one API call as the operation methods describe it.
+type request struct {
+	op     string
+	method string
+	path   string     // already escaped, starting with /api/v1/
+	query  url.Values // may be nil
+	next   *url.URL   // a validated pagination link; replaces path and query
+	body   any        // marshalled as JSON when non-nil
+}
+
+// retryMark tags the attempt that retries a 429.
+type retryMark struct {
+	requestID string // X-Okta-Request-Id of the 429
+}
+
+// response is a complete, size-checked answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do runs r under the per-call deadline, retrying only idempotent GETs: once
+// after a 429 whose wait fits, and up to twice after a 502/503/504 or a
+// connection reset/EOF before a complete answer (a GET is safe to resend even
+// when the body was cut off). It returns the 2xx response or an error.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if c.authErr != nil {
+		return nil, fmt.Errorf("okta: %s: %w", r.op, c.authErr)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.callTimeout)
+	defer cancel()
+
+	target := c.urlFor(r)
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("okta: %s: encode request: %w", r.op, err)
+		}
+	}
+
+	var (
+		retry       *retryMark // set on the attempt that retries a 429
+		rateRetried bool
+		transient   int
+		lastErr     error
+	)
+	for attempt := 1; ; attempt++ {
+		res, err := c.attempt(ctx, r, target, payload, attempt, retry)
+		if err == nil {
+			return res, nil
+		}
+		if attempt > 1 && res == nil && isRefused(err) {
+			// The breaker opened or the cap filled while we were retrying: the
+			// answer we already have says more than "refused".
+			return nil, lastErr
+		}
+		lastErr = err
+		if r.method != http.MethodGet {
+			return nil, err
+		}
+		retry = nil
+		var wait time.Duration
+		switch {
+		case res != nil && res.status == http.StatusTooManyRequests && !rateRetried:
+			w, ok := ParseRetryWait(res.header)
+			if !ok || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
+				return nil, err
+			}
+			rateRetried, wait = true, w
+			retry = &retryMark{requestID: res.header.Get("X-Okta-Request-Id")}
+		case transient < maxTransientRetries && (isTransientStatus(res) || (res == nil && isConnReset(err))):
+			wait = rand.N(backoffBase << transient) // full jitter
+			if !fits(ctx, wait) {
+				return nil, err
+			}
+			transient++
+		default:
+			return nil, err
+		}
+		if serr := c.s.cfg.sleep(ctx, wait); serr != nil {
+			return nil, unavailable(r.op, serr)
+		}
+	}
+}
+
+// attempt sends one HTTP request. It returns the response whenever one arrived
+// (with an *Error for non-2xx), and a nil error only for a usable 2xx.
+func (c *Client) attempt(ctx context.Context, r request, target string, payload []byte, n int, retry *retryMark) (*response, error) {
+	cfg := &c.s.cfg
+	info := CallInfo{Op: r.op, Method: r.method, Attempt: n}
+	if !c.s.breaker.allow() {
+		info.Err = &callError{op: r.op, kind: ErrCircuitOpen}
+		c.observe(info)
+		return nil, info.Err
+	}
+	if err := c.s.acquire(ctx); err != nil {
+		c.s.breaker.record(outcomeNeutral)
+		if errors.Is(err, ErrBusy) {
+			info.Err = &callError{op: r.op, kind: ErrBusy}
+		} else {
+			info.Err = unavailable(r.op, err)
+		}
+		c.observe(info)
+		return nil, info.Err
+	}
+	defer c.s.release()
+
+	req, err := c.newHTTPRequest(ctx, r.method, target, payload, retry)
+	if err != nil {
+		c.s.breaker.record(outcomeNeutral)
+		return nil, fmt.Errorf("okta: %s: build request: %w", r.op, err)
+	}
+	start := cfg.now()
+	resp, err := cfg.hc.Do(req)
+	if err != nil {
+		c.s.breaker.record(failureOutcome(err))
+		info.Duration = cfg.now().Sub(start)
+		info.Err = unavailable(r.op, err)
+		c.observe(info)
+		return nil, info.Err
+	}
+	body, readErr := readLimited(resp.Body)
+	resp.Body.Close()
+	info.Duration = cfg.now().Sub(start)
+	info.Status = resp.StatusCode
+	info.RequestID = resp.Header.Get("X-Okta-Request-Id")
+	if rl, _ := ParseRateLimit(resp.Header); rl.Known {
+		info.RateLimit = rl
+		c.s.rl.Store(&rl)
+	}
+	if readErr != nil && !errors.Is(readErr, errBodyTooLarge) {
+		// The connection died mid-body: no usable answer.
+		c.s.breaker.record(failureOutcome(readErr))
+		info.Status = 0
+		info.Err = unavailable(r.op, fmt.Errorf("read response: %w", readErr))
+		c.observe(info)
+		return nil, info.Err
+	}
+	if resp.StatusCode >= 500 {
+		c.s.breaker.record(outcomeFailure)
+	} else {
+		c.s.breaker.record(outcomeSuccess)
+	}
+	res := &response{status: resp.StatusCode, header: resp.Header, body: body}
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		info.Err = c.apiError(r.op, res)
+	case readErr != nil:
+		info.Err = fmt.Errorf("okta: %s: %w", r.op, readErr)
+	}
+	c.observe(info)
+	return res, info.Err
+}
+
+func (c *Client) newHTTPRequest(ctx context.Context, method, target string, payload []byte, retry *retryMark) (*http.Request, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	} else if method == http.MethodPost || method == http.MethodPut {
+		// Okta answers a body-less POST without Content-Length with 411; NoBody
+		// makes net/http send "Content-Length: 0".
+		body = http.NoBody
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Authorization", c.authz)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if retry != nil {
+		// Okta's SDK convention: lets Okta correlate the retry with the 429.
+		if retry.requestID != "" {
+			req.Header.Set("X-Okta-Retry-For", retry.requestID)
+		}
+		req.Header.Set("X-Okta-Retry-Count", "1")
+	}
+	return req, nil
+}
+
+// apiError turns a non-2xx response into an *Error.
+func (c *Client) apiError(op string, res *response) *Error {
+	body := res.body
+	if len(body) > maxBody {
+		body = nil
+	}
+	e := newError(op, res.status, res.header, body)
+	if res.status == http.StatusTooManyRequests {
+		if w, ok := ParseRetryWait(res.header); ok {
+			e.RetryAfter = w
+		} else if rl, _ := ParseRateLimit(res.header); rl.Known {
+			// No Date header: fall back to our own clock.
+			e.RetryAfter = max(rl.Reset.Sub(c.s.cfg.now())+time.Second, 0)
+		}
+	}
+	return e
+}
+
+func (c *Client) observe(info CallInfo) {
+	if c.s.cfg.observer != nil {
+		c.s.cfg.observer(info)
+	}
+}
+
+// urlFor builds the absolute URL of r on the org's host.
+func (c *Client) urlFor(r request) string {
+	if r.next != nil {
+		return r.next.String()
+	}
+	s := c.base.String() + r.path
+	if len(r.query) > 0 {
+		s += "?" + r.query.Encode()
+	}
+	return s
+}
+
+func (s *shared) acquire(ctx context.Context) error {
+	if s.sem == nil {
+		return nil
+	}
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if s.cfg.maxInFlightWait <= 0 {
+		return ErrBusy
+	}
+	t := time.NewTimer(s.cfg.maxInFlightWait)
+	defer t.Stop()
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return ErrBusy
+	}
+}
+
+func (s *shared) release() {
+	if s.sem != nil {
+		<-s.sem
+	}
+}
+
+func readLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxBody {
+		return b, errBodyTooLarge
+	}
+	return b, nil
+}
+
+// failureOutcome classifies a transport error for the breaker: the caller giving
+// up says nothing about Okta, everything else (timeouts included) is a failure.
+func failureOutcome(err error) outcome {
+	if errors.Is(err, context.Canceled) {
+		return outcomeNeutral
+	}
+	return outcomeFailure
+}
+
+// fits reports whether waiting d still leaves time before ctx's deadline.
+func fits(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || d < time.Until(deadline)
+}
+
+func isTransientStatus(res *response) bool {
+	if res == nil {
+		return false
+	}
+	switch res.status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// isConnReset reports a connection that died before any response: safe to retry
+// for a GET.
+func isConnReset(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+func isRefused(err error) bool {
+	return errors.Is(err, ErrCircuitOpen) || errors.Is(err, ErrBusy)
+}

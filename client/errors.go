@@ -1,0 +1,202 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinels that errors returned by the Client match with errors.Is.
+var (
+	// ErrNotFound matches Okta's HTTP 404 (E0000007: no such user).
+	ErrNotFound = errors.New("okta: not found")
+	// ErrInvalid matches Okta's HTTP 400 (validation failures) and arguments the
+	// Client rejects before sending anything, such as an empty user id.
+	ErrInvalid = errors.New("okta: invalid request")
+	// ErrForbidden matches Okta's HTTP 403.
+	ErrForbidden = errors.New("okta: forbidden")
+	// ErrUnauthorized matches Okta's HTTP 401 (E0000011: invalid token).
+	ErrUnauthorized = errors.New("okta: unauthorized")
+	// ErrRateLimited matches Okta's HTTP 429 (E0000047).
+	ErrRateLimited = errors.New("okta: rate limited")
+	// ErrInvalidStatus matches the errors Okta returns when an operation is not
+	// allowed in the user's current status (e.g. activating an active user,
+	// unlocking a user who is not locked out, suspending one who is not active).
+	ErrInvalidStatus = errors.New("okta: operation not allowed in the user's current status")
+	// ErrUnavailable matches every failure to get an answer from Okta: 5xx, network
+	// errors, timeouts, cancellation, an open circuit breaker and ErrBusy.
+	ErrUnavailable = errors.New("okta: unavailable")
+	// ErrBusy means the concurrency cap was reached and no slot freed up in time.
+	// It also matches ErrUnavailable.
+	ErrBusy error = &sentinel{msg: "okta: too many requests in flight", parent: ErrUnavailable}
+	// ErrCircuitOpen means the circuit breaker is open and the call was refused
+	// without contacting Okta. It also matches ErrUnavailable.
+	ErrCircuitOpen error = &sentinel{msg: "okta: circuit breaker open", parent: ErrUnavailable}
+)
+
+// sentinel is a sentinel error that also matches a broader one.
+type sentinel struct {
+	msg    string
+	parent error
+}
+
+func (s *sentinel) Error() string { return s.msg }
+func (s *sentinel) Unwrap() error { return s.parent }
+
+// invalidStatusCodes are the Okta error codes that mean "not in this status"
+// (USERS-API.md §5.2 and §6).
+var invalidStatusCodes = map[string]bool{
+	"E0000016": true, // activation failed because the user is already active
+	"E0000017": true, // password reset failed
+	"E0000032": true, // unlock is not allowed for this user
+	"E0000034": true, // forgot password not allowed on specified user
+	"E0000035": true, // change password not allowed on specified user
+	"E0000036": true, // change recovery question not allowed on specified user
+	"E0000038": true, // operation not allowed in the user's current status
+}
+
+// Error is an error response from Okta: an HTTP status, usually with Okta's
+// error object. Only Code is meant for program flow; Summary and Causes are
+// human text that Okta may change.
+type Error struct {
+	StatusCode int
+	Code       string   // errorCode, e.g. "E0000007"
+	Summary    string   // errorSummary
+	Link       string   // errorLink (today it repeats errorCode)
+	ID         string   // errorId, unique per failure
+	Causes     []string // errorCauses[].errorSummary
+	RequestID  string   // the X-Okta-Request-Id response header
+	// RetryAfter is, for 429, how long Okta asks us to wait, when the rate-limit
+	// headers say so; zero otherwise.
+	RetryAfter time.Duration
+	Op         string // the operation, e.g. "getUser"
+}
+
+// Error returns "okta: <op>: <status> <code> <summary>: <causes>". It never
+// contains a request body.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("okta: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Code)
+	}
+	summary := e.Summary
+	if summary == "" {
+		summary = http.StatusText(e.StatusCode)
+	}
+	if summary != "" {
+		b.WriteString(" ")
+		b.WriteString(summary)
+	}
+	if len(e.Causes) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(e.Causes, "; "))
+	}
+	return b.String()
+}
+
+// Is lets errors.Is match an *Error against the package's sentinels.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrInvalid:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnavailable:
+		return e.StatusCode >= 500
+	case ErrInvalidStatus:
+		return e.isInvalidStatus()
+	}
+	return false
+}
+
+// isInvalidStatus recognises status conflicts. Suspend and unsuspend report them
+// as a generic 400 E0000001, distinguishable only by the cause text.
+func (e *Error) isInvalidStatus() bool {
+	if invalidStatusCodes[e.Code] {
+		return true
+	}
+	if e.StatusCode != http.StatusBadRequest || e.Code != "E0000001" {
+		return false
+	}
+	for _, c := range e.Causes {
+		lc := strings.ToLower(c)
+		if strings.HasPrefix(lc, "cannot suspend") || strings.HasPrefix(lc, "cannot unsuspend") {
+			return true
+		}
+	}
+	return false
+}
+
+// wireError is Okta's error object (USERS-API.md §3.5).
+type wireError struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorSummary string `json:"errorSummary"`
+	ErrorLink    string `json:"errorLink"`
+	ErrorID      string `json:"errorId"`
+	ErrorCauses  []struct {
+		ErrorSummary string `json:"errorSummary"`
+	} `json:"errorCauses"`
+}
+
+// newError builds an *Error from a non-2xx response. A body that is not Okta's
+// error object (an HTML page from a proxy, truncated JSON) still yields an *Error
+// with the status, so callers can rely on the sentinels.
+func newError(op string, status int, h http.Header, body []byte) *Error {
+	e := &Error{Op: op, StatusCode: status, RequestID: h.Get("X-Okta-Request-Id")}
+	var w wireError
+	if len(body) > 0 && json.Unmarshal(body, &w) == nil {
+		e.Code, e.Summary, e.Link, e.ID = w.ErrorCode, w.ErrorSummary, w.ErrorLink, w.ErrorID
+		for _, c := range w.ErrorCauses {
+			if c.ErrorSummary != "" {
+				e.Causes = append(e.Causes, c.ErrorSummary)
+			}
+		}
+	}
+	return e
+}
+
+// callError is a failure that is not an Okta answer: a network error, a timeout,
+// a cancellation, or a call the breaker or the concurrency cap refused. It
+// matches kind (ErrUnavailable, ErrBusy or ErrCircuitOpen) and the cause, so
+// callers can also test for context.DeadlineExceeded or context.Canceled.
+type callError struct {
+	op    string
+	kind  error
+	cause error // may be nil
+}
+
+func (e *callError) Error() string {
+	msg := "okta: " + e.op + ": " + strings.TrimPrefix(e.kind.Error(), "okta: ")
+	if e.cause != nil {
+		msg += ": " + e.cause.Error()
+	}
+	return msg
+}
+
+func (e *callError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
+
+// unavailable wraps a failure to get an answer from Okta.
+func unavailable(op string, cause error) error {
+	return &callError{op: op, kind: ErrUnavailable, cause: cause}
+}

@@ -1,0 +1,181 @@
+package oktatest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// DemoPassword is the password of every demo account.
+const DemoPassword = "Demo-Passw0rd-1"
+
+// Demo group names.
+const (
+	GroupEngineering = "Engineering"
+	GroupSales       = "Sales"
+	GroupAdmins      = "Gatehouse Admins"
+	GroupHelpdesk    = "Gatehouse Helpdesk"
+	GroupSlackUsers  = "Slack Users"
+)
+
+// DemoOrg returns the demo org of DESIGN.md §5: ten named people in every
+// status, the portal's admin and helpdesk groups, a handful of apps (one
+// hidden, one without a logo, one needing credentials set up) and 1,000
+// generated ACTIVE users. Every password is DemoPassword.
+func DemoOrg() Seed {
+	pet := "What was the name of your first pet?"
+	person := func(first, last, status string, groups []string, extra map[string]any) SeedUser {
+		login := strings.ToLower(first) + "@example.com"
+		p := map[string]any{"firstName": first, "lastName": last, "email": login, "login": login,
+			"displayName": first + " " + last, "organization": "Gatehouse Demo"}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return SeedUser{Status: status, Profile: p, Password: DemoPassword, Groups: groups}
+	}
+	alice := person("Alice", "Anderson", StatusActive, []string{GroupEngineering}, map[string]any{
+		"title": "Senior Software Engineer", "department": "Engineering", "division": "Platform",
+		"employeeNumber": "1001", "costCenter": "ENG-100", "manager": "Ada Lovelace",
+		"managerId": derivedID(prefixUser, "ada@example.com"),
+		"city":      "Portland", "state": "OR", "countryCode": "US", "zipCode": "97205",
+		"streetAddress": "100 SW Main St", "primaryPhone": "+1 503 555 0101", "mobilePhone": "+1 503 555 0199",
+		"preferredLanguage": "en", "locale": "en_US", "timezone": "America/Los_Angeles", "nickName": "Al",
+	})
+	alice.RecoveryQuestion, alice.RecoveryAnswer = pet, "Biscuit"
+	alice.Factors = true
+	alice.LastLogin = time.Date(2024, 5, 20, 8, 15, 0, 0, time.UTC)
+
+	ada := person("Ada", "Lovelace", StatusActive, []string{GroupAdmins}, map[string]any{
+		"title": "IT Director", "department": "IT", "employeeNumber": "1002", "city": "London", "countryCode": "GB",
+		"locale": "en_GB", "timezone": "Europe/London",
+	})
+	ada.RecoveryQuestion, ada.RecoveryAnswer = "What is the name of your favorite teacher?", "Babbage"
+	ada.Factors = true
+	hal := person("Hal", "Jordan", StatusActive, []string{GroupHelpdesk}, map[string]any{
+		"title": "Helpdesk Analyst", "department": "IT Support", "employeeNumber": "1003", "city": "Austin", "state": "TX", "countryCode": "US",
+	})
+	hal.RecoveryQuestion, hal.RecoveryAnswer = pet, "Rocket"
+	bob := person("Bob", "Brown", StatusLockedOut, []string{GroupSales}, map[string]any{"title": "Account Executive", "department": "Sales"})
+	carol := person("Carol", "Chen", StatusSuspended, []string{GroupSales}, map[string]any{"title": "Sales Manager", "department": "Sales"})
+	dave := person("Dave", "Davis", StatusStaged, nil, map[string]any{"title": "Contractor"})
+	erin := person("Erin", "Evans", StatusPasswordExpired, []string{GroupEngineering}, map[string]any{"title": "Software Engineer", "department": "Engineering"})
+	erin.RecoveryQuestion, erin.RecoveryAnswer = pet, "Whiskers"
+	frank := person("Frank", "Fischer", StatusDeprovisioned, nil, map[string]any{"title": "Former Analyst"})
+	grace := person("Grace", "Green", StatusProvisioned, nil, map[string]any{"title": "New Hire", "department": "Marketing"})
+	grace.Password = ""
+	heidi := person("Heidi", "Hill", StatusRecovery, nil, map[string]any{"title": "Designer", "department": "Design"})
+	heidi.RecoveryQuestion, heidi.RecoveryAnswer = pet, "Pebbles"
+
+	return Seed{
+		Groups: []SeedGroup{
+			{Name: GroupEngineering, Description: "Engineers and engineering managers"},
+			{Name: GroupSales, Description: "Sales team"},
+			{Name: GroupAdmins, Description: "Full administrators of the Gatehouse portal"},
+			{Name: GroupHelpdesk, Description: "Helpdesk staff of the Gatehouse portal"},
+			{Name: GroupSlackUsers, Description: "Imported from Slack", Type: GroupApp},
+		},
+		Apps: []SeedApp{
+			{Name: "slack", Label: "Slack", LogoURL: "/logos/slack.svg", SortOrder: 0, Groups: []string{everyoneName}},
+			{Name: "github", Label: "GitHub", LogoURL: "/logos/github.svg", SortOrder: 1, Groups: []string{GroupEngineering}},
+			{Name: "google_workspace", Label: "Google Workspace", LogoURL: "/logos/google_workspace.svg", SortOrder: 2, Groups: []string{everyoneName}},
+			{Name: "zoom", Label: "Zoom", LogoURL: "/logos/zoom.svg", SortOrder: 3, CredentialsSetup: true, Groups: []string{everyoneName}},
+			// Jira has no logo, so the portal's initials fallback shows.
+			{Name: "jira", Label: "Jira", SortOrder: 4, Groups: []string{GroupEngineering}},
+			{Name: "legacy_vpn", Label: "Legacy VPN", LogoURL: "/logos/legacy_vpn.svg", SortOrder: 5, Hidden: true, Users: []string{"alice@example.com"}},
+			{Name: "salesforce", Label: "Salesforce", LogoURL: "/logos/salesforce.svg", SortOrder: 6, Groups: []string{GroupSales}},
+			{Name: "okta_admin_console", Label: "Okta Admin Console", LogoURL: "/logos/okta_admin_console.svg", SortOrder: 7, Groups: []string{GroupAdmins}},
+			{Name: "servicenow", Label: "ServiceNow", LogoURL: "/logos/servicenow.svg", SortOrder: 8, Groups: []string{GroupHelpdesk, GroupAdmins}},
+		},
+		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi},
+		GeneratedUsers: 1000,
+	}
+}
+
+func loginPart(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// generatedUsers returns n ACTIVE users with deterministic pseudo-random names,
+// logins firstname.lastname<n>@example.com, departments and titles; some are
+// in Engineering, Sales or Slack Users.
+func generatedUsers(n int) []SeedUser {
+	// The name lists live here, not at package level, so nothing can change them.
+	var (
+		firstNames = []string{
+			"Aaliyah", "Aaron", "Abigail", "Adrian", "Aisha", "Alejandro", "Amara", "Amelia", "Andre", "Anika",
+			"Arjun", "Astrid", "Beatriz", "Benjamin", "Bianca", "Caleb", "Camila", "Chidi", "Chloe", "Daniel",
+			"Dmitri", "Elena", "Elijah", "Emeka", "Emma", "Fatima", "Felix", "Freya", "Gabriel", "Hana",
+			"Hamza", "Ines", "Isaac", "Isabella", "Jamal", "Javier", "Jin", "Kaito", "Kavya", "Keanu",
+			"Lars", "Layla", "Leila", "Liam", "Lucia", "Malik", "Mateo", "Maya", "Mei", "Mohammed",
+			"Nadia", "Naveen", "Noah", "Nora", "Olivia", "Omar", "Priya", "Rafael", "Ravi", "Rosa",
+			"Sakura", "Samuel", "Sara", "Sofia", "Tariq", "Thandiwe", "Tomas", "Valentina", "Wei", "Yara",
+			"Yusuf", "Zainab", "Zoe", "Ethan", "Grace", "Hugo", "Ivy", "Jonah", "Kira", "Leo",
+		}
+		lastNames = []string{
+			"Abebe", "Adeyemi", "Alvarez", "Andersson", "Bauer", "Bergstrom", "Castillo", "Chen", "Costa", "Dubois",
+			"Dvorak", "Eriksen", "Fernandes", "Fischer", "Garcia", "Gonzalez", "Gupta", "Haddad", "Hansen", "Hernandez",
+			"Ibrahim", "Ito", "Jansen", "Johnson", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez",
+			"Martin", "Mensah", "Moreau", "Muller", "Nakamura", "Nguyen", "Novak", "Obi", "Okafor", "Olsen",
+			"Park", "Patel", "Petrov", "Quinn", "Rahman", "Reyes", "Rossi", "Santos", "Schmidt", "Shah",
+			"Silva", "Singh", "Smith", "Sato", "Tanaka", "Torres", "Van Dijk", "Wagner", "Walker", "Wang",
+			"Williams", "Wong", "Yamamoto", "Yilmaz", "Zhang", "Ziegler", "O'Brien", "MacLeod", "Ahmed", "Berg",
+		}
+		departments = []struct {
+			name   string
+			titles []string
+		}{
+			{"Engineering", []string{"Software Engineer", "Senior Software Engineer", "Staff Engineer", "Engineering Manager", "SRE"}},
+			{"Sales", []string{"Account Executive", "Sales Development Rep", "Sales Manager", "Solutions Engineer"}},
+			{"Marketing", []string{"Marketing Manager", "Content Strategist", "Designer", "Growth Analyst"}},
+			{"Finance", []string{"Accountant", "Financial Analyst", "Controller"}},
+			{"People", []string{"Recruiter", "HR Business Partner", "People Ops Specialist"}},
+			{"Support", []string{"Support Engineer", "Customer Success Manager", "Support Lead"}},
+			{"Legal", []string{"Counsel", "Paralegal"}},
+		}
+		cities = []struct{ city, state, country, tz string }{
+			{"San Francisco", "CA", "US", "America/Los_Angeles"}, {"New York", "NY", "US", "America/New_York"},
+			{"Chicago", "IL", "US", "America/Chicago"}, {"Toronto", "ON", "CA", "America/Toronto"},
+			{"London", "", "GB", "Europe/London"}, {"Berlin", "", "DE", "Europe/Berlin"},
+			{"Lisbon", "", "PT", "Europe/Lisbon"}, {"Bangalore", "KA", "IN", "Asia/Kolkata"},
+			{"Singapore", "", "SG", "Asia/Singapore"}, {"Sydney", "NSW", "AU", "Australia/Sydney"},
+			{"Lagos", "", "NG", "Africa/Lagos"}, {"Mexico City", "", "MX", "America/Mexico_City"},
+		}
+	)
+	rng := rand.New(rand.NewPCG(20240115, 5))
+	out := make([]SeedUser, 0, n)
+	for i := 1; i <= n; i++ {
+		first := firstNames[rng.IntN(len(firstNames))]
+		last := lastNames[rng.IntN(len(lastNames))]
+		dept := departments[rng.IntN(len(departments))]
+		city := cities[rng.IntN(len(cities))]
+		login := fmt.Sprintf("%s.%s%d@example.com", loginPart(first), loginPart(last), i)
+		p := map[string]any{
+			"firstName": first, "lastName": last, "email": login, "login": login,
+			"displayName": first + " " + last, "title": dept.titles[rng.IntN(len(dept.titles))],
+			"department": dept.name, "city": city.city, "countryCode": city.country, "timezone": city.tz,
+			"employeeNumber": fmt.Sprintf("%d", 2000+i), "organization": "Gatehouse Demo",
+		}
+		if city.state != "" {
+			p["state"] = city.state
+		}
+		var groups []string
+		switch dept.name {
+		case "Engineering":
+			groups = append(groups, GroupEngineering)
+		case "Sales":
+			groups = append(groups, GroupSales)
+		}
+		if i%5 == 0 {
+			groups = append(groups, GroupSlackUsers)
+		}
+		out = append(out, SeedUser{Profile: p, Password: DemoPassword, Groups: groups, Factors: i%3 == 0})
+	}
+	return out
+}

@@ -1,0 +1,49 @@
+// Package oktatest is an in-memory Okta org for tests and for Gatehouse's dev mode,
+// in the spirit of net/http/httptest.
+//
+// A Server speaks two of Okta's surfaces over real HTTP on loopback:
+//
+//   - the Users API under /api/v1 (every operation in USERS-API.md §2, plus
+//     GET /api/v1/groups?q= and a few neighbours such as DELETE /api/v1/users/{id}),
+//     with Okta's statuses, error bodies, user state machine, Link paging and
+//     X-Rate-Limit-* headers;
+//   - the org authorization server (issuer = the base URL, endpoints under /oauth2/v1/):
+//     discovery, JWKS, authorize with a sign-in page, token (authorization code with
+//     PKCE S256, refresh token rotation), userinfo, revoke, introspect and logout.
+//
+// It also serves the pages Okta would serve to a person: the sign-in and
+// expired-password pages, the one-time activation (/welcome/{token}) and reset
+// password (/reset_password/{token}, /signin/reset-password/{token}) pages, an app
+// landing page (/home/...) and SVG app logos (/logos/{appName}.svg).
+//
+// All state lives in one mutex-protected store, so a Server may be used from many
+// goroutines. Time comes from Config.Now, so tests can drive expiries with a fake clock.
+//
+// The package deliberately does not import gatehouse/client: it declares its own wire
+// structs, so a wrong JSON tag in the client cannot hide behind the same wrong tag here.
+// It imports only the standard library and go-jose.
+//
+// # Test hooks
+//
+// Besides the Okta API, a Server offers Go methods to seed and inspect the org
+// (AddUser, SetStatus, Emails, SignInSessions, ...), to inject faults (Inject,
+// SetLatency, ForceRateLimit) and to tamper with ID tokens (TamperNextIDToken,
+// RotateSigningKey, SetJWKSDown, SetDiscoveryIssuer).
+//
+// # Control API
+//
+// For out-of-process tests and benchmarks (cmd/okta-emulator), the same hooks are
+// partly reachable over HTTP under /_emulator/. Every control call needs the
+// header "Authorization: SSWS <API token>" and answers 401 without it. Control
+// calls are not rate limited, not subject to faults and not recorded in Requests.
+//
+//	GET  /_emulator/stats           {"requests": {"<operation>": count, ...}, "total": n}
+//	                                (counts since start or the last reset; "total" also
+//	                                counts requests without an operation name)
+//	POST /_emulator/reset-stats     clears the request log and the counters; 204
+//	POST /_emulator/latency?d=50ms  sets the latency added to every /api/v1 call;
+//	                                with &path=/prefix it sets a per-route latency; 204
+//	POST /_emulator/clear-faults    removes injected faults and forced rate limits; 204
+//	GET  /_emulator/emails          the outbox as JSON [{"to","kind","link","time"}]
+//	                                (the links are one-time secrets: dev use only)
+package oktatest

@@ -1,0 +1,320 @@
+package oktatest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// predicate selects users for filter= and search= expressions.
+type predicate func(u *user) bool
+
+// exprMode chooses the dialect: Okta's older filter= accepts a small subset,
+// search= is SCIM-like (USERS-API.md §4.1).
+type exprMode int
+
+const (
+	modeFilter exprMode = iota
+	modeSearch
+)
+
+var errBadExpr = errors.New("invalid expression")
+
+type exprToken struct {
+	text   string
+	quoted bool
+}
+
+func tokenizeExpr(s string) ([]exprToken, error) {
+	var toks []exprToken
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '(' || c == ')':
+			toks = append(toks, exprToken{text: string(c)})
+			i++
+		case c == '"':
+			var b strings.Builder
+			i++
+			closed := false
+			for i < len(s) {
+				if s[i] == '\\' && i+1 < len(s) {
+					b.WriteByte(s[i+1])
+					i += 2
+					continue
+				}
+				if s[i] == '"' {
+					closed = true
+					i++
+					break
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated string: %w", errBadExpr)
+			}
+			toks = append(toks, exprToken{text: b.String(), quoted: true})
+		default:
+			j := i
+			for j < len(s) && !strings.ContainsRune(" \t\r\n()\"", rune(s[j])) {
+				j++
+			}
+			toks = append(toks, exprToken{text: s[i:j]})
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+type exprParser struct {
+	toks   []exprToken
+	pos    int
+	mode   exprMode
+	typeID string
+}
+
+// parseExpr compiles a filter or search expression into a predicate.
+// typeID is the org's (single) user type id, for type.id.
+func parseExpr(s string, mode exprMode, typeID string) (predicate, error) {
+	toks, err := tokenizeExpr(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(toks) == 0 {
+		return nil, fmt.Errorf("empty expression: %w", errBadExpr)
+	}
+	p := &exprParser{toks: toks, mode: mode, typeID: typeID}
+	pred, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if p.pos != len(p.toks) {
+		return nil, fmt.Errorf("unexpected %q: %w", p.toks[p.pos].text, errBadExpr)
+	}
+	return pred, nil
+}
+
+func (p *exprParser) peekWord(w string) bool {
+	return p.pos < len(p.toks) && !p.toks[p.pos].quoted && strings.EqualFold(p.toks[p.pos].text, w)
+}
+
+func (p *exprParser) next() (exprToken, bool) {
+	if p.pos >= len(p.toks) {
+		return exprToken{}, false
+	}
+	t := p.toks[p.pos]
+	p.pos++
+	return t, true
+}
+
+func (p *exprParser) or() (predicate, error) {
+	left, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.peekWord("or") {
+		p.pos++
+		right, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		l := left
+		left = func(u *user) bool { return l(u) || right(u) }
+	}
+	return left, nil
+}
+
+func (p *exprParser) and() (predicate, error) {
+	left, err := p.factor()
+	if err != nil {
+		return nil, err
+	}
+	for p.peekWord("and") {
+		p.pos++
+		right, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		l := left
+		left = func(u *user) bool { return l(u) && right(u) }
+	}
+	return left, nil
+}
+
+func (p *exprParser) factor() (predicate, error) {
+	t, ok := p.next()
+	if !ok {
+		return nil, fmt.Errorf("unexpected end: %w", errBadExpr)
+	}
+	if !t.quoted && t.text == "(" {
+		inner, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := p.next(); !ok || c.quoted || c.text != ")" {
+			return nil, fmt.Errorf("missing ): %w", errBadExpr)
+		}
+		return inner, nil
+	}
+	if t.quoted {
+		return nil, fmt.Errorf("expected an attribute: %w", errBadExpr)
+	}
+	attr := t.text
+	opTok, ok := p.next()
+	if !ok || opTok.quoted {
+		return nil, fmt.Errorf("expected an operator: %w", errBadExpr)
+	}
+	op := strings.ToLower(opTok.text)
+	if err := p.checkAttrOp(attr, op); err != nil {
+		return nil, err
+	}
+	if op == "pr" {
+		return func(u *user) bool { _, present := attrValue(u, attr, p.typeID); return present }, nil
+	}
+	val, ok := p.next()
+	if !ok || (!val.quoted && (val.text == "(" || val.text == ")")) {
+		return nil, fmt.Errorf("expected a value: %w", errBadExpr)
+	}
+	if p.mode == modeFilter && !val.quoted {
+		return nil, fmt.Errorf("filter values must be quoted: %w", errBadExpr)
+	}
+	return compare(attr, op, val.text, p.typeID)
+}
+
+// filterAttrs are the attributes filter= accepts.
+func filterAttrs() []string {
+	return []string{"status", "lastUpdated", "id", "profile.login", "profile.email", "profile.firstName", "profile.lastName"}
+}
+
+// searchAttrs are the non-profile attributes search= accepts.
+func searchAttrs() []string {
+	return []string{"id", "status", "created", "activated", "statusChanged", "lastUpdated", "type.id"}
+}
+
+// containsAttrs are the attributes on which search= allows "co".
+func containsAttrs() []string {
+	return []string{"profile.firstName", "profile.lastName", "profile.email", "profile.login"}
+}
+
+func hasFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *exprParser) checkAttrOp(attr, op string) error {
+	if p.mode == modeFilter {
+		if !hasFold(filterAttrs(), attr) {
+			return fmt.Errorf("attribute %s not filterable: %w", attr, errBadExpr)
+		}
+		switch op {
+		case "eq":
+			return nil
+		case "gt", "ge", "lt", "le":
+			if strings.EqualFold(attr, "lastUpdated") {
+				return nil
+			}
+		}
+		return fmt.Errorf("operator %s not allowed on %s: %w", op, attr, errBadExpr)
+	}
+	if !hasFold(searchAttrs(), attr) && !strings.HasPrefix(attr, "profile.") {
+		return fmt.Errorf("attribute %s not searchable: %w", attr, errBadExpr)
+	}
+	switch op {
+	case "eq", "sw", "gt", "ge", "lt", "le", "pr":
+		return nil
+	case "co":
+		if hasFold(containsAttrs(), attr) {
+			return nil
+		}
+	}
+	return fmt.Errorf("operator %s not allowed on %s: %w", op, attr, errBadExpr)
+}
+
+func isTimeAttr(attr string) bool {
+	return hasFold([]string{"created", "activated", "statusChanged", "lastUpdated", "lastLogin", "passwordChanged"}, attr)
+}
+
+// attrValue reads an attribute as text; timestamps use Okta's format, so they
+// compare correctly as strings too.
+func attrValue(u *user, attr, typeID string) (string, bool) {
+	switch strings.ToLower(attr) {
+	case "id":
+		return u.id, true
+	case "status":
+		return u.status, true
+	case "type.id":
+		return typeID, true
+	case "created":
+		return timeAttr(u.created)
+	case "activated":
+		return timeAttr(u.activated)
+	case "statuschanged":
+		return timeAttr(u.statusChanged)
+	case "lastupdated":
+		return timeAttr(u.lastUpdated)
+	case "lastlogin":
+		return timeAttr(u.lastLogin)
+	case "passwordchanged":
+		return timeAttr(u.passwordChanged)
+	}
+	name, ok := strings.CutPrefix(attr, "profile.")
+	if !ok {
+		return "", false
+	}
+	for k, v := range u.profile {
+		if strings.EqualFold(k, name) && v != nil {
+			return fmt.Sprint(v), true
+		}
+	}
+	return "", false
+}
+
+func timeAttr(t time.Time) (string, bool) {
+	if t.IsZero() {
+		return "", false
+	}
+	return formatTime(t), true
+}
+
+func compare(attr, op, want, typeID string) (predicate, error) {
+	if isTimeAttr(attr) && op != "sw" && op != "co" {
+		t, err := time.Parse(time.RFC3339Nano, want)
+		if err != nil {
+			return nil, fmt.Errorf("bad timestamp %q: %w", want, errBadExpr)
+		}
+		want = formatTime(t)
+	}
+	lw := strings.ToLower(want)
+	return func(u *user) bool {
+		got, ok := attrValue(u, attr, typeID)
+		if !ok {
+			return false
+		}
+		lg := strings.ToLower(got)
+		switch op {
+		case "eq":
+			return lg == lw
+		case "sw":
+			return strings.HasPrefix(lg, lw)
+		case "co":
+			return strings.Contains(lg, lw)
+		case "gt":
+			return lg > lw
+		case "ge":
+			return lg >= lw
+		case "lt":
+			return lg < lw
+		case "le":
+			return lg <= lw
+		}
+		return false
+	}, nil
+}

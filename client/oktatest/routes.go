@@ -1,0 +1,207 @@
+package oktatest
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rate-limit families: Okta counts limits per endpoint family.
+const (
+	familyUsers     = "users"     // GET/POST /api/v1/users
+	familyUser      = "user"      // /api/v1/users/{id}
+	familyUserSub   = "user-sub"  // appLinks, groups, credentials, sessions
+	familyLifecycle = "lifecycle" // /api/v1/users/{id}/lifecycle/*
+	familyGroups    = "groups"    // /api/v1/groups
+	familyOther     = "api-other" // unknown /api/v1 routes
+	familyOAuth     = "oauth2:"   // + the endpoint: Okta limits each OAuth endpoint separately
+)
+
+// oauthFamily names the rate-limit bucket of an OIDC endpoint, or "" for
+// paths that are not rate limited (the pages a person sees).
+func oauthFamily(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/.well-known/"):
+		return familyOAuth + "discovery"
+	case strings.HasPrefix(path, "/oauth2/v1/"):
+		endpoint, _, _ := strings.Cut(strings.TrimPrefix(path, "/oauth2/v1/"), "/")
+		return familyOAuth + endpoint
+	}
+	return ""
+}
+
+// reqRecord carries what the handlers learn about a request to the logger.
+type reqRecord struct {
+	op      string
+	auth    string
+	subject string
+}
+
+type recKey struct{}
+
+func recordOf(ctx context.Context) *reqRecord {
+	if r, ok := ctx.Value(recKey{}).(*reqRecord); ok {
+		return r
+	}
+	return &reqRecord{}
+}
+
+// statusWriter remembers the status written, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// routes builds the handler: the control API, then the per-request pipeline
+// (request log → faults → latency → rate limit → route).
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	ops := map[string]string{}
+	handle := func(pattern, op string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, h)
+		ops[pattern] = op
+	}
+
+	// Org authorization server (OIDC).
+	handle("GET /.well-known/openid-configuration", "discovery", s.handleDiscovery)
+	handle("GET /.well-known/oauth-authorization-server", "discovery", s.handleDiscovery)
+	handle("GET /oauth2/v1/keys", "keys", s.handleKeys)
+	handle("GET /oauth2/v1/authorize", "authorize", s.handleAuthorize)
+	handle("POST /oauth2/v1/token", "token", s.handleToken)
+	handle("GET /oauth2/v1/userinfo", "userinfo", s.handleUserinfo)
+	handle("POST /oauth2/v1/userinfo", "userinfo", s.handleUserinfo)
+	handle("POST /oauth2/v1/revoke", "revoke", s.handleRevoke)
+	handle("POST /oauth2/v1/introspect", "introspect", s.handleIntrospect)
+	handle("GET /oauth2/v1/logout", "logout", s.handleLogout)
+	handle("POST /oauth2/v1/logout", "logout", s.handleLogout)
+
+	// Pages a person sees.
+	handle("POST /signin", "signIn", s.handleSignIn)
+	handle("POST /signin/expired-password", "changeExpiredPassword", s.handleExpiredPassword)
+	handle("GET /welcome/{token}", "activationPage", s.handleWelcome)
+	handle("POST /welcome/{token}", "activationPage", s.handleWelcome)
+	handle("GET /reset_password/{token}", "resetPasswordPage", s.handleResetPage)
+	handle("POST /reset_password/{token}", "resetPasswordPage", s.handleResetPage)
+	handle("GET /signin/reset-password/{token}", "resetPasswordPage", s.handleResetPage)
+	handle("POST /signin/reset-password/{token}", "resetPasswordPage", s.handleResetPage)
+	handle("GET /home/{appName}/{appID}/{linkID}", "appHome", s.handleAppHome)
+	handle("GET /logos/{file}", "logo", s.handleLogo)
+	handle("GET /logos/groups/{file}", "logo", s.handleGroupLogo)
+	handle("GET /{$}", "home", s.handleIndex)
+
+	api := s.apiRoutes()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+			s.serveControl(w, r)
+			return
+		}
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+
+		rec := &reqRecord{}
+		sw := &statusWriter{ResponseWriter: w}
+		start := s.now()
+		w.Header().Set("X-Okta-Request-Id", newRequestID())
+		// Date comes from the emulator's clock so that X-Rate-Limit-Reset − Date
+		// is meaningful under a fake clock.
+		w.Header().Set("Date", start.Format(http.TimeFormat))
+		r = r.WithContext(context.WithValue(r.Context(), recKey{}, rec))
+
+		path := r.URL.Path
+		var match apiMatch
+		isAPI := path == "/api/v1" || strings.HasPrefix(path, "/api/v1/")
+		if isAPI {
+			match = matchAPI(api, r)
+			rec.op = match.op()
+		} else if _, pattern := mux.Handler(r); pattern != "" {
+			rec.op = ops[pattern]
+		}
+		defer func() {
+			s.record(Request{Time: start, Method: r.Method, Path: path, RawQuery: r.URL.RawQuery,
+				Auth: rec.auth, Subject: rec.subject, Status: sw.status, Op: rec.op})
+			s.log.Debug("oktatest request", "method", r.Method, "op", rec.op, "status", sw.status)
+		}()
+
+		if f := s.takeFault(r.Method, path); f != nil && !s.applyFault(w, sw, r, f) {
+			return
+		}
+		if d := s.latencyFor(path); d > 0 && !sleepCtx(r.Context(), d) {
+			return
+		}
+		family := oauthFamily(path)
+		if isAPI {
+			family = match.family()
+		}
+		if family != "" {
+			rs := s.takeRate(family, path)
+			h := w.Header()
+			h.Set("X-Rate-Limit-Limit", strconv.Itoa(rs.limit))
+			h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rs.remaining))
+			h.Set("X-Rate-Limit-Reset", strconv.FormatInt(epochCeil(rs.reset), 10))
+			if rs.exceeded {
+				writeOktaError(sw, apiError(http.StatusTooManyRequests, codeRateLimited))
+				return
+			}
+		}
+		if isAPI {
+			s.serveAPI(sw, r, match, rec)
+			return
+		}
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+func epochCeil(t time.Time) int64 {
+	sec := t.Unix()
+	if t.Nanosecond() > 0 {
+		sec++
+	}
+	return sec
+}
+
+// applyFault carries out f; it reports whether the request should continue to
+// be served normally (a pure Delay).
+func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Request, f *Fault) bool {
+	if !sleepCtx(r.Context(), f.Delay) {
+		return false
+	}
+	switch {
+	case f.Drop:
+		if conn, _, err := http.NewResponseController(raw).Hijack(); err == nil {
+			conn.Close()
+			return false
+		}
+		// Not hijackable (e.g. HTTP/2 or a recorder): abort, which also closes
+		// the stream without a response.
+		panic(http.ErrAbortHandler)
+	case f.Hang:
+		<-r.Context().Done()
+		return false
+	case f.Status != 0:
+		code := f.ErrorCode
+		if code == "" {
+			code = codeForStatus(f.Status)
+		}
+		writeOktaError(w, &oktaError{status: f.Status, code: code, summary: summaryFor(code)})
+		return false
+	}
+	return true
+}

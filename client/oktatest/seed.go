@@ -1,0 +1,262 @@
+package oktatest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Seed is an org's initial content. Its JSON form (field names in lower camel
+// case) is what LoadSeed reads and cmd/okta-emulator -seed takes.
+type Seed struct {
+	Groups []SeedGroup `json:"groups"`
+	Apps   []SeedApp   `json:"apps"`
+	Users  []SeedUser  `json:"users"`
+	// GeneratedUsers adds that many ACTIVE users with realistic names (see DemoOrg).
+	GeneratedUsers int `json:"generatedUsers"`
+}
+
+// SeedGroup describes a group. Type is OKTA_GROUP (default), APP_GROUP or BUILT_IN.
+type SeedGroup struct {
+	ID          string `json:"id"` // "" = derived from the name
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+}
+
+// SeedApp describes an app assigned to groups and users. LogoURL and LinkURL may
+// be paths on the emulator ("/logos/slack.svg"); they are made absolute on the
+// public URL. An empty LinkURL means Okta's /home/{appName}/{appId}/{linkId} form.
+type SeedApp struct {
+	ID               string   `json:"id"` // "" = derived from the name
+	Name             string   `json:"name"`
+	Label            string   `json:"label"`
+	LogoURL          string   `json:"logoUrl"`
+	LinkURL          string   `json:"linkUrl"`
+	SortOrder        int      `json:"sortOrder"`
+	Hidden           bool     `json:"hidden"`
+	CredentialsSetup bool     `json:"credentialsSetup"`
+	Groups           []string `json:"groups"` // group names
+	Users            []string `json:"users"`  // logins
+}
+
+// SeedUser describes a user. Profile must hold login; firstName, lastName and
+// email are expected too, plus any other attributes.
+type SeedUser struct {
+	ID               string         `json:"id"`     // "" = derived from the login
+	Status           string         `json:"status"` // default ACTIVE
+	Profile          map[string]any `json:"profile"`
+	Password         string         `json:"password"`
+	RecoveryQuestion string         `json:"recoveryQuestion"`
+	RecoveryAnswer   string         `json:"recoveryAnswer"`
+	Groups           []string       `json:"groups"`  // group names; Everyone is implicit
+	Factors          bool           `json:"factors"` // has MFA factors enrolled
+	LastLogin        time.Time      `json:"lastLogin"`
+}
+
+// LoadSeed reads a Seed in its JSON form. Unknown fields are an error, so a
+// typo in a seed file does not pass silently.
+func LoadSeed(r io.Reader) (Seed, error) {
+	var seed Seed
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&seed); err != nil {
+		return Seed{}, fmt.Errorf("decode seed: %w", err)
+	}
+	var errs []error
+	for i, u := range seed.Users {
+		if profileString(u.Profile, "login") == "" {
+			errs = append(errs, fmt.Errorf("users[%d]: profile.login is required", i))
+		}
+		if u.Status != "" && !validStatus(u.Status) {
+			errs = append(errs, fmt.Errorf("users[%d]: unknown status %q", i, u.Status))
+		}
+	}
+	for i, g := range seed.Groups {
+		if g.Name == "" {
+			errs = append(errs, fmt.Errorf("groups[%d]: name is required", i))
+		}
+	}
+	for i, a := range seed.Apps {
+		if a.Name == "" {
+			errs = append(errs, fmt.Errorf("apps[%d]: name is required", i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Seed{}, fmt.Errorf("invalid seed: %w", err)
+	}
+	return seed, nil
+}
+
+func validStatus(s string) bool {
+	switch s {
+	case StatusStaged, StatusProvisioned, StatusActive, StatusRecovery, StatusLockedOut,
+		StatusPasswordExpired, StatusSuspended, StatusDeprovisioned:
+		return true
+	}
+	return false
+}
+
+// seedEpoch is when seeded objects claim to have been created: a fixed date, so
+// timestamps are stable too, unless the clock is earlier.
+func seedEpoch(now time.Time) time.Time {
+	epoch := time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
+	if !epoch.Before(now.Add(-24 * time.Hour)) {
+		epoch = now.Add(-365 * 24 * time.Hour)
+	}
+	return epoch
+}
+
+const apiAdminLogin = "okta-admin@example.com"
+
+func (s *Server) applySeed(seed Seed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	epoch := seedEpoch(now)
+	everyone := s.addGroupLocked(SeedGroup{Name: everyoneName, Description: "All users in your organization", Type: GroupBuiltIn}, epoch)
+	s.st.everyoneID = everyone.id
+	for _, g := range seed.Groups {
+		if strings.EqualFold(g.Name, everyoneName) {
+			continue
+		}
+		s.addGroupLocked(g, epoch)
+	}
+	users := append([]SeedUser(nil), seed.Users...)
+	users = append(users, generatedUsers(seed.GeneratedUsers)...)
+	hasAdmin := false
+	for _, u := range users {
+		if strings.EqualFold(profileString(u.Profile, "login"), apiAdminLogin) {
+			hasAdmin = true
+		}
+	}
+	if !hasAdmin {
+		// The SSWS token's owner: /users/me with the API token returns this user.
+		users = append(users, SeedUser{
+			Profile: map[string]any{"login": apiAdminLogin, "email": apiAdminLogin,
+				"firstName": "Emulator API", "lastName": "Admin", "title": "API token owner"},
+			Password: randomString(12) + "aA1",
+		})
+	}
+	for i, su := range users {
+		if profileString(su.Profile, "login") == "" {
+			return fmt.Errorf("seed user %d has no profile.login", i)
+		}
+		if _, err := s.addUserLocked(su, epoch.Add(time.Duration(i)*time.Minute)); err != nil {
+			return err
+		}
+	}
+	s.st.adminID = s.st.byLogin[apiAdminLogin]
+	for _, a := range seed.Apps {
+		s.addAppLocked(a)
+	}
+	return nil
+}
+
+func (s *Server) addGroupLocked(sg SeedGroup, created time.Time) *group {
+	if g := s.st.groupByName(sg.Name); g != nil {
+		return g
+	}
+	id := sg.ID
+	if id == "" {
+		id = derivedID(prefixGroup, sg.Name)
+	}
+	typ := sg.Type
+	if typ == "" {
+		typ = GroupOkta
+	}
+	g := &group{id: id, name: sg.Name, description: sg.Description, typ: typ,
+		created: created, lastUpdated: created, lastMembershipUpdated: created}
+	if typ == GroupApp {
+		g.sourceAppID = derivedID(prefixApp, "source:"+sg.Name)
+	}
+	s.st.insertGroup(g)
+	return g
+}
+
+// groupForMember finds a group by name for a membership, creating an
+// OKTA_GROUP when the name is new (convenient for tests and seeds).
+func (s *Server) groupForMember(name string) *group {
+	if g := s.st.groupByName(name); g != nil {
+		return g
+	}
+	return s.addGroupLocked(SeedGroup{Name: name}, s.now())
+}
+
+func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {
+	login := profileString(su.Profile, "login")
+	if _, taken := s.st.byLogin[strings.ToLower(login)]; taken {
+		return nil, fmt.Errorf("duplicate seed login %q", login)
+	}
+	id := su.ID
+	if id == "" {
+		id = derivedID(prefixUser, login)
+	}
+	if _, taken := s.st.users[id]; taken {
+		return nil, fmt.Errorf("duplicate seed user id %q", id)
+	}
+	status := su.Status
+	if status == "" {
+		status = StatusActive
+	}
+	if !validStatus(status) {
+		return nil, fmt.Errorf("seed user %q: unknown status %q", login, status)
+	}
+	u := &user{
+		id: id, status: status, profile: copyProfile(su.Profile), salt: newSalt(),
+		created: created, lastUpdated: created, lastLogin: su.LastLogin.UTC(),
+		factors: su.Factors, groups: map[string]bool{}, apps: map[string]bool{},
+	}
+	if _, ok := u.profile["email"]; !ok {
+		u.profile["email"] = login
+	}
+	if status != StatusStaged {
+		u.statusChanged = created
+		u.activated = created
+	}
+	if su.Password != "" {
+		u.setPassword(su.Password, created)
+	}
+	if su.RecoveryQuestion != "" {
+		u.setRecovery(su.RecoveryQuestion, su.RecoveryAnswer, created)
+	}
+	if status == StatusLockedOut {
+		u.failedSign = maxFailedSignIns
+	}
+	u.lastUpdated = created
+	for _, name := range su.Groups {
+		if strings.EqualFold(name, everyoneName) {
+			continue
+		}
+		u.groups[s.groupForMember(name).id] = true
+	}
+	s.st.insertUser(u)
+	return u, nil
+}
+
+func (s *Server) addAppLocked(sa SeedApp) *app {
+	id := sa.ID
+	if id == "" {
+		id = derivedID(prefixApp, sa.Name)
+	}
+	label := sa.Label
+	if label == "" {
+		label = sa.Name
+	}
+	a := &app{id: id, name: sa.Name, label: label, logoURL: sa.LogoURL, linkURL: sa.LinkURL,
+		linkID: derivedID(prefixAppLink, sa.Name), sortOrder: sa.SortOrder, hidden: sa.Hidden,
+		credentialsSetup: sa.CredentialsSetup, groups: map[string]bool{}}
+	for _, name := range sa.Groups {
+		a.groups[s.groupForMember(name).id] = true
+	}
+	for _, login := range sa.Users {
+		if id, ok := s.st.byLogin[strings.ToLower(login)]; ok {
+			s.st.users[id].apps[a.id] = true
+		}
+	}
+	s.st.apps[a.id] = a
+	return a
+}

@@ -1,0 +1,570 @@
+package oktatest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+const (
+	listDefaultLimit  = 200
+	listMaxLimit      = 200
+	qDefaultLimit     = 10
+	groupDefaultLimit = 200
+	groupMaxLimit     = 10000
+	maxCreateGroupIDs = 20
+)
+
+// limitParam reads limit=, applying the default and capping at max (a limit
+// above the maximum is capped, not refused).
+func limitParam(r *http.Request, def, maxLimit int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		// Unconfirmed (USERS-API.md §9): chose 400 E0000001 for a non-positive or
+		// non-numeric limit.
+		return 0, validationError("limit", "limit: Invalid value")
+	}
+	return min(n, maxLimit), nil
+}
+
+// linkHeaders sets Okta's paging Link headers: separate lines for self and next.
+func (s *Server) linkHeaders(w http.ResponseWriter, r *http.Request, path, nextAfter string, limit int) {
+	q := r.URL.Query()
+	self := s.abs(path)
+	if enc := q.Encode(); enc != "" {
+		self += "?" + enc
+	}
+	w.Header().Add("Link", "<"+self+`>; rel="self"`)
+	if nextAfter == "" {
+		return
+	}
+	q.Set("after", nextAfter)
+	q.Set("limit", strconv.Itoa(limit))
+	w.Header().Add("Link", "<"+s.abs(path)+"?"+q.Encode()+`>; rel="next"`)
+}
+
+// listUsers handles GET /api/v1/users with q=, filter=, search= or nothing.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	query := r.URL.Query()
+	q, filter, search := query.Get("q"), query.Get("filter"), query.Get("search")
+	if (filter != "" && search != "") || (q != "" && (filter != "" || search != "")) {
+		// Unconfirmed (USERS-API.md §4.1): q together with filter/search also
+		// gets E0000033.
+		return apiError(http.StatusBadRequest, codeSearchAndFilter)
+	}
+	def := listDefaultLimit
+	if q != "" {
+		def = qDefaultLimit
+	}
+	limit, err := limitParam(r, def, listMaxLimit)
+	if err != nil {
+		return err
+	}
+	after := query.Get("after")
+	// The cursor is the last id of the previous page; only a cursor that cannot
+	// be a user id counts as altered (USERS-API.md §9).
+	if after != "" && !userIDPattern.MatchString(after) {
+		return apiError(http.StatusBadRequest, codeBadCursor)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var match predicate
+	switch {
+	case q != "":
+		lq := strings.ToLower(q)
+		match = func(u *user) bool {
+			if u.status == StatusDeprovisioned {
+				return false
+			}
+			for _, k := range []string{"firstName", "lastName", "email"} {
+				if strings.HasPrefix(strings.ToLower(profileString(u.profile, k)), lq) {
+					return true
+				}
+			}
+			return false
+		}
+		after = "" // q is not paginated
+	case filter != "" || search != "":
+		mode, expr := modeFilter, filter
+		if search != "" {
+			mode, expr = modeSearch, search
+		}
+		p, err := parseExpr(expr, mode, s.st.userTypeID)
+		if err != nil {
+			// Unconfirmed (USERS-API.md §4.1): search= errors share E0000031.
+			return apiError(http.StatusBadRequest, codeBadFilter)
+		}
+		match = p
+	default:
+		match = func(u *user) bool { return u.status != StatusDeprovisioned }
+	}
+
+	start := 0
+	if after != "" {
+		start = sort.SearchStrings(s.st.order, after)
+		if start < len(s.st.order) && s.st.order[start] == after {
+			start++
+		}
+	}
+	out := []userJSON{}
+	nextAfter := ""
+	for _, id := range s.st.order[start:] {
+		u := s.st.users[id]
+		if !match(u) {
+			continue
+		}
+		if len(out) == limit {
+			if q == "" {
+				nextAfter = out[len(out)-1].ID
+			}
+			break
+		}
+		out = append(out, s.userOut(u, false))
+	}
+	s.linkHeaders(w, r, "/api/v1/users", nextAfter, limit)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// getUser handles GET /api/v1/users/{id} (id, login or "me").
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.target(c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.userOut(u, true))
+	return nil
+}
+
+// listAppLinks handles GET /api/v1/users/{id}/appLinks.
+func (s *Server) listAppLinks(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.target(c)
+	if err != nil {
+		return err
+	}
+	out := []appLinkJSON{}
+	// A deactivated user is deprovisioned from their apps; the assignments stay
+	// in the store so that reactivation restores them.
+	if u.status != StatusDeprovisioned {
+		for _, a := range s.st.userApps(u) {
+			out = append(out, s.appLinkOut(u, a))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// listUserGroups handles GET /api/v1/users/{id}/groups.
+func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.target(c)
+	if err != nil {
+		return err
+	}
+	out := []groupJSON{}
+	for _, g := range s.st.userGroups(u) {
+		out = append(out, s.groupOut(g))
+	}
+	w.Header().Add("Link", "<"+s.abs("/api/v1/users/"+url.PathEscape(u.id)+"/groups")+`>; rel="self"`)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// listGroups handles GET /api/v1/groups?q=&limit=&after=.
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	limit, err := limitParam(r, groupDefaultLimit, groupMaxLimit)
+	if err != nil {
+		return err
+	}
+	q := strings.ToLower(r.URL.Query().Get("q"))
+	after := r.URL.Query().Get("after")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := 0
+	if after != "" {
+		start = sort.SearchStrings(s.st.groupOrder, after)
+		if start < len(s.st.groupOrder) && s.st.groupOrder[start] == after {
+			start++
+		}
+	}
+	out := []groupJSON{}
+	nextAfter := ""
+	for _, id := range s.st.groupOrder[start:] {
+		g := s.st.groups[id]
+		if !strings.HasPrefix(strings.ToLower(g.name), q) {
+			continue
+		}
+		if len(out) == limit {
+			nextAfter = out[len(out)-1].ID
+			break
+		}
+		out = append(out, s.groupOut(g))
+	}
+	s.linkHeaders(w, r, "/api/v1/groups", nextAfter, limit)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// userBody is the request body of create, replace and update.
+type userBody struct {
+	Profile     map[string]any `json:"profile"`
+	Credentials *struct {
+		Password *struct {
+			Value *string `json:"value"`
+		} `json:"password"`
+		RecoveryQuestion *struct {
+			Question string `json:"question"`
+			Answer   string `json:"answer"`
+		} `json:"recovery_question"`
+	} `json:"credentials"`
+	GroupIDs []string `json:"groupIds"`
+}
+
+func (b *userBody) password() (string, bool) {
+	if b.Credentials == nil || b.Credentials.Password == nil || b.Credentials.Password.Value == nil {
+		return "", false
+	}
+	return *b.Credentials.Password.Value, true
+}
+
+func (b *userBody) recovery() (question, answer string, ok bool) {
+	if b.Credentials == nil || b.Credentials.RecoveryQuestion == nil {
+		return "", "", false
+	}
+	rq := b.Credentials.RecoveryQuestion
+	return rq.Question, rq.Answer, true
+}
+
+// problems collects validation causes by field, keeping the first field for
+// the summary ("Api validation failed: login").
+type problems struct {
+	first  string
+	causes []string
+}
+
+func (p *problems) add(field, msg string) {
+	if p.first == "" {
+		p.first = field
+	}
+	p.causes = append(p.causes, field+": "+msg)
+}
+
+func (p *problems) addRaw(field string, msgs ...string) {
+	if len(msgs) > 0 && p.first == "" {
+		p.first = field
+	}
+	p.causes = append(p.causes, msgs...)
+}
+
+func (p *problems) err() error {
+	if len(p.causes) == 0 {
+		return nil
+	}
+	return validationError(p.first, p.causes...)
+}
+
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.ContainsAny(s, " \t\r\n") &&
+		!strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
+		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// checkProfile validates the standard attributes (USERS-API.md §3.1, §4.2).
+// selfID excludes the user being updated from the duplicate-login check.
+// s.mu must be held.
+func (s *Server) checkProfile(p map[string]any, selfID string, pr *problems) {
+	str := func(k string) (string, bool) {
+		v, present := p[k]
+		if !present || v == nil {
+			return "", true
+		}
+		sv, ok := v.(string)
+		return sv, ok
+	}
+	login, ok := str("login")
+	switch {
+	case !ok:
+		pr.add("login", "Invalid value")
+	case strings.TrimSpace(login) == "":
+		pr.add("login", "The field cannot be left blank")
+	case len(login) < 5 || len(login) > 100:
+		pr.add("login", "The field must be between 5 and 100 characters")
+	case !looksLikeEmail(login):
+		pr.add("login", "Username must be in the form of an email address")
+	default:
+		if id, taken := s.st.byLogin[strings.ToLower(login)]; taken && id != selfID {
+			pr.add("login", "An object with this field already exists in the current organization")
+		}
+	}
+	email, ok := str("email")
+	switch {
+	case !ok:
+		pr.add("email", "Invalid value")
+	case strings.TrimSpace(email) == "":
+		pr.add("email", "The field cannot be left blank")
+	case len(email) < 5 || len(email) > 100 || !looksLikeEmail(email):
+		pr.add("email", "Does not match required pattern")
+	}
+	for _, k := range []string{"firstName", "lastName"} {
+		v, ok := str(k)
+		switch {
+		case !ok:
+			pr.add(k, "Invalid value")
+		case strings.TrimSpace(v) == "":
+			pr.add(k, "The field cannot be left blank")
+		case len([]rune(v)) > 50:
+			pr.add(k, "The field must be between 1 and 50 characters")
+		}
+	}
+	if v, ok := str("secondEmail"); !ok || (v != "" && !looksLikeEmail(v)) {
+		pr.add("secondEmail", "Does not match required pattern")
+	}
+}
+
+// checkRecovery validates a recovery question and answer.
+func checkRecovery(question, answer string, pr *problems) {
+	if strings.TrimSpace(question) == "" {
+		pr.add("recovery_question.question", "The field cannot be left blank")
+		return
+	}
+	pr.addRaw("recovery_question.answer", answerProblems(question, answer)...)
+}
+
+// createUser handles POST /api/v1/users?activate=&nextLogin=.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	var body userBody
+	if err := readJSON(w, r, &body, false); err != nil {
+		return err
+	}
+	activate, err := boolParam(r, "activate", true)
+	if err != nil {
+		return err
+	}
+	expireNow := r.URL.Query().Get("nextLogin") == "changePassword"
+	if len(body.GroupIDs) > maxCreateGroupIDs {
+		return apiError(http.StatusBadRequest, codeTooManyTargets, "The number of group targets is too large")
+	}
+	if body.Profile == nil {
+		body.Profile = map[string]any{}
+	}
+	pw, hasPW := body.password()
+	if expireNow && !activate {
+		return apiError(http.StatusBadRequest, codeNextLoginStaged)
+	}
+	if expireNow && !hasPW {
+		return apiError(http.StatusBadRequest, codeNextLoginNoPw)
+	}
+
+	s.mu.Lock()
+	var pending []Email
+	defer func() {
+		s.mu.Unlock()
+		s.notify(pending)
+	}()
+	var pr problems
+	s.checkProfile(body.Profile, "", &pr)
+	probe := &user{profile: body.Profile}
+	if hasPW && !passwordComplexityOK(pw, probe.profile) {
+		pr.add("password", msgPasswordRequirements)
+	}
+	if q, a, ok := body.recovery(); ok {
+		checkRecovery(q, a, &pr)
+	}
+	for _, gid := range body.GroupIDs {
+		g, ok := s.st.groups[gid]
+		switch {
+		case !ok:
+			// Unconfirmed (USERS-API.md §4.2): chose 400 E0000001 for an unknown group id.
+			pr.add("groupIds", "Group not found: "+gid)
+		case g.typ != GroupOkta:
+			pr.add("groupIds", "Cannot add members to a group of type "+g.typ+": "+gid)
+		}
+	}
+	if err := pr.err(); err != nil {
+		return err
+	}
+
+	now := s.now()
+	u := &user{
+		id: newID(prefixUser), status: StatusStaged, profile: copyProfile(body.Profile),
+		created: now, lastUpdated: now, salt: newSalt(),
+		groups: map[string]bool{}, apps: map[string]bool{},
+	}
+	if hasPW {
+		u.setPassword(pw, now)
+	}
+	if q, a, ok := body.recovery(); ok {
+		u.setRecovery(q, a, now)
+	}
+	switch {
+	case !activate:
+		u.status = StatusStaged
+	case hasPW && expireNow:
+		u.status, u.activated, u.statusChanged = StatusPasswordExpired, now, now
+	case hasPW:
+		u.status, u.activated, u.statusChanged = StatusActive, now, now
+	default:
+		u.status, u.activated, u.statusChanged = StatusProvisioned, now, now
+		pending = append(pending, s.issueEmail(u, ottActivation, EmailActivation, now))
+	}
+	u.lastUpdated = now
+	for _, gid := range body.GroupIDs {
+		u.groups[gid] = true
+		s.st.groups[gid].lastMembershipUpdated = now
+	}
+	s.st.insertUser(u)
+	writeJSON(w, http.StatusOK, s.userOut(u, true))
+	return nil
+}
+
+func copyProfile(p map[string]any) map[string]any {
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// replaceUser handles PUT /api/v1/users/{id}: the profile, if sent, replaces
+// the old one entirely; without a profile it is left untouched (USERS-API.md §4.5).
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	return s.writeUser(w, r, c, true)
+}
+
+// updateUser handles POST /api/v1/users/{id}: a partial update; a null value
+// removes a profile attribute.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	return s.writeUser(w, r, c, false)
+}
+
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, replace bool) error {
+	var body userBody
+	if err := readJSON(w, r, &body, false); err != nil {
+		return err
+	}
+	strict, err := boolParam(r, "strict", false)
+	if err != nil {
+		return err
+	}
+	if c.bearer != nil && body.Credentials != nil {
+		// okta.users.manage.self covers profile updates only.
+		return s.insufficientScope(scopeUsersManage)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.target(c)
+	if err != nil {
+		return err
+	}
+	if body.Profile != nil && u.status == StatusDeprovisioned {
+		// Unconfirmed (USERS-API.md §4.5): Okta refuses profile updates of
+		// deactivated users by default; chose 403 E0000038.
+		return apiError(http.StatusForbidden, codeStatusConflict)
+	}
+	profile := u.profile
+	if body.Profile != nil {
+		if replace {
+			profile = copyProfile(body.Profile)
+		} else {
+			profile = copyProfile(u.profile)
+			for k, v := range body.Profile {
+				if v == nil {
+					delete(profile, k)
+				} else {
+					profile[k] = v
+				}
+			}
+		}
+	}
+	var pr problems
+	if body.Profile != nil {
+		// An untouched profile is not re-validated: a credentials-only update
+		// must not fail on attributes the caller did not send.
+		s.checkProfile(profile, u.id, &pr)
+	}
+	pw, hasPW := body.password()
+	if hasPW {
+		probe := &user{profile: profile, salt: u.salt, hasPassword: u.hasPassword, password: u.password,
+			history: u.history, passwordChanged: u.passwordChanged}
+		for _, cause := range passwordProblems(probe, pw, strict, 0, s.now()) {
+			pr.add("password", cause)
+		}
+	}
+	q, a, hasRQ := body.recovery()
+	if hasRQ {
+		checkRecovery(q, a, &pr)
+	}
+	if err := pr.err(); err != nil {
+		return err
+	}
+	now := s.now()
+	oldLogin := u.login()
+	u.profile = profile
+	if u.login() != oldLogin {
+		s.st.relogin(u, oldLogin)
+	}
+	if hasPW {
+		u.setPassword(pw, now)
+	}
+	if hasRQ {
+		u.setRecovery(q, a, now)
+	}
+	u.lastUpdated = now
+	writeJSON(w, http.StatusOK, s.userOut(u, true))
+	return nil
+}
+
+// deleteUser handles DELETE /api/v1/users/{id}: a deactivated user is deleted,
+// anyone else is deactivated first (USERS-API.md §5.2).
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.target(c)
+	if err != nil {
+		return err
+	}
+	if u.status == StatusDeprovisioned {
+		s.st.endSessions(u.id, "")
+		s.st.revokeTokens(u.id)
+		s.st.dropOneTimeTokens(u.id, ottActivation, ottReset, ottForgot)
+		s.st.deleteUser(u)
+	} else {
+		s.deactivateLocked(u)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// notify delivers emails to Config.OnEmail; call it without holding s.mu.
+func (s *Server) notify(emails []Email) {
+	for _, e := range emails {
+		s.log.Info("oktatest: email", "kind", e.Kind, "to", e.To)
+		if s.cfg.OnEmail != nil {
+			s.cfg.OnEmail(e)
+		}
+	}
+}
+
+func (s *Server) userDisplayName(u *user) string {
+	name := strings.TrimSpace(fmt.Sprintf("%s %s", profileString(u.profile, "firstName"), profileString(u.profile, "lastName")))
+	if d := profileString(u.profile, "displayName"); d != "" {
+		name = d
+	}
+	return name
+}

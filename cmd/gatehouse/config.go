@@ -1,0 +1,300 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/web/session"
+)
+
+// config is everything Gatehouse reads from its environment and flags. This file is the only
+// place that reads either (STYLE.md rule 1).
+type config struct {
+	Dev            bool
+	Addr           string
+	MetricsAddr    string
+	OktaAddr       string // dev: where the emulator listens
+	DevAPIToken    string // dev: the emulator's SSWS token (random when empty)
+	OktaOrgURL     string
+	ClientID       string
+	ClientSecret   string
+	APIToken       string
+	PublicURL      string
+	SessionKeys    [][]byte
+	AdminGroups    []string
+	HelpdeskGroups []string
+	Delegated      bool
+	RedisURL       string
+	LogFormat      string // json | text
+	LogLevel       slog.Level
+	TrustedProxies []netip.Prefix
+
+	CacheTTL          time.Duration
+	SessionIdle       time.Duration
+	SessionMax        time.Duration
+	StepUpAge         time.Duration
+	RoleTTL           time.Duration
+	OktaTimeout       time.Duration
+	OktaMaxInFlight   int
+	ForgotMinDuration time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// Environment variable names (the README's configuration table is generated from these).
+const (
+	envOrgURL       = "GATEHOUSE_OKTA_ORG_URL"
+	envClientID     = "GATEHOUSE_OKTA_CLIENT_ID"
+	envClientSecret = "GATEHOUSE_OKTA_CLIENT_SECRET"
+	envAPIToken     = "GATEHOUSE_OKTA_API_TOKEN"
+	envPublicURL    = "GATEHOUSE_PUBLIC_URL"
+	envSessionKeys  = "GATEHOUSE_SESSION_KEYS"
+	envAdminGroups  = "GATEHOUSE_ADMIN_GROUPS"
+	envHelpdesk     = "GATEHOUSE_HELPDESK_GROUPS"
+	envSelfService  = "GATEHOUSE_SELF_SERVICE"
+	envRedisURL     = "GATEHOUSE_REDIS_URL"
+	envLogFormat    = "GATEHOUSE_LOG_FORMAT"
+	envLogLevel     = "GATEHOUSE_LOG_LEVEL"
+	envTrusted      = "GATEHOUSE_TRUSTED_PROXIES"
+	envCacheTTL     = "GATEHOUSE_CACHE_TTL"
+	envSessionIdle  = "GATEHOUSE_SESSION_IDLE_TIMEOUT"
+	envSessionMax   = "GATEHOUSE_SESSION_MAX_LIFETIME"
+	envStepUp       = "GATEHOUSE_STEP_UP_AGE"
+	envRoleTTL      = "GATEHOUSE_ROLE_TTL"
+	envOktaTimeout  = "GATEHOUSE_OKTA_TIMEOUT"
+	envOktaInFlight = "GATEHOUSE_OKTA_MAX_IN_FLIGHT"
+	envForgotMin    = "GATEHOUSE_FORGOT_MIN_DURATION"
+	envShutdown     = "GATEHOUSE_SHUTDOWN_TIMEOUT"
+)
+
+// loadConfig parses flags and the environment and reports every problem at once.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: start the embedded Okta emulator with the demo org on loopback; no configuration needed")
+	fs.StringVar(&c.Addr, "addr", "", "listen address for the portal (default :8080; localhost:8080 with -dev)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "listen address for Prometheus /metrics (off when empty)")
+	fs.StringVar(&c.OktaAddr, "okta-addr", "localhost:8081", "with -dev: listen address of the embedded Okta emulator")
+	fs.StringVar(&c.DevAPIToken, "okta-api-token", "", "with -dev: the emulator's API token (random when empty)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var problems []error
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
+
+	c.OktaOrgURL = strings.TrimRight(strings.TrimSpace(getenv(envOrgURL)), "/")
+	c.ClientID = strings.TrimSpace(getenv(envClientID))
+	c.ClientSecret = getenv(envClientSecret)
+	c.APIToken = getenv(envAPIToken)
+	c.PublicURL = strings.TrimRight(strings.TrimSpace(getenv(envPublicURL)), "/")
+	c.RedisURL = strings.TrimSpace(getenv(envRedisURL))
+	c.AdminGroups = splitList(getenv(envAdminGroups), "Gatehouse Admins")
+	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "Gatehouse Helpdesk")
+
+	switch mode := strings.ToLower(strings.TrimSpace(getenv(envSelfService))); mode {
+	case "", "service":
+	case "delegated":
+		c.Delegated = true
+	default:
+		bad("%s must be service or delegated, not %q", envSelfService, mode)
+	}
+	c.LogFormat = strings.ToLower(strings.TrimSpace(getenv(envLogFormat)))
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "json"
+		if c.Dev {
+			c.LogFormat = "text"
+		}
+	case "json", "text":
+	default:
+		bad("%s must be json or text, not %q", envLogFormat, c.LogFormat)
+	}
+	if lv := strings.TrimSpace(getenv(envLogLevel)); lv != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lv)); err != nil {
+			bad("%s must be debug, info, warn or error, not %q", envLogLevel, lv)
+		}
+	}
+	for p := range strings.SplitSeq(getenv(envTrusted), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if a, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			bad("%s: %q is not an IP address or CIDR", envTrusted, p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
+	dur := func(name string, def time.Duration, min time.Duration) time.Duration {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < min {
+			bad("%s must be a duration of at least %s (like 30s or 10m), not %q", name, min, v)
+			return def
+		}
+		return d
+	}
+	c.CacheTTL = dur(envCacheTTL, 30*time.Second, 0)
+	c.SessionIdle = dur(envSessionIdle, 30*time.Minute, time.Minute)
+	c.SessionMax = dur(envSessionMax, 10*time.Hour, time.Minute)
+	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
+	c.RoleTTL = dur(envRoleTTL, 5*time.Minute, 0)
+	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
+	c.ForgotMinDuration = dur(envForgotMin, 800*time.Millisecond, 0)
+	c.ShutdownTimeout = dur(envShutdown, 25*time.Second, time.Second)
+	if c.RoleTTL > 5*time.Minute {
+		bad("%s must be at most 5m: roles are re-checked at least every five minutes", envRoleTTL)
+	}
+	c.OktaMaxInFlight = 256
+	if v := strings.TrimSpace(getenv(envOktaInFlight)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad("%s must be a positive number, not %q", envOktaInFlight, v)
+		} else {
+			c.OktaMaxInFlight = n
+		}
+	}
+
+	if c.Dev {
+		// Dev mode runs on its own emulator; real Okta settings mean someone is about to
+		// point a development build at a real org by mistake.
+		for _, name := range []string{envOrgURL, envClientID, envClientSecret, envAPIToken} {
+			if getenv(name) != "" {
+				bad("-dev runs on the embedded Okta emulator; unset %s (real Okta settings are not allowed in dev mode)", name)
+			}
+		}
+		if c.Addr == "" {
+			c.Addr = "localhost:8080"
+		}
+		for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}} {
+			if !loopbackAddr(a.addr) {
+				bad("-dev binds to loopback only; %s %q is not a loopback address (use localhost:PORT or 127.0.0.1:PORT)", a.flag, a.addr)
+			}
+		}
+		if c.PublicURL == "" {
+			c.PublicURL = "http://" + c.Addr
+		}
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		c.SessionKeys = [][]byte{key}
+		return c, errors.Join(problems...)
+	}
+
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	required := []struct{ name, value string }{
+		{envOrgURL, c.OktaOrgURL}, {envClientID, c.ClientID}, {envClientSecret, c.ClientSecret},
+		{envAPIToken, c.APIToken}, {envPublicURL, c.PublicURL}, {envSessionKeys, getenv(envSessionKeys)},
+	}
+	var missing []string
+	for _, r := range required {
+		if r.value == "" {
+			missing = append(missing, r.name)
+		}
+	}
+	if len(missing) > 0 {
+		bad("missing settings: %s (or run with -dev to try Gatehouse on the embedded Okta emulator)", strings.Join(missing, ", "))
+	}
+	if c.OktaOrgURL != "" {
+		if err := checkURL(c.OktaOrgURL); err != nil {
+			bad("%s: %v", envOrgURL, err)
+		}
+	}
+	if c.PublicURL != "" {
+		if err := checkURL(c.PublicURL); err != nil {
+			bad("%s: %v", envPublicURL, err)
+		}
+	}
+	if v := getenv(envSessionKeys); v != "" {
+		keys, err := session.ParseKeys(v)
+		if err != nil {
+			bad("%s: %v", envSessionKeys, err)
+		}
+		c.SessionKeys = keys
+	}
+	return c, errors.Join(problems...)
+}
+
+// checkURL accepts https URLs, and plain http only for loopback hosts (the emulator).
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("must be an absolute URL such as https://example.okta.com")
+	}
+	if u.Path != "" && u.Path != "/" {
+		return errors.New("must not have a path")
+	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return errors.New("must use https (plain http is accepted for localhost only)")
+	}
+	return nil
+}
+
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && loopbackHost(host)
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.IsLoopback()
+}
+
+func splitList(v, def string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return []string{def}
+	}
+	return out
+}
+
+// secure reports whether the portal is served over HTTPS (cookie prefix, HSTS).
+func (c config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// LogValue lists the configuration without any secret (SECURITY.md 37).
+func (c config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("dev", c.Dev), slog.String("addr", c.Addr), slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("okta_org_url", c.OktaOrgURL), slog.String("client_id", c.ClientID),
+		slog.Bool("client_secret_set", c.ClientSecret != ""), slog.Bool("api_token_set", c.APIToken != ""),
+		slog.String("public_url", c.PublicURL), slog.Int("session_keys", len(c.SessionKeys)),
+		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
+		slog.Bool("delegated", c.Delegated), slog.Bool("redis", c.RedisURL != ""),
+		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),
+		slog.Duration("cache_ttl", c.CacheTTL), slog.Duration("session_idle", c.SessionIdle),
+		slog.Duration("session_max", c.SessionMax),
+	)
+}
+
+// String is the same redacted view, so %v and %+v cannot leak a secret either.
+func (c config) String() string { return c.LogValue().String() }
+
+// GoString is the same redacted view for %#v.
+func (c config) GoString() string { return c.String() }

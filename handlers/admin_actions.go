@@ -1,0 +1,430 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/audit"
+	"gatehouse/web/session"
+)
+
+// Delivery choices for the actions that produce a one-time link.
+const (
+	deliverEmail = "email"
+	deliverLink  = "link"
+)
+
+// maxReason bounds the reason or ticket number (characters).
+const maxReason = 200
+
+// actionInput is what a confirmation form sends. Answer is a secret: it goes to Okta and
+// nowhere else.
+type actionInput struct {
+	Reason       string
+	Delivery     string
+	TempPassword bool
+	Question     string
+	Answer       string
+}
+
+// actionOutcome is what an action produced: a one-time secret to show once (never stored,
+// never logged) and fixed words for the audit detail.
+type actionOutcome struct {
+	secret *views.Secret
+	detail string
+	note   string
+}
+
+// Confirm handles GET /admin/users/{id}/confirm/{action}: it names the person and the
+// consequence and asks for what the action needs. With htmx it is the dialog's content;
+// without, a page. When the action does not apply now, or the viewer must sign in again
+// first, it says so instead of offering the form.
+func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	act, ok := ActionByKey(r.PathValue("action"))
+	if !ok {
+		return NotFound("There is no such action.")
+	}
+	if !act.AllowedFor(v) {
+		return Forbidden("This action needs the admin role. Ask an administrator to do it.")
+	}
+	u, err := a.getPerson(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	view := confirmView(act, u, actionInput{})
+	switch {
+	case act.NotOnSelf && u.ID == v.UserID:
+		view.NotAllowed = selfRefusal(act)
+	default:
+		if ok, why := act.Applies(u); !ok {
+			view.NotAllowed = why
+		} else if act.StepUp && a.stale(v) {
+			view.ReauthURL = reauthURL(views.ConfirmURL(u.ID, act.Key))
+		}
+	}
+	return a.renderConfirm(w, r, http.StatusOK, v, view)
+}
+
+func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
+	view := views.ConfirmView{
+		UserID: u.ID, Name: userName(u), Action: act.Key, Label: act.Label,
+		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
+		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
+	}
+	if act.Key == ActionRecoveryQuestion {
+		view.RecoveryQuestion = in.Question
+		view.Suggestions = recoverySuggestions
+	}
+	return view
+}
+
+// renderConfirm renders the confirmation where the request wants it: into the dialog for htmx
+// (a 422 from the dialog's form is retargeted there), as a page otherwise.
+func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int, v *session.Record, view views.ConfirmView) error {
+	if IsHTMX(r) {
+		view.InDialog = true
+		if HTMXTarget(r) != views.DialogID {
+			w.Header().Set("HX-Retarget", "#"+views.DialogID)
+			w.Header().Set("HX-Reswap", "innerHTML")
+		}
+		return Render(w, r, status, views.ConfirmBody(view))
+	}
+	return Render(w, r, status, views.ConfirmPage(PageFor(r, view.Label+" · "+view.Name, views.NavAdmin), adminNav(v, views.AdminPeople), view))
+}
+
+// selfRefusal explains why an action is not offered on one's own account.
+func selfRefusal(act Action) string {
+	switch act.Key {
+	case ActionResetPassword, ActionExpirePassword:
+		return "You cannot reset or expire your own password from the admin pages. Change it from your profile, or ask another administrator."
+	case ActionClearSessions:
+		return "You cannot clear your own sessions from the admin pages. Use “Sign out everywhere” on your profile instead."
+	case ActionResetFactors:
+		return "You cannot reset your own MFA factors from the admin pages. Ask another administrator."
+	}
+	return "You cannot " + strings.ToLower(act.Label) + " your own account. Ask another administrator if it really needs doing."
+}
+
+// Unlock handles POST /admin/users/{id}/unlock.
+func (a *Admin) Unlock(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionUnlock)
+}
+
+// ResetPassword handles POST /admin/users/{id}/reset-password.
+func (a *Admin) ResetPassword(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionResetPassword)
+}
+
+// ExpirePassword handles POST /admin/users/{id}/expire-password.
+func (a *Admin) ExpirePassword(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionExpirePassword)
+}
+
+// ResetFactors handles POST /admin/users/{id}/reset-factors.
+func (a *Admin) ResetFactors(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionResetFactors)
+}
+
+// ClearSessions handles POST /admin/users/{id}/clear-sessions.
+func (a *Admin) ClearSessions(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionClearSessions)
+}
+
+// ForgotPassword handles POST /admin/users/{id}/forgot-password.
+func (a *Admin) ForgotPassword(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionForgotPassword)
+}
+
+// Activate handles POST /admin/users/{id}/activate.
+func (a *Admin) Activate(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionActivate)
+}
+
+// Deactivate handles POST /admin/users/{id}/deactivate.
+func (a *Admin) Deactivate(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionDeactivate)
+}
+
+// Suspend handles POST /admin/users/{id}/suspend.
+func (a *Admin) Suspend(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionSuspend)
+}
+
+// Unsuspend handles POST /admin/users/{id}/unsuspend.
+func (a *Admin) Unsuspend(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionUnsuspend)
+}
+
+// SetRecoveryQuestion handles POST /admin/users/{id}/recovery-question.
+func (a *Admin) SetRecoveryQuestion(w http.ResponseWriter, r *http.Request) error {
+	return a.act(w, r, ActionRecoveryQuestion)
+}
+
+// readActionInput reads and checks the confirmation form. Field problems come back as
+// FieldErrors for a 422; a malformed choice is a 400.
+func readActionInput(r *http.Request, act Action) (actionInput, views.FieldErrors, error) {
+	in := actionInput{Reason: field(r, "reason"), Delivery: field(r, "delivery"), TempPassword: field(r, "temp_password") == "yes"}
+	fe := views.FieldErrors{}
+	switch in.Delivery {
+	case "":
+		in.Delivery = deliverEmail
+	case deliverEmail, deliverLink:
+	default:
+		return in, nil, BadRequest("Choose how the link should reach them.")
+	}
+	if act.Destructive {
+		if in.Reason == "" {
+			fe["reason"] = "Enter a reason or a ticket number. It goes into the audit log."
+		} else if validText(in.Reason, 1, maxReason) != nil {
+			fe["reason"] = "Use at most 200 characters, without line breaks."
+		}
+	} else {
+		in.Reason = ""
+	}
+	if act.Key == ActionRecoveryQuestion {
+		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")
+		for k, msg := range recoveryProblems(in.Question, in.Answer) {
+			fe[k] = msg
+		}
+	}
+	return in, fe, nil
+}
+
+// act runs one action of the table on the person in the path. It checks everything again on
+// the server (role, own account, status, confirmation, reason), calls Okta, writes one audit
+// entry, drops the person's cached data and, where the table says so, ends their Gatehouse
+// sessions. htmx gets the refreshed panel (and the dialog closed); without JavaScript a one-time
+// secret is rendered on a result page, anything else redirects to the person's page.
+func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	act, ok := ActionByKey(key)
+	if !ok {
+		return fmt.Errorf("action %q is not in the action table", key)
+	}
+	if !act.AllowedFor(v) {
+		return Forbidden("This action needs the admin role. Ask an administrator to do it.")
+	}
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		return BadRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+	}
+	in, fe, err := readActionInput(r, act)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	sc := ScopeFrom(ctx)
+	sc.Note("admin_action", act.Key)
+	sc.Note("target", id)
+	u, err := a.getPerson(ctx, id)
+	if err != nil {
+		return err
+	}
+	if act.NotOnSelf && u.ID == v.UserID {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "own account", nil)
+		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(act)}
+	}
+	if ok, why := act.Applies(u); !ok {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "not applicable: "+string(u.Status), nil)
+		return Conflict(why)
+	}
+	if len(fe) > 0 {
+		view := confirmView(act, u, in)
+		view.Errors = fe
+		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: "Please fix the problem marked below."}
+		return a.renderConfirm(w, r, http.StatusUnprocessableEntity, v, view)
+	}
+
+	out, err := a.perform(ctx, act, u, in)
+	if err != nil {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultFailure, "", err)
+		if act.Key == ActionRecoveryQuestion {
+			if fe := recoveryFieldErrors(err); len(fe) > 0 {
+				view := confirmView(act, u, in)
+				view.Errors = fe
+				view.Alert = &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: "Please fix the problem marked below.", RequestID: RequestID(ctx)}
+				return a.renderConfirm(w, r, http.StatusUnprocessableEntity, v, view)
+			}
+		}
+		return a.actionFailure(ctx, act, u, err)
+	}
+	a.record(ctx, v, u, act.Key, in.Reason, audit.ResultSuccess, out.detail, nil)
+	a.cache.Invalidate(u.ID)
+	alert := &views.Alert{Kind: "success", Title: "Done"}
+	if act.EndsSessions {
+		if _, err := a.store.DestroyUser(ctx, u.ID, ""); err != nil {
+			sc.Note("destroy_sessions", "failed")
+			alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
+			out.note += " Gatehouse could not end their Gatehouse sessions: use “Clear sessions” to try again."
+		}
+	}
+	fresh, err := a.okta.GetUser(ctx, u.ID)
+	if err != nil {
+		fresh = u
+		out.note += " Reload the page to see the account's new status."
+	}
+	alert.Text = strings.TrimSpace(act.Done(fresh) + " " + out.note)
+	panel := a.panel(v, fresh)
+	panel.Alert, panel.Secret = alert, out.secret
+	if IsHTMX(r) {
+		return Render(w, r, http.StatusOK, views.ActionDone(panel))
+	}
+	if out.secret != nil {
+		// Never in a redirect URL, never cached: the secret lives in this response only.
+		w.Header().Set("Cache-Control", "no-store")
+		return Render(w, r, http.StatusOK, views.ActionResultPage(PageFor(r, act.Label+" · "+userName(fresh), views.NavAdmin), views.ActionResultView{
+			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
+		}))
+	}
+	Redirect(w, r, views.PersonURL(u.ID)+"?done="+act.Key)
+	return nil
+}
+
+// perform makes the Okta call of one action.
+func (a *Admin) perform(ctx context.Context, act Action, u client.User, in actionInput) (actionOutcome, error) {
+	var out actionOutcome
+	first := firstName(u)
+	switch act.Key {
+	case ActionActivate:
+		res, err := a.okta.Activate(ctx, u.ID, in.Delivery != deliverLink)
+		if err != nil {
+			return out, err
+		}
+		out.detail, out.note = "activation email", emailNote(u, "the activation link")
+		if u.Credentials.HasPassword {
+			out.detail, out.note = "activated with existing password", first+" can sign in with their existing password."
+		}
+		if in.Delivery == deliverLink {
+			out.detail = "activation link shown"
+			out.note = ""
+			if res.ActivationURL == "" {
+				out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
+			} else {
+				out.secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
+					Hint: "Send it to " + first + " through a channel only they can read. It works for 7 days."}
+			}
+		}
+		return out, nil
+	case ActionResetPassword:
+		res, err := a.okta.ResetPassword(ctx, u.ID, in.Delivery != deliverLink)
+		if err != nil {
+			return out, err
+		}
+		out.detail, out.note = "reset email", emailNote(u, "a reset link")
+		if in.Delivery == deliverLink {
+			out.detail, out.note = "reset link shown", ""
+			if res.ResetPasswordURL == "" {
+				out.note = "Okta did not return a reset link; ask Okta to email it instead."
+			} else {
+				out.secret = &views.Secret{Label: "Password reset link for " + userName(u), Value: res.ResetPasswordURL,
+					Hint: "Send it to " + first + " through a channel only they can read. It works for one hour."}
+			}
+		}
+		return out, nil
+	case ActionExpirePassword:
+		if !in.TempPassword {
+			_, err := a.okta.ExpirePassword(ctx, u.ID)
+			return out, err
+		}
+		res, err := a.okta.ExpirePasswordWithTempPassword(ctx, u.ID)
+		if err != nil {
+			return out, err
+		}
+		out.detail = "temporary password shown"
+		out.secret = &views.Secret{Label: "Temporary password for " + userName(u), Value: res.TempPassword,
+			Hint: first + " signs in with it once and then chooses a new password. Tell them in person or by phone."}
+		return out, nil
+	case ActionDeactivate:
+		return out, a.okta.Deactivate(ctx, u.ID)
+	case ActionSuspend:
+		return out, a.okta.Suspend(ctx, u.ID)
+	case ActionUnsuspend:
+		return out, a.okta.Unsuspend(ctx, u.ID)
+	case ActionUnlock:
+		return out, a.okta.Unlock(ctx, u.ID)
+	case ActionResetFactors:
+		return out, a.okta.ResetFactors(ctx, u.ID)
+	case ActionClearSessions:
+		return out, a.okta.ClearSessions(ctx, u.ID, true)
+	case ActionForgotPassword:
+		_, err := a.okta.ForgotPassword(ctx, u.ID, true)
+		return out, err
+	case ActionRecoveryQuestion:
+		_, err := a.okta.SetRecoveryQuestion(ctx, u.ID, in.Question, strings.TrimSpace(in.Answer))
+		return out, err
+	}
+	return out, fmt.Errorf("action %q has no Okta call", act.Key)
+}
+
+func emailNote(u client.User, what string) string {
+	if u.Profile.Email == "" {
+		return "Okta has emailed them " + what + "."
+	}
+	return "Okta has emailed " + what + " to " + u.Profile.Email + "."
+}
+
+// actionFailure explains a refused or failed Okta call in plain words, never Okta's own text.
+func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, err error) error {
+	switch {
+	case errors.Is(err, client.ErrInvalidStatus):
+		// Okta's view of the status differs from the one we checked (someone acted meanwhile):
+		// explain it from a fresh read.
+		msg := "Okta refused: the account's status does not allow this right now. Reload the page to see its current status."
+		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil {
+			if ok, why := act.Applies(fresh); !ok {
+				msg = "Okta says: " + why
+			}
+		}
+		return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg, Err: err}
+	case errors.Is(err, client.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta no longer has this account. It may have been deleted.", Err: err}
+	case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrUnauthorized):
+		return &Error{Status: http.StatusBadGateway, Title: "Okta refused Gatehouse", Msg: "Okta did not let Gatehouse do this. Its API token may lack the permission needed; ask your Okta administrator.", Err: err}
+	case errors.Is(err, client.ErrInvalid):
+		return &Error{Status: http.StatusBadGateway, Title: "Okta refused the request", Msg: "Okta did not accept this request. Nothing was changed. If it keeps happening, contact support and quote the reference below.", Err: err}
+	}
+	return fmt.Errorf("%s user %s: %w", act.Key, u.ID, err)
+}
+
+// recoveryFieldErrors turns Okta's refusal of a recovery question into field errors.
+func recoveryFieldErrors(err error) views.FieldErrors {
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != "E0000001" {
+		return nil
+	}
+	fe := views.FieldErrors{}
+	for _, c := range ce.Causes {
+		lc := strings.ToLower(c)
+		switch {
+		case strings.Contains(lc, "part of the question"):
+			fe["answer"] = "The answer must not be part of the question."
+		case strings.Contains(lc, "answer"):
+			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
+		case strings.Contains(lc, "question"):
+			fe["question"] = "Okta did not accept this question. Use between 4 and 100 characters."
+		}
+	}
+	return fe
+}

@@ -1,0 +1,361 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/audit"
+	"gatehouse/web/session"
+)
+
+// Activation choices on the add-person form.
+const (
+	activateEmail  = "email"  // create with activate=true: Okta emails the link (or, with a password, the account is active at once)
+	activateLink   = "link"   // create with activate=false, then Activate(sendEmail=false): the link is shown once
+	activateStaged = "staged" // create with activate=false: STAGED, activate later
+)
+
+const (
+	// maxCreateGroups is Okta's limit of groupIds at creation (USERS-API.md §4.2).
+	maxCreateGroups = 20
+	// groupSearchLimit is how many matches the picker shows.
+	groupSearchLimit = 10
+	// auditCreate is the audit action of adding a person.
+	auditCreate = "create"
+)
+
+// groupIDPattern is the shape of an Okta group id.
+var groupIDPattern = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// createInput is the add-person form. Password is a secret: it goes to Okta and is never
+// rendered back.
+type createInput struct {
+	FirstName, LastName, Email, Login string
+	Activation                        string
+	Password                          string
+	GroupQuery                        string
+	Groups                            []views.GroupChoice
+}
+
+// requireAdmin is the belt to the route table's braces for admin-only pages.
+func requireAdmin(r *http.Request) (*session.Record, error) {
+	v, err := staff(r)
+	if err != nil {
+		return nil, err
+	}
+	if !v.HasRole(RoleAdmin) {
+		return nil, Forbidden("Adding people needs the admin role. Ask an administrator to do it.")
+	}
+	return v, nil
+}
+
+// NewUserForm handles GET /admin/users/new.
+func (a *Admin) NewUserForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: a.opts.Policy.Rules(), Errors: views.FieldErrors{}}
+	return Render(w, r, http.StatusOK, views.CreateUserPage(PageFor(r, "Add a person", views.NavAdmin), view))
+}
+
+// parseChosenGroups reads the picker's checkboxes. A value is "id" or "id:name"; the name only
+// labels the checkbox when the form is shown again (only the id goes to Okta, which checks it).
+func parseChosenGroups(values []string) ([]views.GroupChoice, error) {
+	var out []views.GroupChoice
+	seen := map[string]bool{}
+	for _, raw := range values {
+		id, name, _ := strings.Cut(raw, ":")
+		if !groupIDPattern.MatchString(id) || validText(name, 0, 255) != nil {
+			return nil, BadRequest("A chosen group is not valid. Reload the page and choose the groups again.")
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if name == "" {
+			name = id
+		}
+		out = append(out, views.GroupChoice{ID: id, Name: name, Checked: true})
+	}
+	return out, nil
+}
+
+func readCreateInput(r *http.Request) (createInput, error) {
+	in := createInput{
+		FirstName: field(r, "first_name"), LastName: field(r, "last_name"), Email: field(r, "email"),
+		Login: field(r, "login"), Activation: field(r, "activation"), Password: secretField(r, "password"),
+		GroupQuery: field(r, "group_q"),
+	}
+	groups, err := parseChosenGroups(r.PostForm["group"])
+	if err != nil {
+		return in, err
+	}
+	in.Groups = groups
+	return in, nil
+}
+
+// validate checks everything Gatehouse can before Okta is called.
+func (a *Admin) validateCreate(in *createInput) views.FieldErrors {
+	fe := views.FieldErrors{}
+	for _, f := range []struct{ key, val, what string }{{"first_name", in.FirstName, "a first name"}, {"last_name", in.LastName, "a last name"}} {
+		if f.val == "" {
+			fe[f.key] = "Enter " + f.what + "."
+		} else if validText(f.val, 1, 50) != nil {
+			fe[f.key] = "Use at most 50 characters, without line breaks."
+		}
+	}
+	switch {
+	case in.Email == "":
+		fe["email"] = "Enter an email address."
+	case !validEmail(in.Email):
+		fe["email"] = "Enter an email address like name@example.com."
+	}
+	login := in.Login
+	if login == "" {
+		login = in.Email
+	}
+	if login != "" && validText(login, 5, 100) != nil {
+		fe["login"] = "Use between 5 and 100 characters, without spaces or line breaks."
+	} else if strings.ContainsAny(login, " \t") {
+		fe["login"] = "Use between 5 and 100 characters, without spaces or line breaks."
+	}
+	if len(in.Groups) > maxCreateGroups {
+		fe["group"] = "Choose at most 20 groups; add more later in Okta."
+	}
+	switch in.Activation {
+	case activateEmail, activateLink, activateStaged:
+	default:
+		fe["activation"] = "Choose how to activate the account."
+	}
+	if in.Password != "" {
+		if msg := a.opts.Policy.Problem(in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
+			fe["password"] = strings.ReplaceAll(msg, "your username or name", "their username or name")
+		}
+	}
+	return fe
+}
+
+// validEmail accepts a bare address (no display name) with a dotted domain, at most 100
+// characters.
+func validEmail(s string) bool {
+	if len(s) > 100 || strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return false
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func (a *Admin) createView(v *session.Record, in createInput) views.CreateUserView {
+	return views.CreateUserView{
+		Nav: adminNav(v, views.AdminCreate), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
+		Login: in.Login, Activation: in.Activation, Rules: a.opts.Policy.Rules(), Errors: views.FieldErrors{},
+		Picker: views.GroupPickerView{Query: in.GroupQuery, Chosen: in.Groups},
+	}
+}
+
+// CreateUser handles POST /admin/users/new. "Find groups" (op=find-groups) re-renders the form
+// with the matching groups, keeping every typed value and chosen group but never the
+// password. Otherwise everything is checked, Okta creates the person in the chosen groups,
+// and the browser goes to their page (rendered directly when it carries a one-time link).
+func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireAdmin(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	in, err := readCreateInput(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	page := PageFor(r, "Add a person", views.NavAdmin)
+	view := a.createView(v, in)
+	if field(r, "op") == "find-groups" {
+		if err := validText(in.GroupQuery, 0, 100); err != nil {
+			view.Errors["group"] = "Search for at most 100 characters."
+		} else {
+			view.Picker = a.pickGroups(ctx, in.GroupQuery, in.Groups)
+		}
+		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
+	}
+	if view.Errors = a.validateCreate(&in); len(view.Errors) > 0 {
+		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: "Please fix the problems marked below."}
+		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
+	}
+	login := in.Login
+	if login == "" {
+		login = in.Email
+	}
+	nu := client.NewUser{
+		Profile:  client.Profile{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Login: login},
+		Password: in.Password,
+	}
+	for _, g := range in.Groups {
+		nu.GroupIDs = append(nu.GroupIDs, g.ID)
+	}
+	target := client.User{Profile: client.Profile{Login: login}}
+	ScopeFrom(ctx).Note("admin_action", auditCreate)
+	u, err := a.okta.CreateUser(ctx, nu, in.Activation == activateEmail)
+	if err != nil {
+		a.record(ctx, v, target, auditCreate, "", audit.ResultFailure, "", err)
+		if fe := createFieldErrors(err); len(fe) > 0 {
+			view.Errors = fe
+			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: "Please fix the problems marked below.", RequestID: RequestID(ctx)}
+			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
+		}
+		he := Classify(fmt.Errorf("create user: %w", err))
+		he.Title = "The person was not added"
+		return he
+	}
+	a.record(ctx, v, u, auditCreate, "", audit.ResultSuccess, "activation: "+in.Activation, nil)
+	ScopeFrom(ctx).Note("target", u.ID)
+
+	var (
+		secret *views.Secret
+		alert  *views.Alert
+	)
+	if in.Activation == activateLink {
+		secret, alert = a.activateWithLink(ctx, v, u)
+	}
+	if secret == nil && alert == nil {
+		Redirect(w, r, views.PersonURL(u.ID)+"?done="+auditCreate)
+		return nil
+	}
+	pv, err := a.personView(ctx, v, u.ID)
+	if err != nil {
+		// The person exists; only the page could not be loaded. Never lose the secret.
+		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(v, u)}
+	}
+	pv.Panel.Alert, pv.Panel.Secret = alert, secret
+	w.Header().Set("Cache-Control", "no-store")
+	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
+}
+
+// activateWithLink activates a just-created STAGED person without an email and returns the
+// link to show once; a failure leaves the person staged and says so.
+func (a *Admin) activateWithLink(ctx context.Context, v *session.Record, u client.User) (*views.Secret, *views.Alert) {
+	res, err := a.okta.Activate(ctx, u.ID, false)
+	if err != nil {
+		a.record(ctx, v, u, ActionActivate, "", audit.ResultFailure, "", err)
+		he := Classify(err)
+		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
+	}
+	a.record(ctx, v, u, ActionActivate, "", audit.ResultSuccess, "activation link shown", nil)
+	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated."}
+	if res.ActivationURL == "" {
+		alert.Text += " Okta did not return an activation link; use “Reset password” to send them one."
+		return nil, alert
+	}
+	return &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
+		Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}, alert
+}
+
+// createFieldErrors puts Okta's validation causes ("login: An object with this field already
+// exists…") on the right field, in Gatehouse's words.
+func createFieldErrors(err error) views.FieldErrors {
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	fe := views.FieldErrors{}
+	if ce.Code == "E0000093" {
+		fe["group"] = "Okta allows at most 20 groups when adding a person."
+		return fe
+	}
+	if ce.Code != "E0000001" {
+		return nil
+	}
+	for _, c := range ce.Causes {
+		key, text, ok := strings.Cut(c, ":")
+		lt := strings.ToLower(text)
+		if !ok {
+			key, lt = "", strings.ToLower(c)
+		}
+		switch strings.TrimSpace(key) {
+		case "login":
+			if strings.Contains(lt, "already exists") {
+				fe["login"] = "Someone already has this username."
+			} else {
+				fe["login"] = "Okta did not accept this username. Use an email-style username such as name@example.com."
+			}
+		case "email":
+			fe["email"] = "Okta did not accept this email address."
+		case "password":
+			fe["password"] = "Okta's password policy rejected it. " + policyRequirements([]string{text})
+		case "firstName":
+			fe["first_name"] = "Okta did not accept this first name."
+		case "lastName":
+			fe["last_name"] = "Okta did not accept this last name."
+		case "groupIds":
+			fe["group"] = "Okta could not add the person to one of the chosen groups (it may be an app group). Choose other groups."
+		}
+	}
+	return fe
+}
+
+// GroupSearch handles GET /admin/groups/search?group_q=&group=…: the picker's active search.
+// It answers the result region with the chosen groups still checked above the new matches.
+// Without htmx it sends the browser back to the form, which has its own "Find groups".
+func (a *Admin) GroupSearch(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireAdmin(r); err != nil {
+		return err
+	}
+	if !IsHTMX(r) {
+		Redirect(w, r, "/admin/users/new")
+		return nil
+	}
+	q := r.URL.Query()
+	query := strings.TrimSpace(q.Get("group_q"))
+	if query == "" {
+		query = strings.TrimSpace(q.Get("q"))
+	}
+	if validText(query, 0, 100) != nil {
+		return BadRequest("Search for at most 100 characters, without line breaks.")
+	}
+	chosen, err := parseChosenGroups(q["group"])
+	if err != nil {
+		return err
+	}
+	return Render(w, r, http.StatusOK, views.GroupResults(a.pickGroups(r.Context(), query, chosen)))
+}
+
+// pickGroups searches Okta's groups for the picker. Only Okta groups can take members, so app
+// and built-in groups are left out; groups already chosen are not listed twice.
+func (a *Admin) pickGroups(ctx context.Context, query string, chosen []views.GroupChoice) views.GroupPickerView {
+	pv := views.GroupPickerView{Query: query, Chosen: chosen}
+	if query == "" {
+		return pv
+	}
+	pv.Searched = true
+	groups, err := a.okta.SearchGroups(ctx, query, groupSearchLimit+len(chosen))
+	if err != nil {
+		he := Classify(err)
+		pv.Err = &views.Alert{Kind: "error", Title: "Groups could not be searched", Text: he.Msg, RequestID: RequestID(ctx)}
+		return pv
+	}
+	picked := map[string]bool{}
+	for _, g := range chosen {
+		picked[g.ID] = true
+	}
+	for _, g := range groups {
+		if picked[g.ID] || g.Type != "OKTA_GROUP" || len(pv.Found) == groupSearchLimit {
+			continue
+		}
+		pv.Found = append(pv.Found, views.GroupChoice{ID: g.ID, Name: g.Profile.Name, Description: g.Profile.Description})
+	}
+	return pv
+}

@@ -1,0 +1,110 @@
+package handlers_test
+
+import (
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/require"
+
+	"gatehouse/client/oktatest"
+	"gatehouse/web/audit"
+	"gatehouse/web/webtest"
+)
+
+// uniq is a short random tag that keeps test logins apart.
+func uniq() string { return strings.ToLower(rand.Text()[:10]) }
+
+// adminTestUser adds a person in status, with the demo password and a recovery question (so
+// credential preconditions hold), and returns their id.
+func adminTestUser(t *testing.T, env *webtest.Env, status string, groups ...string) string {
+	t.Helper()
+	id, _ := adminTestPerson(t, env, status, groups...)
+	return id
+}
+
+// adminTestPerson is adminTestUser returning the login too.
+func adminTestPerson(t *testing.T, env *webtest.Env, status string, groups ...string) (id, login string) {
+	t.Helper()
+	tag := uniq()
+	first := "Tess" + tag[:4]
+	login = "tess." + tag + "@example.com"
+	id = env.Okta.AddUser(oktatest.SeedUser{
+		Status: status,
+		Profile: map[string]any{"login": login, "email": login, "firstName": first, "lastName": "Tester",
+			"displayName": first + " Tester"},
+		Password:         webtest.DemoPassword,
+		RecoveryQuestion: "What was the name of your first pet?",
+		RecoveryAnswer:   "Biscuit",
+		Groups:           groups,
+	})
+	return id, login
+}
+
+// adminSignIn adds a fresh admin (or helpdesk) and signs them in: each test actor has its own
+// per-person rate limit for admin actions.
+func adminSignIn(t *testing.T, env *webtest.Env, group string) (*http.Client, string) {
+	t.Helper()
+	tag := uniq()
+	login := "staff." + tag + "@example.com"
+	id := env.Okta.AddUser(oktatest.SeedUser{
+		Profile:  map[string]any{"login": login, "email": login, "firstName": "Staff", "lastName": "Member " + tag},
+		Password: webtest.DemoPassword,
+		Groups:   []string{group},
+	})
+	return env.SignIn(t, login, webtest.DemoPassword), id
+}
+
+// mutations counts the Okta calls that could change something (anything but GET) about id,
+// or about anyone when id is "".
+func mutations(env *webtest.Env, id string) int {
+	return env.Okta.CountRequests(func(r oktatest.Request) bool {
+		return r.Method != http.MethodGet && strings.HasPrefix(r.Path, "/api/v1/users") && (id == "" || strings.Contains(r.Path, id))
+	})
+}
+
+// oktaAPICalls counts every Okta API call recorded since the last ResetRequests.
+func oktaAPICalls(env *webtest.Env) int {
+	return env.Okta.CountRequests(func(r oktatest.Request) bool { return strings.HasPrefix(r.Path, "/api/v1/") })
+}
+
+// post sends a form with c; headers may make it an htmx request.
+func post(t *testing.T, env *webtest.Env, c *http.Client, path string, form url.Values, headers map[string]string) (*http.Response, string) {
+	t.Helper()
+	res := env.Do(t, webtest.NoRedirects(c), http.MethodPost, path, form, headers)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, string(body)
+}
+
+// get fetches path with c without following redirects.
+func get(t *testing.T, env *webtest.Env, c *http.Client, path string, headers map[string]string) (*http.Response, string) {
+	t.Helper()
+	res := env.Do(t, webtest.NoRedirects(c), http.MethodGet, path, nil, headers)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, string(body)
+}
+
+func parseHTML(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	require.NoError(t, err)
+	return doc
+}
+
+// auditFor returns the audit entries about target, newest first.
+func auditFor(t *testing.T, env *webtest.Env, target string) []audit.Entry {
+	t.Helper()
+	entries, err := env.App.Audit.Recent(t.Context(), audit.Filter{Target: target, Limit: 100})
+	require.NoError(t, err)
+	return entries
+}
+
+func personPath(id string) string { return "/admin/users/" + id }

@@ -1,0 +1,398 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/audit"
+	"gatehouse/web/session"
+)
+
+const (
+	// usersPageSize is how many people a results page shows.
+	usersPageSize = 25
+	// maxTrail bounds the earlier-page cursors kept in the query for "Previous"; beyond it the
+	// oldest are dropped and "First page" takes over.
+	maxTrail = 20
+	// maxNameMatches is the most a q search asks Okta for (Okta's own cap) when it must filter
+	// by status here.
+	maxNameMatches = 200
+	// personAuditLimit is how many audit entries a person's page shows.
+	personAuditLimit = 10
+)
+
+// cursorPattern is what an Okta paging cursor may look like in our query string. Okta's are
+// user ids today; anything else is refused before it reaches Okta.
+var cursorPattern = regexp.MustCompile(`^[0-9A-Za-z._~-]{1,128}$`)
+
+// userQuery is the find-people page's query: ?q=&status=&after=&prev=…
+type userQuery struct {
+	Q      string
+	Status client.Status
+	After  string
+	// Prev holds the cursors of the earlier pages, oldest first ("" is the first page).
+	Prev []string
+}
+
+// parseUserQuery validates the query before any Okta call: junk is a 400, not a search.
+func parseUserQuery(r *http.Request) (userQuery, error) {
+	v := r.URL.Query()
+	uq := userQuery{Q: strings.TrimSpace(v.Get("q")), Status: client.Status(v.Get("status"))}
+	if validText(uq.Q, 0, 100) != nil {
+		return userQuery{}, BadRequest("Search for at most 100 characters, without line breaks.")
+	}
+	if uq.Status != "" && !uq.Status.Valid() {
+		return userQuery{}, BadRequest("That status does not exist. Choose one from the list.")
+	}
+	if uq.Q != "" {
+		// Okta does not page name searches; cursors mean nothing with them.
+		return uq, nil
+	}
+	uq.After = v.Get("after")
+	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
+		return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+	}
+	prev := v["prev"]
+	if len(prev) > maxTrail {
+		return userQuery{}, BadRequest("This page link is too long. Start again from the first page.")
+	}
+	for _, p := range prev {
+		if p != "" && !cursorPattern.MatchString(p) {
+			return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+		}
+	}
+	uq.Prev = prev
+	return uq, nil
+}
+
+// url is the page of this query at cursor after with the given trail.
+func (uq userQuery) url(after string, prev []string) string {
+	v := url.Values{}
+	if uq.Q != "" {
+		v.Set("q", uq.Q)
+	}
+	if uq.Status != "" {
+		v.Set("status", string(uq.Status))
+	}
+	if after != "" {
+		v.Set("after", after)
+		for _, p := range prev {
+			v.Add("prev", p)
+		}
+	}
+	if len(v) == 0 {
+		return "/admin/users"
+	}
+	return "/admin/users?" + v.Encode()
+}
+
+// ListUsers handles GET /admin/users?q=&status=&after=: find people by name or email (Okta's
+// q), by status (filter=status eq "…"), or both, with paging through Okta's cursor. An htmx
+// request targeting the results gets only the results region.
+func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	uq, err := parseUserQuery(r)
+	if err != nil {
+		return err
+	}
+	view := a.searchUsers(r.Context(), uq)
+	view.Nav = adminNav(v, views.AdminPeople)
+	view.Query, view.Status = uq.Q, string(uq.Status)
+	for _, s := range client.Statuses() {
+		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(string(s)), Selected: s == uq.Status})
+	}
+	for _, act := range Actions() {
+		if act.Bulk && act.AllowedFor(v) {
+			label := act.Label
+			if act.Key == ActionResetPassword {
+				label = "Reset password (Okta emails a link)"
+			}
+			view.BulkActions = append(view.BulkActions, views.Option{Value: act.Key, Label: label})
+		}
+	}
+	status := http.StatusOK
+	if view.Err != nil {
+		status = view.errStatus
+	}
+	if HTMXTarget(r) == views.UserResultsID {
+		return Render(w, r, status, views.UserResults(view.UserSearchView))
+	}
+	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
+}
+
+type searchResult struct {
+	views.UserSearchView
+	errStatus int
+}
+
+// searchUsers runs the query against Okta. Okta refuses a name search combined with a filter
+// (E0000033), so q with a status asks for up to 200 name matches and filters them here; q
+// alone asks for one more than a page to know whether there are more.
+func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
+	var res searchResult
+	self := uq.url(uq.After, uq.Prev)
+	now := a.opts.Now()
+	var (
+		users []client.User
+		err   error
+		next  string
+	)
+	switch {
+	case uq.Q != "" && uq.Status != "":
+		users, err = a.okta.FindUsers(ctx, uq.Q, maxNameMatches)
+		if err == nil {
+			found := len(users)
+			users = slices.DeleteFunc(users, func(u client.User) bool { return u.Status != uq.Status })
+			if len(users) > usersPageSize || found >= maxNameMatches {
+				res.CapText = "Showing the first " + strconv.Itoa(min(len(users), usersPageSize)) + " matches. Refine your search to find someone else."
+			}
+		}
+	case uq.Q != "":
+		users, err = a.okta.FindUsers(ctx, uq.Q, usersPageSize+1)
+		if err == nil && len(users) > usersPageSize {
+			res.CapText = "Showing the first " + strconv.Itoa(usersPageSize) + " matches. Refine your search to find someone else."
+		}
+	default:
+		var page client.UserPage
+		page, err = a.okta.ListUsers(ctx, client.ListUsersParams{Status: string(uq.Status), After: uq.After, Limit: usersPageSize})
+		users, next = page.Users, page.NextAfter
+	}
+	if err != nil {
+		he := Classify(err)
+		res.Err = &views.Alert{Kind: "error", Title: "The search did not work", Text: he.Msg, RequestID: RequestID(ctx)}
+		res.RetryURL = self
+		res.errStatus = he.Status
+		return res
+	}
+	users = users[:min(len(users), usersPageSize)]
+	for _, u := range users {
+		res.Rows = append(res.Rows, views.UserRow{ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status), LastLogin: formatTime(u.LastLogin, now)})
+	}
+	a.describeResults(&res.UserSearchView, uq, next)
+	return res
+}
+
+// describeResults fills the count line, the empty state and the paging links.
+func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next string) {
+	status := strings.ToLower(views.StatusLabel(string(uq.Status)))
+	n := len(view.Rows)
+	people := strconv.Itoa(n) + " people"
+	if n == 1 {
+		people = "1 person"
+	}
+	switch {
+	case uq.Q != "" && uq.Status != "":
+		view.CountText = people + " matching “" + uq.Q + "” whose account is " + status
+		view.EmptyTitle = "No one matches “" + uq.Q + "” with the status " + status
+		view.EmptyHint = "Check the spelling, choose another status, or clear the search."
+		if uq.Status == client.StatusDeprovisioned {
+			view.EmptyHint = "Okta's name search leaves out deactivated people. Clear the search box and filter by status alone to list them."
+		}
+	case uq.Q != "":
+		view.CountText = people + " matching “" + uq.Q + "”"
+		view.EmptyTitle = "No one matches “" + uq.Q + "”"
+		view.EmptyHint = "Okta matches the start of a first name, last name or email address. Check the spelling, or type less. Deactivated people only show up with the status filter."
+	case uq.Status != "":
+		view.CountText = people + " whose account is " + status
+		view.EmptyTitle = "No one's account is " + status
+		view.EmptyHint = "Nobody in Okta has this status right now."
+	default:
+		view.CountText = people
+		view.EmptyTitle = "No one found"
+		view.EmptyHint = "Okta has no people to list yet."
+	}
+	if uq.Q != "" {
+		return
+	}
+	page := len(uq.Prev) + 1
+	if uq.After != "" && (len(uq.Prev) == 0 || uq.Prev[0] != "") {
+		page = 0 // the trail was cut short: the page number is unknown
+	}
+	if page > 0 && (page > 1 || next != "") {
+		view.CountText += ", page " + strconv.Itoa(page)
+	}
+	if next != "" {
+		trail := append(slices.Clone(uq.Prev), uq.After)
+		if len(trail) > maxTrail {
+			trail = trail[len(trail)-maxTrail:]
+		}
+		view.NextURL = uq.url(next, trail)
+	}
+	if uq.After != "" {
+		if k := len(uq.Prev); k > 0 {
+			view.PrevURL = uq.url(uq.Prev[k-1], uq.Prev[:k-1])
+		}
+		if len(uq.Prev) != 1 || uq.Prev[0] != "" {
+			view.FirstURL = uq.url("", nil)
+		}
+	}
+}
+
+// ShowUser handles GET /admin/users/{id}: the person's status in plain words, the actions
+// allowed now, key dates, profile, groups, apps and recent admin actions about them.
+func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	view, err := a.personView(r.Context(), v, id)
+	if err != nil {
+		return err
+	}
+	if done := r.URL.Query().Get("done"); done != "" {
+		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+	}
+	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
+}
+
+// personView loads a person's page. The user (fresh, never from the per-person cache), groups,
+// apps and audit entries load concurrently; all but the user fail in place.
+func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (views.PersonView, error) {
+	var (
+		wg                     sync.WaitGroup
+		u                      client.User
+		groups                 []client.Group
+		links                  []client.AppLink
+		entries                []audit.Entry
+		uErr, gErr, lErr, eErr error
+	)
+	wg.Go(func() { u, uErr = a.getPerson(ctx, id) })
+	wg.Go(func() { groups, gErr = a.okta.ListUserGroups(ctx, id) })
+	wg.Go(func() { links, lErr = a.okta.ListAppLinks(ctx, id) })
+	if a.audit != nil {
+		wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
+	}
+	wg.Wait()
+	if uErr != nil {
+		return views.PersonView{}, uErr
+	}
+	view := views.PersonView{
+		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
+		Panel: a.panel(v, u), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
+	}
+	if gErr != nil {
+		view.GroupsErr = adminSectionError(ctx, "groups", gErr)
+	} else {
+		view.Groups = groupItems(groups)
+	}
+	if lErr != nil {
+		view.AppsErr = adminSectionError(ctx, "apps", lErr)
+	} else {
+		view.Apps = adminApps(links)
+	}
+	if eErr != nil {
+		view.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
+	} else {
+		view.Audit = auditRows(entries)
+	}
+	return view, nil
+}
+
+// doneAlert is the success message after a redirect (?done=ACTION). It is built from fixed
+// words and the person as Okta has them now; nothing from the query is echoed.
+func doneAlert(done, name, status string) *views.Alert {
+	if done == "create" {
+		return &views.Alert{Kind: "success", Title: "Person added", Text: name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(status)) + "."}
+	}
+	if act, ok := ActionByKey(done); ok {
+		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}})}
+	}
+	return nil
+}
+
+func adminSectionError(ctx context.Context, what string, err error) *views.Alert {
+	he := Classify(err)
+	return &views.Alert{Kind: "error", Title: "Their " + what + " could not be loaded", Text: he.Msg, RequestID: RequestID(ctx)}
+}
+
+// panel builds the status-and-actions panel: only the actions that the status, the viewer's
+// role and the own-account rule allow.
+func (a *Admin) panel(v *session.Record, u client.User) views.UserPanelView {
+	p := views.UserPanelView{
+		ID: u.ID, Name: userName(u), Status: string(u.Status),
+		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
+	}
+	for _, act := range allowedActions(v, u) {
+		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive})
+	}
+	switch {
+	case p.SelfAccount:
+		p.RoleNote = "This is your own account: actions that could lock you out of it are not offered here."
+	case !v.HasRole(RoleAdmin):
+		p.RoleNote = "Activating, suspending, deactivating and setting recovery questions need the admin role."
+	}
+	return p
+}
+
+func keyDates(u client.User, now time.Time) []views.ProfileField {
+	created := u.Created
+	return []views.ProfileField{
+		{Label: "Created", Value: formatTime(&created, now)},
+		{Label: "Activated", Value: formatTime(u.Activated, now)},
+		{Label: "Status changed", Value: formatTime(u.StatusChanged, now)},
+		{Label: "Last sign-in", Value: formatTime(u.LastLogin, now)},
+		{Label: "Password changed", Value: formatTime(u.PasswordChanged, now)},
+	}
+}
+
+// personFacts is the profile plus what Okta says about the credentials (never their values).
+func personFacts(u client.User) []views.ProfileField {
+	facts := profileFields(u.Profile)
+	facts = append(facts, views.ProfileField{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")})
+	facts = append(facts, views.ProfileField{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")})
+	if u.Credentials.Provider.Type != "" && u.Credentials.Provider.Type != "OKTA" {
+		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: u.Credentials.Provider.Type})
+	}
+	return facts
+}
+
+func yesNo(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func adminApps(links []client.AppLink) []views.AdminApp {
+	apps := make([]views.AdminApp, len(links))
+	for i, l := range links {
+		apps[i] = views.AdminApp{Label: l.Label, Hidden: l.Hidden}
+	}
+	slices.SortFunc(apps, func(x, y views.AdminApp) int {
+		return cmp.Compare(strings.ToLower(x.Label), strings.ToLower(y.Label))
+	})
+	return apps
+}
+
+// auditRows maps audit entries for display.
+func auditRows(entries []audit.Entry) []views.AuditRow {
+	rows := make([]views.AuditRow, len(entries))
+	for i, e := range entries {
+		rows[i] = views.AuditRow{
+			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
+			Action: e.Action, TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID), Reason: e.Reason,
+			Result: e.Result, Detail: e.Detail, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
+		}
+		if !ValidUserID(e.TargetID) {
+			rows[i].TargetID = ""
+		}
+	}
+	return rows
+}

@@ -1,0 +1,581 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/session"
+)
+
+// AuthOptions configures sign-in against Okta's org authorization server.
+type AuthOptions struct {
+	Issuer         string // the Okta org URL
+	ClientID       string
+	ClientSecret   string
+	RedirectURL    string // PUBLIC_URL + "/auth/callback"
+	PostLogoutURL  string // PUBLIC_URL + "/"
+	Scopes         []string
+	HTTPClient     *http.Client
+	AdminGroups    []string // Okta group names that make someone an admin
+	HelpdeskGroups []string
+	Now            func() time.Time
+}
+
+// Auth signs people in and out with OIDC (authorization code + PKCE S256 + state + nonce).
+type Auth struct {
+	opts  AuthOptions
+	store *session.Store
+	okta  *client.Client
+	log   *slog.Logger
+
+	mu        sync.RWMutex
+	oidc      *oidcState // nil until discovery succeeds
+	discovery error      // last discovery failure, for readiness
+}
+
+// oidcState is everything discovery yields.
+type oidcState struct {
+	provider       *oidc.Provider
+	verifier       *oidc.IDTokenVerifier
+	oauth          *oauth2.Config
+	endSession     string
+	revocation     string
+	issParamNeeded bool
+}
+
+// loginTTL bounds a sign-in transaction (SECURITY.md requirement 4).
+const loginTTL = 10 * time.Minute
+
+// clockSkew is the tolerance for iat and auth_time comparisons with Okta's clock.
+const clockSkew = 2 * time.Minute
+
+// NewAuth returns the sign-in handlers. Call Discover before serving; until it succeeds the
+// sign-in page answers 503 and readiness fails.
+func NewAuth(opts AuthOptions, store *session.Store, okta *client.Client, log *slog.Logger) *Auth {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = client.NewHTTPClient()
+	}
+	return &Auth{opts: opts, store: store, okta: okta, log: log}
+}
+
+// Discover loads the issuer's discovery document and JWKS. go-oidc refuses a document whose
+// issuer differs from the configured one (SECURITY.md requirement 6).
+func (a *Auth) Discover(ctx context.Context) error {
+	// The provider keeps this context for later JWKS fetches, so it must outlive ctx; the
+	// transport's own timeouts bound those requests.
+	pctx := oidc.ClientContext(context.WithoutCancel(ctx), a.opts.HTTPClient)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := oidc.NewProvider(pctx, a.opts.Issuer)
+	if err != nil {
+		a.setDiscovery(nil, err)
+		return fmt.Errorf("discover %s: %w", a.opts.Issuer, err)
+	}
+	var extra struct {
+		EndSession     string `json:"end_session_endpoint"`
+		Revocation     string `json:"revocation_endpoint"`
+		JWKS           string `json:"jwks_uri"`
+		IssParamNeeded bool   `json:"authorization_response_iss_parameter_supported"`
+	}
+	if err := p.Claims(&extra); err != nil {
+		a.setDiscovery(nil, err)
+		return fmt.Errorf("read discovery document: %w", err)
+	}
+	if err := a.checkJWKS(dctx, extra.JWKS); err != nil {
+		a.setDiscovery(nil, err)
+		return err
+	}
+	ep := p.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInHeader
+	st := &oidcState{
+		provider: p,
+		verifier: p.VerifierContext(pctx, &oidc.Config{ClientID: a.opts.ClientID, Now: a.opts.Now}),
+		oauth: &oauth2.Config{
+			ClientID:     a.opts.ClientID,
+			ClientSecret: a.opts.ClientSecret,
+			Endpoint:     ep,
+			RedirectURL:  a.opts.RedirectURL,
+			Scopes:       a.opts.Scopes,
+		},
+		endSession:     extra.EndSession,
+		revocation:     extra.Revocation,
+		issParamNeeded: extra.IssParamNeeded,
+	}
+	a.setDiscovery(st, nil)
+	return nil
+}
+
+func (a *Auth) checkJWKS(ctx context.Context, jwksURL string) error {
+	if jwksURL == "" {
+		return errors.New("discovery document has no jwks_uri")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
+	if err != nil {
+		return fmt.Errorf("jwks request: %w", err)
+	}
+	resp, err := a.opts.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("fetch jwks: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch jwks: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func (a *Auth) setDiscovery(st *oidcState, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if st != nil {
+		a.oidc = st
+	}
+	a.discovery = err
+}
+
+// Ready reports whether discovery and the JWKS have been loaded, for /readyz.
+func (a *Auth) Ready() error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.oidc == nil {
+		if a.discovery != nil {
+			return fmt.Errorf("oidc discovery: %w", a.discovery)
+		}
+		return errors.New("oidc discovery not done yet")
+	}
+	return nil
+}
+
+// state returns the discovery results, trying discovery once more if it has not succeeded.
+func (a *Auth) state(ctx context.Context) (*oidcState, error) {
+	a.mu.RLock()
+	st := a.oidc
+	a.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	if err := a.Discover(ctx); err != nil {
+		return nil, Unavailable("Sign-in is unavailable because Okta cannot be reached right now. Please try again in a minute.", err)
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.oidc, nil
+}
+
+// Login handles GET /login: it starts a sign-in transaction (state, nonce and PKCE verifier,
+// kept server-side with the return path) and sends the browser to Okta. ?reauth=1 asks Okta
+// to authenticate again even with a live Okta session (step-up).
+func (a *Auth) Login(w http.ResponseWriter, r *http.Request) error {
+	st, err := a.state(r.Context())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	tx := session.LoginTx{
+		State:    rand.Text(),
+		Nonce:    rand.Text(),
+		Verifier: oauth2.GenerateVerifier(),
+		ReturnTo: LocalPath(q.Get("return")),
+		Created:  a.opts.Now(),
+		MaxAge:   -1,
+	}
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(tx.Nonce), oauth2.S256ChallengeOption(tx.Verifier)}
+	if q.Get("reauth") == "1" {
+		tx.MaxAge = 0
+		tx.Prompt = "login"
+		opts = append(opts, oauth2.SetAuthURLParam("max_age", "0"), oauth2.SetAuthURLParam("prompt", "login"))
+	}
+	if err := a.store.BeginLogin(r.Context(), w, tx); err != nil {
+		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("begin login: %w", err))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, st.oauth.AuthCodeURL(tx.State, opts...), http.StatusFound)
+	return nil
+}
+
+// Sign-in failure reasons, as used in /auth/error?reason=. Only these fixed words travel in
+// the URL; Okta's own error text is never echoed.
+const (
+	failDenied      = "denied"
+	failExpired     = "expired"
+	failState       = "state"
+	failToken       = "token"
+	failAccount     = "account"
+	failUnavailable = "unavailable"
+)
+
+// Callback handles GET /auth/callback: it checks the transaction, redeems the code with the
+// PKCE verifier, verifies the ID token and its nonce, loads the person from Okta and starts a
+// session with a fresh id. Every failure creates no session and ends on a clean error page.
+func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
+	// The URL carries the authorization code: never leak it through Referer.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx := r.Context()
+	scope := ScopeFrom(ctx)
+	q := r.URL.Query()
+
+	tx, txErr := a.store.TakeLogin(ctx, w, r)
+	if e := q.Get("error"); e != "" {
+		scope.Note("signin_failure", "okta_error")
+		scope.Note("okta_error", safeToken(e))
+		return a.fail(w, r, failDenied)
+	}
+	switch {
+	case errors.Is(txErr, session.ErrNoLogin):
+		scope.Note("signin_failure", "no_transaction")
+		return a.fail(w, r, failExpired)
+	case txErr != nil:
+		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("take login: %w", txErr))
+	}
+	now := a.opts.Now()
+	if now.Sub(tx.Created) > loginTTL {
+		scope.Note("signin_failure", "transaction_expired")
+		return a.fail(w, r, failExpired)
+	}
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(tx.State)) != 1 || tx.State == "" {
+		scope.Note("signin_failure", "state_mismatch")
+		return a.fail(w, r, failState)
+	}
+	st, err := a.state(ctx)
+	if err != nil {
+		return err
+	}
+	// RFC 9207: an iss parameter, when present (or required), must name our issuer.
+	if iss, ok := q["iss"]; (ok && (len(iss) != 1 || iss[0] != a.opts.Issuer)) || (!ok && st.issParamNeeded) {
+		scope.Note("signin_failure", "iss_mismatch")
+		return a.fail(w, r, failState)
+	}
+	code := q.Get("code")
+	if code == "" {
+		scope.Note("signin_failure", "no_code")
+		return a.fail(w, r, failState)
+	}
+
+	tctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), 10*time.Second)
+	defer cancel()
+	tok, err := st.oauth.Exchange(tctx, code, oauth2.VerifierOption(tx.Verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+			scope.Note("signin_failure", "token_exchange")
+			scope.Note("oauth_error", safeToken(re.ErrorCode))
+			return a.fail(w, r, failToken)
+		}
+		scope.Note("signin_failure", "token_unavailable")
+		return a.failWith(w, r, failUnavailable, err)
+	}
+	claims, err := a.verifyIDToken(tctx, st, tok, tx.Nonce)
+	if err != nil {
+		scope.Note("signin_failure", "id_token")
+		scope.Note("id_token_problem", err.Error())
+		return a.fail(w, r, failToken)
+	}
+	if tx.MaxAge == 0 && claims.authTime.Before(tx.Created.Add(-clockSkew)) {
+		// Step-up asked Okta to authenticate again; an old auth_time means it did not.
+		scope.Note("signin_failure", "stale_auth_time")
+		return a.fail(w, r, failToken)
+	}
+
+	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(tctx)
+	if err != nil {
+		scope.Note("signin_failure", "users_me")
+		return a.failWith(w, r, failUnavailable, err)
+	}
+	if me.ID != claims.subject {
+		// /users/me must be the person the ID token names (DESIGN.md §2).
+		scope.Note("signin_failure", "subject_mismatch")
+		return a.fail(w, r, failAccount)
+	}
+	rec := &session.Record{
+		UserID:   me.ID,
+		Issuer:   a.opts.Issuer,
+		Login:    me.Profile.Login,
+		Name:     displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login),
+		Email:    me.Profile.Email,
+		AuthTime: claims.authTime,
+		Created:  now,
+		LastSeen: now,
+		Tokens: session.Tokens{
+			Access:  tok.AccessToken,
+			Refresh: tok.RefreshToken,
+			ID:      claims.raw,
+			Expiry:  tok.Expiry,
+		},
+	}
+	if roles, err := a.Roles(tctx, me.ID); err == nil {
+		rec.Roles = roles
+		rec.RolesCheckedAt = now
+	} else {
+		// Sign in without roles; privileged routes re-check (and fail closed) before use.
+		scope.Note("roles_lookup", "failed")
+	}
+	if err := a.store.Start(ctx, w, r, rec); err != nil {
+		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("start session: %w", err))
+	}
+	scope.SetUser(rec.UserID)
+	scope.Note("event", "signed_in")
+	a.log.InfoContext(ctx, "signed in", "user", rec.UserID, "roles", rec.Roles, "request_id", scope.RequestID)
+	http.Redirect(w, r, LocalPath(tx.ReturnTo), http.StatusSeeOther)
+	return nil
+}
+
+type idClaims struct {
+	raw      string
+	subject  string
+	authTime time.Time
+}
+
+// verifyIDToken checks what go-oidc checks (signature with the discovered keys and algorithms,
+// iss, aud, exp) plus what it leaves to us: the nonce, a single audience, iat not in the
+// future, and at_hash when present (SECURITY.md requirement 5).
+func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Token, nonce string) (idClaims, error) {
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return idClaims{}, errors.New("no id_token in token response")
+	}
+	idt, err := st.verifier.Verify(ctx, raw)
+	if err != nil {
+		return idClaims{}, fmt.Errorf("verify: %w", err)
+	}
+	if nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		return idClaims{}, errors.New("nonce mismatch")
+	}
+	if len(idt.Audience) != 1 {
+		return idClaims{}, errors.New("unexpected extra audiences")
+	}
+	if idt.IssuedAt.After(a.opts.Now().Add(clockSkew)) {
+		return idClaims{}, errors.New("issued in the future")
+	}
+	if idt.AccessTokenHash != "" {
+		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+			return idClaims{}, fmt.Errorf("at_hash: %w", err)
+		}
+	}
+	var c struct {
+		AuthTime int64  `json:"auth_time"`
+		AZP      string `json:"azp"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return idClaims{}, fmt.Errorf("claims: %w", err)
+	}
+	if c.AZP != "" && c.AZP != a.opts.ClientID {
+		return idClaims{}, errors.New("azp is not this client")
+	}
+	at := idt.IssuedAt
+	if c.AuthTime > 0 {
+		at = time.Unix(c.AuthTime, 0)
+	}
+	return idClaims{raw: raw, subject: idt.Subject, authTime: at}, nil
+}
+
+func (a *Auth) fail(w http.ResponseWriter, r *http.Request, reason string) error {
+	http.Redirect(w, r, "/auth/error?reason="+reason, http.StatusSeeOther)
+	return nil
+}
+
+func (a *Auth) failWith(w http.ResponseWriter, r *http.Request, reason string, err error) error {
+	ScopeFrom(r.Context()).Note("signin_error", err.Error())
+	return a.fail(w, r, reason)
+}
+
+// Failed handles GET /auth/error: a clean page explaining a failed sign-in.
+func (a *Auth) Failed(w http.ResponseWriter, r *http.Request) error {
+	title, msg := "Sign-in did not complete", "Something went wrong while signing you in. Please try again."
+	switch r.URL.Query().Get("reason") {
+	case failDenied:
+		msg = "Okta did not let you sign in to Gatehouse. If you think you should have access, contact your administrator."
+	case failExpired:
+		msg = "Your sign-in took too long or was already used. Please start again."
+	case failState:
+		msg = "The sign-in response did not match the sign-in you started in this browser, so it was refused. Please start again."
+	case failToken:
+		msg = "Okta's answer could not be verified, so you were not signed in. Please try again; if it keeps happening, contact support."
+	case failAccount:
+		msg = "Okta returned a different account than the one that signed in, so you were not signed in."
+	case failUnavailable:
+		title, msg = "Okta is not answering", "Gatehouse could not reach Okta to finish signing you in. Please try again in a minute."
+	}
+	page := PageFor(r, "Sign-in problem", "")
+	return Render(w, r, http.StatusBadRequest, views.SignInFailedPage(page, views.Alert{Kind: "error", Title: title, Text: msg}))
+}
+
+// Logout handles POST /logout: it deletes the session, revokes the refresh token (best
+// effort) and ends the Okta session through the end-session endpoint, which sends the browser
+// back to the landing page with a state we check there.
+func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	rec := Viewer(ctx)
+	if err := a.store.Destroy(ctx, w, r); err != nil {
+		return Unavailable("Signing out failed because the session store is unavailable. Please try again.", fmt.Errorf("destroy session: %w", err))
+	}
+	if rec == nil {
+		Redirect(w, r, "/")
+		return nil
+	}
+	ScopeFrom(ctx).Note("event", "signed_out")
+	a.mu.RLock()
+	st := a.oidc
+	a.mu.RUnlock()
+	if st == nil {
+		Redirect(w, r, "/")
+		return nil
+	}
+	if rec.Tokens.Refresh != "" && st.revocation != "" {
+		if err := a.revoke(ctx, st.revocation, rec.Tokens.Refresh); err != nil {
+			ScopeFrom(ctx).Note("revoke_refresh_token", "failed")
+		}
+	}
+	if st.endSession == "" || rec.Tokens.ID == "" {
+		Redirect(w, r, "/")
+		return nil
+	}
+	state := rand.Text()
+	if err := a.store.BeginLogin(ctx, w, session.LoginTx{State: state, Created: a.opts.Now(), Extra: map[string]string{"kind": "logout"}}); err != nil {
+		Redirect(w, r, "/")
+		return nil
+	}
+	v := url.Values{}
+	v.Set("id_token_hint", rec.Tokens.ID)
+	v.Set("post_logout_redirect_uri", a.opts.PostLogoutURL)
+	v.Set("state", state)
+	Redirect(w, r, st.endSession+"?"+v.Encode())
+	return nil
+}
+
+// SignedOut reports whether r is Okta's redirect back after a sign-out this browser started
+// (the state matches the one stored at POST /logout), consuming the transaction.
+func (a *Auth) SignedOut(w http.ResponseWriter, r *http.Request) bool {
+	state := r.URL.Query().Get("state")
+	if state == "" {
+		return false
+	}
+	tx, err := a.store.TakeLogin(r.Context(), w, r)
+	if err != nil || tx.Extra["kind"] != "logout" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
+}
+
+func (a *Auth) revoke(ctx context.Context, endpoint, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	form := url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(a.opts.ClientID), url.QueryEscape(a.opts.ClientSecret))
+	resp, err := a.opts.HTTPClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("revoke: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// ErrSessionRevoked means Okta no longer honours the session's refresh token: the person must
+// sign in again.
+var ErrSessionRevoked = errors.New("refresh token rejected by Okta")
+
+// Refresh renews rec's tokens with its refresh token. The caller holds the session lock and
+// saves rec. invalid_grant (revoked, expired, person deactivated) returns ErrSessionRevoked;
+// Okta being unreachable returns another error and the session is kept.
+func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
+	if rec.Tokens.Refresh == "" {
+		return ErrSessionRevoked
+	}
+	st, err := a.state(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), 8*time.Second)
+	defer cancel()
+	ts := st.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: rec.Tokens.Refresh, Expiry: time.Unix(1, 0)})
+	tok, err := ts.Token()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+			return fmt.Errorf("%w: %s", ErrSessionRevoked, safeToken(re.ErrorCode))
+		}
+		return fmt.Errorf("refresh tokens: %w", err)
+	}
+	if raw, _ := tok.Extra("id_token").(string); raw != "" {
+		claims, err := a.verifyIDToken(ctx, st, tok, "")
+		if err != nil || claims.subject != rec.UserID {
+			return fmt.Errorf("%w: refreshed id token rejected", ErrSessionRevoked)
+		}
+		rec.Tokens.ID = raw
+	}
+	rec.Tokens.Access = tok.AccessToken
+	if tok.RefreshToken != "" {
+		rec.Tokens.Refresh = tok.RefreshToken
+	}
+	rec.Tokens.Expiry = tok.Expiry
+	return nil
+}
+
+// Roles looks up the person's Okta groups with the service credential and maps them to
+// Gatehouse roles.
+func (a *Auth) Roles(ctx context.Context, userID string) ([]string, error) {
+	groups, err := a.okta.ListUserGroups(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups of %s: %w", userID, err)
+	}
+	var roles []string
+	for _, g := range groups {
+		if slices.Contains(a.opts.AdminGroups, g.Profile.Name) && !slices.Contains(roles, RoleAdmin) {
+			roles = append(roles, RoleAdmin)
+		}
+		if slices.Contains(a.opts.HelpdeskGroups, g.Profile.Name) && !slices.Contains(roles, RoleHelpdesk) {
+			roles = append(roles, RoleHelpdesk)
+		}
+	}
+	return roles, nil
+}
+
+// safeToken keeps an OAuth error code loggable: short, and only characters RFC 6749 allows
+// in error codes, so a hostile value cannot forge log lines.
+func safeToken(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func displayName(first, last, display, login string) string {
+	if display != "" {
+		return display
+	}
+	if n := strings.TrimSpace(first + " " + last); n != "" {
+		return n
+	}
+	return login
+}

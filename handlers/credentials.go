@@ -1,0 +1,417 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/audit"
+	"gatehouse/web/session"
+)
+
+// recoverySuggestions are offered as examples; people may write their own.
+var recoverySuggestions = []string{
+	"What was the name of your first pet?",
+	"What is the name of the street you grew up on?",
+	"What was the first concert you attended?",
+	"What was the make of your first car?",
+	"In what city did your parents meet?",
+	"What is your oldest cousin's first name?",
+}
+
+func (s *SelfService) person(v *session.Record) Person {
+	first, last, _ := strings.Cut(v.Name, " ")
+	return Person{Login: v.Login, FirstName: first, LastName: last}
+}
+
+func (s *SelfService) stale(v *session.Record) bool {
+	return s.opts.StepUpAge > 0 && s.opts.Now().Sub(v.AuthTime) > s.opts.StepUpAge
+}
+
+// PasswordForm handles GET /password: the rules are on the page before anything is typed.
+func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(), StepUp: s.stale(v)}
+	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
+}
+
+// CheckPassword handles POST /password/check: the live checklist, re-rendered as the person
+// types (a POST so the password never lands in a URL or an access log).
+func (s *SelfService) CheckPassword(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	pw, confirm := secretField(r, "new_password"), secretField(r, "confirm_password")
+	rules := s.opts.Policy.Check(pw, confirm, s.person(v))
+	return Render(w, r, http.StatusOK, views.PasswordRules(rules, pw != ""))
+}
+
+// ChangePassword handles POST /password. Everything Gatehouse can check is checked before Okta
+// is called; Okta's refusals come back as plain words on the right field. On success the
+// session gets a new id and the person is offered to sign out their other sessions.
+func (s *SelfService) ChangePassword(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	res := s.once.do(onceKey(v, r), func() any { return s.changePassword(w, r, v) }).(formResult[views.PasswordView])
+	if res.err != nil {
+		return res.err
+	}
+	return s.renderPassword(w, r, res.status, res.view)
+}
+
+// formResult is what a guarded form submission answers: kept so a repeat gets the same page.
+type formResult[V any] struct {
+	status int
+	view   V
+	err    error // for the error adaptor (rate limited)
+}
+
+func onceKey(v *session.Record, r *http.Request) string {
+	id := r.PostFormValue("form_id")
+	if id == "" || len(id) > 64 {
+		return ""
+	}
+	return v.UserID + ":" + id
+}
+
+// changePassword does the work of ChangePassword once per form id.
+func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *session.Record) formResult[views.PasswordView] {
+	ctx := r.Context()
+	current, pw, confirm := secretField(r, "current_password"), secretField(r, "new_password"), secretField(r, "confirm_password")
+	who := s.person(v)
+	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(), Errors: views.FieldErrors{}}
+	if current == "" {
+		view.Errors["current_password"] = "Enter your current password."
+	}
+	if pw == "" {
+		view.Errors["new_password"] = "Enter a new password."
+	} else if msg := s.opts.Policy.Problem(pw, who); msg != "" {
+		view.Errors["new_password"] = msg
+	} else if pw == current {
+		view.Errors["new_password"] = "Your new password must be different from your current one."
+	}
+	if confirm == "" && pw != "" {
+		view.Errors["confirm_password"] = "Type your new password again."
+	} else if confirm != pw && pw != "" {
+		view.Errors["confirm_password"] = "The two new passwords do not match."
+	}
+	if pw != "" {
+		view.Rules, view.Checked = s.opts.Policy.Check(pw, confirm, who), true
+	}
+	if len(view.Errors) > 0 {
+		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: "Please fix the problems marked below."}
+		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
+	}
+
+	if err := checkLimits(ctx, s.opts.Limiter, v.UserID, passwordLimits...); err != nil {
+		return formResult[views.PasswordView]{err: err}
+	}
+	c, id := s.target(v)
+	_, err := c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
+	if err != nil {
+		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, s.opts.Policy.Rules(), false
+		status, fe, alert := passwordFailure(err)
+		view.Errors, view.Alert = fe, alert
+		view.Alert.RequestID = RequestID(ctx)
+		s.record(r, v, "self.change-password", audit.ResultFailure, err)
+		return formResult[views.PasswordView]{status: status, view: view}
+	}
+	s.cache.Invalidate(v.UserID)
+	ScopeFrom(ctx).Note("event", "password_changed")
+	s.record(r, v, "self.change-password", audit.ResultSuccess, nil)
+	// A credential change starts a new session id (SECURITY.md 16).
+	if err := s.store.Rotate(ctx, w, v); err != nil {
+		ScopeFrom(ctx).Note("session_rotate", "failed")
+	}
+	return formResult[views.PasswordView]{status: http.StatusOK, view: views.PasswordView{Done: true}}
+}
+
+func (s *SelfService) renderPassword(w http.ResponseWriter, r *http.Request, status int, view views.PasswordView) error {
+	if IsHTMX(r) {
+		return Render(w, r, status, views.PasswordPanel(view))
+	}
+	return Render(w, r, status, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
+}
+
+// passwordFailure explains a refused password change as field errors and an alert on the form,
+// with the status to answer. Okta being busy or down is shown on the form too, so nothing the
+// person typed (other than passwords) is lost.
+func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
+	fe := views.FieldErrors{}
+	notChanged := &views.Alert{Kind: "error", Title: "Your password was not changed"}
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		he := Classify(err)
+		notChanged.Text = he.Msg
+		return he.Status, fe, notChanged
+	}
+	causes := strings.ToLower(strings.Join(ce.Causes, " | "))
+	switch {
+	case ce.Code == "E0000014" || ce.Code == "E0000001" || ce.Code == "E0000080":
+		switch {
+		case strings.Contains(causes, "old password") || strings.Contains(causes, "credentials provided were incorrect") || strings.Contains(causes, "oldpassword"):
+			fe["current_password"] = "That is not your current password."
+		case strings.Contains(causes, "used too recently") || strings.Contains(causes, "history"):
+			fe["new_password"] = "You have used this password recently. Choose one you have not used before."
+		case strings.Contains(causes, "cannot be your current password"):
+			fe["new_password"] = "Your new password must be different from your current one."
+		case strings.Contains(causes, "changed too recently") || strings.Contains(causes, "minimum password age") || strings.Contains(causes, "too soon"):
+			notChanged.Text = "You changed your password very recently. Your organisation's policy asks you to wait before changing it again."
+			return http.StatusUnprocessableEntity, fe, notChanged
+		case strings.Contains(causes, "commonly used") || strings.Contains(causes, "dictionary"):
+			fe["new_password"] = "This password is too common and easy to guess. Choose something less predictable."
+		case strings.Contains(causes, "requirements were not met"):
+			fe["new_password"] = "Okta's password policy rejected it. " + policyRequirements(ce.Causes)
+		default:
+			notChanged.Text = "Okta refused the new password. Check it against the rules and try again."
+			return http.StatusUnprocessableEntity, fe, notChanged
+		}
+		notChanged.Text = "Please fix the problem marked below."
+		return http.StatusUnprocessableEntity, fe, notChanged
+	case ce.Code == "E0000035" || errors.Is(err, client.ErrInvalidStatus):
+		notChanged.Text = "Your account cannot change its password here right now. Please contact your helpdesk."
+		return http.StatusConflict, fe, notChanged
+	case errors.Is(err, client.ErrRateLimited):
+		notChanged.Text = "Okta is busy right now. Please wait a minute and try again."
+		return http.StatusServiceUnavailable, fe, notChanged
+	case errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized):
+		notChanged.Text = "Gatehouse is not allowed to change passwords in this organisation. Please contact your helpdesk."
+		return http.StatusInternalServerError, fe, notChanged
+	}
+	he := Classify(err)
+	notChanged.Text = he.Msg
+	return he.Status, fe, notChanged
+}
+
+// policyRequirements pulls Okta's own list of requirements out of its cause text
+// ("Password requirements were not met. Password requirements: at least 8 characters, …").
+func policyRequirements(causes []string) string {
+	for _, c := range causes {
+		if _, after, ok := strings.Cut(c, "Password requirements:"); ok {
+			req := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(after), "."))
+			if req != "" {
+				return "It needs " + req + "."
+			}
+		}
+	}
+	return "Check it against the rules above."
+}
+
+// RecoveryForm handles GET /recovery-question: the current question, never the answer.
+func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions}
+	if u, err := s.me(r.Context(), v); err != nil {
+		view.LoadErr = sectionError(r.Context(), "current question", err)
+	} else {
+		view.CurrentQuestion = u.Credentials.RecoveryQuestion
+	}
+	return Render(w, r, http.StatusOK, views.RecoveryPage(PageFor(r, "Recovery question", views.NavProfile), view))
+}
+
+// ChangeRecovery handles POST /recovery-question. The current password is required; Okta's
+// answer rules are checked first.
+func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	res := s.once.do(onceKey(v, r), func() any { return s.changeRecovery(w, r, v) }).(formResult[views.RecoveryView])
+	if res.err != nil {
+		return res.err
+	}
+	return s.renderRecovery(w, r, res.status, res.view)
+}
+
+// changeRecovery does the work of ChangeRecovery once per form id.
+func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *session.Record) formResult[views.RecoveryView] {
+	ctx := r.Context()
+	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
+	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions, Errors: views.FieldErrors{}}
+	if u, err := s.me(ctx, v); err == nil {
+		view.CurrentQuestion = u.Credentials.RecoveryQuestion
+	}
+	if msg := recoveryProblems(question, answer); msg != nil {
+		view.Errors = msg
+	}
+	if current == "" {
+		view.Errors["current_password"] = "Enter your current password to confirm it's you."
+	}
+	if len(view.Errors) > 0 {
+		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: "Please fix the problems marked below."}
+		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
+	}
+	if err := checkLimits(ctx, s.opts.Limiter, v.UserID, recoveryLimits...); err != nil {
+		return formResult[views.RecoveryView]{err: err}
+	}
+	c, id := s.target(v)
+	_, err := c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
+	if err != nil {
+		status, fe, alert := recoveryFailure(err)
+		view.Errors, view.Alert = fe, alert
+		view.Alert.RequestID = RequestID(ctx)
+		s.record(r, v, "self.change-recovery-question", audit.ResultFailure, err)
+		return formResult[views.RecoveryView]{status: status, view: view}
+	}
+	s.cache.Invalidate(v.UserID)
+	ScopeFrom(ctx).Note("event", "recovery_question_changed")
+	s.record(r, v, "self.change-recovery-question", audit.ResultSuccess, nil)
+	if err := s.store.Rotate(ctx, w, v); err != nil {
+		ScopeFrom(ctx).Note("session_rotate", "failed")
+	}
+	return formResult[views.RecoveryView]{status: http.StatusOK, view: views.RecoveryView{Done: true, CurrentQuestion: question}}
+}
+
+// recoveryProblems applies Okta's rules for recovery questions and answers (USERS-API.md §4.2).
+func recoveryProblems(question, answer string) views.FieldErrors {
+	fe := views.FieldErrors{}
+	if question == "" {
+		fe["question"] = "Enter a question."
+	} else if err := validText(question, 4, 100); err != nil {
+		fe["question"] = "Use between 4 and 100 characters, without line breaks."
+	}
+	a := strings.TrimSpace(answer)
+	switch {
+	case a == "":
+		fe["answer"] = "Enter an answer."
+	case validText(a, 4, 100) != nil:
+		fe["answer"] = "Use between 4 and 100 characters."
+	case question != "" && strings.Contains(strings.ToLower(question), strings.ToLower(a)):
+		fe["answer"] = "The answer must not be part of the question."
+	}
+	return fe
+}
+
+func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
+	fe := views.FieldErrors{}
+	alert := &views.Alert{Kind: "error", Title: "Your recovery question was not changed"}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		causes := strings.ToLower(strings.Join(ce.Causes, " | "))
+		switch {
+		case ce.Code == "E0000014":
+			fe["current_password"] = "That is not your current password."
+			alert.Text = "Please fix the problem marked below."
+			return http.StatusUnprocessableEntity, fe, alert
+		case ce.Code == "E0000001" && strings.Contains(causes, "answer"):
+			switch {
+			case strings.Contains(causes, "part of the question"):
+				fe["answer"] = "The answer must not be part of the question."
+			case strings.Contains(causes, "at least"):
+				fe["answer"] = "The answer is too short."
+			default:
+				fe["answer"] = "Okta did not accept this answer. Choose a different one."
+			}
+			alert.Text = "Please fix the problem marked below."
+			return http.StatusUnprocessableEntity, fe, alert
+		case ce.Code == "E0000036" || errors.Is(err, client.ErrInvalidStatus):
+			alert.Text = "Your account cannot change its recovery question right now. Please contact your helpdesk."
+			return http.StatusConflict, fe, alert
+		case errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized):
+			alert.Text = "Gatehouse is not allowed to change recovery questions in this organisation. Please contact your helpdesk."
+			return http.StatusInternalServerError, fe, alert
+		}
+	}
+	he := Classify(err)
+	alert.Text = he.Msg
+	return he.Status, fe, alert
+}
+
+func (s *SelfService) renderRecovery(w http.ResponseWriter, r *http.Request, status int, view views.RecoveryView) error {
+	if IsHTMX(r) {
+		return Render(w, r, status, views.RecoveryPanel(view))
+	}
+	return Render(w, r, status, views.RecoveryPage(PageFor(r, "Recovery question", views.NavProfile), view))
+}
+
+// SignOutEverywhereForm handles GET /signout-everywhere: the confirmation (in the dialog with
+// htmx, as a page without).
+func (s *SelfService) SignOutEverywhereForm(w http.ResponseWriter, r *http.Request) error {
+	if HTMXTarget(r) == views.DialogID {
+		return Render(w, r, http.StatusOK, views.SignOutEverywhereConfirm())
+	}
+	return Render(w, r, http.StatusOK, views.SignOutEverywherePage(PageFor(r, "Sign out everywhere", views.NavProfile)))
+}
+
+// SignOutEverywhere handles POST /signout-everywhere. scope=all ends the person's Okta sessions
+// (and the OAuth tokens Okta issued them) and every Gatehouse session of theirs on every
+// instance, this one included; scope=others keeps this Gatehouse session. Okta goes first: if
+// it fails, nothing has changed and the person is told so.
+func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	keepThis := r.PostFormValue("scope") == "others"
+	// Clearing sessions needs okta.users.manage, which no self scope grants, so this call uses
+	// the service credential on the session's own id in both modes.
+	if err := s.okta.ClearSessions(ctx, v.UserID, true); err != nil {
+		he := Classify(err)
+		he.Title = "Nothing was signed out"
+		return he
+	}
+	except := ""
+	if keepThis {
+		except = v.ID
+	}
+	n, err := s.store.DestroyUser(ctx, v.UserID, except)
+	if err != nil {
+		return Unavailable("Okta signed you out, but Gatehouse could not end its own sessions. Please try again.", err)
+	}
+	s.cache.Invalidate(v.UserID)
+	ScopeFrom(ctx).Note("event", "signout_everywhere")
+	ScopeFrom(ctx).Note("sessions_ended", n)
+	s.record(r, v, "self.signout-everywhere", audit.ResultSuccess, nil)
+	if keepThis {
+		msg := views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in here. Everywhere else, you will need to sign in again."}
+		if IsHTMX(r) {
+			return Render(w, r, http.StatusOK, views.AlertBox(msg))
+		}
+		Redirect(w, r, "/?notice=others-signed-out")
+		return nil
+	}
+	_ = s.store.Destroy(ctx, w, r)
+	Redirect(w, r, "/?signedout=everywhere")
+	return nil
+}
+
+// record writes a self-service event to the audit trail (actor and target are the person).
+func (s *SelfService) record(r *http.Request, v *session.Record, action string, result string, err error) {
+	if s.audit == nil {
+		return
+	}
+	e := audit.Entry{
+		Time: s.opts.Now(), ActorID: v.UserID, ActorLogin: v.Login, ActorIssuer: v.Issuer, Role: "self",
+		TargetID: v.UserID, TargetLogin: v.Login, Action: action, Result: result, RequestID: RequestID(r.Context()),
+	}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		e.OktaRequestID = ce.RequestID
+		e.Detail = ce.Code
+	}
+	_ = s.audit.Record(r.Context(), e)
+}

@@ -1,0 +1,161 @@
+// Package handlers holds Gatehouse's HTTP handlers, one file per area (auth, self-service,
+// admin, forgot password), and what they need at request time: the Func and Error types, the
+// signed-in person in the context, and the Render and Redirect helpers.
+//
+// A handler either writes a complete success response and returns nil, or writes nothing and
+// returns an error; package web turns errors into pages and logs them, once. Handlers never
+// log failures themselves and never put err.Error() in a response.
+//
+// handlers imports client (Okta), views (HTML) and the web/session, web/audit and
+// web/ratelimit leaf packages; it never imports web.
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+)
+
+// A Func is an HTTP handler that reports failure by returning an error. It must either write a
+// complete response and return nil, or write nothing and return an error.
+type Func func(w http.ResponseWriter, r *http.Request) error
+
+// Error is a failure with a message fit for the person using the portal. Msg is a full sentence
+// they can act on; Err is for the log only.
+type Error struct {
+	Status     int
+	Title      string
+	Msg        string
+	Err        error
+	RetryAfter time.Duration // sets Retry-After when positive
+	SignIn     bool          // the page offers to sign in again
+	// Redirect, when set on a 401, sends the browser there (HX-Redirect for htmx) instead of
+	// rendering a page: the way an expired session or a step-up re-authentication reaches the
+	// sign-in page.
+	Redirect string
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Title, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// NotFound reports a missing page or person.
+func NotFound(msg string) *Error {
+	return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: msg}
+}
+
+// Forbidden reports that the person may not do this.
+func Forbidden(msg string) *Error {
+	return &Error{Status: http.StatusForbidden, Title: "Not allowed", Msg: msg}
+}
+
+// BadRequest reports a request that cannot be acted on as sent.
+func BadRequest(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Title: "That did not work", Msg: msg}
+}
+
+// Conflict reports an action that does not apply in the current state.
+func Conflict(msg string) *Error {
+	return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg}
+}
+
+// TooMany reports a rate limit hit by this person or client.
+func TooMany(msg string, retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Title: "Please slow down", Msg: msg, RetryAfter: retryAfter}
+}
+
+// Unavailable reports that a dependency (Okta, the session store) cannot serve the request now.
+func Unavailable(msg string, err error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable", Msg: msg, Err: err}
+}
+
+// Reauthenticate sends the person to sign in again and come back to returnTo; used for step-up
+// before sensitive actions.
+func Reauthenticate(returnTo string) *Error {
+	return &Error{
+		Status:   http.StatusUnauthorized,
+		Title:    "Please confirm it's you",
+		Msg:      "For your security, sign in again before doing this.",
+		Redirect: "/login?reauth=1&return=" + queryEscape(returnTo),
+		SignIn:   true,
+	}
+}
+
+// IsHTMX reports whether r wants a fragment rather than a whole page: an htmx request that is
+// not a boosted navigation.
+func IsHTMX(r *http.Request) bool {
+	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true"
+}
+
+// HTMXTarget returns the id of the element an htmx request will swap, or "".
+func HTMXTarget(r *http.Request) string {
+	if !IsHTMX(r) {
+		return ""
+	}
+	return r.Header.Get("HX-Target")
+}
+
+// Redirect sends the browser to url in a way htmx understands: an htmx request never gets a
+// 3xx (XHR would follow it and swap the target page into a fragment).
+func Redirect(w http.ResponseWriter, r *http.Request, url string) {
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", url)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+}
+
+// Render renders c into a buffer and only then writes headers, status and body, so a failing
+// component becomes a clean error page instead of half a page with a 200.
+func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Add("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		// The response has started; nothing else can be written. Report it for the log only.
+		return &writeError{err}
+	}
+	return nil
+}
+
+// writeError marks a failure after the response started, so the adaptor logs but writes nothing.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "write response: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// ResponseStarted reports whether err happened after the response was written.
+func ResponseStarted(err error) bool {
+	var we *writeError
+	return errors.As(err, &we)
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context carrying the portal's request id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the portal's request id, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

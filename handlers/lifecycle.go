@@ -1,0 +1,282 @@
+package handlers
+
+import (
+	"slices"
+	"strings"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/session"
+)
+
+// Action keys: the last segment of POST /admin/users/{id}/{action} and of the confirmation
+// page /admin/users/{id}/confirm/{action}.
+const (
+	ActionActivate         = "activate"
+	ActionDeactivate       = "deactivate"
+	ActionSuspend          = "suspend"
+	ActionUnsuspend        = "unsuspend"
+	ActionUnlock           = "unlock"
+	ActionResetPassword    = "reset-password"
+	ActionExpirePassword   = "expire-password"
+	ActionResetFactors     = "reset-factors"
+	ActionClearSessions    = "clear-sessions"
+	ActionForgotPassword   = "forgot-password"
+	ActionRecoveryQuestion = "recovery-question"
+)
+
+// Action describes one thing staff can do to an account: who may do it, in which Okta statuses
+// it applies (USERS-API.md §5.2), and how careful the portal must be about it. Actions is the
+// only place these rules are written; the person page, the confirmation, the POST handlers and
+// bulk actions all read them from here, and a test holds the route table to them.
+type Action struct {
+	Key   string
+	Label string // the button, e.g. "Reset password"
+	// Helpdesk is true when the helpdesk role may do it too; admins may do everything
+	// (DESIGN.md §3).
+	Helpdesk bool
+	// Statuses lists the statuses the action applies in.
+	Statuses []client.Status
+	// NeedsPassword and NeedsRecoveryQuestion add credential preconditions to Statuses.
+	NeedsPassword         bool
+	NeedsRecoveryQuestion bool
+	// Destructive actions need a reason or ticket number and a confirmation naming the
+	// consequence; their routes also need a recent sign-in (StepUp).
+	Destructive bool
+	StepUp      bool
+	// NotOnSelf forbids the action on the viewer's own account.
+	NotOnSelf bool
+	// EndsSessions ends every Gatehouse session of the target after Okta succeeds.
+	EndsSessions bool
+	// Bulk actions are offered for several selected people at once.
+	Bulk bool
+}
+
+func statusesExcept(except ...client.Status) []client.Status {
+	var out []client.Status
+	for _, s := range client.Statuses() {
+		if !slices.Contains(except, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Actions returns the action table, in the order the person page lists the buttons.
+func Actions() []Action {
+	return []Action{
+		{Key: ActionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true,
+			Statuses: []client.Status{client.StatusLockedOut}},
+		{Key: ActionResetPassword, Label: "Reset password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusLockedOut, client.StatusRecovery, client.StatusProvisioned}},
+		{Key: ActionExpirePassword, Label: "Expire password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
+			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusRecovery, client.StatusLockedOut}},
+		{Key: ActionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true,
+			Statuses: []client.Status{client.StatusActive}},
+		{Key: ActionResetFactors, Label: "Reset MFA factors", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+			Statuses: statusesExcept(client.StatusDeprovisioned)},
+		{Key: ActionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+			Statuses: statusesExcept(client.StatusDeprovisioned, client.StatusStaged, client.StatusProvisioned)},
+		{Key: ActionRecoveryQuestion, Label: "Set recovery question",
+			Statuses: statusesExcept(client.StatusDeprovisioned)},
+		{Key: ActionActivate, Label: "Activate",
+			Statuses: []client.Status{client.StatusStaged, client.StatusDeprovisioned}},
+		{Key: ActionUnsuspend, Label: "Unsuspend", Bulk: true,
+			Statuses: []client.Status{client.StatusSuspended}},
+		{Key: ActionSuspend, Label: "Suspend", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+			Statuses: []client.Status{client.StatusActive}},
+		{Key: ActionDeactivate, Label: "Deactivate", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+			Statuses: statusesExcept(client.StatusDeprovisioned)},
+	}
+}
+
+// ActionByKey returns the action with that key.
+func ActionByKey(key string) (Action, bool) {
+	for _, a := range Actions() {
+		if a.Key == key {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
+
+// Roles returns the roles allowed to take the action.
+func (act Action) Roles() []string {
+	if act.Helpdesk {
+		return []string{RoleAdmin, RoleHelpdesk}
+	}
+	return []string{RoleAdmin}
+}
+
+// AllowedFor reports whether the signed-in person's roles permit the action.
+func (act Action) AllowedFor(v *session.Record) bool {
+	if v == nil {
+		return false
+	}
+	return slices.ContainsFunc(act.Roles(), v.HasRole)
+}
+
+// Applies reports whether the action makes sense for u now, by status and credentials alone;
+// when it does not, it says why in plain words naming the person.
+func (act Action) Applies(u client.User) (bool, string) {
+	name := userName(u)
+	if !slices.Contains(act.Statuses, u.Status) {
+		return false, act.notInStatus(u, name)
+	}
+	if act.NeedsPassword && !u.Credentials.HasPassword {
+		return false, name + " has no password yet, so there is none to expire."
+	}
+	if act.NeedsRecoveryQuestion && u.Credentials.RecoveryQuestion == "" {
+		return false, name + " has no recovery question, so Okta cannot send a forgot-password email. Reset the password instead."
+	}
+	return true, ""
+}
+
+// notInStatus explains why the action does not apply in u's status.
+func (act Action) notInStatus(u client.User, name string) string {
+	st := u.Status
+	switch act.Key {
+	case ActionUnlock:
+		return name + " is not locked out, so there is nothing to unlock."
+	case ActionUnsuspend:
+		return name + " is not suspended, so there is nothing to unsuspend."
+	case ActionSuspend:
+		if st == client.StatusSuspended {
+			return name + " is already suspended."
+		}
+	case ActionDeactivate:
+		return name + " is already deactivated."
+	case ActionActivate:
+		switch st {
+		case client.StatusActive:
+			return name + " is already active."
+		case client.StatusProvisioned:
+			return name + " is already activated and has not finished setting up the account yet. Reset the password to send a new setup link."
+		}
+		return name + " is already activated. Only staged or deactivated accounts can be activated."
+	case ActionClearSessions:
+		if st == client.StatusStaged || st == client.StatusProvisioned {
+			return name + " has never signed in, so there are no sessions to end."
+		}
+	case ActionForgotPassword:
+		return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". Okta only sends forgot-password emails to active accounts."
+	}
+	return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". " + act.Label + " is only possible when the account is " + statusList(act.Statuses) + "."
+}
+
+// statusList names statuses in words: "Active, Locked out or Password expired".
+func statusList(ss []client.Status) string {
+	labels := make([]string, len(ss))
+	for i, s := range ss {
+		labels[i] = strings.ToLower(views.StatusLabel(string(s)))
+	}
+	switch len(labels) {
+	case 0:
+		return ""
+	case 1:
+		return labels[0]
+	}
+	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
+}
+
+// firstName is how sentences after the first refer to the person.
+func firstName(u client.User) string {
+	if u.Profile.FirstName != "" {
+		return u.Profile.FirstName
+	}
+	return userName(u)
+}
+
+// Consequence says, naming the person, what the action will do to them.
+func (act Action) Consequence(u client.User) string {
+	first := firstName(u)
+	switch act.Key {
+	case ActionActivate:
+		if u.Credentials.HasPassword {
+			return first + " already has a password, so the account becomes active at once and they can sign in with it."
+		}
+		return first + " gets an activation link to choose a password and finish setting up the account. Okta can email it, or you can pass it on yourself."
+	case ActionDeactivate:
+		return first + " loses access to Okta and every app assigned to them, and all their sessions end now. Apps may remove their accounts. The account can be activated again later, but app access may have to be set up again."
+	case ActionSuspend:
+		return first + " will not be able to sign in until the account is unsuspended, and all their Okta and Gatehouse sessions end now. Their apps and groups are kept."
+	case ActionUnsuspend:
+		return first + " will be able to sign in again with their existing password."
+	case ActionUnlock:
+		return first + " will be able to sign in again with their existing password. If they have forgotten it, reset the password instead."
+	case ActionResetPassword:
+		return first + "'s current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
+	case ActionExpirePassword:
+		return first + " will have to choose a new password the next time they sign in. With a temporary password, their current one stops working and they sign in with the temporary one instead."
+	case ActionResetFactors:
+		return "Every MFA factor " + first + " has enrolled (authenticator apps, phones, security keys) is removed and their sessions end. They will set up MFA again at their next sign-in."
+	case ActionClearSessions:
+		return first + " is signed out of Okta and Gatehouse everywhere, and the tokens Okta issued to their apps are revoked. They can sign in again straight away."
+	case ActionForgotPassword:
+		return "Okta emails " + first + " a link to reset their password; they answer their recovery question first. Their current password keeps working until then."
+	case ActionRecoveryQuestion:
+		return first + "'s recovery question and answer are replaced. Give them the new answer in a safe way, not by email."
+	}
+	return ""
+}
+
+// Question is the confirmation's heading: "Suspend Alice Anderson (alice@example.com)?".
+func (act Action) Question(u client.User) string {
+	return act.Label + " " + userName(u) + " (" + u.Profile.Login + ")?"
+}
+
+// Done is the success message after the action, naming the person.
+func (act Action) Done(u client.User) string {
+	name := userName(u)
+	switch act.Key {
+	case ActionActivate:
+		return name + "'s account is activated."
+	case ActionDeactivate:
+		return name + "'s account is deactivated and their sessions have ended."
+	case ActionSuspend:
+		return name + " is suspended and their sessions have ended."
+	case ActionUnsuspend:
+		return name + " is unsuspended and can sign in again."
+	case ActionUnlock:
+		return name + " is unlocked and can sign in again."
+	case ActionResetPassword:
+		return name + "'s password is reset and their sessions have ended."
+	case ActionExpirePassword:
+		return name + "'s password is expired; they choose a new one at their next sign-in."
+	case ActionResetFactors:
+		return name + "'s MFA factors are reset and their sessions have ended."
+	case ActionClearSessions:
+		return name + "'s sessions have ended everywhere."
+	case ActionForgotPassword:
+		return "Okta has emailed " + name + " a link to reset their password."
+	case ActionRecoveryQuestion:
+		return name + "'s recovery question is set."
+	}
+	return "Done."
+}
+
+// allowedActions lists the actions v may take on u now: by status and credentials, by role,
+// and never a forbidden one on v's own account.
+func allowedActions(v *session.Record, u client.User) []Action {
+	var out []Action
+	for _, act := range Actions() {
+		if !act.AllowedFor(v) {
+			continue
+		}
+		if act.NotOnSelf && v.UserID == u.ID {
+			continue
+		}
+		if ok, _ := act.Applies(u); ok {
+			out = append(out, act)
+		}
+	}
+	return out
+}
+
+// roleUsed is the role an action was taken under, for the audit trail.
+func roleUsed(v *session.Record) string {
+	if v.HasRole(RoleAdmin) {
+		return RoleAdmin
+	}
+	return RoleHelpdesk
+}

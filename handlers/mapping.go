@@ -1,0 +1,225 @@
+package handlers
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"gatehouse/client"
+	"gatehouse/views"
+)
+
+// formatTime renders an Okta timestamp for people: absolute (UTC, since we do not know their
+// time zone) and relative.
+func formatTime(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC") + " (" + ago(now.Sub(*t)) + ")"
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	case d < 60*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	case d < 730*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month") + " ago"
+	}
+	return plural(int(d/(365*24*time.Hour)), "year") + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func userName(u client.User) string {
+	return displayName(u.Profile.FirstName, u.Profile.LastName, u.Profile.DisplayName, u.Profile.Login)
+}
+
+func profileSummary(u client.User, now time.Time) *views.ProfileSummary {
+	return &views.ProfileSummary{
+		Name:            userName(u),
+		Login:           u.Profile.Login,
+		Email:           u.Profile.Email,
+		Status:          string(u.Status),
+		Title:           u.Profile.Title,
+		Department:      u.Profile.Department,
+		LastLogin:       formatTime(u.LastLogin, now),
+		PasswordChanged: formatTime(u.PasswordChanged, now),
+	}
+}
+
+// visibleApps drops hidden links and orders the rest by sortOrder, then label.
+func visibleApps(links []client.AppLink) []views.AppTile {
+	kept := make([]client.AppLink, 0, len(links))
+	for _, l := range links {
+		if !l.Hidden {
+			kept = append(kept, l)
+		}
+	}
+	slices.SortStableFunc(kept, func(a, b client.AppLink) int {
+		return cmp.Or(cmp.Compare(a.SortOrder, b.SortOrder), cmp.Compare(strings.ToLower(a.Label), strings.ToLower(b.Label)))
+	})
+	tiles := make([]views.AppTile, len(kept))
+	for i, l := range kept {
+		key := l.AppAssignmentID
+		if key == "" {
+			key = l.AppInstanceID
+		}
+		tiles[i] = views.AppTile{Key: key, Label: l.Label, URL: l.LinkURL, LogoURL: l.LogoURL, NeedsSetup: l.CredentialsSetup}
+	}
+	return tiles
+}
+
+// filterApps keeps tiles whose label contains every word of q, ignoring case.
+func filterApps(tiles []views.AppTile, q string) []views.AppTile {
+	words := strings.Fields(strings.ToLower(q))
+	if len(words) == 0 {
+		return tiles
+	}
+	var out []views.AppTile
+	for _, t := range tiles {
+		label := strings.ToLower(t.Label)
+		match := true
+		for _, w := range words {
+			if !strings.Contains(label, w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// groupItems lists groups: built-in first (Everyone), then by name.
+func groupItems(groups []client.Group) []views.GroupItem {
+	items := make([]views.GroupItem, len(groups))
+	for i, g := range groups {
+		items[i] = views.GroupItem{Name: g.Profile.Name, Description: g.Profile.Description, Type: g.Type}
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		bi, bj := items[i].Type == "BUILT_IN", items[j].Type == "BUILT_IN"
+		if bi != bj {
+			return bi
+		}
+		return strings.ToLower(items[i].Name) < strings.ToLower(items[j].Name)
+	})
+	return items
+}
+
+// profileLabels names the standard Okta profile attributes, in display order.
+var profileLabels = []struct{ key, label string }{
+	{"honorificPrefix", "Title prefix"}, {"firstName", "First name"}, {"middleName", "Middle name"},
+	{"lastName", "Last name"}, {"honorificSuffix", "Suffix"}, {"displayName", "Display name"},
+	{"nickName", "Nickname"}, {"login", "Username"}, {"email", "Email"}, {"secondEmail", "Secondary email"},
+	{"title", "Job title"}, {"department", "Department"}, {"division", "Division"},
+	{"organization", "Organization"}, {"costCenter", "Cost center"}, {"employeeNumber", "Employee number"},
+	{"userType", "User type"}, {"manager", "Manager"}, {"managerId", "Manager ID"},
+	{"mobilePhone", "Mobile phone"}, {"primaryPhone", "Phone"}, {"streetAddress", "Street address"},
+	{"city", "City"}, {"state", "State or region"}, {"zipCode", "Postal code"}, {"countryCode", "Country"},
+	{"postalAddress", "Postal address"}, {"preferredLanguage", "Preferred language"}, {"locale", "Locale"},
+	{"timezone", "Time zone"}, {"profileUrl", "Profile URL"},
+}
+
+func standardProfile(p client.Profile) map[string]string {
+	return map[string]string{
+		"login": p.Login, "email": p.Email, "firstName": p.FirstName, "lastName": p.LastName,
+		"middleName": p.MiddleName, "honorificPrefix": p.HonorificPrefix, "honorificSuffix": p.HonorificSuffix,
+		"title": p.Title, "displayName": p.DisplayName, "nickName": p.NickName, "profileUrl": p.ProfileURL,
+		"secondEmail": p.SecondEmail, "mobilePhone": p.MobilePhone, "primaryPhone": p.PrimaryPhone,
+		"streetAddress": p.StreetAddress, "city": p.City, "state": p.State, "zipCode": p.ZipCode,
+		"countryCode": p.CountryCode, "postalAddress": p.PostalAddress, "preferredLanguage": p.PreferredLanguage,
+		"locale": p.Locale, "timezone": p.Timezone, "userType": p.UserType, "employeeNumber": p.EmployeeNumber,
+		"costCenter": p.CostCenter, "organization": p.Organization, "division": p.Division,
+		"department": p.Department, "managerId": p.ManagerID, "manager": p.Manager,
+	}
+}
+
+// profileFields lists every set attribute with a readable label: the standard ones in a
+// sensible order, then custom ones (from Okta's profile schema extensions) alphabetically.
+func profileFields(p client.Profile) []views.ProfileField {
+	std := standardProfile(p)
+	var out []views.ProfileField
+	for _, l := range profileLabels {
+		if v := std[l.key]; v != "" {
+			out = append(out, views.ProfileField{Label: l.label, Value: v})
+		}
+	}
+	keys := make([]string, 0, len(p.Extra))
+	for k := range p.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := customValue(p.Extra[k])
+		if v != "" {
+			out = append(out, views.ProfileField{Label: humanize(k), Value: v})
+		}
+	}
+	return out
+}
+
+func customValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			if s := customValue(e); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	case map[string]any:
+		return "" // nested objects are not meaningful to show as text
+	}
+	return fmt.Sprint(v)
+}
+
+// humanize turns a camelCase or snake_case attribute name into words: "costCenterCode" →
+// "Cost center code".
+func humanize(key string) string {
+	var b strings.Builder
+	prevLower := false
+	for i, r := range key {
+		switch {
+		case r == '_' || r == '-':
+			b.WriteRune(' ')
+			prevLower = false
+			continue
+		case unicode.IsUpper(r) && prevLower:
+			b.WriteRune(' ')
+		}
+		if i == 0 {
+			b.WriteRune(unicode.ToUpper(r))
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,266 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"gatehouse/client"
+	"gatehouse/views"
+	"gatehouse/web/audit"
+	"gatehouse/web/session"
+)
+
+// SelfServiceOptions configures the employee pages.
+type SelfServiceOptions struct {
+	// Delegated makes self-service calls with the person's own access token on
+	// /api/v1/users/me/… instead of the service credential on /api/v1/users/{id}/… (DESIGN §2).
+	Delegated bool
+	Policy    PasswordPolicy
+	// StepUpAge is how recent a sign-in must be to change the password (SECURITY.md 31).
+	StepUpAge time.Duration
+	// Limiter counts password and recovery-question attempts that reach Okta.
+	Limiter Limiter
+	Now     func() time.Time
+}
+
+// SelfService serves the signed-in person's own pages. The Okta user id always comes from the
+// session record, never from the request.
+type SelfService struct {
+	okta  *client.Client // service credential (SSWS)
+	auth  *Auth
+	store *session.Store
+	cache *PersonCache
+	audit audit.Log
+	log   *slog.Logger
+	opts  SelfServiceOptions
+	once  *onceGuard
+}
+
+// NewSelfService returns the self-service handlers.
+func NewSelfService(okta *client.Client, auth *Auth, store *session.Store, cache *PersonCache, auditLog audit.Log, log *slog.Logger, opts SelfServiceOptions) *SelfService {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Policy.MinLength == 0 {
+		opts.Policy = DefaultPasswordPolicy()
+	}
+	return &SelfService{okta: okta, auth: auth, store: store, cache: cache, audit: auditLog, log: log, opts: opts, once: newOnceGuard(10*time.Minute, opts.Now)}
+}
+
+// Limits on self-service credential changes (SECURITY.md 47).
+var (
+	passwordLimits = []Limit{{Name: "password-user", N: 5, Window: 15 * time.Minute}, {Name: "password-client", N: 20, Window: time.Hour, ByClient: true}}
+	recoveryLimits = []Limit{{Name: "recovery-user", N: 5, Window: 15 * time.Minute}}
+)
+
+// target returns the client and path id for a self-service call on v's own account.
+func (s *SelfService) target(v *session.Record) (*client.Client, string) {
+	if s.opts.Delegated {
+		return s.okta.WithBearer(v.Tokens.Access), "me"
+	}
+	return s.okta, v.UserID
+}
+
+// me loads the person's own user with their access token (GET /users/me, DESIGN §2) and checks
+// Okta answered for the person the session belongs to.
+func (s *SelfService) me(ctx context.Context, v *session.Record) (client.User, error) {
+	return cached(ctx, s.cache, v.UserID, "me", func(ctx context.Context) (client.User, error) {
+		u, err := s.okta.WithBearer(v.Tokens.Access).GetCurrentUser(ctx)
+		if err != nil {
+			return client.User{}, fmt.Errorf("get current user: %w", err)
+		}
+		if u.ID != v.UserID {
+			return client.User{}, fmt.Errorf("users/me returned %s for session of %s", u.ID, v.UserID)
+		}
+		return u, nil
+	})
+}
+
+func (s *SelfService) appLinks(ctx context.Context, v *session.Record) ([]client.AppLink, error) {
+	return cached(ctx, s.cache, v.UserID, "apps", func(ctx context.Context) ([]client.AppLink, error) {
+		c, id := s.target(v)
+		links, err := c.ListAppLinks(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("list app links: %w", err)
+		}
+		return links, nil
+	})
+}
+
+func (s *SelfService) groups(ctx context.Context, v *session.Record) ([]client.Group, error) {
+	return cached(ctx, s.cache, v.UserID, "groups", func(ctx context.Context) ([]client.Group, error) {
+		c, id := s.target(v)
+		groups, err := c.ListUserGroups(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		return groups, nil
+	})
+}
+
+// sectionError turns a failed read into the in-place message of a page section.
+func sectionError(ctx context.Context, what string, err error) *views.Alert {
+	he := Classify(err)
+	return &views.Alert{Kind: "error", Title: "Your " + what + " could not be loaded", Text: he.Msg, RequestID: RequestID(ctx)}
+}
+
+// Home handles GET /: the landing page when signed out, the dashboard when signed in.
+func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
+	v := Viewer(r.Context())
+	if v == nil {
+		var notice *views.Alert
+		switch {
+		case s.auth != nil && s.auth.SignedOut(w, r):
+			notice = &views.Alert{Kind: "success", Title: "You have signed out", Text: "You are signed out of Gatehouse and Okta in this browser."}
+		case r.URL.Query().Get("signedout") == "everywhere":
+			notice = &views.Alert{Kind: "success", Title: "You have signed out everywhere", Text: "Your Okta and Gatehouse sessions on every device have ended."}
+		}
+		return Render(w, r, http.StatusOK, views.LandingPage(PageFor(r, "Welcome", views.NavHome), notice))
+	}
+	d := s.dashboard(r.Context(), v)
+	if r.URL.Query().Get("notice") == "others-signed-out" {
+		d.Notice = &views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in here. Everywhere else, you will need to sign in again."}
+	}
+	return Render(w, r, http.StatusOK, views.DashboardPage(PageFor(r, "Home", views.NavHome), d))
+}
+
+// dashboard loads the three sections concurrently: the page costs about one Okta round trip,
+// and a failing section does not take the others down.
+func (s *SelfService) dashboard(ctx context.Context, v *session.Record) views.DashboardView {
+	var (
+		d                          views.DashboardView
+		wg                         sync.WaitGroup
+		me                         client.User
+		links                      []client.AppLink
+		groups                     []client.Group
+		meErr, linksErr, groupsErr error
+	)
+	wg.Go(func() { me, meErr = s.me(ctx, v) })
+	wg.Go(func() { links, linksErr = s.appLinks(ctx, v) })
+	wg.Go(func() { groups, groupsErr = s.groups(ctx, v) })
+	wg.Wait()
+	now := s.opts.Now()
+	if meErr != nil {
+		d.ProfileErr = sectionError(ctx, "profile", meErr)
+	} else {
+		d.Profile = profileSummary(me, now)
+	}
+	if linksErr != nil {
+		d.AppsErr = sectionError(ctx, "apps", linksErr)
+	} else {
+		tiles := visibleApps(links)
+		d.AppsTotal = len(tiles)
+		d.Apps = tiles[:min(len(tiles), views.DashboardAppLimit)]
+	}
+	if groupsErr != nil {
+		d.GroupsErr = sectionError(ctx, "groups", groupsErr)
+	} else {
+		d.Groups = groupItems(groups)
+	}
+	return d
+}
+
+// DashboardSection handles GET /dashboard/{section}: one dashboard card, for the retry button.
+// Without htmx it sends the browser to the dashboard.
+func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if !IsHTMX(r) {
+		Redirect(w, r, "/")
+		return nil
+	}
+	ctx := r.Context()
+	switch r.PathValue("section") {
+	case "profile":
+		u, err := s.me(ctx, v)
+		if err != nil {
+			return Render(w, r, http.StatusOK, views.ProfileCard(nil, sectionError(ctx, "profile", err)))
+		}
+		return Render(w, r, http.StatusOK, views.ProfileCard(profileSummary(u, s.opts.Now()), nil))
+	case "apps":
+		links, err := s.appLinks(ctx, v)
+		if err != nil {
+			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "apps", err)))
+		}
+		tiles := visibleApps(links)
+		return Render(w, r, http.StatusOK, views.AppsCard(tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil))
+	case "groups":
+		groups, err := s.groups(ctx, v)
+		if err != nil {
+			return Render(w, r, http.StatusOK, views.GroupsCard(nil, sectionError(ctx, "groups", err)))
+		}
+		return Render(w, r, http.StatusOK, views.GroupsCard(groupItems(groups), nil))
+	}
+	return NotFound("There is no such part of the dashboard.")
+}
+
+// Apps handles GET /apps: the launcher, filtered by ?q=. An htmx active search gets only the
+// results region.
+func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query().Get("q")
+	if len(q) > 100 {
+		q = q[:100]
+	}
+	view := views.AppsView{Query: q}
+	links, err := s.appLinks(r.Context(), v)
+	if err != nil {
+		view.Err = sectionError(r.Context(), "apps", err)
+	} else {
+		all := visibleApps(links)
+		view.Total = len(all)
+		view.Apps = filterApps(all, q)
+	}
+	if HTMXTarget(r) == views.AppResultsID {
+		return Render(w, r, http.StatusOK, views.AppResults(view))
+	}
+	return Render(w, r, http.StatusOK, views.AppsPage(PageFor(r, "Apps", views.NavApps), view))
+}
+
+// Groups handles GET /groups.
+func (s *SelfService) Groups(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	view := views.GroupsView{}
+	groups, err := s.groups(r.Context(), v)
+	if err != nil {
+		view.Err = sectionError(r.Context(), "groups", err)
+	} else {
+		view.Groups = groupItems(groups)
+	}
+	return Render(w, r, http.StatusOK, views.GroupsPage(PageFor(r, "Groups", views.NavGroups), view))
+}
+
+// Profile handles GET /profile.
+func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	view := views.ProfileView{}
+	u, err := s.me(r.Context(), v)
+	if err != nil {
+		view.Err = sectionError(r.Context(), "profile", err)
+	} else {
+		now := s.opts.Now()
+		view = views.ProfileView{
+			Name:            userName(u),
+			Status:          string(u.Status),
+			LastLogin:       formatTime(u.LastLogin, now),
+			PasswordChanged: formatTime(u.PasswordChanged, now),
+			Fields:          profileFields(u.Profile),
+		}
+	}
+	return Render(w, r, http.StatusOK, views.ProfilePage(PageFor(r, "Profile", views.NavProfile), view))
+}

@@ -1,0 +1,67 @@
+// Gatehouse's progressive enhancements. Every page works without this file; it only adds the
+// confirmation dialog, copy buttons and bulk selection. No eval, no inline handlers (strict CSP).
+(function () {
+  "use strict";
+
+  var dialog = function () { return document.getElementById("dialog"); };
+
+  // A confirmation loaded into the dialog by htmx opens as a modal (focus moves into it and
+  // Escape closes it); anything else swapped elsewhere moves focus to its [data-autofocus].
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var d = dialog();
+    if (d && e.detail.target === d) {
+      if (d.innerHTML.trim() === "") { if (d.open) d.close(); return; }
+      if (!d.open) d.showModal();
+      var first = d.querySelector("[autofocus], textarea, input:not([type=hidden]), select, button");
+      if (first) first.focus();
+      return;
+    }
+    var af = e.detail.target && e.detail.target.querySelector && e.detail.target.querySelector("[data-autofocus]");
+    if (af) af.focus();
+  });
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    // Cancel buttons inside the dialog close it instead of navigating.
+    var closer = t.closest("[data-close-dialog]");
+    var d = dialog();
+    if (closer && d && d.open && d.contains(closer)) {
+      e.preventDefault();
+      d.close();
+      d.innerHTML = "";
+      return;
+    }
+    // Copy buttons for one-time secrets.
+    var copy = t.closest("[data-copy]");
+    if (copy) {
+      var src = document.getElementById(copy.getAttribute("data-copy"));
+      if (!src || !navigator.clipboard) return;
+      navigator.clipboard.writeText(src.textContent.trim()).then(function () {
+        var status = copy.parentElement.querySelector("[data-copy-status]");
+        if (status) status.textContent = "Copied to the clipboard.";
+      });
+    }
+  });
+
+  // Closing the dialog (Escape, or the form inside it submitting) empties it, so the next
+  // confirmation starts fresh and focus returns to the page.
+  document.addEventListener("close", function (e) {
+    if (e.target === dialog()) e.target.innerHTML = "";
+  }, true);
+
+  // Admin: an error banner swapped into the alerts region while a confirmation is open would
+  // sit hidden behind the modal, so the dialog closes to let the message be seen.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var d = dialog();
+    if (d && d.open && e.detail.target && e.detail.target.id === "alerts") d.close();
+  });
+
+  // Bulk selection: "select all" toggles every row checkbox in its table.
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!(t instanceof HTMLInputElement) || !t.hasAttribute("data-select-all")) return;
+    var form = t.form || document;
+    form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
+  });
+})();

@@ -1,0 +1,16 @@
+// Package static holds the portal's embedded front-end files (vendored htmx and Pico CSS, the
+// portal's own CSS and JavaScript, icons) and serves them with content-hashed URLs,
+// precompressed variants and immutable caching.
+//
+// It imports nothing from the application; views ask it for URLs and web mounts its handler.
+package static
+
+import (
+	"embed"
+)
+
+// FS holds every file the browser may load. Test-only assets (axe-core) live in testdata/ and
+// are deliberately not embedded.
+//
+//go:embed css js vendor img
+var FS embed.FS

@@ -1,0 +1,190 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"gatehouse/client"
+	"gatehouse/handlers"
+	"gatehouse/static"
+	"gatehouse/web/audit"
+	"gatehouse/web/ratelimit"
+	"gatehouse/web/session"
+)
+
+// AppConfig is everything needed to assemble one Gatehouse instance. cmd/gatehouse fills it
+// from the environment; tests fill it directly.
+type AppConfig struct {
+	OktaOrgURL     string
+	ClientID       string
+	ClientSecret   string
+	APIToken       string
+	PublicURL      string
+	SessionKeys    [][]byte
+	AdminGroups    []string
+	HelpdeskGroups []string
+	Delegated      bool
+	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
+	// instances can share them; nil keeps everything in memory.
+	Redis          redis.UniversalClient
+	RedisPrefix    string
+	TrustedProxies []netip.Prefix
+
+	CacheTTL          time.Duration // per-person Okta cache; 0 turns it off
+	SessionIdle       time.Duration
+	SessionMax        time.Duration
+	StepUpAge         time.Duration
+	RoleTTL           time.Duration
+	OktaTimeout       time.Duration
+	OktaMaxInFlight   int
+	ForgotMinDuration time.Duration
+
+	Logger     *slog.Logger
+	HTTPClient *http.Client // for Okta; nil = client.NewHTTPClient()
+	Now        func() time.Time
+	// OktaObserver is told about every Okta call (metrics).
+	OktaObserver func(client.CallInfo)
+	// Observe is told about every request (metrics).
+	Observe func(route, method string, status int, d time.Duration)
+}
+
+// App is an assembled Gatehouse instance.
+type App struct {
+	Server   *Server
+	Okta     *client.Client
+	Sessions *session.Store
+	Auth     *handlers.Auth
+	Cache    *handlers.PersonCache
+	Audit    *audit.Trail
+	Limiter  handlers.Limiter
+}
+
+// NewApp wires the Okta client, the session store, the limiter, the audit trail and every
+// handler area into a Server. It does not wait for OIDC discovery: call App.Auth.Discover (or
+// let readiness report it).
+func NewApp(cfg AppConfig) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = client.NewHTTPClient()
+	}
+	if cfg.OktaMaxInFlight == 0 {
+		cfg.OktaMaxInFlight = 256
+	}
+	if len(cfg.AdminGroups) == 0 {
+		cfg.AdminGroups = []string{"Gatehouse Admins"}
+	}
+	if len(cfg.HelpdeskGroups) == 0 {
+		cfg.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+	}
+	log := cfg.Logger
+	opts := []client.Option{
+		client.WithHTTPClient(cfg.HTTPClient),
+		client.WithMaxInFlight(cfg.OktaMaxInFlight, time.Second),
+	}
+	if cfg.OktaTimeout > 0 {
+		opts = append(opts, client.WithCallTimeout(cfg.OktaTimeout))
+	}
+	if cfg.OktaObserver != nil {
+		opts = append(opts, client.WithObserver(cfg.OktaObserver))
+	}
+	okta, err := client.New(cfg.OktaOrgURL, cfg.APIToken, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("okta client: %w", err)
+	}
+
+	var (
+		backend session.Backend
+		limiter handlers.Limiter
+		trail   audit.Store
+	)
+	if cfg.Redis != nil {
+		backend = session.NewRedisBackend(cfg.Redis, cfg.RedisPrefix)
+		limiter = ratelimit.NewRedis(cfg.Redis, cfg.RedisPrefix)
+		trail = audit.NewRedis(cfg.Redis, cfg.RedisPrefix, 0)
+	} else {
+		backend = session.NewMemoryBackend(cfg.Now)
+		limiter = ratelimit.NewMemory(cfg.Now)
+		trail = audit.NewMemory(0)
+	}
+	secure := isHTTPS(cfg.PublicURL)
+	store, err := session.NewStore(backend, session.Options{
+		Keys:        cfg.SessionKeys,
+		Secure:      secure,
+		IdleTimeout: cfg.SessionIdle,
+		MaxLifetime: cfg.SessionMax,
+		Now:         cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session store: %w", err)
+	}
+	auditLog := audit.New(log, trail)
+
+	scopes := []string{"openid", "profile", "email", "offline_access", "okta.users.read.self"}
+	if cfg.Delegated {
+		scopes = append(scopes, "okta.users.manage.self")
+	}
+	auth := handlers.NewAuth(handlers.AuthOptions{
+		Issuer:         cfg.OktaOrgURL,
+		ClientID:       cfg.ClientID,
+		ClientSecret:   cfg.ClientSecret,
+		RedirectURL:    cfg.PublicURL + "/auth/callback",
+		PostLogoutURL:  cfg.PublicURL + "/",
+		Scopes:         scopes,
+		HTTPClient:     cfg.HTTPClient,
+		AdminGroups:    cfg.AdminGroups,
+		HelpdeskGroups: cfg.HelpdeskGroups,
+		Now:            cfg.Now,
+	}, store, okta, log)
+	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
+	assets, err := static.New()
+	if err != nil {
+		return nil, fmt.Errorf("static assets: %w", err)
+	}
+	srv := NewServer(Options{
+		Logger:   log,
+		Assets:   assets,
+		Sessions: store,
+		Auth:     auth,
+		Self: handlers.NewSelfService(okta, auth, store, cache, auditLog, log, handlers.SelfServiceOptions{
+			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
+		}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now}),
+		Forgot:         handlers.NewForgot(okta, limiter, log, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
+		Limiter:        limiter,
+		PublicURL:      cfg.PublicURL,
+		OktaOrigin:     originOf(cfg.OktaOrgURL),
+		Secure:         secure,
+		TrustedProxies: cfg.TrustedProxies,
+		RoleTTL:        cfg.RoleTTL,
+		StepUpAge:      cfg.StepUpAge,
+		Observe:        cfg.Observe,
+		Now:            cfg.Now,
+		Ready: func(ctx context.Context) error {
+			if err := auth.Ready(); err != nil {
+				return err
+			}
+			return store.Ping(ctx)
+		},
+	})
+	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+}
+
+// Close releases the session store (and its janitor).
+func (a *App) Close() error { return a.Sessions.Close() }
+
+func isHTTPS(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https"
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"gatehouse/handlers"
+	"gatehouse/views"
+)
+
+// handle adapts a handlers.Func to http.Handler. It is the only place where errors become
+// responses and the only place they are logged.
+func (s *Server) handle(f handlers.Func) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers.ScopeFrom(r.Context()).SetRoute(r.Pattern)
+		if err := f(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError renders err: a page for full requests, a banner in the alerts region for htmx,
+// a redirect to sign in for a 401 that asks for it. The person sees Msg and the request id;
+// the log gets the underlying error.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	sc := handlers.ScopeFrom(ctx)
+	if handlers.ResponseStarted(err) {
+		s.log.WarnContext(ctx, "response interrupted", "request_id", sc.RequestID, "err", err)
+		return
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// The client went away; there is nobody to answer. 499 is nginx's "client closed".
+		sc.Note("canceled", true)
+		w.WriteHeader(499)
+		return
+	}
+	he := handlers.Classify(err)
+	level := slog.LevelInfo
+	if he.Status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{slog.String("request_id", sc.RequestID), slog.Int("status", he.Status), slog.String("route", r.Pattern)}
+	if u := sc.User(); u != "" {
+		attrs = append(attrs, slog.String("user", u))
+	}
+	if he.Err != nil {
+		attrs = append(attrs, slog.String("err", he.Err.Error()))
+	} else {
+		attrs = append(attrs, slog.String("err", he.Msg))
+	}
+	s.log.LogAttrs(ctx, level, "request failed", attrs...)
+
+	h := w.Header()
+	if he.RetryAfter > 0 {
+		secs := int((he.RetryAfter + 999_999_999) / 1_000_000_000)
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+	if he.Redirect != "" {
+		if r.Header.Get("HX-Request") == "true" {
+			h.Set("HX-Redirect", he.Redirect)
+			w.WriteHeader(he.Status)
+			return
+		}
+		http.Redirect(w, r, he.Redirect, http.StatusFound)
+		return
+	}
+	view := views.ErrorView{
+		Status:    he.Status,
+		Title:     he.Title,
+		Message:   he.Msg,
+		RequestID: sc.RequestID,
+		SignIn:    he.SignIn,
+		Back:      he.Status != http.StatusUnauthorized,
+	}
+	var rerr error
+	if handlers.IsHTMX(r) {
+		// Show the message in the open page instead of replacing whatever was targeted.
+		h.Set("HX-Retarget", "#"+views.AlertsID)
+		h.Set("HX-Reswap", "innerHTML")
+		rerr = handlers.Render(w, r, he.Status, views.ErrorBanner(view))
+	} else {
+		rerr = handlers.Render(w, r, he.Status, views.ErrorPage(handlers.PageFor(r, he.Title, ""), view))
+	}
+	if rerr != nil {
+		s.log.ErrorContext(ctx, "render error page", "request_id", sc.RequestID, "err", rerr)
+		http.Error(w, "Something went wrong. Reference: "+sc.RequestID, he.Status)
+	}
+}

@@ -1,0 +1,413 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"gatehouse/handlers"
+	"gatehouse/static"
+	"gatehouse/views"
+	"gatehouse/web/session"
+)
+
+// requestScope gives every request an id (echoed as X-Request-Id) and a scope the inner layers
+// annotate for the access log.
+func (s *Server) requestScope(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sc := &handlers.Scope{RequestID: newRequestID(), ClientIP: s.clientIP(r)}
+		w.Header().Set("X-Request-Id", sc.RequestID)
+		next.ServeHTTP(w, r.WithContext(handlers.WithScope(r.Context(), sc)))
+	})
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// recorder remembers the status and size of a response for the access log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (rw *recorder) WriteHeader(code int) {
+	if rw.status == 0 {
+		rw.status = code
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recorder) Write(p []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(p)
+	rw.bytes += n
+	return n, err
+}
+
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+func (rw *recorder) Flush() {
+	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// accessLog writes one line per request. It logs the path without the query string: the
+// callback's query carries the authorization code and state (SECURITY.md 36).
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.o.Now()
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		d := s.o.Now().Sub(start)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		sc := handlers.ScopeFrom(r.Context())
+		route := sc.Route()
+		if route == "" {
+			route = "unmatched"
+		}
+		if strings.HasPrefix(r.URL.Path, static.Prefix) || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			if s.o.Observe != nil {
+				s.o.Observe(route, r.Method, status, d)
+			}
+			return // assets and probes would drown the log
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", sc.RequestID),
+			slog.String("method", r.Method),
+			slog.String("path", logSafe(r.URL.Path)),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int("bytes", rec.bytes),
+			slog.Duration("duration", d),
+			slog.String("client", sc.ClientIP),
+		}
+		if u := sc.User(); u != "" {
+			attrs = append(attrs, slog.String("user", u))
+		}
+		attrs = append(attrs, sc.Attrs()...)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		if s.o.Observe != nil {
+			s.o.Observe(route, r.Method, status, d)
+		}
+	})
+}
+
+// logSafe keeps user-controlled strings on one log line.
+func logSafe(s string) string {
+	if len(s) > 256 {
+		s = s[:256] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// securityHeaders sets the headers of SECURITY.md requirement 24 on every response, with a
+// fresh CSP nonce that templ puts on the scripts it renders.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	assets := views.Assets{}
+	if s.o.Assets != nil {
+		assets = views.Assets{
+			PicoCSS: s.o.Assets.URL("vendor/pico-2.1.1.min.css"),
+			AppCSS:  s.o.Assets.URL("css/app.css"),
+			HTMX:    s.o.Assets.URL("vendor/htmx-2.0.11.min.js"),
+			AppJS:   s.o.Assets.URL("js/app.js"),
+			Favicon: s.o.Assets.URL("img/favicon.svg"),
+		}
+	}
+	okta := s.o.OktaOrigin
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [18]byte
+		_, _ = rand.Read(b[:])
+		nonce := base64.StdEncoding.EncodeToString(b[:])
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; "+
+			"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
+			"style-src 'self'; "+
+			"img-src 'self' data: https:"+spaced(okta)+"; "+
+			"font-src 'self'; connect-src 'self'; "+
+			"form-action 'self'"+spaced(okta)+"; "+
+			"frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if s.o.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		// Personal data must not linger in caches; static assets override this.
+		h.Set("Cache-Control", "no-store")
+		ctx := templ.WithNonce(r.Context(), nonce)
+		if s.o.Assets != nil {
+			ctx = views.WithAssets(ctx, assets)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func spaced(origin string) string {
+	if origin == "" {
+		return ""
+	}
+	return " " + origin
+}
+
+// recoverPanics turns a panic into a generic 500 page with the request id; the process keeps
+// serving. The stack goes to the log, never to the client.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "panic", "request_id", handlers.ScopeFrom(r.Context()).RequestID,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if rec, ok := w.(*recorder); ok && rec.status != 0 {
+				return // the response already started; nothing more can be said
+			}
+			s.writeError(w, r, fmt.Errorf("panic: %v", v))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loadSession puts the signed-in person into the context. A session store that cannot answer
+// fails closed: the request gets a 503, never treated as signed out or as someone else.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if s.o.Sessions == nil || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, static.Prefix) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec, err := s.o.Sessions.Load(r)
+		if err != nil {
+			s.writeError(w, r, handlers.Unavailable("We can't check your session right now. Please try again in a moment.", fmt.Errorf("load session: %w", err)))
+			return
+		}
+		if rec != nil {
+			handlers.ScopeFrom(r.Context()).SetUser(rec.UserID)
+			r = r.WithContext(handlers.WithViewer(r.Context(), rec))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireUser sends anonymous requests to sign in (htmx: 401 + HX-Redirect) and keeps the
+// person's Okta tokens fresh.
+func (s *Server) requireUser(next handlers.Func) handlers.Func {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		rec := handlers.Viewer(r.Context())
+		if rec == nil {
+			return &handlers.Error{
+				Status: http.StatusUnauthorized, Title: "Please sign in",
+				Msg:      "Sign in to continue.",
+				Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
+				SignIn:   true,
+			}
+		}
+		fresh, err := s.refreshIfNeeded(r.Context(), rec)
+		if errors.Is(err, handlers.ErrSessionRevoked) {
+			_ = s.o.Sessions.Destroy(r.Context(), w, r)
+			handlers.ScopeFrom(r.Context()).Note("session_end", "refresh_rejected")
+			return &handlers.Error{
+				Status: http.StatusUnauthorized, Title: "Your session has ended",
+				Msg:      "Okta ended your session. Please sign in again.",
+				Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
+				SignIn:   true,
+			}
+		}
+		if err != nil {
+			return handlers.Unavailable("Okta is not answering, so your session could not be renewed. Please try again in a minute.", err)
+		}
+		if fresh != nil {
+			r = r.WithContext(handlers.WithViewer(r.Context(), fresh))
+		}
+		return next(w, r)
+	}
+}
+
+// refreshEarly renews tokens a little before they expire, so a page never starts an Okta call
+// with a token that dies on the way.
+const refreshEarly = time.Minute
+
+// refreshIfNeeded renews the access token under the session lock: of many concurrent requests
+// on one session only the first refreshes; the others wait, reload and find fresh tokens
+// (SECURITY.md 20).
+func (s *Server) refreshIfNeeded(ctx context.Context, rec *session.Record) (*session.Record, error) {
+	if rec.Tokens.Expiry.IsZero() || s.o.Now().Add(refreshEarly).Before(rec.Tokens.Expiry) {
+		return nil, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	unlock, err := s.o.Sessions.Lock(lctx, rec.ID, 15*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("lock session: %w", err)
+	}
+	defer unlock()
+	cur, err := s.o.Sessions.Get(lctx, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reload session: %w", err)
+	}
+	if cur == nil {
+		return nil, handlers.ErrSessionRevoked
+	}
+	if s.o.Now().Add(refreshEarly).Before(cur.Tokens.Expiry) {
+		return cur, nil // someone else refreshed while we waited
+	}
+	if err := s.o.Auth.Refresh(lctx, cur); err != nil {
+		return nil, err
+	}
+	if err := s.o.Sessions.Save(lctx, cur); err != nil {
+		return nil, fmt.Errorf("save refreshed session: %w", err)
+	}
+	return cur, nil
+}
+
+// requireRole lets through people holding one of roles, re-checking their Okta groups when the
+// cached roles are older than RoleTTL. Denials are logged (SECURITY.md 32).
+func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		rec := handlers.Viewer(ctx)
+		if s.o.Now().Sub(rec.RolesCheckedAt) > s.o.RoleTTL {
+			got, err := s.o.Auth.Roles(ctx, rec.UserID)
+			if err != nil {
+				return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
+			}
+			rec.Roles, rec.RolesCheckedAt = got, s.o.Now()
+			if err := s.o.Sessions.Save(ctx, rec); err != nil {
+				return handlers.Unavailable("We can't update your session right now. Please try again in a moment.", err)
+			}
+		}
+		for _, role := range roles {
+			if rec.HasRole(role) {
+				return next(w, r)
+			}
+		}
+		handlers.ScopeFrom(ctx).Note("authz", "denied")
+		s.log.WarnContext(ctx, "authorization denied", "user", rec.UserID, "route", r.Pattern,
+			"request_id", handlers.ScopeFrom(ctx).RequestID)
+		if handlers.IsStaff(rec) {
+			return handlers.Forbidden("This action needs the admin role. Ask an administrator to do it.")
+		}
+		return handlers.Forbidden("This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator.")
+	}
+}
+
+// requireRecentAuth enforces step-up: sensitive actions need a sign-in younger than StepUpAge
+// (SECURITY.md 31). The person is sent to sign in again and back to the page they came from.
+func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		rec := handlers.Viewer(r.Context())
+		if s.o.Now().Sub(rec.AuthTime) > s.o.StepUpAge {
+			return handlers.Reauthenticate(refererPath(r))
+		}
+		return next(w, r)
+	}
+}
+
+// rateLimit answers 429 with Retry-After before the handler (and any Okta call) runs.
+func (s *Server) rateLimit(l limit, next handlers.Func) handlers.Func {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.o.Limiter == nil {
+			return next(w, r)
+		}
+		key := l.name + ":"
+		switch l.by {
+		case byPerson:
+			if rec := handlers.Viewer(r.Context()); rec != nil {
+				key += "u:" + rec.UserID
+			} else {
+				key += "ip:" + s.clientIP(r)
+			}
+		default:
+			key += "ip:" + s.clientIP(r)
+		}
+		ok, retry, err := s.o.Limiter.Allow(r.Context(), key, l.n, l.window)
+		if err != nil {
+			return handlers.Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", fmt.Errorf("rate limiter: %w", err))
+		}
+		if !ok {
+			handlers.ScopeFrom(r.Context()).Note("rate_limited", l.name)
+			return handlers.TooMany("You have tried this too many times. Please wait "+humanDuration(retry)+" and try again.", retry)
+		}
+		return next(w, r)
+	}
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		return "a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
+	default:
+		return "an hour"
+	}
+}
+
+// returnPath is where to come back to after signing in: the page itself for a GET, the page
+// the form was on (Referer, same origin) for anything else.
+func returnPath(r *http.Request) string {
+	if r.Method == http.MethodGet && !handlers.IsHTMX(r) {
+		return handlers.LocalPath(r.URL.RequestURI())
+	}
+	return refererPath(r)
+}
+
+func refererPath(r *http.Request) string {
+	if cur := r.Header.Get("HX-Current-URL"); cur != "" {
+		if u, err := url.Parse(cur); err == nil && u.Host == r.Host {
+			return handlers.LocalPath(u.RequestURI())
+		}
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		if u, err := url.Parse(ref); err == nil && u.Host == r.Host {
+			return handlers.LocalPath(u.RequestURI())
+		}
+	}
+	return "/"
+}
+
+func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	handlers.ScopeFrom(r.Context()).Note("csrf", "cross_origin_rejected")
+	s.writeError(w, r, handlers.Forbidden("This request came from another site, so Gatehouse refused it. Go back to Gatehouse and try again from there."))
+}
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}

@@ -1,0 +1,98 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// wireVersion is written into every stored record so that the format can
+// change without misreading old records.
+const wireVersion = 1
+
+// wireRecord is the stored form of a Record: short JSON names keep a
+// session near the size of its tokens, and times are Unix nanoseconds.
+type wireRecord struct {
+	V       int      `json:"v"`
+	UserID  string   `json:"u"`
+	Issuer  string   `json:"is,omitempty"`
+	Login   string   `json:"l,omitempty"`
+	Name    string   `json:"n,omitempty"`
+	Email   string   `json:"e,omitempty"`
+	Roles   []string `json:"r,omitempty"`
+	RolesAt int64    `json:"rc,omitempty"`
+	Auth    int64    `json:"at,omitempty"`
+	Created int64    `json:"c"`
+	Seen    int64    `json:"ls"`
+	Access  string   `json:"ta,omitempty"`
+	Refresh string   `json:"tr,omitempty"`
+	IDToken string   `json:"ti,omitempty"`
+	Expiry  int64    `json:"te,omitempty"`
+}
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func marshalRecord(r *Record) ([]byte, error) {
+	b, err := json.Marshal(wireRecord{
+		V:       wireVersion,
+		UserID:  r.UserID,
+		Issuer:  r.Issuer,
+		Login:   r.Login,
+		Name:    r.Name,
+		Email:   r.Email,
+		Roles:   r.Roles,
+		RolesAt: toNanos(r.RolesCheckedAt),
+		Auth:    toNanos(r.AuthTime),
+		Created: toNanos(r.Created),
+		Seen:    toNanos(r.LastSeen),
+		Access:  r.Tokens.Access,
+		Refresh: r.Tokens.Refresh,
+		IDToken: r.Tokens.ID,
+		Expiry:  toNanos(r.Tokens.Expiry),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("marshal session record: %w", err)
+	}
+	return b, nil
+}
+
+func unmarshalRecord(b []byte, id string) (*Record, error) {
+	var w wireRecord
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("unmarshal session record: %w", err)
+	}
+	if w.V != wireVersion {
+		return nil, fmt.Errorf("unmarshal session record: unknown version %d", w.V)
+	}
+	return &Record{
+		ID:             id,
+		UserID:         w.UserID,
+		Issuer:         w.Issuer,
+		Login:          w.Login,
+		Name:           w.Name,
+		Email:          w.Email,
+		Roles:          w.Roles,
+		RolesCheckedAt: fromNanos(w.RolesAt),
+		AuthTime:       fromNanos(w.Auth),
+		Created:        fromNanos(w.Created),
+		LastSeen:       fromNanos(w.Seen),
+		Tokens: Tokens{
+			Access:  w.Access,
+			Refresh: w.Refresh,
+			ID:      w.IDToken,
+			Expiry:  fromNanos(w.Expiry),
+		},
+	}, nil
+}
