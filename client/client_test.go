@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -179,4 +180,21 @@ func TestObserverSeesNetworkErrors(t *testing.T) {
 	assert.ErrorIs(t, got[0].Err, context.DeadlineExceeded)
 	assert.Equal(t, "getUser", got[0].Op)
 	assert.Equal(t, 1, got[0].Attempt)
+}
+
+func TestWithRequestIDsRecordsOktaRequestIDs(t *testing.T) {
+	n := 0
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		reply(w, http.StatusOK, `{}`, "X-Okta-Request-Id", fmt.Sprintf("req%d", n))
+	})
+	c := newClient(t, f, nil)
+	ctx, ids := client.WithRequestIDs(t.Context())
+	require.NoError(t, c.Suspend(ctx, "00u1a2b3c4D5e6F7g8h9"))
+	require.NoError(t, c.Unsuspend(ctx, "00u1a2b3c4D5e6F7g8h9"))
+	assert.Equal(t, []string{"req1", "req2"}, ids.All())
+	assert.Equal(t, "req2", ids.Last())
+	assert.NoError(t, c.Suspend(t.Context(), "00u1a2b3c4D5e6F7g8h9"), "a context without a collector works as before")
+	var none *client.RequestIDs
+	assert.Empty(t, none.Last())
 }

@@ -167,6 +167,7 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	info.Duration = cfg.now().Sub(start)
 	info.Status = resp.StatusCode
 	info.RequestID = resp.Header.Get("X-Okta-Request-Id")
+	recordRequestID(ctx, info.RequestID)
 	if rl, _ := ParseRateLimit(resp.Header); rl.Known {
 		info.RateLimit = rl
 		c.s.rl.Store(&rl)

@@ -133,6 +133,10 @@ func (a *Admin) record(ctx context.Context, v *session.Record, target client.Use
 		TargetID: target.ID, TargetLogin: target.Profile.Login, Action: action, Reason: reason,
 		Result: result, Detail: detail, RequestID: RequestID(ctx),
 	}
+	if result == audit.ResultSuccess {
+		// The request's collector (installed by web) holds Okta's id for the call just made.
+		e.OktaRequestID = client.RequestIDsFrom(ctx).Last()
+	}
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		e.OktaRequestID = ce.RequestID

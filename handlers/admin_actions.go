@@ -185,14 +185,16 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 	default:
 		return in, nil, BadRequest("Choose how the link should reach them.")
 	}
-	if act.Destructive {
-		if in.Reason == "" {
-			fe["reason"] = "Enter a reason or a ticket number. It goes into the audit log."
-		} else if validText(in.Reason, 1, maxReason) != nil {
-			fe["reason"] = "Use at most 200 characters, without line breaks."
-		}
-	} else {
-		in.Reason = ""
+	switch {
+	case act.Destructive && in.Reason == "":
+		fe["reason"] = "Enter a reason or a ticket number. It goes into the audit log."
+	case validText(in.Reason, 0, maxReason) == nil:
+	case act.Destructive:
+		fe["reason"] = "Use at most 200 characters, without line breaks."
+	default:
+		// Other actions have no reason field. A reason sent anyway (a ticket number from a
+		// script) is recorded when it is sensible, and refused when it is not.
+		return in, nil, BadRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
 	}
 	if act.Key == ActionRecoveryQuestion {
 		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")

@@ -14,6 +14,7 @@ import (
 	"gatehouse/client/oktatest"
 	"gatehouse/handlers"
 	"gatehouse/views"
+	"gatehouse/web"
 	"gatehouse/web/audit"
 	"gatehouse/web/webtest"
 )
@@ -50,6 +51,7 @@ func TestAdminConfirm(t *testing.T) {
 		form := doc.Find("form[data-testid=confirm-form]")
 		assert.Equal(t, personPath(alice)+"/reset-password", form.AttrOr("hx-post", ""))
 		assert.Equal(t, "#"+views.UserPanelID, form.AttrOr("hx-target", ""))
+		assert.Equal(t, "innerHTML", form.AttrOr("hx-swap", ""))
 		assert.Equal(t, 2, form.Find("input[name=delivery]").Length(), "email or a one-time link")
 	})
 
@@ -135,6 +137,7 @@ func TestAdminActionGuards(t *testing.T) {
 		{name: "helpdesk cannot suspend", c: hal, path: personPath(alice) + "/suspend", form: actionForm("suspend"), wantStatus: http.StatusForbidden, wantNoOkta: true},
 		{name: "helpdesk cannot deactivate", c: hal, path: personPath(alice) + "/deactivate", form: actionForm("deactivate"), wantStatus: http.StatusForbidden, wantNoOkta: true},
 		{name: "helpdesk cannot open the suspend confirmation", c: hal, path: personPath(alice) + "/confirm/suspend", wantStatus: http.StatusForbidden, wantNoOkta: true},
+		{name: "an overlong reason on an action without a reason field", c: ada, path: personPath(bob) + "/unlock", form: url.Values{"confirm": {"yes"}, "reason": {strings.Repeat("r", 201)}}, wantStatus: http.StatusBadRequest, wantNoOkta: true},
 		{name: "unknown delivery choice", c: ada, path: personPath(alice) + "/reset-password", form: url.Values{"confirm": {"yes"}, "reason": {"x"}, "delivery": {"fax"}}, wantStatus: http.StatusBadRequest, wantNoOkta: true},
 	}
 	for _, tt := range tests {
@@ -228,9 +231,11 @@ func TestAdminActionResponses(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		assert.Empty(t, res.Header.Get("HX-Trigger"))
 		doc := parseHTML(t, body)
-		panel := doc.Find("#" + views.UserPanelID)
-		require.Equal(t, 1, panel.Length())
+		assert.Zero(t, doc.Find("#"+views.UserPanelID).Length(), "the panel's content, swapped into it")
+		panel := doc.Find("body")
 		assert.Equal(t, "ACTIVE", panel.Find("[data-testid=status-badge]").AttrOr("data-status", ""), "re-read from Okta")
+		_, autofocus := panel.Find("[data-testid=alert-result]").Attr("data-autofocus")
+		assert.True(t, autofocus, "the result takes the focus")
 		assert.Contains(t, panel.Find("[data-testid=alert-success]").Text(), "Bob Brown is unlocked")
 		assert.Zero(t, panel.Find("[data-testid=action-unlock]").Length(), "unlock no longer applies")
 		assert.Equal(t, 1, panel.Find("[data-testid=action-suspend]").Length(), "suspend now does")
@@ -292,4 +297,40 @@ func TestAdminHelpdeskSeesItsActionsOnly(t *testing.T) {
 	assert.ElementsMatch(t, []string{"reset-password", "expire-password", "forgot-password", "reset-factors", "clear-sessions"}, got)
 	assert.NotEmpty(t, doc.Find("[data-testid=role-note]").Text())
 	assert.Zero(t, doc.Find("[data-testid=subnav-create]").Length(), "no Add person for the helpdesk")
+}
+
+// TestAdminPersonPageSectionsFailAlone: groups and apps that cannot be loaded are reported in
+// place; the status and actions still show.
+func TestAdminPersonPageSectionsFailAlone(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	bob := env.Okta.UserID("bob@example.com")
+	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/groups", Status: http.StatusInternalServerError})
+	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/appLinks", Status: http.StatusInternalServerError})
+	t.Cleanup(env.Okta.ClearFaults)
+	res, body := get(t, env, ada, personPath(bob), nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	doc := parseHTML(t, body)
+	assert.Contains(t, doc.Find("[data-testid=person-groups] [data-testid=alert-error]").Text(), "could not be loaded")
+	assert.Contains(t, doc.Find("[data-testid=person-apps] [data-testid=alert-error]").Text(), "could not be loaded")
+	assert.Equal(t, "LOCKED_OUT", doc.Find("#"+views.UserPanelID+" [data-testid=status-badge]").AttrOr("data-status", ""))
+	assert.Equal(t, 1, doc.Find("[data-testid=action-unlock]").Length())
+}
+
+// TestAdminActionDropsCachedData: with the per-person cache on, the person sees an admin's
+// change at once.
+func TestAdminActionDropsCachedData(t *testing.T) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = time.Hour }})
+	ada := env.SignInAs(t, "ada@example.com")
+	alice := env.SignInAs(t, "alice@example.com")
+	aliceID := env.Okta.UserID("alice@example.com")
+	current := func() string {
+		_, body := get(t, env, alice, "/recovery-question", nil)
+		return parseHTML(t, body).Find("[data-testid=current-question]").Text()
+	}
+	require.Contains(t, current(), "first pet", "cached now")
+	form := url.Values{"confirm": {"yes"}, "question": {"Which city were you born in?"}, "answer": {"Springfield"}}
+	res, _ := post(t, env, ada, personPath(aliceID)+"/recovery-question", form, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Contains(t, current(), "Which city were you born in?")
 }

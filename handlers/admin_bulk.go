@@ -204,13 +204,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 
 	rows := make([]views.BulkRow, len(ids))
 	var stopped atomic.Bool
-	busy := func() bool {
-		if stopped.Load() {
-			return true
-		}
-		rl := a.okta.RateLimit()
-		return rl.Known && rl.Remaining <= a.opts.BulkMinRemaining
-	}
+	busy := func() bool { return stopped.Load() || a.oktaBudgetLow() }
 	runBounded(ctx, len(ids), a.opts.BulkConcurrency, busy, func(i int) {
 		rows[i] = a.bulkOne(ctx, v, act, ids[i], reason, &stopped)
 	}, func(i int) {
@@ -233,6 +227,13 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		view.Alert = &views.Alert{Kind: "warning", Title: "Okta is busy", Text: "Okta asked Gatehouse to slow down, so " + people(n) + " could not be done. Wait a minute, then select them again."}
 	}
 	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label+": results", views.NavAdmin), view))
+}
+
+// oktaBudgetLow reports whether Okta's remaining rate-limit budget, as its last answer gave
+// it, is nearly spent: a bulk run then stops starting calls rather than drain the org's limit.
+func (a *Admin) oktaBudgetLow() bool {
+	rl := a.okta.RateLimit()
+	return rl.Known && rl.Remaining <= a.opts.BulkMinRemaining
 }
 
 // bulkOne re-checks one person and, when the action applies, takes it.

@@ -62,7 +62,7 @@ func (a *Admin) NewUserForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: a.opts.Policy.Rules(), Errors: views.FieldErrors{}}
+	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: a.createRules(), Errors: views.FieldErrors{}}
 	return Render(w, r, http.StatusOK, views.CreateUserPage(PageFor(r, "Add a person", views.NavAdmin), view))
 }
 
@@ -102,8 +102,8 @@ func readCreateInput(r *http.Request) (createInput, error) {
 	return in, nil
 }
 
-// validate checks everything Gatehouse can before Okta is called.
-func (a *Admin) validateCreate(in *createInput) views.FieldErrors {
+// validateCreate checks everything Gatehouse can before Okta is called.
+func (a *Admin) validateCreate(in createInput) views.FieldErrors {
 	fe := views.FieldErrors{}
 	for _, f := range []struct{ key, val, what string }{{"first_name", in.FirstName, "a first name"}, {"last_name", in.LastName, "a last name"}} {
 		if f.val == "" {
@@ -143,6 +143,22 @@ func (a *Admin) validateCreate(in *createInput) views.FieldErrors {
 	return fe
 }
 
+// createRules are the password rules as the add-person form shows them: about the new person,
+// and without the confirmation field the form does not have.
+func (a *Admin) createRules() []views.PasswordRule {
+	var rules []views.PasswordRule
+	for _, r := range a.opts.Policy.Rules() {
+		switch r.Key {
+		case ruleMatch:
+			continue
+		case ruleUsername:
+			r.Text = "No part of their username or name"
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
 // validEmail accepts a bare address (no display name) with a dotted domain, at most 100
 // characters.
 func validEmail(s string) bool {
@@ -160,7 +176,7 @@ func validEmail(s string) bool {
 func (a *Admin) createView(v *session.Record, in createInput) views.CreateUserView {
 	return views.CreateUserView{
 		Nav: adminNav(v, views.AdminCreate), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
-		Login: in.Login, Activation: in.Activation, Rules: a.opts.Policy.Rules(), Errors: views.FieldErrors{},
+		Login: in.Login, Activation: in.Activation, Rules: a.createRules(), Errors: views.FieldErrors{},
 		Picker: views.GroupPickerView{Query: in.GroupQuery, Chosen: in.Groups},
 	}
 }
@@ -192,7 +208,7 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
 	}
-	if view.Errors = a.validateCreate(&in); len(view.Errors) > 0 {
+	if view.Errors = a.validateCreate(in); len(view.Errors) > 0 {
 		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: "Please fix the problems marked below."}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}

@@ -92,9 +92,7 @@ func TestAdminActionStatusMatrix(t *testing.T) {
 				}
 				assert.Equal(t, wantStatus, env.Okta.UserStatus(id), "status after %s", act.Key)
 				assert.Equal(t, audit.ResultSuccess, entries[0].Result)
-				if act.Destructive {
-					assert.Equal(t, "TICKET-42", entries[0].Reason)
-				}
+				assert.Equal(t, "TICKET-42", entries[0].Reason, "the reason or ticket is recorded")
 			})
 		}
 	}

@@ -188,29 +188,25 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 // describeResults fills the count line, the empty state and the paging links.
 func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next string) {
 	status := strings.ToLower(views.StatusLabel(string(uq.Status)))
-	n := len(view.Rows)
-	people := strconv.Itoa(n) + " people"
-	if n == 1 {
-		people = "1 person"
-	}
+	count := people(len(view.Rows))
 	switch {
 	case uq.Q != "" && uq.Status != "":
-		view.CountText = people + " matching “" + uq.Q + "” whose account is " + status
+		view.CountText = count + " matching “" + uq.Q + "” whose account is " + status
 		view.EmptyTitle = "No one matches “" + uq.Q + "” with the status " + status
 		view.EmptyHint = "Check the spelling, choose another status, or clear the search."
 		if uq.Status == client.StatusDeprovisioned {
 			view.EmptyHint = "Okta's name search leaves out deactivated people. Clear the search box and filter by status alone to list them."
 		}
 	case uq.Q != "":
-		view.CountText = people + " matching “" + uq.Q + "”"
+		view.CountText = count + " matching “" + uq.Q + "”"
 		view.EmptyTitle = "No one matches “" + uq.Q + "”"
 		view.EmptyHint = "Okta matches the start of a first name, last name or email address. Check the spelling, or type less. Deactivated people only show up with the status filter."
 	case uq.Status != "":
-		view.CountText = people + " whose account is " + status
+		view.CountText = count + " whose account is " + status
 		view.EmptyTitle = "No one's account is " + status
 		view.EmptyHint = "Nobody in Okta has this status right now."
 	default:
-		view.CountText = people
+		view.CountText = count
 		view.EmptyTitle = "No one found"
 		view.EmptyHint = "Okta has no people to list yet."
 	}

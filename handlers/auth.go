@@ -33,7 +33,9 @@ type AuthOptions struct {
 	HTTPClient     *http.Client
 	AdminGroups    []string // Okta group names that make someone an admin
 	HelpdeskGroups []string
-	Now            func() time.Time
+	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh); default 8s.
+	Timeout time.Duration
+	Now     func() time.Time
 }
 
 // Auth signs people in and out with OIDC (authorization code + PKCE S256 + state + nonce).
@@ -72,6 +74,9 @@ func NewAuth(opts AuthOptions, store *session.Store, okta *client.Client, log *s
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = client.NewHTTPClient()
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 8 * time.Second
 	}
 	return &Auth{opts: opts, store: store, okta: okta, log: log}
 }
@@ -270,7 +275,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 		return a.fail(w, r, failState)
 	}
 
-	tctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), 10*time.Second)
+	tctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), a.opts.Timeout)
 	defer cancel()
 	tok, err := st.oauth.Exchange(tctx, code, oauth2.VerifierOption(tx.Verifier))
 	if err != nil {
@@ -318,7 +323,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 			Access:  tok.AccessToken,
 			Refresh: tok.RefreshToken,
 			ID:      claims.raw,
-			Expiry:  tok.Expiry,
+			Expiry:  a.expiry(tok),
 		},
 	}
 	if roles, err := a.Roles(tctx, me.ID); err == nil {
@@ -511,7 +516,7 @@ func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), 8*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), a.opts.Timeout)
 	defer cancel()
 	ts := st.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: rec.Tokens.Refresh, Expiry: time.Unix(1, 0)})
 	tok, err := ts.Token()
@@ -533,8 +538,17 @@ func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
 	if tok.RefreshToken != "" {
 		rec.Tokens.Refresh = tok.RefreshToken
 	}
-	rec.Tokens.Expiry = tok.Expiry
+	rec.Tokens.Expiry = a.expiry(tok)
 	return nil
+}
+
+// expiry places the access token's lifetime on our clock (x/oauth2 computes Token.Expiry with
+// the real one).
+func (a *Auth) expiry(tok *oauth2.Token) time.Time {
+	if tok.ExpiresIn > 0 {
+		return a.opts.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	return tok.Expiry
 }
 
 // Roles looks up the person's Okta groups with the service credential and maps them to

@@ -221,7 +221,7 @@ func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error
 	if u, err := s.me(r.Context(), v); err != nil {
 		view.LoadErr = sectionError(r.Context(), "current question", err)
 	} else {
-		view.CurrentQuestion = u.Credentials.RecoveryQuestion
+		view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 	}
 	return Render(w, r, http.StatusOK, views.RecoveryPage(PageFor(r, "Recovery question", views.NavProfile), view))
 }
@@ -248,9 +248,6 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
 	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions, Errors: views.FieldErrors{}}
-	if u, err := s.me(ctx, v); err == nil {
-		view.CurrentQuestion = u.Credentials.RecoveryQuestion
-	}
 	if msg := recoveryProblems(question, answer); msg != nil {
 		view.Errors = msg
 	}
@@ -269,6 +266,9 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 	if err != nil {
 		status, fe, alert := recoveryFailure(err)
 		view.Errors, view.Alert = fe, alert
+		if u, err := s.me(ctx, v); err == nil {
+			view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
+		}
 		view.Alert.RequestID = RequestID(ctx)
 		s.record(r, v, "self.change-recovery-question", audit.ResultFailure, err)
 		return formResult[views.RecoveryView]{status: status, view: view}
@@ -279,7 +279,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 	if err := s.store.Rotate(ctx, w, v); err != nil {
 		ScopeFrom(ctx).Note("session_rotate", "failed")
 	}
-	return formResult[views.RecoveryView]{status: http.StatusOK, view: views.RecoveryView{Done: true, CurrentQuestion: question}}
+	return formResult[views.RecoveryView]{status: http.StatusOK, view: views.RecoveryView{Done: true, CurrentQuestion: question, CurrentKnown: true}}
 }
 
 // recoveryProblems applies Okta's rules for recovery questions and answers (USERS-API.md §4.2).
@@ -412,6 +412,8 @@ func (s *SelfService) record(r *http.Request, v *session.Record, action string, 
 	if errors.As(err, &ce) {
 		e.OktaRequestID = ce.RequestID
 		e.Detail = ce.Code
+	} else if err == nil {
+		e.OktaRequestID = client.RequestIDsFrom(r.Context()).Last()
 	}
 	_ = s.audit.Record(r.Context(), e)
 }

@@ -255,9 +255,9 @@ func TestSignOutOtherSessions(t *testing.T) {
 	assert.Equal(t, http.StatusFound, res.StatusCode, "the other one ended")
 }
 
-// TestSelfServiceIgnoresOtherIDs: ids smuggled in forms, queries or headers never change whose
+// TestSec28_SelfServiceIgnoresOtherIDs: ids smuggled in forms, queries or headers never change whose
 // account is read or changed; the emulator sees only alice's id (or me).
-func TestSelfServiceIgnoresOtherIDs(t *testing.T) {
+func TestSec28_SelfServiceIgnoresOtherIDs(t *testing.T) {
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	aliceID, bobID := env.Okta.UserID("alice@example.com"), env.Okta.UserID("bob@example.com")

@@ -15,35 +15,61 @@ var userIDPattern = regexp.MustCompile(`^00u[0-9A-Za-z]{17}$`)
 func ValidUserID(id string) bool { return userIDPattern.MatchString(id) }
 
 // LocalPath returns p when it is a safe path on this site, and "/" otherwise. It is the only
-// gate for return addresses after sign-in: a path must start with a single "/", and no form of
-// it — raw or percent-decoded — may start a second authority ("//", "/\", "/\t/", "/./\" …),
-// carry a scheme or host, or contain control characters or backslashes.
+// gate for return addresses after sign-in: a path must start with a single "/", contain no
+// backslash, whitespace or control character, and neither it nor its percent-decoded path may
+// open a second authority ("//", "/\", "/\t/", "/./\" …, oauth2-proxy's rule), carry a scheme
+// or host.
 func LocalPath(p string) string {
 	if p == "" || len(p) > 2048 || !safeLocal(p) {
-		return "/"
-	}
-	if dec, err := url.PathUnescape(p); err != nil || !safeLocal(dec) {
 		return "/"
 	}
 	u, err := url.Parse(p)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
+	path, _, _ := strings.Cut(p, "?")
+	path, _, _ = strings.Cut(path, "#")
+	if dec, err := url.PathUnescape(path); err != nil || strings.ContainsRune(dec, '\\') || opensAuthority(dec) || hasControl(dec) {
+		return "/"
+	}
 	return p
 }
 
+// opensAuthority reports whether browsers may read p as "//host": two slashes (either way)
+// with only whitespace (any Unicode space) or one or two dots between them — oauth2-proxy's
+// invalid-redirect rule.
+func opensAuthority(p string) bool {
+	if p == "" || (p[0] != '/' && p[0] != '\\') {
+		return false
+	}
+	rest := p[1:]
+	isSlash := func(s string) bool { return s != "" && (s[0] == '/' || s[0] == '\\') }
+	if isSlash(strings.TrimLeftFunc(rest, unicode.IsSpace)) {
+		return true
+	}
+	return isSlash(strings.TrimPrefix(rest, "..")) && strings.HasPrefix(rest, "..") ||
+		isSlash(strings.TrimPrefix(rest, ".")) && strings.HasPrefix(rest, ".")
+}
+
 func safeLocal(p string) bool {
-	if p[0] != '/' {
+	if p[0] != '/' || opensAuthority(p) {
 		return false
 	}
 	for _, r := range p {
-		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar {
+		if r == '\\' || unicode.IsSpace(r) || r == unicode.ReplacementChar {
 			return false
 		}
 	}
-	// "//host", and "/./" or "/../" tricks that some browsers normalise into "//host".
-	rest := strings.TrimLeft(p[1:], ".")
-	return !strings.HasPrefix(p, "//") && !strings.HasPrefix(rest, "/")
+	return !hasControl(p)
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -37,13 +37,17 @@ type AppConfig struct {
 	RedisPrefix    string
 	TrustedProxies []netip.Prefix
 
-	CacheTTL          time.Duration // per-person Okta cache; 0 turns it off
-	SessionIdle       time.Duration
-	SessionMax        time.Duration
-	StepUpAge         time.Duration
-	RoleTTL           time.Duration
-	OktaTimeout       time.Duration
-	OktaMaxInFlight   int
+	CacheTTL        time.Duration // per-person Okta cache; 0 turns it off
+	SequentialReads bool          // dashboard reads one after another: a benchmarking knob only
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
+	StepUpAge       time.Duration
+	RoleTTL         time.Duration
+	OktaTimeout     time.Duration
+	OktaMaxInFlight int
+	// BreakerCooldown is how long the Okta circuit breaker stays open after 5 consecutive
+	// failures; 0 means the client's default (30 s). Tests shorten it.
+	BreakerCooldown   time.Duration
 	ForgotMinDuration time.Duration
 
 	Logger     *slog.Logger
@@ -53,6 +57,9 @@ type AppConfig struct {
 	OktaObserver func(client.CallInfo)
 	// Observe is told about every request (metrics).
 	Observe func(route, method string, status int, d time.Duration)
+	// Metrics, when set, is fed by the request, Okta and rate-limit hooks and counts the
+	// store's sessions at scrape time (in addition to OktaObserver and Observe).
+	Metrics *Metrics
 }
 
 // App is an assembled Gatehouse instance.
@@ -89,12 +96,33 @@ func NewApp(cfg AppConfig) (*App, error) {
 		cfg.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
 	}
 	log := cfg.Logger
+	// One HTTP client for every Okta call (discovery, JWKS, tokens, Users API), behind the
+	// rate-limit budget guard.
+	hc := *cfg.HTTPClient
+	hc.Transport = newBudgetTransport(hc.Transport, cfg.Now)
+	cfg.HTTPClient = &hc
+	var rateLimited func(string)
+	if m := cfg.Metrics; m != nil {
+		m.setLogger(log)
+		cfg.OktaObserver = both(cfg.OktaObserver, m.ObserveOkta)
+		observe := cfg.Observe
+		cfg.Observe = func(route, method string, status int, d time.Duration) {
+			if observe != nil {
+				observe(route, method, status, d)
+			}
+			m.ObserveRequest(route, method, status, d)
+		}
+		rateLimited = m.RateLimited
+	}
 	opts := []client.Option{
 		client.WithHTTPClient(cfg.HTTPClient),
 		client.WithMaxInFlight(cfg.OktaMaxInFlight, time.Second),
 	}
 	if cfg.OktaTimeout > 0 {
 		opts = append(opts, client.WithCallTimeout(cfg.OktaTimeout))
+	}
+	if cfg.BreakerCooldown > 0 {
+		opts = append(opts, client.WithBreaker(5, cfg.BreakerCooldown))
 	}
 	if cfg.OktaObserver != nil {
 		opts = append(opts, client.WithObserver(cfg.OktaObserver))
@@ -145,6 +173,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		HTTPClient:     cfg.HTTPClient,
 		AdminGroups:    cfg.AdminGroups,
 		HelpdeskGroups: cfg.HelpdeskGroups,
+		Timeout:        cfg.OktaTimeout,
 		Now:            cfg.Now,
 	}, store, okta, log)
 	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
@@ -159,8 +188,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Auth:     auth,
 		Self: handlers.NewSelfService(okta, auth, store, cache, auditLog, log, handlers.SelfServiceOptions{
 			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
+			Sequential: cfg.SequentialReads,
 		}),
-		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge}),
 		Forgot:         handlers.NewForgot(okta, limiter, log, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
@@ -170,6 +200,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		RoleTTL:        cfg.RoleTTL,
 		StepUpAge:      cfg.StepUpAge,
 		Observe:        cfg.Observe,
+		RateLimited:    rateLimited,
 		Now:            cfg.Now,
 		Ready: func(ctx context.Context) error {
 			if err := auth.Ready(); err != nil {
@@ -178,11 +209,25 @@ func NewApp(cfg AppConfig) (*App, error) {
 			return store.Ping(ctx)
 		},
 	})
+	if cfg.Metrics != nil {
+		cfg.Metrics.CountSessionsWith(store.Count)
+	}
 	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
 }
 
 // Close releases the session store (and its janitor).
 func (a *App) Close() error { return a.Sessions.Close() }
+
+// both returns an observer that calls first (when set) and then second.
+func both(first, second func(client.CallInfo)) func(client.CallInfo) {
+	if first == nil {
+		return second
+	}
+	return func(ci client.CallInfo) {
+		first(ci)
+		second(ci)
+	}
+}
 
 func isHTTPS(raw string) bool {
 	u, err := url.Parse(raw)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"gatehouse/client"
 	"gatehouse/handlers"
 	"gatehouse/static"
 	"gatehouse/views"
@@ -28,7 +29,9 @@ func (s *Server) requestScope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sc := &handlers.Scope{RequestID: newRequestID(), ClientIP: s.clientIP(r)}
 		w.Header().Set("X-Request-Id", sc.RequestID)
-		next.ServeHTTP(w, r.WithContext(handlers.WithScope(r.Context(), sc)))
+		// Okta's request ids of this request's calls, for the audit trail.
+		ctx, _ := client.WithRequestIDs(handlers.WithScope(r.Context(), sc))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -228,23 +231,13 @@ func (s *Server) requireUser(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := handlers.Viewer(r.Context())
 		if rec == nil {
-			return &handlers.Error{
-				Status: http.StatusUnauthorized, Title: "Please sign in",
-				Msg:      "Sign in to continue.",
-				Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
-				SignIn:   true,
-			}
+			return signInAgain(r, "Sign in to continue.")
 		}
 		fresh, err := s.refreshIfNeeded(r.Context(), rec)
-		if errors.Is(err, handlers.ErrSessionRevoked) {
+		if errors.Is(err, handlers.ErrSessionRevoked) || errors.Is(err, session.ErrGone) {
 			_ = s.o.Sessions.Destroy(r.Context(), w, r)
 			handlers.ScopeFrom(r.Context()).Note("session_end", "refresh_rejected")
-			return &handlers.Error{
-				Status: http.StatusUnauthorized, Title: "Your session has ended",
-				Msg:      "Okta ended your session. Please sign in again.",
-				Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
-				SignIn:   true,
-			}
+			return signInAgain(r, "Okta ended your session. Please sign in again.")
 		}
 		if err != nil {
 			return handlers.Unavailable("Okta is not answering, so your session could not be renewed. Please try again in a minute.", err)
@@ -253,6 +246,15 @@ func (s *Server) requireUser(next handlers.Func) handlers.Func {
 			r = r.WithContext(handlers.WithViewer(r.Context(), fresh))
 		}
 		return next(w, r)
+	}
+}
+
+// signInAgain sends the person to sign in and come back here (htmx: 401 + HX-Redirect).
+func signInAgain(r *http.Request, msg string) *handlers.Error {
+	return &handlers.Error{
+		Status: http.StatusUnauthorized, Title: "Your session has ended", Msg: msg,
+		Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
+		SignIn:   true,
 	}
 }
 
@@ -305,7 +307,9 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 				return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
 			}
 			rec.Roles, rec.RolesCheckedAt = got, s.o.Now()
-			if err := s.o.Sessions.Save(ctx, rec); err != nil {
+			if err := s.o.Sessions.Save(ctx, rec); errors.Is(err, session.ErrGone) {
+				return signInAgain(r, "Your session has ended. Please sign in again.")
+			} else if err != nil {
 				return handlers.Unavailable("We can't update your session right now. Please try again in a moment.", err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Observe, when set, is told about every request (metrics).
 	Observe func(route, method string, status int, d time.Duration)
+	// RateLimited, when set, is told about every request the portal refused with 429, with
+	// the name of the limit (metrics).
+	RateLimited func(limit string)
 	// RoleTTL is how long roles are trusted before privileged routes re-check them (5 min).
 	RoleTTL time.Duration
 	// StepUpAge is how recent a sign-in must be for sensitive actions (15 min).
@@ -56,6 +60,7 @@ type Server struct {
 	handler  http.Handler
 	draining atomic.Bool
 	cop      *http.CrossOriginProtection
+	paths    *http.ServeMux
 }
 
 // NewServer builds the handler: routes, then the global middleware stack. It panics on a route
@@ -83,8 +88,17 @@ func NewServer(o Options) *Server {
 	s.cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
 
 	mux := http.NewServeMux()
+	// paths knows every route's path regardless of method, so a wrong method gets 405 rather
+	// than the catch-all 404.
+	s.paths = http.NewServeMux()
+	seen := map[string]bool{}
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.wrap(rt))
+		_, path, _ := strings.Cut(rt.pattern, " ")
+		if !seen[path] {
+			seen[path] = true
+			s.paths.Handle(path, http.NotFoundHandler())
+		}
 	}
 	mux.Handle("GET /healthz", named(http.HandlerFunc(s.healthz)))
 	mux.Handle("GET /readyz", named(http.HandlerFunc(s.readyz)))
@@ -100,7 +114,10 @@ func NewServer(o Options) *Server {
 	h = s.recoverPanics(h)
 	h = s.securityHeaders(h)
 	h = s.accessLog(h)
+	h = s.countRateLimits(h)
 	h = s.requestScope(h)
+	// Outside everything else, so the access log and panic recovery see the plain response.
+	h = compressResponses(h)
 	s.handler = h
 	return s
 }
@@ -147,5 +164,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if _, pattern := s.paths.Handler(r); pattern != "" {
+		return &handlers.Error{Status: http.StatusMethodNotAllowed, Title: "Not allowed", Msg: "This address does not accept that kind of request. Use the buttons and forms in Gatehouse."}
+	}
 	return handlers.NotFound("There is no page at this address. It may have moved, or the link may be mistyped.")
 }

@@ -36,6 +36,7 @@ const (
 	selfRead                      // bearer for its own user with read.self, read or manage
 	selfCredentials               // bearer for its own user with manage.self (if allowed) or manage
 	selfProfile                   // bearer for its own user with manage.self or manage (profile only)
+	selfList                      // bearer with read.self (lists only its own user), read or manage
 )
 
 type apiHandler func(w http.ResponseWriter, r *http.Request, c *apiCall) error
@@ -83,7 +84,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			op: op, family: familyLifecycle, scope: scopeUsersManage, h: h}
 	}
 	return []apiRoute{
-		{method: http.MethodGet, path: []string{"users"}, op: "listUsers", family: familyUsers, scope: scopeUsersRead, h: s.listUsers},
+		{method: http.MethodGet, path: []string{"users"}, op: "listUsers", family: familyUsers, access: selfList, scope: scopeUsersRead, h: s.listUsers},
 		{method: http.MethodPost, path: []string{"users"}, op: "createUser", family: familyUsers, scope: scopeUsersManage, h: s.createUser},
 		{method: http.MethodGet, path: []string{"users", "{id}"}, op: "getUser", family: familyUser, access: selfRead, scope: scopeUsersReadSelf, h: s.getUser},
 		{method: http.MethodPut, path: []string{"users", "{id}"}, op: "replaceUser", family: familyUser, scope: scopeUsersManage, h: s.replaceUser},
@@ -99,6 +100,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		lc("reactivate", "reactivateUser", s.reactivate),
 		lc("deactivate", "deactivateUser", s.deactivate),
 		lc("expire_password", "expirePassword", s.expirePassword),
+		lc("expire_password_with_temp_password", "expirePasswordWithTempPassword", s.expirePasswordWithTempPassword),
 		lc("reset_factors", "resetFactors", s.resetFactors),
 		lc("reset_password", "resetPassword", s.resetPassword),
 		lc("suspend", "suspendUser", s.suspend),
@@ -249,7 +251,11 @@ func (s *Server) authorize(c *apiCall, rt *apiRoute) error {
 	// and /users/{own id}; manage.self covers the credential calls only while
 	// allowSelfCred is on.
 	ok := false
-	if rt.access != adminOnly && s.isSelf(c) {
+	if rt.access == selfList {
+		// USERS-API.md §7.2: GET /users with read.self answers with the caller
+		// only; listUsers narrows the result (see listsOnlySelf).
+		ok = has(scopeUsersReadSelf, scopeUsersRead, scopeUsersManage)
+	} else if rt.access != adminOnly && s.isSelf(c) {
 		switch rt.access {
 		case selfRead:
 			ok = has(scopeUsersReadSelf, scopeUsersRead, scopeUsersManage)
@@ -266,6 +272,13 @@ func (s *Server) authorize(c *apiCall, rt *apiRoute) error {
 		return nil
 	}
 	return s.insufficientScope(rt.scope)
+}
+
+// listsOnlySelf reports whether a list call may show only the caller: a
+// bearer token whose only users scope is okta.users.read.self.
+func listsOnlySelf(c *apiCall) bool {
+	return c.bearer != nil && !slices.Contains(c.bearer.scopes, scopeUsersRead) &&
+		!slices.Contains(c.bearer.scopes, scopeUsersManage)
 }
 
 // insufficientScope is the 403 E0000006 a bearer token gets for a call its

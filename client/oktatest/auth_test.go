@@ -34,7 +34,8 @@ func TestBearerScopes(t *testing.T) {
 		{name: "own groups", method: "GET", path: "/api/v1/users/me/groups", token: readSelf, status: 200},
 		{name: "someone else", method: "GET", path: "/api/v1/users/" + ada, token: readSelf, status: 403, code: "E0000006"},
 		{name: "someone else's apps", method: "GET", path: "/api/v1/users/" + ada + "/appLinks", token: readSelf, status: 403, code: "E0000006"},
-		{name: "list users", method: "GET", path: "/api/v1/users?q=a", token: readSelf, status: 403, code: "E0000006"},
+		{name: "list users lists only the caller", method: "GET", path: "/api/v1/users?q=a", token: readSelf, status: 200},
+		{name: "list users without read.self", method: "GET", path: "/api/v1/users?q=a", token: openidOnly, status: 403, code: "E0000006"},
 		{name: "groups", method: "GET", path: "/api/v1/groups", token: manageSelf, status: 403, code: "E0000006"},
 		{name: "own lifecycle", method: "POST", path: "/api/v1/users/me/lifecycle/reset_factors", token: manageSelf, status: 403, code: "E0000006"},
 		{name: "own sessions", method: "DELETE", path: "/api/v1/users/me/sessions", token: manageSelf, status: 403, code: "E0000006"},
@@ -64,6 +65,22 @@ func TestBearerScopes(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("list users with read.self shows only the caller", func(t *testing.T) {
+		for _, path := range []string{"/api/v1/users", "/api/v1/users?q=a", `/api/v1/users?filter=status+eq+%22ACTIVE%22`} {
+			r := call(t, s, "GET", path, bearer(readSelf), nil)
+			require.Equal(t, 200, r.status, "%s: %s", path, r.body)
+			var users []struct {
+				ID string `json:"id"`
+			}
+			r.json(t, &users)
+			require.Len(t, users, 1, path)
+			assert.Equal(t, alice, users[0].ID, path)
+		}
+		r := call(t, s, "GET", "/api/v1/users?q=bob", bearer(readSelf), nil)
+		require.Equal(t, 200, r.status)
+		assert.JSONEq(t, "[]", string(r.body), "the caller does not match q")
+	})
 
 	t.Run("self credential scopes can be denied", func(t *testing.T) {
 		s, _ := newServer(t, oktatest.Config{Seed: smallSeed(), DenySelfCredentialScopes: true})

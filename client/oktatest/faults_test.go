@@ -52,6 +52,12 @@ func TestFaultStatusAndTimes(t *testing.T) {
 				require.Equal(t, tt.fault.Status, r.status)
 				assert.Equal(t, tt.wantCode, r.oktaError(t).ErrorCode)
 				assert.NotEmpty(t, r.header.Get("X-Okta-Request-Id"))
+				for _, h := range []string{"X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"} {
+					assert.NotEmpty(t, r.header.Get(h), "an injected answer carries %s", h)
+				}
+				if tt.fault.Status == http.StatusTooManyRequests {
+					assert.Equal(t, "0", r.header.Get("X-Rate-Limit-Remaining"))
+				}
 			}
 			assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status, "Times is honoured")
 		})

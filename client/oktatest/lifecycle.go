@@ -166,7 +166,8 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	})
 }
 
-// expirePassword handles POST …/lifecycle/expire_password?tempPassword=.
+// expirePassword handles POST …/lifecycle/expire_password?tempPassword=, the
+// legacy form the portal's seed uses (USERS-API.md §4.11).
 func (s *Server) expirePassword(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 	temp, err := boolParam(r, "tempPassword", false)
 	if err != nil {
@@ -176,6 +177,23 @@ func (s *Server) expirePassword(w http.ResponseWriter, r *http.Request, c *apiCa
 		// The request log names the legacy temp-password form like the current spec does.
 		recordOf(r.Context()).op = "expirePasswordWithTempPassword"
 	}
+	return s.expire(w, c, temp, false)
+}
+
+// expirePasswordWithTempPassword handles POST
+// …/lifecycle/expire_password_with_temp_password?revokeSessions=, the current
+// spec's name for the temp-password form.
+func (s *Server) expirePasswordWithTempPassword(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	revoke, err := boolParam(r, "revokeSessions", false)
+	if err != nil {
+		return err
+	}
+	return s.expire(w, c, true, revoke)
+}
+
+// expire expires the target's password; with temp it also replaces it with a
+// temporary one and answers {"tempPassword"} instead of the User.
+func (s *Server) expire(w http.ResponseWriter, c *apiCall, temp, revokeSessions bool) error {
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, _ *[]Email) (any, error) {
 		// Unconfirmed (USERS-API.md §5.2): only ACTIVE is documented; chose to also
 		// allow PASSWORD_EXPIRED, RECOVERY and LOCKED_OUT, and 403 E0000038 otherwise.
@@ -189,6 +207,9 @@ func (s *Server) expirePassword(w http.ResponseWriter, r *http.Request, c *apiCa
 		}
 		u.setStatus(StatusPasswordExpired, now)
 		u.failedSign = 0
+		if revokeSessions {
+			s.st.endSessions(u.id, "")
+		}
 		if !temp {
 			return s.userOut(u, true), nil
 		}

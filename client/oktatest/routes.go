@@ -48,22 +48,27 @@ func recordOf(ctx context.Context) *reqRecord {
 	return &reqRecord{}
 }
 
-// statusWriter remembers the status written, for the request log.
+// statusWriter remembers the status written, for the request log, and calls
+// onStatus once with it before the header goes out.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if w.onStatus != nil {
+			w.onStatus(code)
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -117,8 +122,16 @@ func (s *Server) routes() http.Handler {
 		defer s.inFlight.Add(-1)
 
 		rec := &reqRecord{}
-		sw := &statusWriter{ResponseWriter: w}
 		start := s.now()
+		logged := false
+		logRequest := func(status int) {
+			logged = true
+			s.record(Request{Time: start, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+				Auth: rec.auth, Subject: rec.subject, Status: status, Op: rec.op})
+		}
+		// The log entry is written before the answer leaves, so a test that
+		// has its response can rely on finding the request in Requests.
+		sw := &statusWriter{ResponseWriter: w, onStatus: logRequest}
 		w.Header().Set("X-Okta-Request-Id", newRequestID())
 		// Date comes from the emulator's clock so that X-Rate-Limit-Reset − Date
 		// is meaningful under a fake clock.
@@ -135,27 +148,26 @@ func (s *Server) routes() http.Handler {
 			rec.op = ops[pattern]
 		}
 		defer func() {
-			s.record(Request{Time: start, Method: r.Method, Path: path, RawQuery: r.URL.RawQuery,
-				Auth: rec.auth, Subject: rec.subject, Status: sw.status, Op: rec.op})
+			if !logged {
+				// No answer at all: a dropped, hung or abandoned request.
+				logRequest(0)
+			}
 			s.log.Debug("oktatest request", "method", r.Method, "op", rec.op, "status", sw.status)
 		}()
 
-		if f := s.takeFault(r.Method, path); f != nil && !s.applyFault(w, sw, r, f) {
+		family := oauthFamily(path)
+		if isAPI {
+			family = match.family()
+		}
+		if f := s.takeFault(r.Method, path); f != nil && !s.applyFault(w, sw, r, f, family) {
 			return
 		}
 		if d := s.latencyFor(path); d > 0 && !sleepCtx(r.Context(), d) {
 			return
 		}
-		family := oauthFamily(path)
-		if isAPI {
-			family = match.family()
-		}
 		if family != "" {
 			rs := s.takeRate(family, path)
-			h := w.Header()
-			h.Set("X-Rate-Limit-Limit", strconv.Itoa(rs.limit))
-			h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rs.remaining))
-			h.Set("X-Rate-Limit-Reset", strconv.FormatInt(epochCeil(rs.reset), 10))
+			setRateHeaders(w.Header(), rs)
 			if rs.exceeded {
 				writeOktaError(sw, apiError(http.StatusTooManyRequests, codeRateLimited))
 				return
@@ -177,15 +189,27 @@ func epochCeil(t time.Time) int64 {
 	return sec
 }
 
+// setRateHeaders writes the X-Rate-Limit-* headers of USERS-API.md §8.
+func setRateHeaders(h http.Header, rs rateState) {
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(rs.limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rs.remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(epochCeil(rs.reset), 10))
+}
+
 // applyFault carries out f; it reports whether the request should continue to
-// be served normally (a pure Delay).
-func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Request, f *Fault) bool {
+// be served normally (a pure Delay). family is the request's rate-limit
+// bucket ("" for pages that have none).
+func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Request, f *Fault, family string) bool {
 	if !sleepCtx(r.Context(), f.Delay) {
 		return false
 	}
 	switch {
 	case f.Drop:
 		if conn, _, err := http.NewResponseController(raw).Hijack(); err == nil {
+			// Log first: the client may notice the close before this handler returns.
+			if w.onStatus != nil {
+				w.onStatus(0)
+			}
 			conn.Close()
 			return false
 		}
@@ -199,6 +223,16 @@ func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Re
 		code := f.ErrorCode
 		if code == "" {
 			code = codeForStatus(f.Status)
+		}
+		if family != "" {
+			// An injected answer still counts against the bucket and carries its
+			// headers, as every Okta answer does (USERS-API.md §1, §8); an
+			// injected 429 reports the bucket as spent.
+			rs := s.takeRate(family, r.URL.Path)
+			if f.Status == http.StatusTooManyRequests {
+				rs.remaining = 0
+			}
+			setRateHeaders(w.Header(), rs)
 		}
 		writeOktaError(w, &oktaError{status: f.Status, code: code, summary: summaryFor(code)})
 		return false

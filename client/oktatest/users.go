@@ -14,6 +14,7 @@ const (
 	listMaxLimit      = 200
 	qDefaultLimit     = 10
 	groupDefaultLimit = 200
+	groupQueryLimit   = 300
 	groupMaxLimit     = 10000
 	maxCreateGroupIDs = 20
 )
@@ -107,6 +108,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *apiCall) e
 		match = func(u *user) bool { return u.status != StatusDeprovisioned }
 	}
 
+	if listsOnlySelf(c) {
+		all := match
+		match = func(u *user) bool { return u.id == c.userID && all(u) }
+	}
 	start := 0
 	if after != "" {
 		start = sort.SearchStrings(s.st.order, after)
@@ -183,14 +188,19 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, c *apiCa
 	return nil
 }
 
-// listGroups handles GET /api/v1/groups?q=&limit=&after=.
+// listGroups handles GET /api/v1/groups?q=&limit=&after=. Okta's spec: a q
+// query is not paged and returns up to 300 groups by default; without q the
+// list is paged.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) error {
-	limit, err := limitParam(r, groupDefaultLimit, groupMaxLimit)
+	q := strings.ToLower(r.URL.Query().Get("q"))
+	def, after := groupDefaultLimit, r.URL.Query().Get("after")
+	if q != "" {
+		def, after = groupQueryLimit, ""
+	}
+	limit, err := limitParam(r, def, groupMaxLimit)
 	if err != nil {
 		return err
 	}
-	q := strings.ToLower(r.URL.Query().Get("q"))
-	after := r.URL.Query().Get("after")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := 0
@@ -208,7 +218,9 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) 
 			continue
 		}
 		if len(out) == limit {
-			nextAfter = out[len(out)-1].ID
+			if q == "" {
+				nextAfter = out[len(out)-1].ID
+			}
 			break
 		}
 		out = append(out, s.groupOut(g))

@@ -459,6 +459,14 @@ func TestListGroups(t *testing.T) {
 	assert.Equal(t, "APP_GROUP", groups[0]["type"])
 	assert.Contains(t, groups[0]["_links"], "source")
 
+	t.Run("q is not paged", func(t *testing.T) {
+		r := call(t, s, http.MethodGet, "/api/v1/groups?q=gate&limit=1", ssws(s), nil)
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Len(t, names(r), 1)
+		assert.NotContains(t, links(t, r), "next", "Okta does not page a group query")
+		assert.Contains(t, links(t, r), "self")
+	})
+
 	t.Run("paging", func(t *testing.T) {
 		var all []string
 		next := "/api/v1/groups?limit=2"

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"gatehouse/web/session"
 )
 
@@ -34,7 +36,9 @@ type config struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	Delegated      bool
-	RedisURL       string
+	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
+	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
+	Redis          *redis.Options
 	LogFormat      string // json | text
 	LogLevel       slog.Level
 	TrustedProxies []netip.Prefix
@@ -48,9 +52,12 @@ type config struct {
 	OktaMaxInFlight   int
 	ForgotMinDuration time.Duration
 	ShutdownTimeout   time.Duration
+	DrainDelay        time.Duration
+	// SequentialReads is a benchmarking knob: the dashboard reads one section after another.
+	SequentialReads bool
 }
 
-// Environment variable names (the README's configuration table is generated from these).
+// Environment variable names. TestReadmeConfigurationTable keeps the README's table in step.
 const (
 	envOrgURL       = "GATEHOUSE_OKTA_ORG_URL"
 	envClientID     = "GATEHOUSE_OKTA_CLIENT_ID"
@@ -74,6 +81,8 @@ const (
 	envOktaInFlight = "GATEHOUSE_OKTA_MAX_IN_FLIGHT"
 	envForgotMin    = "GATEHOUSE_FORGOT_MIN_DURATION"
 	envShutdown     = "GATEHOUSE_SHUTDOWN_TIMEOUT"
+	envDrainDelay   = "GATEHOUSE_DRAIN_DELAY"
+	envSequential   = "GATEHOUSE_SEQUENTIAL_READS"
 )
 
 // loadConfig parses flags and the environment and reports every problem at once.
@@ -97,7 +106,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.ClientSecret = getenv(envClientSecret)
 	c.APIToken = getenv(envAPIToken)
 	c.PublicURL = strings.TrimRight(strings.TrimSpace(getenv(envPublicURL)), "/")
-	c.RedisURL = strings.TrimSpace(getenv(envRedisURL))
+	if raw := strings.TrimSpace(getenv(envRedisURL)); raw != "" {
+		opts, err := redisOptions(raw)
+		if err != nil {
+			bad("%s: %w", envRedisURL, err)
+		}
+		c.Redis = opts
+	}
 	c.AdminGroups = splitList(getenv(envAdminGroups), "Gatehouse Admins")
 	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "Gatehouse Helpdesk")
 
@@ -153,6 +168,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		return d
 	}
 	c.CacheTTL = dur(envCacheTTL, 30*time.Second, 0)
+	if v := strings.TrimSpace(getenv(envSequential)); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("%s must be 1 or 0 (true or false), not %q", envSequential, v)
+		}
+		c.SequentialReads = on
+	}
 	c.SessionIdle = dur(envSessionIdle, 30*time.Minute, time.Minute)
 	c.SessionMax = dur(envSessionMax, 10*time.Hour, time.Minute)
 	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
@@ -160,6 +182,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
 	c.ForgotMinDuration = dur(envForgotMin, 800*time.Millisecond, 0)
 	c.ShutdownTimeout = dur(envShutdown, 25*time.Second, time.Second)
+	c.DrainDelay = dur(envDrainDelay, 0, 0)
+	if c.DrainDelay > time.Minute {
+		bad("%s must be at most 1m: it delays every shutdown", envDrainDelay)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("-metrics-addr %q must be host:port or :port (like :9090)", c.MetricsAddr)
+		}
+	}
 	if c.RoleTTL > 5*time.Minute {
 		bad("%s must be at most 5m: roles are re-checked at least every five minutes", envRoleTTL)
 	}
@@ -184,10 +215,16 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		if c.Addr == "" {
 			c.Addr = "localhost:8080"
 		}
-		for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}} {
+		for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}, {"-metrics-addr", c.MetricsAddr}} {
+			if a.addr == "" {
+				continue
+			}
 			if !loopbackAddr(a.addr) {
 				bad("-dev binds to loopback only; %s %q is not a loopback address (use localhost:PORT or 127.0.0.1:PORT)", a.flag, a.addr)
 			}
+		}
+		if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+			bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
 		}
 		if c.PublicURL == "" {
 			c.PublicURL = "http://" + c.Addr
@@ -200,6 +237,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 
 	if c.Addr == "" {
 		c.Addr = ":8080"
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
 	}
 	required := []struct{ name, value string }{
 		{envOrgURL, c.OktaOrgURL}, {envClientID, c.ClientID}, {envClientSecret, c.ClientSecret},
@@ -232,6 +272,81 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		c.SessionKeys = keys
 	}
 	return c, errors.Join(problems...)
+}
+
+// Fail-fast Redis defaults. go-redis's own (5 s dial, 3 retries with backoff) keep a request
+// hanging for seconds when Redis is down; with these a dead Redis costs about a second and the
+// person gets the 503 page at once. Query parameters in the URL (dial_timeout=…) still win.
+const (
+	redisDialTimeout = time.Second
+	redisIOTimeout   = time.Second
+	redisPoolTimeout = time.Second
+	redisMaxRetries  = 1
+)
+
+// redisOptions parses a redis:// or rediss:// URL (with user:password@ if the server wants
+// one) and applies the fail-fast defaults. Its errors never contain the URL, which may carry
+// the password.
+func redisOptions(raw string) (*redis.Options, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return nil, errors.New("must look like redis://[user:password@]host:6379/0 (or rediss:// for TLS)")
+	}
+	o, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, redactRedis(err, raw, u)
+	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = redisDialTimeout
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = redisIOTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = redisIOTimeout
+	}
+	if o.PoolTimeout == 0 {
+		o.PoolTimeout = redisPoolTimeout
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = redisMaxRetries
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries = 1
+	}
+	// Deadlines of the caller (readiness: 2 s, a metrics scrape) bound each command too.
+	o.ContextTimeoutEnabled = true
+	return o, nil
+}
+
+// redactRedis keeps a go-redis parse error unless it quotes the URL or its credentials.
+func redactRedis(err error, raw string, u *url.URL) error {
+	msg := err.Error()
+	secrets := []string{raw}
+	if u.User != nil {
+		secrets = append(secrets, u.User.String())
+		if p, ok := u.User.Password(); ok {
+			secrets = append(secrets, p, url.PathEscape(p), url.QueryEscape(p))
+		}
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			return errors.New("invalid Redis URL (expected redis://[user:password@]host:port/db, or rediss:// for TLS)")
+		}
+	}
+	return fmt.Errorf("invalid Redis URL: %w", err)
+}
+
+// redisTarget describes the Redis server without its credentials, for the log.
+func redisTarget(o *redis.Options) string {
+	if o == nil {
+		return "memory"
+	}
+	scheme := "redis"
+	if o.TLSConfig != nil {
+		scheme = "rediss"
+	}
+	return scheme + "://" + o.Addr + "/" + strconv.Itoa(o.DB)
 }
 
 // checkURL accepts https URLs, and plain http only for loopback hosts (the emulator).
@@ -286,10 +401,12 @@ func (c config) LogValue() slog.Value {
 		slog.Bool("client_secret_set", c.ClientSecret != ""), slog.Bool("api_token_set", c.APIToken != ""),
 		slog.String("public_url", c.PublicURL), slog.Int("session_keys", len(c.SessionKeys)),
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
-		slog.Bool("delegated", c.Delegated), slog.Bool("redis", c.RedisURL != ""),
+		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
+		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Duration("cache_ttl", c.CacheTTL), slog.Duration("session_idle", c.SessionIdle),
-		slog.Duration("session_max", c.SessionMax),
+		slog.Duration("session_max", c.SessionMax), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("drain_delay", c.DrainDelay), slog.Bool("sequential_reads", c.SequentialReads),
 	)
 }
 

@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"gatehouse/client/oktatest"
@@ -19,8 +19,7 @@ import (
 	"gatehouse/web"
 )
 
-// run starts Gatehouse and serves until ctx ends, then shuts down gracefully: readiness turns
-// off at once, in-flight requests finish, Redis is closed last.
+// run starts Gatehouse and serves until ctx ends, then shuts down gracefully (see shutdown).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
@@ -39,16 +38,123 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("starting gatehouse", "config", cfg)
 
-	var rdb *redis.Client
-	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("%s: %w", envRedisURL, redactRedisErr(err))
-		}
-		rdb = redis.NewClient(opts)
-		defer rdb.Close() // deferred first, so closed last: after the HTTP server has drained
+	appCfg := appConfig(cfg, log)
+	if cfg.Redis != nil {
+		rdb := redis.NewClient(cfg.Redis)
+		// Deferred before anything that uses it, so it is closed last: after the HTTP server
+		// has drained and the app has closed.
+		defer func() {
+			if err := rdb.Close(); err != nil {
+				log.Warn("close redis", "err", err)
+			}
+		}()
+		appCfg.Redis = rdb
 	}
-	appCfg := web.AppConfig{
+	if cfg.MetricsAddr != "" {
+		appCfg.Metrics, err = web.NewMetrics(prometheus.NewRegistry())
+		if err != nil {
+			return err
+		}
+	}
+	app, err := web.NewApp(appCfg)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	go discoverUntilReady(ctx, app.Auth, log)
+	go sweep(ctx, app.Cache)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	public := newHTTPServer(app.Server, log)
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- serve(public, ln, "portal") }()
+	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+
+	var metrics *http.Server
+	if appCfg.Metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = public.Close()
+			return fmt.Errorf("listen on %s (-metrics-addr): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", appCfg.Metrics.Handler())
+		metrics = newHTTPServer(mux, log)
+		go func() { serveErr <- serve(metrics, mln, "metrics") }()
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+	}
+	if cfg.Dev {
+		printDevBanner(stdout, cfg, emu)
+	}
+
+	select {
+	case err := <-serveErr:
+		_ = public.Close()
+		if metrics != nil {
+			_ = metrics.Close()
+		}
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(cfg, log, app.Server, public, metrics)
+}
+
+// shutdown stops serving in the order a load balancer needs: readiness turns 503 at once (the
+// pod leaves the endpoints while it still serves), after DrainDelay the listener closes and
+// in-flight requests get up to ShutdownTimeout to finish, then the metrics listener stops. The
+// app and Redis are closed by run's deferred calls, Redis last.
+func shutdown(cfg config, log *slog.Logger, srv *web.Server, public, metrics *http.Server) error {
+	log.Info("shutting down: readiness off", "drain_delay", cfg.DrainDelay, "shutdown_timeout", cfg.ShutdownTimeout)
+	srv.Drain()
+	if cfg.DrainDelay > 0 {
+		time.Sleep(cfg.DrainDelay)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := public.Shutdown(sctx); err != nil {
+		_ = public.Close()
+		if metrics != nil {
+			_ = metrics.Close()
+		}
+		return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.ShutdownTimeout, err)
+	}
+	if metrics != nil {
+		if err := metrics.Shutdown(sctx); err != nil {
+			_ = metrics.Close()
+			return fmt.Errorf("shutdown metrics listener: %w", err)
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newHTTPServer applies the timeouts of SECURITY.md 44; WriteTimeout is above the Okta deadline.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serve runs srv on ln until Shutdown; ErrServerClosed is the normal end.
+func serve(srv *http.Server, ln net.Listener, name string) error {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", name, err)
+	}
+	return nil
+}
+
+// appConfig maps the configuration onto one instance's settings.
+func appConfig(cfg config, log *slog.Logger) web.AppConfig {
+	return web.AppConfig{
 		OktaOrgURL:        cfg.OktaOrgURL,
 		ClientID:          cfg.ClientID,
 		ClientSecret:      cfg.ClientSecret,
@@ -60,6 +166,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Delegated:         cfg.Delegated,
 		TrustedProxies:    cfg.TrustedProxies,
 		CacheTTL:          cfg.CacheTTL,
+		SequentialReads:   cfg.SequentialReads,
 		SessionIdle:       cfg.SessionIdle,
 		SessionMax:        cfg.SessionMax,
 		StepUpAge:         cfg.StepUpAge,
@@ -69,55 +176,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ForgotMinDuration: cfg.ForgotMinDuration,
 		Logger:            log,
 	}
-	if rdb != nil {
-		appCfg.Redis = rdb
-	}
-	app, err := web.NewApp(appCfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	go discoverUntilReady(ctx, app.Auth, log)
-	go sweep(ctx, app.Cache)
-	srv := app.Server
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
-	if cfg.Dev {
-		printDevBanner(stdout, cfg, emu)
-	}
-
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: draining")
-	srv.Drain()
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := httpSrv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	log.Info("stopped")
-	return nil
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -157,15 +215,6 @@ func sweep(ctx context.Context, cache *handlers.PersonCache) {
 			cache.Sweep()
 		}
 	}
-}
-
-// redactRedisErr drops the URL (which may carry a password) from a parse error.
-func redactRedisErr(err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "://") {
-		return errors.New("invalid Redis URL (expected redis://[user:password@]host:port/db or rediss:// for TLS)")
-	}
-	return err
 }
 
 func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {

@@ -16,8 +16,21 @@
       if (first) first.focus();
       return;
     }
-    var af = e.detail.target && e.detail.target.querySelector && e.detail.target.querySelector("[data-autofocus]");
-    if (af) af.focus();
+    // An outerHTML swap leaves e.detail.target detached: find its replacement by id.
+    var t = e.detail.target;
+    if (t && t.id && !t.isConnected) t = document.getElementById(t.id) || t;
+    if (!t || !t.querySelector) return;
+    var af = t.querySelector("[data-autofocus]");
+    if (af) { af.focus(); return; }
+    // The swap removed what had focus (a form that gave way to its result, an action whose
+    // dialog closed): move focus to the new message so keyboard and screen-reader users land
+    // on the outcome instead of at the top of the page.
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var msg = t.querySelector(".alert");
+    if (!msg) return;
+    msg.setAttribute("tabindex", "-1");
+    msg.focus();
   });
 
   document.addEventListener("click", function (e) {

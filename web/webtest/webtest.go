@@ -38,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Configure may change the assembled configuration before the app is built.
 	Configure func(*web.AppConfig)
+	// TLS serves Gatehouse over HTTPS (a test certificate), so cookies get the __Host- prefix
+	// and the Secure flag as in production.
+	TLS bool
 }
 
 // Env is one running Gatehouse and its Okta.
@@ -46,6 +49,7 @@ type Env struct {
 	App    *web.App
 	Server *httptest.Server
 	URL    string
+	tls    bool
 }
 
 // New starts the environment and registers its cleanup.
@@ -58,6 +62,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	publicURL := "http://" + srv.Listener.Addr().String()
+	if o.TLS {
+		publicURL = "https://" + srv.Listener.Addr().String()
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cfg := web.AppConfig{
@@ -82,16 +89,24 @@ func New(t testing.TB, o Options) *Env {
 	defer cancel()
 	require.NoError(t, app.Auth.Discover(ctx), "oidc discovery against the emulator")
 	srv.Config.Handler = app.Server
-	srv.Start()
+	if o.TLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
-	return &Env{Okta: okta, App: app, Server: srv, URL: publicURL}
+	return &Env{Okta: okta, App: app, Server: srv, URL: publicURL, tls: o.TLS}
 }
 
 // Client returns an HTTP client with its own cookie jar (one browser). It follows redirects
 // between Gatehouse and the emulator like a browser does.
 func (e *Env) Client() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	if e.tls {
+		c.Transport = e.Server.Client().Transport
+	}
+	return c
 }
 
 // SignIn signs login in through the emulator's form in a fresh browser and returns it. The

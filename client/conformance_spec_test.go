@@ -1,0 +1,281 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/stretchr/testify/require"
+)
+
+// Plumbing for the conformance test: finding and loading Okta's published
+// OpenAPI file, recording what the client and the emulator say to each other,
+// and validating one exchange against the spec with kin-openapi.
+
+const (
+	oktaSpecFile = "management-oneOfInheritance.yaml"
+	seedSpecFile = "seed-users-openapi.json"
+	// sharedDirEnv is set by .ci/run to the shared design folder.
+	sharedDirEnv = "GATEHOUSE_SHARED_DIR"
+)
+
+// sharedOktaFile returns the path of a file in the shared okta/ folder:
+// $GATEHOUSE_SHARED_DIR/okta/name, or else ../shared/okta/name next to the
+// repository root (the directory holding go.mod). It returns "" when the file
+// is not there.
+func sharedOktaFile(name string) string {
+	var candidates []string
+	if dir := os.Getenv(sharedDirEnv); dir != "" {
+		candidates = append(candidates, filepath.Join(dir, "okta", name))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				candidates = append(candidates, filepath.Join(dir, "..", "shared", "okta", name))
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	return ""
+}
+
+// loadedSpec is Okta's management spec, parsed once per test binary: it is
+// 3.4 MB and takes seconds to load under -race.
+type loadedSpec struct {
+	doc  *openapi3.T
+	path string
+	err  error
+}
+
+// oktaSpec loads the spec at most once; a missing file gives path "".
+var oktaSpec = sync.OnceValue(func() loadedSpec {
+	path := sharedOktaFile(oktaSpecFile)
+	if path == "" {
+		return loadedSpec{}
+	}
+	// Okta's file is self-contained; refusing external refs keeps the load offline.
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		return loadedSpec{path: path, err: fmt.Errorf("load %s: %w", path, err)}
+	}
+	return loadedSpec{doc: doc, path: path}
+})
+
+// requireOktaSpec returns the parsed spec or skips the test when the file is absent.
+func requireOktaSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	ls := oktaSpec()
+	if ls.path == "" {
+		t.Skipf("Okta's OpenAPI file %s not found: set %s to the shared folder (holding okta/%s) or place it at ../shared/okta/ beside the repository",
+			oktaSpecFile, sharedDirEnv, oktaSpecFile)
+	}
+	require.NoError(t, ls.err)
+	return ls.doc
+}
+
+// exchange is one HTTP request and its response as they crossed the wire.
+type exchange struct {
+	method  string
+	url     string
+	reqHdr  http.Header
+	reqBody []byte
+	status  int
+	header  http.Header
+	body    []byte
+}
+
+// recorder is an http.RoundTripper that keeps a copy of every exchange.
+type recorder struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	got  []exchange
+}
+
+// RoundTrip sends req through the base transport and records both sides.
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex := exchange{method: req.Method, url: req.URL.String(), reqHdr: req.Header.Clone()}
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("record request body: %w", err)
+		}
+		ex.reqBody = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	res, err := r.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("record response body: %w", err)
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	ex.status, ex.header, ex.body = res.StatusCode, res.Header.Clone(), b
+	r.mu.Lock()
+	r.got = append(r.got, ex)
+	r.mu.Unlock()
+	return res, nil
+}
+
+func (r *recorder) exchanges() []exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]exchange(nil), r.got...)
+}
+
+// specRoute finds the operation of the spec that serves method and path (no
+// query), preferring the template with the most literal segments, as routers
+// do. It does the matching itself so that the spec's servers (a templated
+// {yourOktaDomain}) need not be rewritten to the emulator's address.
+func specRoute(doc *openapi3.T, method, path string) (*routers.Route, map[string]string, error) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var (
+		best      string
+		bestScore = -1
+		params    map[string]string
+	)
+	for tmpl := range doc.Paths.Map() {
+		tsegs := strings.Split(strings.Trim(tmpl, "/"), "/")
+		if len(tsegs) != len(segs) {
+			continue
+		}
+		score, p := 0, map[string]string{}
+		for i, ts := range tsegs {
+			switch {
+			case strings.HasPrefix(ts, "{") && strings.HasSuffix(ts, "}"):
+				p[strings.Trim(ts, "{}")] = segs[i]
+			case ts == segs[i]:
+				score++
+			default:
+				score = -1
+			}
+			if score < 0 {
+				break
+			}
+		}
+		if score > bestScore {
+			best, bestScore, params = tmpl, score, p
+		}
+	}
+	if bestScore < 0 {
+		return nil, nil, fmt.Errorf("no path of the spec matches %s", path)
+	}
+	item := doc.Paths.Value(best)
+	op := item.GetOperation(method)
+	if op == nil {
+		return nil, nil, fmt.Errorf("spec path %s has no %s operation", best, method)
+	}
+	return &routers.Route{Spec: doc, Path: best, PathItem: item, Method: method, Operation: op}, params, nil
+}
+
+// specRouteByID finds an operation by its operationId.
+func specRouteByID(doc *openapi3.T, id string) (*routers.Route, error) {
+	for tmpl, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == id {
+				return &routers.Route{Spec: doc, Path: tmpl, PathItem: item, Method: method, Operation: op}, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no operation %q in the spec", id)
+}
+
+// httpRequest rebuilds the recorded request for kin-openapi, which reads its body.
+func (ex exchange) httpRequest(ctx context.Context) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, ex.method, ex.url, bytes.NewReader(ex.reqBody))
+	if err != nil {
+		return nil, fmt.Errorf("rebuild request: %w", err)
+	}
+	req.Header = ex.reqHdr.Clone()
+	return req, nil
+}
+
+// validateRequest checks the client's request against route.
+func validateRequest(ctx context.Context, route *routers.Route, params map[string]string, ex exchange) error {
+	req, err := ex.httpRequest(ctx)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	})
+}
+
+// validateResponse checks status, declared headers and body of the response
+// against route. A status the operation does not document is an error.
+func validateResponse(ctx context.Context, route *routers.Route, params map[string]string, ex exchange) error {
+	req, err := ex.httpRequest(ctx)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 ex.status,
+		Header:                 ex.header,
+		Body:                   io.NopCloser(bytes.NewReader(ex.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
+}
+
+// validateAgainstSchema checks a JSON body against a named component schema.
+func validateAgainstSchema(doc *openapi3.T, name string, body []byte) error {
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("no schema %q in the spec", name)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("decode body: %w", err)
+	}
+	return ref.Value.VisitJSON(v, openapi3.VisitAsResponse(), openapi3.MultiErrors())
+}
+
+// documents reports whether the operation lists a response for status.
+func documents(route *routers.Route, status int) bool {
+	return route.Operation.Responses.Status(status) != nil
+}
+
+// TestSharedOktaFileLookup checks the lookup order: $GATEHOUSE_SHARED_DIR
+// first, and "" for a file that is nowhere.
+func TestSharedOktaFileLookup(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "okta"), 0o755))
+	want := filepath.Join(dir, "okta", "probe.json")
+	require.NoError(t, os.WriteFile(want, []byte("{}"), 0o644))
+	t.Setenv(sharedDirEnv, dir)
+
+	tests := []struct {
+		name, file, want string
+	}{
+		{name: "found through the environment", file: "probe.json", want: want},
+		{name: "absent everywhere", file: "no-such-file.yaml", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, sharedOktaFile(tt.file))
+		})
+	}
+}

@@ -1,0 +1,188 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"gatehouse/client/oktatest"
+	"gatehouse/views"
+	"gatehouse/web/webtest"
+)
+
+// resultLogins lists the usernames in a results table.
+func resultLogins(doc *goquery.Document) []string {
+	var out []string
+	doc.Find("[data-testid=user-row] [data-testid=user-login]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, s.Text())
+	})
+	return out
+}
+
+func TestAdminFindPeople(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	hal := env.SignInAs(t, "hal@example.com")
+
+	tests := []struct {
+		name      string
+		query     string
+		want      []string // logins that must be listed
+		wantNot   []string
+		wantEmpty string // empty-state title
+		wantCap   bool
+	}{
+		{name: "status filter finds bob locked out", query: "status=LOCKED_OUT", want: []string{"bob@example.com"}, wantNot: []string{"alice@example.com"}},
+		{name: "name search finds alice", query: "q=ali", want: []string{"alice@example.com"}, wantNot: []string{"bob@example.com"}},
+		{name: "search and status together", query: "q=bob&status=LOCKED_OUT", want: []string{"bob@example.com"}},
+		{name: "search with a status nobody matching has", query: "q=alice&status=SUSPENDED", wantEmpty: "No one matches “alice” with the status suspended"},
+		{name: "deactivated people through the status filter", query: "status=DEPROVISIONED", want: []string{"frank@example.com"}},
+		{name: "no match", query: "q=zzzzqqq", wantEmpty: "No one matches “zzzzqqq”"},
+		{name: "a broad search is capped", query: "q=a", wantCap: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := get(t, env, hal, "/admin/users?"+tt.query, nil)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			doc := parseHTML(t, body)
+			logins := resultLogins(doc)
+			for _, l := range tt.want {
+				assert.Contains(t, logins, l)
+			}
+			for _, l := range tt.wantNot {
+				assert.NotContains(t, logins, l)
+			}
+			if tt.wantEmpty != "" {
+				assert.Empty(t, logins)
+				assert.Contains(t, doc.Find("[data-testid=empty-state]").Text(), tt.wantEmpty)
+			} else {
+				assert.NotEmpty(t, doc.Find("[data-testid=user-count]").Text(), "a count line")
+			}
+			if tt.wantCap {
+				assert.Len(t, logins, 25)
+				assert.Contains(t, doc.Find("[data-testid=cap-note]").Text(), "Showing the first 25 matches")
+			} else {
+				assert.Zero(t, doc.Find("[data-testid=cap-note]").Length())
+			}
+		})
+	}
+
+	t.Run("rows link to the person, carry a checkbox and a status badge", func(t *testing.T) {
+		_, body := get(t, env, hal, "/admin/users?status=LOCKED_OUT", nil)
+		doc := parseHTML(t, body)
+		bob := env.Okta.UserID("bob@example.com")
+		row := doc.Find("[data-testid=user-row][data-user-id=\"" + bob + "\"]")
+		require.Equal(t, 1, row.Length())
+		assert.Equal(t, "/admin/users/"+bob, row.Find("a[data-testid=user-link]").AttrOr("href", ""))
+		assert.Equal(t, "Bob Brown", row.Find("a[data-testid=user-link]").Text())
+		assert.Equal(t, bob, row.Find("input[type=checkbox][name=id]").AttrOr("value", ""))
+		assert.Equal(t, "Locked out", row.Find("[data-testid=status-badge]").Text())
+		assert.Equal(t, 5, doc.Find("table[data-testid=users-table] th[scope=col]").Length())
+		assert.Equal(t, 1, doc.Find("select[name=status] option[value=LOCKED_OUT][selected]").Length(), "the filter shows its choice")
+		assert.Equal(t, 9, doc.Find("select[name=status] option").Length(), "any status plus the eight")
+		var bulk []string
+		doc.Find("[data-testid=bulk-action] option").Each(func(_ int, s *goquery.Selection) { bulk = append(bulk, s.AttrOr("value", "")) })
+		assert.ElementsMatch(t, []string{"unlock", "reset-password", "clear-sessions"}, bulk, "helpdesk bulk actions only")
+	})
+
+	t.Run("active search answers htmx with the results region only", func(t *testing.T) {
+		res, body := get(t, env, hal, "/admin/users?q=ali", webtest.HTMX(views.UserResultsID))
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.NotContains(t, body, "<html")
+		doc := parseHTML(t, body)
+		assert.Equal(t, 1, doc.Find("#"+views.UserResultsID).Length())
+		assert.Contains(t, resultLogins(doc), "alice@example.com")
+	})
+
+	t.Run("the search box is an active search and a plain GET form", func(t *testing.T) {
+		_, body := get(t, env, hal, "/admin/users", nil)
+		doc := parseHTML(t, body)
+		form := doc.Find("form[data-testid=user-search-form]")
+		assert.Equal(t, "get", form.AttrOr("method", ""))
+		assert.Equal(t, "/admin/users", form.AttrOr("action", ""))
+		q := form.Find("input[name=q]")
+		assert.Equal(t, "input changed delay:250ms, search", q.AttrOr("hx-trigger", ""))
+		assert.Equal(t, "#"+views.UserResultsID, q.AttrOr("hx-target", ""))
+		assert.Equal(t, "true", q.AttrOr("hx-replace-url", ""))
+		assert.Equal(t, 1, form.Find("label[for=q]").Length())
+		assert.Equal(t, 1, form.Find("label[for=status]").Length())
+		assert.Equal(t, 1, doc.Find("[data-testid=subnav-audit]").Length())
+	})
+}
+
+func TestAdminFindPeoplePaging(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+
+	page := func(path string) (*goquery.Document, []string) {
+		t.Helper()
+		res, body := get(t, env, ada, path, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		doc := parseHTML(t, body)
+		return doc, resultLogins(doc)
+	}
+	first, firstRows := page("/admin/users?status=ACTIVE")
+	require.Len(t, firstRows, 25)
+	assert.Zero(t, first.Find("[data-testid=page-prev]").Length(), "no Previous on the first page")
+	next := first.Find("[data-testid=page-next]").AttrOr("href", "")
+	require.NotEmpty(t, next)
+
+	second, secondRows := page(next)
+	require.Len(t, secondRows, 25)
+	assert.NotEqual(t, firstRows, secondRows)
+	assert.Contains(t, second.Find("[data-testid=user-count]").Text(), "page 2")
+	third, thirdRows := page(second.Find("[data-testid=page-next]").AttrOr("href", ""))
+	assert.NotEqual(t, secondRows, thirdRows)
+	assert.Contains(t, third.Find("[data-testid=user-count]").Text(), "page 3")
+
+	back, backRows := page(third.Find("[data-testid=page-prev]").AttrOr("href", ""))
+	assert.Equal(t, secondRows, backRows, "Previous returns to page 2")
+	_, firstAgain := page(back.Find("[data-testid=page-prev]").AttrOr("href", ""))
+	assert.Equal(t, firstRows, firstAgain, "and then to the first page")
+
+	u, err := url.Parse(third.Find("[data-testid=page-next]").AttrOr("href", ""))
+	require.NoError(t, err)
+	assert.Equal(t, "ACTIVE", u.Query().Get("status"), "the filter travels with the cursor")
+	assert.Len(t, u.Query()["prev"], 3, "the trail of earlier pages")
+	assert.Equal(t, "#"+views.UserResultsID, third.Find("[data-testid=page-next]").AttrOr("hx-target", ""))
+}
+
+func TestAdminFindPeopleRejectsJunk(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	tests := []struct {
+		name, query string
+	}{
+		{name: "unknown status", query: "status=SLEEPING"},
+		{name: "filter injection in status", query: "status=" + url.QueryEscape(`ACTIVE" or status eq "SUSPENDED`)},
+		{name: "overlong search", query: "q=" + strings.Repeat("a", 101)},
+		{name: "control characters", query: "q=" + url.QueryEscape("ali\nce")},
+		{name: "broken cursor", query: "after=" + url.QueryEscape(`00u"x`)},
+		{name: "broken trail", query: "after=00uAAAAAAAAAAAAAAAAA&prev=" + url.QueryEscape("a b")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env.Okta.ResetRequests()
+			res, _ := get(t, env, ada, "/admin/users?"+tt.query, nil)
+			assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+			assert.Zero(t, oktaAPICalls(env), "refused before any Okta call")
+		})
+	}
+}
+
+func TestAdminFindPeopleWhenOktaFails(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	env.Okta.Inject(oktatest.Fault{Method: http.MethodGet, Path: "/api/v1/users", Status: http.StatusInternalServerError})
+	t.Cleanup(env.Okta.ClearFaults)
+	res, body := get(t, env, ada, "/admin/users?q=ali", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	doc := parseHTML(t, body)
+	assert.NotEmpty(t, doc.Find("#"+views.UserResultsID+" [data-testid=alert-error]").Text(), "the error is shown in place")
+	assert.Equal(t, "/admin/users?q=ali", doc.Find("[data-testid=retry]").AttrOr("href", ""))
+	assert.Equal(t, 1, doc.Find("form[data-testid=user-search-form]").Length(), "the search box stays usable")
+}

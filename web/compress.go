@@ -1,0 +1,60 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/klauspost/compress/gzhttp"
+
+	"gatehouse/static"
+)
+
+// compressMinSize is the smallest body worth compressing: below about one packet the gzip
+// header and the CPU buy nothing (redirects, 204s, tiny htmx fragments stay plain).
+const compressMinSize = 1024
+
+// compressLevel trades a few percent of size for CPU: pages are rendered per request, so they
+// are compressed per request too, unlike the assets, which are compressed once at the maximum
+// level. Level 5 of klauspost's gzip is within ~2% of level 9 on Gatehouse's pages at a
+// fraction of the cost (see docs/PERFORMANCE.md).
+const compressLevel = 5
+
+// compressResponses gzip-compresses the portal's own responses (pages, htmx fragments, error
+// pages) for clients that accept gzip. Every response it passes gets "Vary: Accept-Encoding",
+// compressed or not, so no cache can hand a gzip body to a client that did not ask for one.
+//
+// Assets under /static/ bypass it: they are precompressed once (brotli and gzip) with their
+// own Content-Encoding, ETag and Vary, and compressing them again per request would waste CPU.
+// gzhttp would also leave a response alone once it carries a Content-Encoding, but skipping
+// the wrapper keeps their headers exactly as static sets them.
+//
+// zstd is off: at the speed level that suits per-request compression it is larger than gzip
+// on these pages, and every browser that sends zstd also sends gzip.
+//
+// BREACH: pages reflect some input (search boxes) next to personal data, but they carry no
+// long-lived secret such as a CSRF token (cross-origin protection uses Fetch metadata), the
+// session cookie is SameSite=Lax so a cross-site subresource request is not signed in, and
+// one-time secrets (temporary passwords) are fresh on every response.
+//
+// It panics if gzhttp rejects the options: they are constants, so that is a programming
+// error, and TestCompressResponses (which builds a server) catches it, as TestRoutes catches a
+// route conflict.
+func compressResponses(next http.Handler) http.Handler {
+	wrap, err := gzhttp.NewWrapper(
+		gzhttp.MinSize(compressMinSize),
+		gzhttp.CompressionLevel(compressLevel),
+		gzhttp.EnableZstd(false),
+	)
+	if err != nil {
+		panic(fmt.Sprintf("gzip middleware: %v", err))
+	}
+	compressed := wrap(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, static.Prefix) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		compressed.ServeHTTP(w, r)
+	})
+}
