@@ -47,8 +47,8 @@ build: ## static binaries in bin/
 emulator: ## run the Okta emulator alone on http://localhost:8081
 	$(GO) run ./cmd/okta-emulator
 
-bench: ## load benchmark: emulator + gatehouse as processes, prints a table (see docs/PERFORMANCE.md)
-	$(GO) run ./cmd/gatehouse-bench
+bench: ## load benchmark: emulator + gatehouse as processes, prints a table (BENCHFLAGS="-users 10"; docs/PERFORMANCE.md)
+	GO=$(GO) $(GO) run ./cmd/gatehouse-bench $(BENCHFLAGS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 	@set -e; for target in $$(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include='*_test.go' . | sed 's/func //' | sort -u); do \

@@ -165,7 +165,7 @@ func TestRateLimitedNotRetried(t *testing.T) {
 	}
 }
 
-func TestTransientErrorsRetriedOnGet(t *testing.T) {
+func TestSec40_TransientErrorsRetriedOnGet(t *testing.T) {
 	unavailable := always(http.StatusServiceUnavailable, errorJSON("E0000009", "Service Unavailable"))
 	tests := []struct {
 		name      string

@@ -2,15 +2,32 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 
 	"gatehouse/web/webtest"
+)
+
+// stepTimeout bounds one step of a journey, so a broken page fails fast instead of hanging.
+// It is generous because two browsers and the race detector share two cores in CI.
+const stepTimeout = 30 * time.Second
+
+// Viewports of the suite: the desktop one every journey runs in, and the phone width every
+// page is also checked at.
+const (
+	desktopWidth, desktopHeight = 1280, 900
+	phoneWidth, phoneHeight     = 375, 812
 )
 
 // chromiumPath finds Debian's chromium (or a Chrome) binary.
@@ -26,15 +43,47 @@ func chromiumPath() string {
 	return ""
 }
 
-// browserOptions are the flags a root user on a closed network needs.
+// browserOptions choose how a browser starts.
 type browserOptions struct {
 	width, height int
-	noJS          bool
-	dark          bool
+	// noJS starts the browser with scripts turned off, as a person with JavaScript disabled.
+	noJS bool
+	// dark makes the page see prefers-color-scheme: dark (emulated, see scheme).
+	dark bool
+	// mobile emulates a phone (touch, mobile viewport) at width × height.
+	mobile bool
 }
 
-// newBrowser starts a fresh headless Chromium (own profile) for one test and returns its tab.
-func newBrowser(t *testing.T, bo browserOptions) context.Context {
+// browser is one headless Chromium with one tab, signed in as at most one person. Every page
+// it visits is checked (see check): console errors and CSP violations are collected for the
+// whole life of the tab.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	env  *webtest.Env
+	opts browserOptions
+	tab  *tab
+}
+
+// tab is what the checks remember about a browser's tab, shared by its subtests (see on).
+type tab struct {
+	mu       sync.Mutex
+	console  []chromedp.ConsoleMessage
+	seen     int      // console messages already judged by check
+	allowed  []string // network console errors this journey expects (see allowStatus)
+	syncSeen map[string]bool
+}
+
+// on returns the browser reporting to t, for a subtest that goes on in the same tab.
+func (b *browser) on(t *testing.T) *browser {
+	c := *b
+	c.t = t
+	return &c
+}
+
+// newBrowser starts a fresh headless Chromium (own profile) for one test. It skips the test
+// when there is no Chromium, unless GATEHOUSE_REQUIRE_BROWSER is set (CI), which fails it.
+func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -44,7 +93,7 @@ func newBrowser(t *testing.T, bo browserOptions) context.Context {
 		t.Skip("chromium not found on PATH: browser tests skipped (apt-get install chromium to run them)")
 	}
 	if bo.width == 0 {
-		bo.width, bo.height = 1280, 900
+		bo.width, bo.height = desktopWidth, desktopHeight
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -53,50 +102,297 @@ func newBrowser(t *testing.T, bo browserOptions) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(bo.width, bo.height),
 	)
-	if bo.dark {
-		opts = append(opts, chromedp.Flag("force-dark-mode", true), chromedp.Flag("blink-settings", "preferredColorScheme=0"))
-	}
-	if bo.noJS {
-		opts = append(opts, chromedp.Flag("blink-settings", "scriptEnabled=false"))
-	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	// The first run starts the browser; it must not carry a timeout.
 	require.NoError(t, chromedp.Do(ctx), "start chromium")
-	return ctx
+
+	b := &browser{t: t, ctx: ctx, env: env, opts: bo, tab: &tab{syncSeen: map[string]bool{}}}
+	go b.collectConsole(chromedp.Console(ctx))
+	// The listener goes into every document before its own scripts run, so a violation during
+	// loading is caught too. DevTools scripts are not subject to the page's CSP.
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener})
+	require.NoError(t, err, "install the CSP listener")
+	b.do(b.viewport(bo.width, bo.height, bo.mobile), b.scheme(bo.dark), b.scripts(!bo.noJS))
+	// Whatever the page wrote after the journey's last check counts too. (Cleanups run last
+	// in, first out: this one runs while the browser is still open.)
+	t.Cleanup(func() {
+		if t.Failed() || t.Skipped() {
+			return
+		}
+		b.do(b.scripts(true))
+		b.assertConsoleClean("the end of the journey")
+	})
+	return b
 }
 
-// step runs actions with a deadline so a broken page fails fast instead of hanging.
-func step(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+// collectConsole records every console message of the tab until the browser closes.
+func (b *browser) collectConsole(messages func(func(chromedp.ConsoleMessage, error) bool)) {
+	for m, err := range messages {
+		if err != nil {
+			return
+		}
+		b.tab.mu.Lock()
+		if strings.HasPrefix(m.Text, syncMarker) {
+			b.tab.syncSeen[m.Text] = true
+		} else {
+			b.tab.console = append(b.tab.console, m)
+		}
+		b.tab.mu.Unlock()
+	}
+}
+
+// scheme emulates the colour scheme the page sees (prefers-color-scheme).
+func (b *browser) scheme(dark bool) chromedp.Action[chromedp.Void] {
+	v := "light"
+	if dark {
+		v = "dark"
+	}
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}},
+		})
+		if err != nil {
+			return fmt.Errorf("emulate prefers-color-scheme %s: %w", v, err)
+		}
+		return nil
+	})
+}
+
+// scripts turns the page's JavaScript on or off for this tab, across navigations. DevTools
+// evaluations still run while it is off, but timers do not fire, so check turns scripts on
+// while axe runs: a page loaded without them stays without them (its scripts were skipped).
+func (b *browser) scripts(on bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+		if err != nil {
+			return fmt.Errorf("set script execution to %v: %w", on, err)
+		}
+		return nil
+	})
+}
+
+// viewport sets the size of the page's viewport, as a phone when mobile is set.
+func (b *browser) viewport(w, h int, mobile bool) chromedp.Action[chromedp.Void] {
+	if mobile {
+		return chromedp.EmulateViewport(int64(w), int64(h), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	return chromedp.EmulateViewport(int64(w), int64(h))
+}
+
+// do runs actions with a deadline.
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	require.NoError(t, chromedp.Do(sctx, actions...))
+	require.NoError(b.t, chromedp.Do(sctx, actions...))
 }
 
-// text returns the text of the first element matching sel.
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+// run runs one action that returns a value, with a deadline.
+func run[T any](b *browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-	require.NoError(t, err, "text of %s", sel)
-	return s
+	v, err := chromedp.Run(sctx, a)
+	require.NoError(b.t, err)
+	return v
 }
 
-// signIn goes through Gatehouse's sign-in and the emulator's form in the browser.
-func signIn(t *testing.T, ctx context.Context, env *webtest.Env, login, password string) {
-	t.Helper()
-	step(t, ctx,
-		chromedp.Navigate(env.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+// eval evaluates a JavaScript expression in the page and decodes its value.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	return run(b, chromedp.Evaluate[T](expr))
+}
+
+// open navigates to path (relative to Gatehouse, or an absolute URL) and checks the page.
+func (b *browser) open(path string) {
+	b.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = b.env.URL + path
+	}
+	b.do(chromedp.Navigate(path), chromedp.WaitReady(chromedp.CSS("body")))
+	b.check()
+}
+
+// waitFor waits until the element is visible and, with scripts on, htmx has settled (see
+// waitJS).
+func (b *browser) waitFor(sel string) {
+	b.t.Helper()
+	b.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	if !b.opts.noJS {
+		b.waitJS("true")
+	}
+}
+
+// waitGone waits until no element matches sel.
+func (b *browser) waitGone(sel string) {
+	b.t.Helper()
+	b.do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
+}
+
+// click clicks the element (which must be visible).
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// typeInto types text into a field, key by key, as a person does.
+func (b *browser) typeInto(sel, text string) {
+	b.t.Helper()
+	b.do(chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+}
+
+// clearField empties an input as a person does, selecting its text and pressing Backspace, so
+// the page sees the input event.
+func (b *browser) clearField(sel string) {
+	b.t.Helper()
+	b.do(
+		chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`),
+		chromedp.KeyEvent(kb.Backspace),
+	)
+}
+
+// text returns the visible text of the first element matching sel, trimmed.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(run(b, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)))
+}
+
+// count returns how many elements match sel now.
+func (b *browser) count(sel string) int {
+	b.t.Helper()
+	return eval[int](b, fmt.Sprintf("document.querySelectorAll(%s).length", jsString(sel)))
+}
+
+// attr returns an attribute of the first element matching sel.
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	return run(b, chromedp.AttributeValue(chromedp.CSS(sel), name)).Value
+}
+
+// location returns the page's URL.
+func (b *browser) location() string {
+	b.t.Helper()
+	return run(b, chromedp.Location())
+}
+
+// path returns the page's URL path and query, when it is on Gatehouse.
+func (b *browser) path() string {
+	b.t.Helper()
+	return strings.TrimPrefix(b.location(), b.env.URL)
+}
+
+// waitPath waits until the page's URL path (and query) satisfies ok; htmx and redirects
+// change it without a load event to wait on.
+func (b *browser) waitPath(what string, ok func(path string) bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		p := b.path()
+		if ok(p) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("the page never reached %s; it is at %s", what, p)
+		}
+		b.do(chromedp.Sleep(50 * time.Millisecond))
+	}
+}
+
+// allowStatus lets the browser's "Failed to load resource: … status of <code>" console errors
+// pass the checks: a journey that provokes that status on purpose (a 422 form, a 401 for an
+// ended session) says so.
+func (b *browser) allowStatus(code int) {
+	b.tab.mu.Lock()
+	b.tab.allowed = append(b.tab.allowed, fmt.Sprintf("status of %d ", code))
+	b.tab.mu.Unlock()
+}
+
+// signIn goes through Gatehouse's sign-in and the emulator's form, checking both pages, and
+// waits for the dashboard.
+func (b *browser) signIn(login, password string) {
+	b.t.Helper()
+	b.open("/login")
+	b.submitOktaForm(login, password)
+	b.waitFor(`[data-testid="brand"]`)
+	b.check()
+}
+
+// submitOktaForm fills in and submits the emulator's sign-in form on the open page.
+func (b *browser) submitOktaForm(login, password string) {
+	b.t.Helper()
+	b.waitFor(`input[name="username"]`)
+	b.do(
 		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), login),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
 		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="brand"]`)),
 	)
+}
+
+// signInAs signs a demo account in with the demo password.
+func (b *browser) signInAs(login string) {
+	b.t.Helper()
+	b.signIn(login, webtest.DemoPassword)
+}
+
+// clickLoad clicks a link or a submit button and waits for the page it loads (no JavaScript,
+// or a form htmx does not enhance), then checks that page.
+func (b *browser) clickLoad(sel string) {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	_, err := chromedp.RunResponse(sctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	require.NoError(b.t, err, "click %s and load the next page", sel)
+	b.do(chromedp.WaitReady(chromedp.CSS("body")))
+	b.check()
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case '\n':
+			sb.WriteString(`\n`)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}
+
+// htmxSettled is true when htmx has no request in flight and has wired up everything it
+// swapped in.
+const htmxSettled = `!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")`
+
+// waitJS waits until the JavaScript expression is truthy and htmx has settled (pages with
+// scripts only: the poll runs on the page's timers). Waiting for htmx too means the next
+// click lands on content htmx has wired up: a test, unlike a person, could otherwise press a
+// button in between and follow a link or submit a form without htmx.
+func (b *browser) waitJS(expr string) {
+	b.t.Helper()
+	b.do(chromedp.Poll[chromedp.Void]("("+expr+") && "+htmxSettled, chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
+}
+
+// waitText waits until the text of the first element matching sel contains want.
+func (b *browser) waitText(sel, want string) {
+	b.t.Helper()
+	b.waitJS(fmt.Sprintf(`(function () { var e = document.querySelector(%s); return !!e && e.textContent.indexOf(%s) >= 0; })()`, jsString(sel), jsString(want)))
+}
+
+// waitCount waits until exactly n elements match sel.
+func (b *browser) waitCount(sel string, n int) {
+	b.t.Helper()
+	b.waitJS(fmt.Sprintf(`document.querySelectorAll(%s).length === %d`, jsString(sel), n))
 }

@@ -1,31 +1,40 @@
 package e2e
 
 import (
-	"context"
+	"bytes"
+	"image/png"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"gatehouse/views"
 	"gatehouse/web/webtest"
 )
 
-// screenshotPages are the pages `make screenshots` captures, by who sees them.
-var screenshotPages = []struct {
+// screenshotVariant is one way each page is captured.
+type screenshotVariant struct {
+	suffix        string
+	dark, mobile  bool
+	width, height int
+}
+
+// screenshotVariants: light and dark at 1280×900, and a 390×844 phone in light.
+var screenshotVariants = []screenshotVariant{
+	{suffix: "", width: desktopWidth, height: desktopHeight},
+	{suffix: "-dark", dark: true, width: desktopWidth, height: desktopHeight},
+	{suffix: "-mobile", mobile: true, width: 390, height: 844},
+}
+
+// screenshotPage is one page `make screenshots` captures: who looks at it, where, and what to
+// do before the picture (open a dialog, type into a form).
+type screenshotPage struct {
 	name, login, path string
-}{
-	{"landing", "", "/"},
-	{"dashboard", "alice@example.com", "/"},
-	{"apps", "alice@example.com", "/apps"},
-	{"groups", "alice@example.com", "/groups"},
-	{"profile", "alice@example.com", "/profile"},
-	{"password", "alice@example.com", "/password"},
-	{"recovery-question", "alice@example.com", "/recovery-question"},
-	{"admin-users", "ada@example.com", "/admin/users?status=LOCKED_OUT"},
-	{"admin-audit", "ada@example.com", "/admin/audit"},
+	prepare           func(b *browser)
 }
 
 // TestScreenshots refreshes docs/screenshots (make screenshots sets GATEHOUSE_SCREENSHOTS=1);
@@ -40,31 +49,79 @@ func TestScreenshots(t *testing.T) {
 	}
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	env := webtest.New(t, webtest.Options{})
-	for _, scheme := range []struct {
-		suffix string
-		dark   bool
-		width  int
-	}{{"", false, 1280}, {"-dark", true, 1280}, {"-mobile", false, 390}} {
-		browsers := map[string]context.Context{}
-		for _, p := range screenshotPages {
-			if scheme.suffix == "-mobile" && p.login == "ada@example.com" {
-				continue
-			}
-			ctx, ok := browsers[p.login]
-			if !ok {
-				ctx = newBrowser(t, browserOptions{width: scheme.width, height: 900, dark: scheme.dark})
-				if p.login != "" {
-					signIn(t, ctx, env, p.login, webtest.DemoPassword)
-				}
-				browsers[p.login] = ctx
-			}
-			step(t, ctx, chromedp.Navigate(env.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main")), chromedp.Sleep(150*time.Millisecond))
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-			cancel()
-			require.NoError(t, err)
-			name := p.name + scheme.suffix + ".png"
-			require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
-		}
+	bob := env.Okta.UserID("bob@example.com")
+	alice := env.Okta.UserID("alice@example.com")
+
+	// Something for the audit log to show: ada unsuspends carol, resets erin's password and
+	// activates dave.
+	ada := env.SignInAs(t, "ada@example.com")
+	for _, a := range []struct{ login, action, reason string }{
+		{"carol@example.com", "unsuspend", ""},
+		{"erin@example.com", "reset-password", "SUP-2211 forgot password"},
+		{"dave@example.com", "activate", ""},
+	} {
+		form := url.Values{"confirm": {"yes"}, "reason": {a.reason}}
+		res := env.Do(t, ada, http.MethodPost, views.PersonURL(env.Okta.UserID(a.login))+"/"+a.action, form, nil)
+		require.NoError(t, res.Body.Close())
+		require.Less(t, res.StatusCode, 400, "%s %s", a.action, a.login)
 	}
+
+	pages := []screenshotPage{
+		{name: "landing", path: "/"},
+		{name: "dashboard", login: "alice@example.com", path: "/"},
+		{name: "apps", login: "alice@example.com", path: "/apps"},
+		{name: "groups", login: "alice@example.com", path: "/groups"},
+		{name: "profile", login: "alice@example.com", path: "/profile"},
+		{name: "password", login: "alice@example.com", path: "/password", prepare: func(b *browser) {
+			b.typeInto(`#new_password`, "garden-Gate")
+			b.waitRule("upper", true)
+		}},
+		{name: "recovery-question", login: "alice@example.com", path: "/recovery-question"},
+		{name: "admin-users", login: "ada@example.com", path: "/admin/users?status=LOCKED_OUT"},
+		{name: "admin-person", login: "ada@example.com", path: views.PersonURL(bob)},
+		{name: "admin-confirm", login: "ada@example.com", path: views.PersonURL(alice), prepare: func(b *browser) {
+			b.click(`[data-testid="action-reset-password"]`)
+			b.waitFor(`#dialog[open] [data-testid="confirm-form"]`)
+		}},
+		{name: "admin-create", login: "ada@example.com", path: "/admin/users/new"},
+		{name: "admin-audit", login: "ada@example.com", path: "/admin/audit"},
+	}
+
+	browsers := map[string]*browser{}
+	for _, p := range pages {
+		b, ok := browsers[p.login]
+		if !ok {
+			b = newBrowser(t, env, browserOptions{})
+			if p.login != "" {
+				b.signInAs(p.login)
+			}
+			browsers[p.login] = b
+		}
+		b.do(chromedp.Navigate(env.URL+p.path), loaded)
+		if p.prepare != nil {
+			p.prepare(b)
+		}
+		b.do(chromedp.Blur(chromedp.CSS("body")))
+		for _, v := range screenshotVariants {
+			b.do(b.viewport(v.width, v.height, v.mobile), b.scheme(v.dark), settle)
+			shot := run(b, chromedp.CaptureScreenshot())
+			require.NoError(t, os.WriteFile(filepath.Join(dir, p.name+v.suffix+".png"), recompress(t, shot), 0o644))
+		}
+		b.do(b.viewport(desktopWidth, desktopHeight, false), b.scheme(false))
+	}
+}
+
+// recompress re-encodes Chrome's PNG at the best compression: the same pixels, smaller files
+// to commit.
+func recompress(t *testing.T, shot []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(shot))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	require.NoError(t, enc.Encode(&buf, img))
+	if buf.Len() < len(shot) {
+		return buf.Bytes()
+	}
+	return shot
 }

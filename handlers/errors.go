@@ -77,6 +77,8 @@ func Classify(err error) *Error {
 		e.Title = "Okta is not answering"
 		e.RetryAfter = 30 * time.Second
 		return e
+	case errors.Is(err, client.ErrUnauthorized):
+		return &Error{Status: http.StatusUnauthorized, Title: "Please sign in again", Msg: "Okta did not accept the credentials for this request. Please sign in again; if it keeps happening, contact support and quote the reference below.", Err: err, SignIn: true}
 	case errors.Is(err, client.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta has no such account. It may have been deleted.", Err: err}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"gatehouse/client/oktatest"
 	"gatehouse/views"
+	"gatehouse/web"
 	"gatehouse/web/webtest"
 )
 
@@ -167,4 +168,22 @@ func TestAppLinksAreSanitised(t *testing.T) {
 	link := body.Find("[data-testid=app-link]")
 	require.Equal(t, 1, link.Length())
 	assert.Equal(t, "about:invalid#TemplFailedSanitizationURL", link.AttrOr("href", ""))
+}
+
+// TestDelegatedMode: with GATEHOUSE_SELF_SERVICE=delegated every self-service read uses the
+// person's own token on /users/me/…, and the pages look the same.
+func TestDelegatedMode(t *testing.T) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.Delegated = true }})
+	alice := env.SignInAs(t, "alice@example.com")
+	env.Okta.ResetRequests()
+	_, doc := env.Page(t, alice, "/")
+	assert.Equal(t, 0, doc.Find("[data-testid=section-failed]").Length(), "every section loads")
+	assert.Equal(t, 5, doc.Find("[data-testid=app-tile]").Length())
+	assert.Contains(t, doc.Find("[data-testid=group-list]").Text(), "Engineering")
+	for _, r := range env.Okta.Requests() {
+		if strings.HasPrefix(r.Path, "/api/v1/users") {
+			assert.Equal(t, "Bearer", r.Auth, "%s uses the person's token", r.Path)
+			assert.True(t, strings.HasPrefix(r.Path, "/api/v1/users/me"), "%s uses the me path", r.Path)
+		}
+	}
 }

@@ -508,7 +508,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<div class=\"profile-grid\"><article class=\"card\" aria-labelledby=\"account-title\"><h2 id=\"account-title\">Account</h2><dl class=\"facts\"><dt>Status</dt><dd>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<div class=\"profile-grid\"><article class=\"card account-card\" aria-labelledby=\"account-title\"><h2 id=\"account-title\">Account</h2><dl class=\"facts\"><dt>Status</dt><dd>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -59,11 +59,11 @@ func authzRequest(t *testing.T, env *webtest.Env, c *http.Client, rt web.RouteIn
 	return res.StatusCode, res.Header.Get("Location"), res.Header.Get("HX-Redirect"), len(env.Okta.Requests())
 }
 
-// TestAuthorizationMatrix walks every route of the route table as each kind of person
+// TestSec27_AuthorizationMatrix walks every route of the route table as each kind of person
 // (SECURITY.md 27): anonymous people are sent to sign in (htmx: 401 with HX-Redirect),
 // employees get 403 on staff and admin routes, the helpdesk gets 403 on admin routes only,
 // admins get through; every denial happens before any Okta call.
-func TestAuthorizationMatrix(t *testing.T) {
+func TestSec27_AuthorizationMatrix(t *testing.T) {
 	env := webtest.New(t, webtest.Options{})
 	bob := env.Okta.UserID("bob@example.com")
 	anon := env.Client()

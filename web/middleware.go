@@ -249,6 +249,18 @@ func (s *Server) requireUser(next handlers.Func) handlers.Func {
 	}
 }
 
+// refreshIfSignedIn keeps a signed-in person's tokens fresh on a public route, and lets
+// anonymous requests through untouched.
+func (s *Server) refreshIfSignedIn(next handlers.Func) handlers.Func {
+	withUser := s.requireUser(next)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if handlers.Viewer(r.Context()) == nil {
+			return next(w, r)
+		}
+		return withUser(w, r)
+	}
+}
+
 // signInAgain sends the person to sign in and come back here (htmx: 401 + HX-Redirect).
 func signInAgain(r *http.Request, msg string) *handlers.Error {
 	return &handlers.Error{

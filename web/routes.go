@@ -45,6 +45,9 @@ type route struct {
 	limits  []limit
 	// stepUp requires a recent sign-in (SECURITY.md 31) before the handler runs.
 	stepUp bool
+	// refresh renews a signed-in person's tokens on a public route (requireUser does it on
+	// the others).
+	refresh bool
 }
 
 // Rate limits of SECURITY.md requirement 47.
@@ -61,7 +64,8 @@ func (s *Server) routes() []route {
 	a, self, adm, forgot := s.o.Auth, s.o.Self, s.o.Admin, s.o.Forgot
 	return []route{
 		// Sign-in and sign-out.
-		{pattern: "GET /{$}", access: public, h: self.Home},
+		// Home is public, but for a signed-in person it is the dashboard, which needs fresh tokens.
+		{pattern: "GET /{$}", access: public, h: self.Home, refresh: true},
 		{pattern: "GET /login", access: public, h: a.Login, limits: []limit{loginLimit}},
 		{pattern: "GET /auth/callback", access: public, h: a.Callback},
 		{pattern: "GET /auth/error", access: public, h: a.Failed},
@@ -121,6 +125,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		h = s.rateLimit(rt.limits[i], h)
 	}
 	switch rt.access {
+	case public:
+		if rt.refresh {
+			h = s.refreshIfSignedIn(h)
+		}
 	case user:
 		h = s.requireUser(h)
 	case staff:

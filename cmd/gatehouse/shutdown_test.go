@@ -16,11 +16,11 @@ import (
 	"gatehouse/web/webtest"
 )
 
-// TestGracefulShutdown is SECURITY.md 45 and F7 on the real binary's run: a request that is
+// TestSec45_GracefulShutdown is SECURITY.md 45 and F7 on the real binary's run: a request that is
 // waiting on a slow Okta when SIGTERM arrives completes with 200, readiness turns 503 at once
 // while liveness stays 200, the metrics listener serves until the end, and run returns nil
 // (exit code 0).
-func TestGracefulShutdown(t *testing.T) {
+func TestSec45_GracefulShutdown(t *testing.T) {
 	addr, oktaAddr, metricsAddr := freePort(t), freePort(t), freePort(t)
 	const token = "shutdown-test-token"
 	env := map[string]string{

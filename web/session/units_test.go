@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestSessionIDs(t *testing.T) {
+func TestSec12_SessionIDs(t *testing.T) {
 	const n = 100_000
 	urlSafe := regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 	seen := make(map[string]struct{}, n)
