@@ -326,7 +326,8 @@ func (a *Admin) panel(v *session.Record, u client.User) views.UserPanelView {
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
 	}
 	for _, act := range allowedActions(v, u) {
-		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive})
+		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
+			Suggested: suggestedAction[u.Status] == act.Key})
 	}
 	switch {
 	case p.SelfAccount:
@@ -391,4 +392,13 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 		}
 	}
 	return rows
+}
+
+// suggestedAction is the action that gives a person their access back, by status: the
+// helpdesk's likely next click, shown as the prominent button.
+var suggestedAction = map[client.Status]string{
+	client.StatusLockedOut:     ActionUnlock,
+	client.StatusSuspended:     ActionUnsuspend,
+	client.StatusStaged:        ActionActivate,
+	client.StatusDeprovisioned: ActionActivate,
 }

@@ -65,6 +65,9 @@ type ActionButton struct {
 	Label       string
 	URL         string // the confirmation page
 	Destructive bool
+	// Suggested marks the action that gives the person their access back in this status
+	// (unlock a locked-out person, unsuspend a suspended one…): it is the prominent button.
+	Suggested bool
 }
 
 // Secret is a one-time value (activation link, reset link, temporary password) shown once.

@@ -548,7 +548,7 @@ func UserPanelBody(v UserPanelView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					var templ_7745c5c3_Var21 = []any{"compact", templ.KV("danger", a.Destructive), templ.KV("secondary", !a.Destructive)}
+					var templ_7745c5c3_Var21 = []any{"compact", templ.KV("danger outline", a.Destructive && !a.Suggested), templ.KV("secondary outline", !a.Destructive && !a.Suggested)}
 					templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var21...)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
