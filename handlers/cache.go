@@ -20,10 +20,13 @@ type PersonCache struct {
 	now func() time.Time
 
 	mu      sync.Mutex
-	entries map[string]cacheEntry
+	entries map[cacheKey]cacheEntry
 	gens    map[string]uint64 // per person; bumped by Invalidate
 	flight  singleflight.Group
 }
+
+// cacheKey is a struct, not a joined string, so that a hit allocates nothing.
+type cacheKey struct{ person, kind string }
 
 type cacheEntry struct {
 	val any
@@ -37,7 +40,7 @@ func NewPersonCache(ttl time.Duration, now func() time.Time) *PersonCache {
 	if now == nil {
 		now = time.Now
 	}
-	c := &PersonCache{ttl: ttl, now: now, entries: map[string]cacheEntry{}, gens: map[string]uint64{}}
+	c := &PersonCache{ttl: ttl, now: now, entries: map[cacheKey]cacheEntry{}, gens: map[string]uint64{}}
 	return c
 }
 
@@ -46,7 +49,7 @@ func cached[T any](ctx context.Context, c *PersonCache, person, kind string, loa
 	if c == nil || c.ttl <= 0 {
 		return load(ctx)
 	}
-	key := person + "\x00" + kind
+	key := cacheKey{person, kind}
 	c.mu.Lock()
 	gen := c.gens[person]
 	if e, ok := c.entries[key]; ok && e.gen == gen && c.now().Before(e.exp) {
@@ -57,7 +60,7 @@ func cached[T any](ctx context.Context, c *PersonCache, person, kind string, loa
 
 	// The flight key carries the generation: a call started before an invalidation is never
 	// joined by one that starts after it.
-	fkey := key + "\x00" + strconv.FormatUint(gen, 10)
+	fkey := person + "\x00" + kind + "\x00" + strconv.FormatUint(gen, 10)
 	ch := c.flight.DoChan(fkey, func() (any, error) {
 		v, err := load(ctx)
 		if err != nil {
@@ -97,7 +100,7 @@ func (c *PersonCache) Invalidate(person string) {
 	defer c.mu.Unlock()
 	c.gens[person]++
 	for k := range c.entries {
-		if len(k) > len(person) && k[:len(person)] == person && k[len(person)] == 0 {
+		if k.person == person {
 			delete(c.entries, k)
 		}
 	}

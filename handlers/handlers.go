@@ -119,8 +119,10 @@ func Redirect(w http.ResponseWriter, r *http.Request, url string) {
 // Render renders c into a buffer and only then writes headers, status and body, so a failing
 // component becomes a clean error page instead of half a page with a 200.
 func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	// templ flushes in 4 KB writes and most pages are 5–8 KB: one 8 KB buffer up front saves
+	// growing it through 4 KB (docs/PERFORMANCE.md, BenchmarkDashboardRenderPresized).
+	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	if err := c.Render(r.Context(), buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	h := w.Header()

@@ -203,7 +203,7 @@ func (r report) writeTable(w io.Writer) {
 		})
 	}
 	row("  errors", func(s setupResult) string { return errorCell(s.Mixed) })
-	row("  Okta calls per page view", func(s setupResult) string { return fmt.Sprintf("%.2f", s.Mixed.oktaPerView()) })
+	row("  Okta calls per page view", func(s setupResult) string { return fmt.Sprintf("%.3f", s.Mixed.oktaPerView()) })
 	row("  Gatehouse CPU per request", func(s setupResult) string { return cpuMS(s.Mixed.cpuPerRequest()) })
 	row(fmt.Sprintf("  dashboard p50 ÷ Okta latency (≤ %.2f)", maxLatencyRatio), func(s setupResult) string {
 		x := s.latencyRatio(o.OktaLatency)
@@ -217,7 +217,7 @@ func (r report) writeTable(w io.Writer) {
 		return fmt.Sprintf("%s / %s / %s", ms(l.P50), ms(l.P95), ms(l.P99))
 	})
 	row("  errors", func(s setupResult) string { return errorCell(s.Dashboard) })
-	row("  Okta calls per view", func(s setupResult) string { return fmt.Sprintf("%.2f", s.Dashboard.oktaPerView()) })
+	row("  Okta calls per view", func(s setupResult) string { return fmt.Sprintf("%.3f", s.Dashboard.oktaPerView()) })
 	row(fmt.Sprintf("  Gatehouse CPU per view (≤ %s)", ms(maxCPUPerDashboard)+" ms"), func(s setupResult) string {
 		c := s.cpuPerDashboard()
 		return fmt.Sprintf("%s  %s", cpuMS(c), verdict(c <= maxCPUPerDashboard))

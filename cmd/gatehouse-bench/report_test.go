@@ -115,7 +115,7 @@ func TestWriteTable(t *testing.T) {
 		{name: "latency ratio per column", label: "dashboard p50 ÷ Okta latency", want: []string{"0.04×  PASS", "3.10×  FAIL"}},
 		{name: "storm per TTL", label: "Okta calls per cache TTL", want: []string{"3  PASS", "300  FAIL"}},
 		{name: "CPU per dashboard view", label: "Gatehouse CPU per view", want: []string{"0.100 ms  PASS", "0.600 ms  FAIL"}},
-		{name: "Okta calls per page view", label: "Okta calls per page view", want: []string{"0.01", "3.00"}},
+		{name: "Okta calls per page view", label: "Okta calls per page view", want: []string{"0.010", "3.000"}},
 		{name: "growth", label: "no goroutine or memory growth", want: []string{"PASS"}},
 		{name: "first visit", label: "first visit", want: []string{"37.0 KB  PASS"}},
 		{name: "repeat visit", label: "repeat visit", want: []string{"2.9 KB  PASS"}},
