@@ -1,13 +1,10 @@
 package handlers_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,29 +16,11 @@ import (
 	"gatehouse/web/webtest"
 )
 
-// logCapture keeps every log record as JSON text.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logCapture) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logCapture) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // TestAdminSecretsNeverLogged runs the three actions that produce one-time secrets and checks
 // each secret reaches the admin's browser but no log record and no audit entry.
 func TestAdminSecretsNeverLogged(t *testing.T) {
-	logs := &logCapture{}
-	env := webtest.New(t, webtest.Options{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	logs := &webtest.LogBuffer{}
+	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")
 
 	tests := []struct {

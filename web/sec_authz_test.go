@@ -132,8 +132,8 @@ func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
 }
 
 func TestSec32_AuditRecordPerAction(t *testing.T) {
-	var logs logCapture
-	env := webtest.New(t, webtest.Options{Logger: logs.logger()})
+	var logs webtest.LogBuffer
+	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")
 	bob := env.Okta.UserID("bob@example.com")
 	res := env.Do(t, webtest.NoRedirects(ada), http.MethodPost, "/admin/users/"+bob+"/unlock", confirmed("TICKET-32"), nil)

@@ -1,14 +1,11 @@
 package web_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,36 +17,14 @@ import (
 	"gatehouse/web/webtest"
 )
 
-// logCapture collects every log record as JSON lines.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *logCapture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
-func (c *logCapture) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(c, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // TestSec36_NoSecretsInLogs runs sign-in, a token refresh, a password change, a
 // recovery-question change and admin actions with one-time secrets, then searches every log
 // record for every secret involved.
 func TestSec36_NoSecretsInLogs(t *testing.T) {
-	var logs logCapture
+	var logs webtest.LogBuffer
 	clock := webtest.NewClock()
 	var keys [][]byte
-	env := webtest.New(t, webtest.Options{Logger: logs.logger(), Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now},
+	env := webtest.New(t, webtest.Options{Logger: logs.Logger(), Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now},
 		Configure: func(c *web.AppConfig) { keys = c.SessionKeys; c.SessionIdle = 3 * time.Hour }})
 	secrets := map[string]string{
 		"client secret": env.Okta.ClientSecret(),
@@ -146,8 +121,8 @@ func TestSec36_NoSecretsInLogs(t *testing.T) {
 
 // TestSec37_LogLinesCannotBeForged: a path with CR/LF stays inside one JSON record.
 func TestSec37_LogLinesCannotBeForged(t *testing.T) {
-	var logs logCapture
-	env := webtest.New(t, webtest.Options{Logger: logs.logger()})
+	var logs webtest.LogBuffer
+	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	res, err := env.Client().Get(env.URL + "/nope%0d%0a%7B%22msg%22%3A%22forged%22%7D")
 	require.NoError(t, err)
 	res.Body.Close()

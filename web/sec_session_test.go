@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -188,7 +189,7 @@ func TestSec16_CredentialChangesRotateSession(t *testing.T) {
 func redisFor(t *testing.T) *redistest.Server {
 	t.Helper()
 	if os.Getenv("GATEHOUSE_REQUIRE_REDIS") == "" {
-		if _, err := exec_LookPath("redis-server"); err != nil {
+		if _, err := exec.LookPath("redis-server"); err != nil {
 			t.Skip("redis-server not installed; skipping the Redis test")
 		}
 	}
