@@ -28,6 +28,11 @@ type AdminOptions struct {
 	// BulkMinRemaining stops a bulk run from starting new calls when Okta's
 	// X-Rate-Limit-Remaining falls to this value or below (default 5).
 	BulkMinRemaining int
+	// RolesOf returns the Gatehouse roles a person holds (from their Okta groups). A viewer
+	// without the admin role may not act on anyone who holds a role: otherwise the helpdesk
+	// could reset an administrator's password and take over the account. Nil refuses every
+	// helpdesk action on others (fail closed).
+	RolesOf func(ctx context.Context, userID string) ([]string, error)
 }
 
 // Admin serves the admin and helpdesk console: find people, look at one person, take the
@@ -88,6 +93,27 @@ func staff(r *http.Request) (*session.Record, error) {
 func adminNav(v *session.Record, active string) views.AdminNav {
 	return views.AdminNav{Active: active, CanCreate: v.HasRole(RoleAdmin)}
 }
+
+// guardPrivileged refuses a viewer without the admin role acting on a person who holds a
+// Gatehouse role (an administrator or helpdesk member). Only administrators change those.
+func (a *Admin) guardPrivileged(ctx context.Context, v *session.Record, u client.User) error {
+	if v.HasRole(RoleAdmin) || u.ID == v.UserID {
+		return nil
+	}
+	if a.opts.RolesOf == nil {
+		return Forbidden(privilegedRefusal)
+	}
+	roles, err := a.opts.RolesOf(ctx, u.ID)
+	if err != nil {
+		return Unavailable("Gatehouse could not check this person's roles with Okta. Please try again in a minute.", err)
+	}
+	if len(roles) > 0 {
+		return Forbidden(privilegedRefusal)
+	}
+	return nil
+}
+
+const privilegedRefusal = "Only an administrator can change the account of an administrator or a helpdesk member."
 
 // stale reports whether v's sign-in is too old for step-up routes.
 func (a *Admin) stale(v *session.Record) bool {

@@ -65,7 +65,9 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := confirmView(act, u, actionInput{})
-	switch {
+	switch perr := a.guardPrivileged(r.Context(), v, u); {
+	case perr != nil:
+		return perr
 	case act.NotOnSelf && u.ID == v.UserID:
 		view.NotAllowed = selfRefusal(act)
 	default:
@@ -244,6 +246,10 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.guardPrivileged(ctx, v, u); err != nil {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "privileged account", nil)
+		return err
+	}
 	if act.NotOnSelf && u.ID == v.UserID {
 		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "own account", nil)
 		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(act)}
@@ -288,7 +294,7 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 		out.note += " Reload the page to see the account's new status."
 	}
 	alert.Text = strings.TrimSpace(act.Done(fresh) + " " + out.note)
-	panel := a.panel(v, fresh)
+	panel := a.panel(ctx, v, fresh)
 	panel.Alert, panel.Secret = alert, out.secret
 	if IsHTMX(r) {
 		return Render(w, r, http.StatusOK, views.ActionDone(panel))

@@ -251,6 +251,10 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 		row.Outcome, row.Text = views.BulkSkipped, why
 		return row
 	}
+	if err := a.guardPrivileged(ctx, v, u); err != nil {
+		row.Outcome, row.Text = views.BulkSkipped, Classify(err).Msg
+		return row
+	}
 	if stopped.Load() {
 		row.Outcome, row.Text = views.BulkNotRun, notRunBusy
 		return row

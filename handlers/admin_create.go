@@ -254,7 +254,7 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	pv, err := a.personView(ctx, v, u.ID)
 	if err != nil {
 		// The person exists; only the page could not be loaded. Never lose the secret.
-		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(v, u)}
+		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
 	}
 	pv.Panel.Alert, pv.Panel.Secret = alert, secret
 	w.Header().Set("Cache-Control", "no-store")

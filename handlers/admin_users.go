@@ -281,7 +281,7 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panel(v, u), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
+		Panel: a.panel(ctx, v, u), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
 	}
 	if gErr != nil {
 		view.GroupsErr = adminSectionError(ctx, "groups", gErr)
@@ -320,10 +320,14 @@ func adminSectionError(ctx context.Context, what string, err error) *views.Alert
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
 // role and the own-account rule allow.
-func (a *Admin) panel(v *session.Record, u client.User) views.UserPanelView {
+func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) views.UserPanelView {
 	p := views.UserPanelView{
 		ID: u.ID, Name: userName(u), Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
+	}
+	if err := a.guardPrivileged(ctx, v, u); err != nil {
+		p.RoleNote = Classify(err).Msg
+		return p
 	}
 	for _, act := range allowedActions(v, u) {
 		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,

@@ -222,7 +222,22 @@ func (act Action) Consequence(u client.User) string {
 
 // Question is the confirmation's heading: "Suspend Alice Anderson (alice@example.com)?".
 func (act Action) Question(u client.User) string {
-	return act.Label + " " + userName(u) + " (" + u.Profile.Login + ")?"
+	who := userName(u) + " (" + u.Profile.Login + ")"
+	switch act.Key {
+	case ActionResetPassword:
+		return "Reset the password of " + who + "?"
+	case ActionExpirePassword:
+		return "Expire the password of " + who + "?"
+	case ActionForgotPassword:
+		return "Send " + who + " a forgot-password email?"
+	case ActionResetFactors:
+		return "Reset the MFA factors of " + who + "?"
+	case ActionClearSessions:
+		return "End every session of " + who + "?"
+	case ActionRecoveryQuestion:
+		return "Set a recovery question for " + who + "?"
+	}
+	return act.Label + " " + who + "?"
 }
 
 // Done is the success message after the action, naming the person.

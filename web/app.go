@@ -190,7 +190,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
 			Sequential: cfg.SequentialReads,
 		}),
-		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, RolesOf: auth.Roles}),
 		Forgot:         handlers.NewForgot(okta, limiter, log, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
