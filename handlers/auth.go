@@ -280,7 +280,8 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 	tok, err := st.oauth.Exchange(tctx, code, oauth2.VerifierOption(tx.Verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+		// Okta busy (429) or down (5xx) is not the sign-in's fault: say Okta is unavailable.
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
 			scope.Note("signin_failure", "token_exchange")
 			scope.Note("oauth_error", safeToken(re.ErrorCode))
 			return a.fail(w, r, failToken)
@@ -522,7 +523,10 @@ func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
 	tok, err := ts.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+		// Only invalid_grant means Okta no longer honours this session (revoked, expired, the
+		// person deactivated). Anything else — rate limited, a client-secret rotation in
+		// progress, Okta down — keeps the session and fails this request.
+		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
 			return fmt.Errorf("%w: %s", ErrSessionRevoked, safeToken(re.ErrorCode))
 		}
 		return fmt.Errorf("refresh tokens: %w", err)

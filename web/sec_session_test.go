@@ -316,3 +316,23 @@ func revokeAtOkta(t *testing.T, env *webtest.Env, userID string) *http.Response 
 	require.Equal(t, http.StatusNoContent, res.StatusCode)
 	return res
 }
+
+// TestRefreshErrorsOtherThanInvalidGrantKeepTheSession: a 429 or an invalid_client from the
+// token endpoint fails the request with a 503 but never signs the person out.
+func TestRefreshErrorsOtherThanInvalidGrantKeepTheSession(t *testing.T) {
+	clock := webtest.NewClock()
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = 3 * time.Hour }})
+	c := env.SignInAs(t, "alice@example.com")
+	for _, f := range []oktatest.Fault{
+		{Path: "/oauth2/v1/token", Status: http.StatusTooManyRequests, Times: 1},
+		{Path: "/oauth2/v1/token", Status: http.StatusUnauthorized, ErrorCode: "invalid_client", Times: 1},
+	} {
+		clock.Advance(61 * time.Minute)
+		env.Okta.Inject(f)
+		res := env.Do(t, webtest.NoRedirects(c), http.MethodGet, "/profile", nil, nil)
+		res.Body.Close()
+		assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "status %d from the token endpoint", f.Status)
+		env.Okta.ClearFaults()
+		assert.False(t, signedOutAt(t, env, c), "the session survives a %d", f.Status)
+	}
+}
