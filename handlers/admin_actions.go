@@ -278,15 +278,11 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 		}
 		return a.actionFailure(ctx, act, u, err)
 	}
-	a.record(ctx, v, u, act.Key, in.Reason, audit.ResultSuccess, out.detail, nil)
-	a.cache.Invalidate(u.ID)
 	alert := &views.Alert{Kind: "success", Title: "Done"}
-	if act.EndsSessions {
-		if _, err := a.store.DestroyUser(ctx, u.ID, ""); err != nil {
-			sc.Note("destroy_sessions", "failed")
-			alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
-			out.note += " Gatehouse could not end their Gatehouse sessions: use “Clear sessions” to try again."
-		}
+	if warn := a.afterSuccess(ctx, v, act, u, in.Reason, out.detail); warn != "" {
+		sc.Note("end_sessions", "incomplete")
+		alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
+		out.note += warn
 	}
 	fresh, err := a.okta.GetUser(ctx, u.ID)
 	if err != nil {
@@ -308,6 +304,31 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 	}
 	Redirect(w, r, views.PersonURL(u.ID)+"?done="+act.Key)
 	return nil
+}
+
+// afterSuccess does what follows every successful action, single or bulk: the audit record
+// (first, so it carries the action's own Okta request id), dropping the person's cached data,
+// and, where the action table says so, ending their sessions — Okta's, for the actions whose
+// Okta call leaves them alive, and Gatehouse's on every instance. It returns a warning
+// sentence when part of that failed.
+func (a *Admin) afterSuccess(ctx context.Context, v *session.Record, act Action, u client.User, reason, detail string) string {
+	a.record(ctx, v, u, act.Key, reason, audit.ResultSuccess, detail, nil)
+	a.cache.Invalidate(u.ID)
+	if !act.EndsSessions {
+		return ""
+	}
+	var warn string
+	if act.Key == ActionResetPassword || act.Key == ActionResetFactors {
+		// Okta's reset_password and reset_factors keep the person's Okta sessions and tokens;
+		// after a suspected compromise they must end too.
+		if err := a.okta.ClearSessions(ctx, u.ID, true); err != nil {
+			warn += " Okta could not end their Okta sessions: use “Clear sessions” to try again."
+		}
+	}
+	if _, err := a.store.DestroyUser(ctx, u.ID, ""); err != nil {
+		warn += " Gatehouse could not end their Gatehouse sessions: use “Clear sessions” to try again."
+	}
+	return warn
 }
 
 // perform makes the Okta call of one action.

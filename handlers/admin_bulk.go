@@ -238,6 +238,8 @@ func (a *Admin) oktaBudgetLow() bool {
 
 // bulkOne re-checks one person and, when the action applies, takes it.
 func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, reason string, stopped *atomic.Bool) views.BulkRow {
+	// Rows run concurrently: each gets its own collector of Okta request ids for its audit entry.
+	ctx, _ = client.WithRequestIDs(ctx)
 	u, err := a.okta.GetUser(ctx, id)
 	if err != nil {
 		if errors.Is(err, client.ErrRateLimited) {
@@ -270,14 +272,7 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 		row.Outcome, row.Text = views.BulkFailed, Classify(a.actionFailure(ctx, act, u, err)).Msg
 		return row
 	}
-	a.record(ctx, v, u, act.Key, reason, audit.ResultSuccess, "bulk", nil)
-	a.cache.Invalidate(u.ID)
-	row.Outcome, row.Text = views.BulkDone, act.Done(u)
-	if act.EndsSessions {
-		if _, err := a.store.DestroyUser(ctx, u.ID, ""); err != nil {
-			row.Text += " Gatehouse could not end their Gatehouse sessions: clear them again."
-		}
-	}
+	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, v, act, u, reason, "bulk")
 	if s := bulkResultStatus(act); s != "" {
 		row.Status = string(s)
 	}

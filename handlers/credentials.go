@@ -354,9 +354,11 @@ func (s *SelfService) SignOutEverywhereForm(w http.ResponseWriter, r *http.Reque
 }
 
 // SignOutEverywhere handles POST /signout-everywhere. scope=all ends the person's Okta sessions
-// (and the OAuth tokens Okta issued them) and every Gatehouse session of theirs on every
-// instance, this one included; scope=others keeps this Gatehouse session. Okta goes first: if
-// it fails, nothing has changed and the person is told so.
+// and the OAuth tokens Okta issued them, and every Gatehouse session of theirs on every
+// instance, this one included. scope=others keeps this Gatehouse session: it ends the Okta
+// sessions (not the tokens — this session's tokens are among them; the other Gatehouse
+// sessions' tokens never left the server and are deleted with their records) and every other
+// Gatehouse session. Okta goes first: if it fails, nothing has changed and the person is told so.
 func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) error {
 	v, err := requireViewer(r)
 	if err != nil {
@@ -369,7 +371,7 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 	keepThis := r.PostFormValue("scope") == "others"
 	// Clearing sessions needs okta.users.manage, which no self scope grants, so this call uses
 	// the service credential on the session's own id in both modes.
-	if err := s.okta.ClearSessions(ctx, v.UserID, true); err != nil {
+	if err := s.okta.ClearSessions(ctx, v.UserID, !keepThis); err != nil {
 		he := Classify(err)
 		he.Title = "Nothing was signed out"
 		return he
@@ -387,7 +389,7 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 	ScopeFrom(ctx).Note("sessions_ended", n)
 	s.record(r, v, "self.signout-everywhere", audit.ResultSuccess, nil)
 	if keepThis {
-		msg := views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in here. Everywhere else, you will need to sign in again."}
+		msg := views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in to Gatehouse here. Everywhere else — Gatehouse on other devices and Okta itself — you will need to sign in again."}
 		if IsHTMX(r) {
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}
