@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"gatehouse/client"
 	"gatehouse/views"
@@ -66,18 +68,40 @@ func (s *SelfService) ChangePassword(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	res := s.once.do(onceKey(v, r), func() any { return s.changePassword(w, r, v) }).(formResult[views.PasswordView])
+	res := guarded(s.once, w, r, v, s.changePassword)
 	if res.err != nil {
 		return res.err
 	}
 	return s.renderPassword(w, r, res.status, res.view)
 }
 
+// guarded runs a credential change at most once per rendered form (see onceGuard). The change
+// runs on a context that outlives this request, so a double click that aborts the first POST
+// cannot abort a change Okta may already be making; the new session cookie it sets is replayed
+// to every response that shares the result.
+func guarded[V any](g *onceGuard, w http.ResponseWriter, r *http.Request, v *session.Record,
+	change func(http.ResponseWriter, *http.Request, *session.Record) formResult[V]) formResult[V] {
+	res := g.do(onceKey(v, r), func() (any, bool) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+		defer cancel()
+		res := change(w, r.WithContext(ctx), v)
+		res.cookies = w.Header().Values("Set-Cookie")
+		return res, res.err == nil && res.status == http.StatusOK
+	}).(formResult[V])
+	if len(w.Header().Values("Set-Cookie")) == 0 {
+		for _, c := range res.cookies {
+			w.Header().Add("Set-Cookie", c)
+		}
+	}
+	return res
+}
+
 // formResult is what a guarded form submission answers: kept so a repeat gets the same page.
 type formResult[V any] struct {
-	status int
-	view   V
-	err    error // for the error adaptor (rate limited)
+	status  int
+	view    V
+	err     error    // for the error adaptor (rate limited)
+	cookies []string // Set-Cookie lines of the first response (a rotated session id)
 }
 
 func onceKey(v *session.Record, r *http.Request) string {
@@ -236,7 +260,7 @@ func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	res := s.once.do(onceKey(v, r), func() any { return s.changeRecovery(w, r, v) }).(formResult[views.RecoveryView])
+	res := guarded(s.once, w, r, v, s.changeRecovery)
 	if res.err != nil {
 		return res.err
 	}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -349,3 +350,39 @@ func sessionCookie(c *http.Client, base *url.URL) string {
 }
 
 var _ = goquery.NewDocumentFromReader
+
+// TestPasswordDoubleSubmit: a resubmitted form acts once; a failed attempt is not remembered
+// (the corrected resubmission runs); and a first submission the browser abandons still
+// completes, its result given to the second.
+func TestPasswordDoubleSubmit(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	alice := env.SignInAs(t, "alice@example.com")
+	id := passwordFormID(t, env, alice)
+	form := func(current string) url.Values {
+		return url.Values{"form_id": {id}, "current_password": {current}, "new_password": {newPassword}, "confirm_password": {newPassword}}
+	}
+	res := env.Do(t, alice, http.MethodPost, "/password", form("Wrong-Passw0rd"), nil)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+
+	// Corrected and resubmitted with the same form id: it runs. Abandon it mid-flight.
+	env.Okta.SetLatency("/api/v1/users/"+env.Okta.UserID("alice@example.com")+"/credentials/change_password", 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.URL+"/password", strings.NewReader(form(webtest.DemoPassword).Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r, err := alice.Do(req); err == nil {
+		r.Body.Close()
+	}
+	// The browser sends it again: it gets the first submission's outcome, success.
+	res = env.Do(t, alice, http.MethodPost, "/password", form(webtest.DemoPassword), nil)
+	doc := webtest.Parse(t, res)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "Your password has been changed")
+	assert.Equal(t, 1, env.Okta.CountRequests(func(r oktatest.Request) bool {
+		return strings.HasSuffix(r.Path, "change_password") && r.Status == http.StatusOK
+	}), "one successful change at Okta")
+	res = env.Do(t, webtest.NoRedirects(alice), http.MethodGet, "/profile", nil, nil)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the browser holds the rotated session cookie")
+}

@@ -31,11 +31,14 @@ func newOnceGuard(ttl time.Duration, now func() time.Time) *onceGuard {
 // newFormID returns a fresh id for a rendered form.
 func newFormID() string { return rand.Text() }
 
-// do runs fn once per key and returns its result; concurrent and later calls with the same key
-// wait for and share the first result. An empty key disables the guard.
-func (g *onceGuard) do(key string, fn func() any) any {
+// do runs fn once per key and returns its result; concurrent calls with the same key wait for
+// and share the first result, and later calls get it too while keep says so (successes are
+// kept; a failure is shared with those already waiting, then forgotten, so a corrected
+// resubmission of the same form runs). An empty key disables the guard.
+func (g *onceGuard) do(key string, fn func() (result any, keep bool)) any {
 	if key == "" || g == nil {
-		return fn()
+		res, _ := fn()
+		return res
 	}
 	now := g.now()
 	g.mu.Lock()
@@ -53,12 +56,16 @@ func (g *onceGuard) do(key string, fn func() any) any {
 	g.entries[key] = e
 	g.mu.Unlock()
 
+	keep := false
 	defer func() {
 		g.mu.Lock()
 		e.exp = g.now().Add(g.ttl)
+		if !keep {
+			delete(g.entries, key)
+		}
 		g.mu.Unlock()
 		close(e.done) // publishes e.result to the waiters
 	}()
-	e.result = fn()
+	e.result, keep = fn()
 	return e.result
 }
