@@ -164,11 +164,12 @@ func TestBrowserAdminLifecycle(t *testing.T) {
 	}
 }
 
-// destructive reports whether the confirmation of an action asks for a reason, as DESIGN.md's
-// roles and the person page have it; written out here so the test states the rule it checks.
+// destructive reports whether the confirmation of an action asks for a reason, as issue 5
+// lists them plus setting a recovery question (it bypasses the person's password); written
+// out here so the test states the rule it checks.
 func destructive(action string) bool {
 	switch action {
-	case "reset-password", "expire-password", "reset-factors", "clear-sessions", "suspend", "deactivate":
+	case "reset-password", "expire-password", "reset-factors", "clear-sessions", "suspend", "deactivate", "recovery-question":
 		return true
 	}
 	return false

@@ -329,7 +329,7 @@ func TestAdminActionDropsCachedData(t *testing.T) {
 		return parseHTML(t, body).Find("[data-testid=current-question]").Text()
 	}
 	require.Contains(t, current(), "first pet", "cached now")
-	form := url.Values{"confirm": {"yes"}, "question": {"Which city were you born in?"}, "answer": {"Springfield"}}
+	form := url.Values{"confirm": {"yes"}, "reason": {"TICKET-3"}, "question": {"Which city were you born in?"}, "answer": {"Springfield"}}
 	res, _ := post(t, env, ada, personPath(aliceID)+"/recovery-question", form, nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	assert.Contains(t, current(), "Which city were you born in?")

@@ -77,7 +77,9 @@ func Actions() []Action {
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
 		{Key: ActionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned, client.StatusStaged, client.StatusProvisioned)},
-		{Key: ActionRecoveryQuestion, Label: "Set recovery question",
+		// Setting someone's recovery question bypasses their password, so it is treated like a
+		// password reset: reason, recent sign-in, never on one's own account.
+		{Key: ActionRecoveryQuestion, Label: "Set recovery question", Destructive: true, StepUp: true, NotOnSelf: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
 		{Key: ActionActivate, Label: "Activate",
 			Statuses: []client.Status{client.StatusStaged, client.StatusDeprovisioned}},

@@ -314,16 +314,15 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 		ctx := r.Context()
 		rec := handlers.Viewer(ctx)
 		if s.o.Now().Sub(rec.RolesCheckedAt) > s.o.RoleTTL {
-			got, err := s.o.Auth.Roles(ctx, rec.UserID)
+			fresh, err := s.recheckRoles(ctx, rec)
+			if errors.Is(err, session.ErrGone) {
+				return signInAgain(r, "Your session has ended. Please sign in again.")
+			}
 			if err != nil {
 				return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
 			}
-			rec.Roles, rec.RolesCheckedAt = got, s.o.Now()
-			if err := s.o.Sessions.Save(ctx, rec); errors.Is(err, session.ErrGone) {
-				return signInAgain(r, "Your session has ended. Please sign in again.")
-			} else if err != nil {
-				return handlers.Unavailable("We can't update your session right now. Please try again in a moment.", err)
-			}
+			rec = fresh
+			r = r.WithContext(handlers.WithViewer(ctx, rec))
 		}
 		for _, role := range roles {
 			if rec.HasRole(role) {
@@ -338,6 +337,34 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 		}
 		return handlers.Forbidden("This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator.")
 	}
+}
+
+// recheckRoles re-reads the person's roles from Okta and saves them under the session lock,
+// into a freshly loaded record so that a token refresh made meanwhile is not overwritten.
+func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*session.Record, error) {
+	roles, err := s.o.Auth.Roles(ctx, rec.UserID)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	unlock, err := s.o.Sessions.Lock(lctx, rec.ID, 15*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("lock session: %w", err)
+	}
+	defer unlock()
+	cur, err := s.o.Sessions.Get(lctx, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reload session: %w", err)
+	}
+	if cur == nil {
+		return nil, session.ErrGone
+	}
+	cur.Roles, cur.RolesCheckedAt = roles, s.o.Now()
+	if err := s.o.Sessions.Save(lctx, cur); err != nil {
+		return nil, fmt.Errorf("save roles: %w", err)
+	}
+	return cur, nil
 }
 
 // requireRecentAuth enforces step-up: sensitive actions need a sign-in younger than StepUpAge

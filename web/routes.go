@@ -107,7 +107,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/users/{id}/deactivate", access: admin, h: adm.Deactivate, limits: []limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/users/{id}/suspend", access: admin, h: adm.Suspend, limits: []limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/users/{id}/unsuspend", access: admin, h: adm.Unsuspend, limits: []limit{adminActions}},
-		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []limit{adminActions}},
+		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
 		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []limit{adminActions}, stepUp: true},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},

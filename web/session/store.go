@@ -318,8 +318,7 @@ func (s *Store) Rotate(ctx context.Context, w http.ResponseWriter, rec *Record) 
 		return errors.New("rotate session: record without an id or user id")
 	}
 	now := s.o.Now()
-	next := *rec
-	next.ID, next.LastSeen = newID(), now
+	var next Record
 	// Under the user lock a concurrent DestroyUser either ends the old id
 	// before we take it (ErrGone) or sees the new one in the index.
 	err := s.withUserLock(ctx, rec.UserID, func() error {
@@ -340,6 +339,10 @@ func (s *Store) Rotate(ctx context.Context, w http.ResponseWriter, rec *Record) 
 			// fails closed.
 			return errors.New("record's user id differs from the stored session's")
 		}
+		// Carry the stored record, not the caller's copy: another request may have
+		// refreshed its tokens since the caller loaded it.
+		next = *old
+		next.ID, next.LastSeen = newID(), now
 		if err := s.insert(ctx, &next, now); err != nil {
 			return err
 		}
