@@ -60,3 +60,17 @@ func TestHelpdeskCannotTouchPrivilegedAccounts(t *testing.T) {
 		assert.Equal(t, http.StatusOK, res.StatusCode)
 	})
 }
+
+// TestAdminDoneBannerNeedsTheAction: the success banner after a redirect only shows when the
+// audit trail holds that action by this viewer moments ago — a crafted ?done= link shows none.
+func TestAdminDoneBannerNeedsTheAction(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	bob := env.Okta.UserID("bob@example.com")
+	_, doc := env.Page(t, ada, "/admin/users/"+bob+"?done=deactivate")
+	assert.Zero(t, doc.Find("[data-testid=user-panel] [data-testid=alert-success]").Length(), "nothing was deactivated")
+	res := env.Do(t, ada, http.MethodPost, "/admin/users/"+bob+"/unlock", url.Values{"confirm": {"yes"}}, nil)
+	doc = webtest.Parse(t, res)
+	assert.Equal(t, env.URL+"/admin/users/"+bob+"?done=unlock", res.Request.URL.String())
+	assert.Equal(t, 1, doc.Find("[data-testid=user-panel] [data-testid=alert-success]").Length(), "the real unlock is confirmed")
+}

@@ -252,7 +252,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := r.URL.Query().Get("done"); done != "" {
+	if done := r.URL.Query().Get("done"); done != "" && a.justDid(r.Context(), v, id, done) {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -299,6 +299,26 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 		view.Audit = auditRows(entries)
 	}
 	return view, nil
+}
+
+// justDid reports whether the audit trail holds a success of action by v on the person in the
+// last two minutes: the ?done= banner after a redirect shows only then, so a crafted link
+// cannot make the helpdesk believe something happened that did not.
+func (a *Admin) justDid(ctx context.Context, v *session.Record, targetID, action string) bool {
+	if a.audit == nil {
+		return false
+	}
+	entries, err := a.audit.Recent(ctx, audit.Filter{Target: targetID, Limit: 20})
+	if err != nil {
+		return false
+	}
+	since := a.opts.Now().Add(-2 * time.Minute)
+	for _, e := range entries {
+		if e.ActorID == v.UserID && e.Action == action && e.Result == audit.ResultSuccess && e.Time.After(since) {
+			return true
+		}
+	}
+	return false
 }
 
 // doneAlert is the success message after a redirect (?done=ACTION). It is built from fixed
