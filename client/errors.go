@@ -46,16 +46,20 @@ type sentinel struct {
 func (s *sentinel) Error() string { return s.msg }
 func (s *sentinel) Unwrap() error { return s.parent }
 
-// invalidStatusCodes are the Okta error codes that mean "not in this status"
+// invalidStatusCode reports whether an Okta error code means "not in this status"
 // (USERS-API.md §5.2 and §6).
-var invalidStatusCodes = map[string]bool{
-	"E0000016": true, // activation failed because the user is already active
-	"E0000017": true, // password reset failed
-	"E0000032": true, // unlock is not allowed for this user
-	"E0000034": true, // forgot password not allowed on specified user
-	"E0000035": true, // change password not allowed on specified user
-	"E0000036": true, // change recovery question not allowed on specified user
-	"E0000038": true, // operation not allowed in the user's current status
+func invalidStatusCode(code string) bool {
+	switch code {
+	case "E0000016", // activation failed because the user is already active
+		"E0000017", // password reset failed
+		"E0000032", // unlock is not allowed for this user
+		"E0000034", // forgot password not allowed on specified user
+		"E0000035", // change password not allowed on specified user
+		"E0000036", // change recovery question not allowed on specified user
+		"E0000038": // operation not allowed in the user's current status
+		return true
+	}
+	return false
 }
 
 // Error is an error response from Okta: an HTTP status, usually with Okta's
@@ -128,7 +132,7 @@ func (e *Error) Is(target error) bool {
 // isInvalidStatus recognises status conflicts. Suspend and unsuspend report them
 // as a generic 400 E0000001, distinguishable only by the cause text.
 func (e *Error) isInvalidStatus() bool {
-	if invalidStatusCodes[e.Code] {
+	if invalidStatusCode(e.Code) {
 		return true
 	}
 	if e.StatusCode != http.StatusBadRequest || e.Code != "E0000001" {

@@ -115,16 +115,6 @@ func (a *Admin) guardPrivileged(ctx context.Context, v *session.Record, u client
 
 const privilegedRefusal = "Only an administrator can change the account of an administrator or a helpdesk member."
 
-// stale reports whether v's sign-in is too old for step-up routes.
-func (a *Admin) stale(v *session.Record) bool {
-	return a.opts.Now().Sub(v.AuthTime) > a.opts.StepUpAge
-}
-
-// reauthURL sends the viewer to sign in again and come back to path.
-func reauthURL(path string) string {
-	return "/login?reauth=1&return=" + queryEscape(LocalPath(path))
-}
-
 // personID reads and checks the {id} path segment. A malformed id is a 404 before any Okta
 // call: it cannot name an Okta user, and it must never reach an Okta URL (SECURITY.md 29).
 func personID(r *http.Request) (string, error) {

@@ -73,8 +73,8 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	default:
 		if ok, why := act.Applies(u); !ok {
 			view.NotAllowed = why
-		} else if act.StepUp && a.stale(v) {
-			view.ReauthURL = reauthURL(views.ConfirmURL(u.ID, act.Key))
+		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+			view.ReauthURL = ReauthURL(views.ConfirmURL(u.ID, act.Key))
 		}
 	}
 	return a.renderConfirm(w, r, http.StatusOK, v, view)
@@ -88,7 +88,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 	}
 	if act.Key == ActionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
-		view.Suggestions = recoverySuggestions
+		view.Suggestions = recoverySuggestions()
 	}
 	return view
 }
@@ -435,25 +435,4 @@ func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, er
 		return &Error{Status: http.StatusBadGateway, Title: "Okta refused the request", Msg: "Okta did not accept this request. Nothing was changed. If it keeps happening, contact support and quote the reference below.", Err: err}
 	}
 	return fmt.Errorf("%s user %s: %w", act.Key, u.ID, err)
-}
-
-// recoveryFieldErrors turns Okta's refusal of a recovery question into field errors.
-func recoveryFieldErrors(err error) views.FieldErrors {
-	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Code != "E0000001" {
-		return nil
-	}
-	fe := views.FieldErrors{}
-	for _, c := range ce.Causes {
-		lc := strings.ToLower(c)
-		switch {
-		case strings.Contains(lc, "part of the question"):
-			fe["answer"] = "The answer must not be part of the question."
-		case strings.Contains(lc, "answer"):
-			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
-		case strings.Contains(lc, "question"):
-			fe["question"] = "Okta did not accept this question. Use between 4 and 100 characters."
-		}
-	}
-	return fe
 }

@@ -122,8 +122,8 @@ func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids 
 		}
 	}
 	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
-	if a.stale(v) {
-		view.ReauthURL = reauthURL("/admin/users")
+	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+		view.ReauthURL = ReauthURL("/admin/users")
 	}
 	return view
 }

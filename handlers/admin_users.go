@@ -284,12 +284,12 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 		Panel: a.panel(ctx, v, u), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
 	}
 	if gErr != nil {
-		view.GroupsErr = adminSectionError(ctx, "groups", gErr)
+		view.GroupsErr = sectionError(ctx, "Their", "groups", gErr)
 	} else {
 		view.Groups = groupItems(groups)
 	}
 	if lErr != nil {
-		view.AppsErr = adminSectionError(ctx, "apps", lErr)
+		view.AppsErr = sectionError(ctx, "Their", "apps", lErr)
 	} else {
 		view.Apps = adminApps(links)
 	}
@@ -333,11 +333,6 @@ func doneAlert(done, name, status string) *views.Alert {
 	return nil
 }
 
-func adminSectionError(ctx context.Context, what string, err error) *views.Alert {
-	he := Classify(err)
-	return &views.Alert{Kind: "error", Title: "Their " + what + " could not be loaded", Text: he.Msg, RequestID: RequestID(ctx)}
-}
-
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
 // role and the own-account rule allow.
 func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) views.UserPanelView {
@@ -351,7 +346,7 @@ func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) vie
 	}
 	for _, act := range allowedActions(v, u) {
 		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
-			Suggested: suggestedAction[u.Status] == act.Key})
+			Suggested: suggestedAction(u.Status) == act.Key})
 	}
 	switch {
 	case p.SelfAccount:
@@ -420,9 +415,14 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 
 // suggestedAction is the action that gives a person their access back, by status: the
 // helpdesk's likely next click, shown as the prominent button.
-var suggestedAction = map[client.Status]string{
-	client.StatusLockedOut:     ActionUnlock,
-	client.StatusSuspended:     ActionUnsuspend,
-	client.StatusStaged:        ActionActivate,
-	client.StatusDeprovisioned: ActionActivate,
+func suggestedAction(st client.Status) string {
+	switch st {
+	case client.StatusLockedOut:
+		return ActionUnlock
+	case client.StatusSuspended:
+		return ActionUnsuspend
+	case client.StatusStaged, client.StatusDeprovisioned:
+		return ActionActivate
+	}
+	return ""
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 
 	"gatehouse/client"
 	"gatehouse/views"
@@ -48,6 +49,9 @@ type Auth struct {
 	mu        sync.RWMutex
 	oidc      *oidcState // nil until discovery succeeds
 	discovery error      // last discovery failure, for readiness
+	// discovering lets one discovery run at a time when requests arrive while Okta was
+	// unreachable at start-up, instead of one per request.
+	discovering singleflight.Group
 }
 
 // oidcState is everything discovery yields.
@@ -177,7 +181,7 @@ func (a *Auth) state(ctx context.Context) (*oidcState, error) {
 	if st != nil {
 		return st, nil
 	}
-	if err := a.Discover(ctx); err != nil {
+	if _, err, _ := a.discovering.Do("discover", func() (any, error) { return nil, a.Discover(ctx) }); err != nil {
 		return nil, Unavailable("Sign-in is unavailable because Okta cannot be reached right now. Please try again in a minute.", err)
 	}
 	a.mu.RLock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 
 	"gatehouse/views"
@@ -36,7 +37,40 @@ func requireViewer(r *http.Request) (*session.Record, error) {
 	if v := Viewer(r.Context()); v != nil {
 		return v, nil
 	}
-	return nil, &Error{Status: http.StatusUnauthorized, Title: "Please sign in", Msg: "Your session has ended. Sign in to continue.", SignIn: true, Redirect: "/login?return=" + queryEscape(LocalPath(r.URL.RequestURI()))}
+	return nil, SignInAgain(r, "Your session has ended. Sign in to continue.")
+}
+
+// SignInAgain sends the person to sign in and come back where they were (htmx: 401 +
+// HX-Redirect).
+func SignInAgain(r *http.Request, msg string) *Error {
+	return &Error{
+		Status: http.StatusUnauthorized, Title: "Please sign in", Msg: msg,
+		Redirect: "/login?return=" + queryEscape(ReturnPath(r)),
+		SignIn:   true,
+	}
+}
+
+// ReturnPath is where to come back to after signing in: the page itself for a full GET, the
+// page the request came from (same origin only) for a form or an htmx request.
+func ReturnPath(r *http.Request) string {
+	if r.Method == http.MethodGet && !IsHTMX(r) {
+		return LocalPath(r.URL.RequestURI())
+	}
+	return RefererPath(r)
+}
+
+// RefererPath is the same-origin page the request came from (htmx's HX-Current-URL, else
+// Referer), or "/".
+func RefererPath(r *http.Request) string {
+	for _, h := range []string{r.Header.Get("HX-Current-URL"), r.Header.Get("Referer")} {
+		if h == "" {
+			continue
+		}
+		if u, err := url.Parse(h); err == nil && u.Host == r.Host {
+			return LocalPath(u.RequestURI())
+		}
+	}
+	return "/"
 }
 
 // IsStaff reports whether the person may use the admin console at all.
@@ -72,8 +106,7 @@ type scopeKey struct{}
 
 // WithScope returns a context carrying s.
 func WithScope(ctx context.Context, s *Scope) context.Context {
-	ctx = context.WithValue(ctx, scopeKey{}, s)
-	return WithRequestID(ctx, s.RequestID)
+	return context.WithValue(ctx, scopeKey{}, s)
 }
 
 // ScopeFrom returns the request's scope, or a throwaway one (tests calling handlers directly).

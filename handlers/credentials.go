@@ -14,22 +14,20 @@ import (
 )
 
 // recoverySuggestions are offered as examples; people may write their own.
-var recoverySuggestions = []string{
-	"What was the name of your first pet?",
-	"What is the name of the street you grew up on?",
-	"What was the first concert you attended?",
-	"What was the make of your first car?",
-	"In what city did your parents meet?",
-	"What is your oldest cousin's first name?",
+func recoverySuggestions() []string {
+	return []string{
+		"What was the name of your first pet?",
+		"What is the name of the street you grew up on?",
+		"What was the first concert you attended?",
+		"What was the make of your first car?",
+		"In what city did your parents meet?",
+		"What is your oldest cousin's first name?",
+	}
 }
 
 func (s *SelfService) person(v *session.Record) Person {
 	first, last, _ := strings.Cut(v.Name, " ")
 	return Person{Login: v.Login, FirstName: first, LastName: last}
-}
-
-func (s *SelfService) stale(v *session.Record) bool {
-	return s.opts.StepUpAge > 0 && s.opts.Now().Sub(v.AuthTime) > s.opts.StepUpAge
 }
 
 // PasswordForm handles GET /password: the rules are on the page before anything is typed.
@@ -38,7 +36,8 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(), StepUp: s.stale(v)}
+	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
+		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge), ReauthURL: ReauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
 
@@ -141,7 +140,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
-	if err := checkLimits(ctx, s.opts.Limiter, v.UserID, passwordLimits...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, passwordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
 	c, id := s.target(v)
@@ -241,9 +240,9 @@ func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions}
+	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions()}
 	if u, err := s.me(r.Context(), v); err != nil {
-		view.LoadErr = sectionError(r.Context(), "current question", err)
+		view.LoadErr = sectionError(r.Context(), "Your", "current question", err)
 	} else {
 		view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 	}
@@ -271,7 +270,7 @@ func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) err
 func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *session.Record) formResult[views.RecoveryView] {
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
-	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions, Errors: views.FieldErrors{}}
+	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Errors: views.FieldErrors{}}
 	if msg := recoveryProblems(question, answer); msg != nil {
 		view.Errors = msg
 	}
@@ -282,7 +281,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: "Please fix the problems marked below."}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
-	if err := checkLimits(ctx, s.opts.Limiter, v.UserID, recoveryLimits...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, recoveryLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
 	c, id := s.target(v)
@@ -331,23 +330,17 @@ func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	alert := &views.Alert{Kind: "error", Title: "Your recovery question was not changed"}
 	var ce *client.Error
 	if errors.As(err, &ce) {
-		causes := strings.ToLower(strings.Join(ce.Causes, " | "))
 		switch {
 		case ce.Code == "E0000014":
 			fe["current_password"] = "That is not your current password."
 			alert.Text = "Please fix the problem marked below."
 			return http.StatusUnprocessableEntity, fe, alert
-		case ce.Code == "E0000001" && strings.Contains(causes, "answer"):
-			switch {
-			case strings.Contains(causes, "part of the question"):
-				fe["answer"] = "The answer must not be part of the question."
-			case strings.Contains(causes, "at least"):
-				fe["answer"] = "The answer is too short."
-			default:
-				fe["answer"] = "Okta did not accept this answer. Choose a different one."
+		case ce.Code == "E0000001":
+			if fe = recoveryFieldErrors(err); len(fe) > 0 {
+				alert.Text = "Please fix the problem marked below."
+				return http.StatusUnprocessableEntity, fe, alert
 			}
-			alert.Text = "Please fix the problem marked below."
-			return http.StatusUnprocessableEntity, fe, alert
+			fe = views.FieldErrors{}
 		case ce.Code == "E0000036" || errors.Is(err, client.ErrInvalidStatus):
 			alert.Text = "Your account cannot change its recovery question right now. Please contact your helpdesk."
 			return http.StatusConflict, fe, alert
@@ -359,6 +352,27 @@ func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	he := Classify(err)
 	alert.Text = he.Msg
 	return he.Status, fe, alert
+}
+
+// recoveryFieldErrors turns Okta's refusal of a recovery question into field errors.
+func recoveryFieldErrors(err error) views.FieldErrors {
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != "E0000001" {
+		return nil
+	}
+	fe := views.FieldErrors{}
+	for _, c := range ce.Causes {
+		lc := strings.ToLower(c)
+		switch {
+		case strings.Contains(lc, "part of the question"):
+			fe["answer"] = "The answer must not be part of the question."
+		case strings.Contains(lc, "answer"):
+			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
+		case strings.Contains(lc, "question"):
+			fe["question"] = "Okta did not accept this question. Use between 4 and 100 characters."
+		}
+	}
+	return fe
 }
 
 func (s *SelfService) renderRecovery(w http.ResponseWriter, r *http.Request, status int, view views.RecoveryView) error {

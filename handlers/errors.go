@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"gatehouse/client"
@@ -16,35 +18,53 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, n int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
 }
 
-// Limit is a rate limit on attempts that reach Okta (SECURITY.md 47).
+// Limit is a rate limit (SECURITY.md 47): at most N attempts per Window, counted per person,
+// per client address, or under an explicit Key.
 type Limit struct {
 	Name     string
 	N        int
 	Window   time.Duration
-	ByClient bool // per client IP instead of per person
+	ByClient bool   // per client IP (through trusted proxies only) instead of per person
+	Key      string // an explicit key instead (e.g. a hashed forgot-password identifier)
 }
 
-// checkLimits counts one attempt against each limit and answers 429 when any is exceeded. It
-// runs just before the Okta call, so a form that fails validation costs nothing.
-func checkLimits(ctx context.Context, l Limiter, userID string, limits ...Limit) error {
+// CheckLimits counts one attempt against each limit and answers 429 with Retry-After when any
+// is exceeded. The route table applies it before handlers; the credential changes apply it
+// just before their Okta call, so a form that fails validation costs nothing. Anonymous
+// requests are counted per client whatever the limit says.
+func CheckLimits(ctx context.Context, l Limiter, userID string, limits ...Limit) error {
 	if l == nil {
 		return nil
 	}
 	for _, lim := range limits {
 		key := lim.Name + ":u:" + userID
-		if lim.ByClient {
+		switch {
+		case lim.Key != "":
+			key = lim.Name + ":k:" + lim.Key
+		case lim.ByClient || userID == "":
 			key = lim.Name + ":ip:" + ScopeFrom(ctx).ClientIP
 		}
 		ok, retry, err := l.Allow(ctx, key, lim.N, lim.Window)
 		if err != nil {
-			return Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", err)
+			return Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", fmt.Errorf("rate limiter: %w", err))
 		}
 		if !ok {
 			ScopeFrom(ctx).Note("rate_limited", lim.Name)
-			return TooMany("You have tried this too many times. Please wait a while and try again; nothing was changed.", retry)
+			return TooMany("You have tried this too many times. Nothing was done this time; please wait "+humanDuration(retry)+" and try again.", retry)
 		}
 	}
 	return nil
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		return "a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
+	default:
+		return "an hour"
+	}
 }
 
 // Classify turns any error into an *Error with words for the person. Errors from Okta keep

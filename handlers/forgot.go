@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -30,12 +29,11 @@ type ForgotOptions struct {
 type Forgot struct {
 	okta    *client.Client
 	limiter Limiter
-	log     *slog.Logger
 	opts    ForgotOptions
 }
 
 // NewForgot returns the forgot-password handlers.
-func NewForgot(okta *client.Client, limiter Limiter, log *slog.Logger, opts ForgotOptions) *Forgot {
+func NewForgot(okta *client.Client, limiter Limiter, opts ForgotOptions) *Forgot {
 	if opts.MinDuration == 0 {
 		opts.MinDuration = 800 * time.Millisecond
 	}
@@ -55,7 +53,7 @@ func NewForgot(okta *client.Client, limiter Limiter, log *slog.Logger, opts Forg
 			}
 		}
 	}
-	return &Forgot{okta: okta, limiter: limiter, log: log, opts: opts}
+	return &Forgot{okta: okta, limiter: limiter, opts: opts}
 }
 
 // Form handles GET /forgot-password.
@@ -77,15 +75,8 @@ func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 		view := views.ForgotView{Identifier: id, Errors: views.FieldErrors{"identifier": msg}}
 		return f.render(w, r, http.StatusUnprocessableEntity, view)
 	}
-	if f.limiter != nil {
-		ok, retry, err := f.limiter.Allow(ctx, "forgot-id:"+hashKey(id), f.opts.PerIdentifier, f.opts.PerIdentifierWindow)
-		if err != nil {
-			return Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", err)
-		}
-		if !ok {
-			ScopeFrom(ctx).Note("rate_limited", "forgot-identifier")
-			return TooMany("Too many reset requests for this account. Please wait and try again later.", retry)
-		}
+	if err := CheckLimits(ctx, f.limiter, "", Limit{Name: "forgot-id", N: f.opts.PerIdentifier, Window: f.opts.PerIdentifierWindow, Key: hashKey(id)}); err != nil {
+		return err
 	}
 	outcome := f.send(ctx, id)
 	ScopeFrom(ctx).Note("forgot_outcome", outcome)
@@ -96,7 +87,8 @@ func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 }
 
 // send looks the account up and asks Okta to email a reset link when Okta allows it. Its
-// outcome goes to the log only; the person always sees the same answer.
+// outcome (and any error) goes to the request's access-log line only; the person always sees
+// the same answer.
 func (f *Forgot) send(ctx context.Context, id string) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -105,7 +97,7 @@ func (f *Forgot) send(ctx context.Context, id string) string {
 	filter := fmt.Sprintf(`profile.login eq "%s" or profile.email eq "%s"`, id, id)
 	page, err := f.okta.ListUsers(ctx, client.ListUsersParams{Filter: filter, Limit: 2})
 	if err != nil {
-		f.log.WarnContext(ctx, "forgot password lookup failed", "err", err, "request_id", RequestID(ctx))
+		ScopeFrom(ctx).Note("forgot_error", err.Error())
 		return "lookup_failed"
 	}
 	if len(page.Users) != 1 {
@@ -116,7 +108,7 @@ func (f *Forgot) send(ctx context.Context, id string) string {
 		return "not_allowed"
 	}
 	if _, err := f.okta.ForgotPassword(ctx, u.ID, true); err != nil {
-		f.log.WarnContext(ctx, "forgot password email failed", "user", u.ID, "err", err, "request_id", RequestID(ctx))
+		ScopeFrom(ctx).Note("forgot_error", err.Error())
 		return "okta_refused"
 	}
 	return "sent"

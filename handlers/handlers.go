@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+
+	"gatehouse/web/session"
 )
 
 // A Func is an HTTP handler that reports failure by returning an error. It must either write a
@@ -86,9 +88,21 @@ func Reauthenticate(returnTo string) *Error {
 		Status:   http.StatusUnauthorized,
 		Title:    "Please confirm it's you",
 		Msg:      "For your security, sign in again before doing this.",
-		Redirect: "/login?reauth=1&return=" + queryEscape(returnTo),
+		Redirect: ReauthURL(returnTo),
 		SignIn:   true,
 	}
+}
+
+// ReauthURL sends the person to sign in again (Okta asks for their password even within its
+// own session) and come back to path.
+func ReauthURL(path string) string {
+	return "/login?reauth=1&return=" + queryEscape(LocalPath(path))
+}
+
+// NeedsStepUp reports whether v's sign-in is older than age, the limit for sensitive actions
+// (SECURITY.md 31); age 0 turns the check off.
+func NeedsStepUp(v *session.Record, now time.Time, age time.Duration) bool {
+	return age > 0 && now.Sub(v.AuthTime) > age
 }
 
 // IsHTMX reports whether r wants a fragment rather than a whole page: an htmx request that is
@@ -149,15 +163,10 @@ func ResponseStarted(err error) bool {
 	return errors.As(err, &we)
 }
 
-type requestIDKey struct{}
-
-// WithRequestID returns a context carrying the portal's request id.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestID returns the portal's request id, or "".
+// RequestID returns the portal's request id (from the request scope), or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if s, ok := ctx.Value(scopeKey{}).(*Scope); ok {
+		return s.RequestID
+	}
+	return ""
 }

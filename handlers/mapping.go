@@ -124,17 +124,19 @@ func groupItems(groups []client.Group) []views.GroupItem {
 }
 
 // profileLabels names the standard Okta profile attributes, in display order.
-var profileLabels = []struct{ key, label string }{
-	{"honorificPrefix", "Title prefix"}, {"firstName", "First name"}, {"middleName", "Middle name"},
-	{"lastName", "Last name"}, {"honorificSuffix", "Suffix"}, {"displayName", "Display name"},
-	{"nickName", "Nickname"}, {"login", "Username"}, {"email", "Email"}, {"secondEmail", "Secondary email"},
-	{"title", "Job title"}, {"department", "Department"}, {"division", "Division"},
-	{"organization", "Organization"}, {"costCenter", "Cost center"}, {"employeeNumber", "Employee number"},
-	{"userType", "User type"}, {"manager", "Manager"}, {"managerId", "Manager ID"},
-	{"mobilePhone", "Mobile phone"}, {"primaryPhone", "Phone"}, {"streetAddress", "Street address"},
-	{"city", "City"}, {"state", "State or region"}, {"zipCode", "Postal code"}, {"countryCode", "Country"},
-	{"postalAddress", "Postal address"}, {"preferredLanguage", "Preferred language"}, {"locale", "Locale"},
-	{"timezone", "Time zone"}, {"profileUrl", "Profile URL"},
+func profileLabels() []struct{ key, label string } {
+	return []struct{ key, label string }{
+		{"honorificPrefix", "Title prefix"}, {"firstName", "First name"}, {"middleName", "Middle name"},
+		{"lastName", "Last name"}, {"honorificSuffix", "Suffix"}, {"displayName", "Display name"},
+		{"nickName", "Nickname"}, {"login", "Username"}, {"email", "Email"}, {"secondEmail", "Secondary email"},
+		{"title", "Job title"}, {"department", "Department"}, {"division", "Division"},
+		{"organization", "Organization"}, {"costCenter", "Cost center"}, {"employeeNumber", "Employee number"},
+		{"userType", "User type"}, {"manager", "Manager"}, {"managerId", "Manager ID"},
+		{"mobilePhone", "Mobile phone"}, {"primaryPhone", "Phone"}, {"streetAddress", "Street address"},
+		{"city", "City"}, {"state", "State or region"}, {"zipCode", "Postal code"}, {"countryCode", "Country"},
+		{"postalAddress", "Postal address"}, {"preferredLanguage", "Preferred language"}, {"locale", "Locale"},
+		{"timezone", "Time zone"}, {"profileUrl", "Profile URL"},
+	}
 }
 
 func standardProfile(p client.Profile) map[string]string {
@@ -156,7 +158,7 @@ func standardProfile(p client.Profile) map[string]string {
 func profileFields(p client.Profile) []views.ProfileField {
 	std := standardProfile(p)
 	var out []views.ProfileField
-	for _, l := range profileLabels {
+	for _, l := range profileLabels() {
 		if v := std[l.key]; v != "" {
 			out = append(out, views.ProfileField{Label: l.label, Value: v})
 		}

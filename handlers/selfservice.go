@@ -55,10 +55,13 @@ func NewSelfService(okta *client.Client, auth *Auth, store *session.Store, cache
 }
 
 // Limits on self-service credential changes (SECURITY.md 47).
-var (
-	passwordLimits = []Limit{{Name: "password-user", N: 5, Window: 15 * time.Minute}, {Name: "password-client", N: 20, Window: time.Hour, ByClient: true}}
-	recoveryLimits = []Limit{{Name: "recovery-user", N: 5, Window: 15 * time.Minute}}
-)
+func passwordLimits() []Limit {
+	return []Limit{{Name: "password-user", N: 5, Window: 15 * time.Minute}, {Name: "password-client", N: 20, Window: time.Hour, ByClient: true}}
+}
+
+func recoveryLimits() []Limit {
+	return []Limit{{Name: "recovery-user", N: 5, Window: 15 * time.Minute}}
+}
 
 // target returns the client and path id for a self-service call on v's own account.
 func (s *SelfService) target(v *session.Record) (*client.Client, string) {
@@ -105,10 +108,11 @@ func (s *SelfService) groups(ctx context.Context, v *session.Record) ([]client.G
 	})
 }
 
-// sectionError turns a failed read into the in-place message of a page section.
-func sectionError(ctx context.Context, what string, err error) *views.Alert {
+// sectionError turns a failed read into the in-place message of a page section: "Your apps
+// could not be loaded" (whose is "Your", or "Their" on an admin's view of someone).
+func sectionError(ctx context.Context, whose, what string, err error) *views.Alert {
 	he := Classify(err)
-	return &views.Alert{Kind: "error", Title: "Your " + what + " could not be loaded", Text: he.Msg, RequestID: RequestID(ctx)}
+	return &views.Alert{Kind: "error", Title: whose + " " + what + " could not be loaded", Text: he.Msg, RequestID: RequestID(ctx)}
 }
 
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
@@ -154,19 +158,19 @@ func (s *SelfService) dashboard(ctx context.Context, v *session.Record) views.Da
 	}
 	now := s.opts.Now()
 	if meErr != nil {
-		d.ProfileErr = sectionError(ctx, "profile", meErr)
+		d.ProfileErr = sectionError(ctx, "Your", "profile", meErr)
 	} else {
 		d.Profile = profileSummary(me, now)
 	}
 	if linksErr != nil {
-		d.AppsErr = sectionError(ctx, "apps", linksErr)
+		d.AppsErr = sectionError(ctx, "Your", "apps", linksErr)
 	} else {
 		tiles := visibleApps(links)
 		d.AppsTotal = len(tiles)
 		d.Apps = tiles[:min(len(tiles), views.DashboardAppLimit)]
 	}
 	if groupsErr != nil {
-		d.GroupsErr = sectionError(ctx, "groups", groupsErr)
+		d.GroupsErr = sectionError(ctx, "Your", "groups", groupsErr)
 	} else {
 		d.Groups = groupItems(groups)
 	}
@@ -189,20 +193,20 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 	case "profile":
 		u, err := s.me(ctx, v)
 		if err != nil {
-			return Render(w, r, http.StatusOK, views.ProfileCard(nil, sectionError(ctx, "profile", err)))
+			return Render(w, r, http.StatusOK, views.ProfileCard(nil, sectionError(ctx, "Your", "profile", err)))
 		}
 		return Render(w, r, http.StatusOK, views.ProfileCard(profileSummary(u, s.opts.Now()), nil))
 	case "apps":
 		links, err := s.appLinks(ctx, v)
 		if err != nil {
-			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "apps", err)))
+			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "Your", "apps", err)))
 		}
 		tiles := visibleApps(links)
 		return Render(w, r, http.StatusOK, views.AppsCard(tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil))
 	case "groups":
 		groups, err := s.groups(ctx, v)
 		if err != nil {
-			return Render(w, r, http.StatusOK, views.GroupsCard(nil, sectionError(ctx, "groups", err)))
+			return Render(w, r, http.StatusOK, views.GroupsCard(nil, sectionError(ctx, "Your", "groups", err)))
 		}
 		return Render(w, r, http.StatusOK, views.GroupsCard(groupItems(groups), nil))
 	}
@@ -223,7 +227,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 	view := views.AppsView{Query: q}
 	links, err := s.appLinks(r.Context(), v)
 	if err != nil {
-		view.Err = sectionError(r.Context(), "apps", err)
+		view.Err = sectionError(r.Context(), "Your", "apps", err)
 	} else {
 		all := visibleApps(links)
 		view.Total = len(all)
@@ -244,7 +248,7 @@ func (s *SelfService) Groups(w http.ResponseWriter, r *http.Request) error {
 	view := views.GroupsView{}
 	groups, err := s.groups(r.Context(), v)
 	if err != nil {
-		view.Err = sectionError(r.Context(), "groups", err)
+		view.Err = sectionError(r.Context(), "Your", "groups", err)
 	} else {
 		view.Groups = groupItems(groups)
 	}
@@ -260,7 +264,7 @@ func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
 	view := views.ProfileView{}
 	u, err := s.me(r.Context(), v)
 	if err != nil {
-		view.Err = sectionError(r.Context(), "profile", err)
+		view.Err = sectionError(r.Context(), "Your", "profile", err)
 	} else {
 		now := s.opts.Now()
 		view = views.ProfileView{

@@ -356,7 +356,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else if v.ReauthURL != "" {
-					templ_7745c5c3_Err = AlertBox(Alert{Kind: "info", Title: "Sign in again to continue", Text: "You signed in more than 15 minutes ago. For everyone's safety, sign in again before running this; then select the people again."}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = AlertBox(Alert{Kind: "info", Title: "Sign in again to continue", Text: "You signed in a while ago. For everyone's safety, sign in again before running this; then select the people again."}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

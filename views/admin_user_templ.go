@@ -1030,7 +1030,7 @@ func ConfirmBody(v ConfirmView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = AlertBox(Alert{Kind: "info", Title: "Sign in again to continue", Text: "You signed in more than 15 minutes ago. For everyone's safety, sign in again before doing this; you will come back here."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = AlertBox(Alert{Kind: "info", Title: "Sign in again to continue", Text: "You signed in a while ago. For everyone's safety, sign in again before doing this; you will come back here."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -86,6 +86,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = client.NewHTTPClient()
 	}
+	if cfg.StepUpAge == 0 {
+		cfg.StepUpAge = 15 * time.Minute // one value for the middleware and both handler areas
+	}
 	if cfg.OktaMaxInFlight == 0 {
 		cfg.OktaMaxInFlight = 256
 	}
@@ -191,7 +194,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 			Sequential: cfg.SequentialReads,
 		}),
 		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, RolesOf: auth.Roles}),
-		Forgot:         handlers.NewForgot(okta, limiter, log, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
+		Forgot:         handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
 		OktaOrigin:     originOf(cfg.OktaOrgURL),

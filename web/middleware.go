@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -231,13 +230,13 @@ func (s *Server) requireUser(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := handlers.Viewer(r.Context())
 		if rec == nil {
-			return signInAgain(r, "Sign in to continue.")
+			return handlers.SignInAgain(r, "Sign in to continue.")
 		}
 		fresh, err := s.refreshIfNeeded(r.Context(), rec)
 		if errors.Is(err, handlers.ErrSessionRevoked) || errors.Is(err, session.ErrGone) {
 			_ = s.o.Sessions.Destroy(r.Context(), w, r)
 			handlers.ScopeFrom(r.Context()).Note("session_end", "refresh_rejected")
-			return signInAgain(r, "Okta ended your session. Please sign in again.")
+			return handlers.SignInAgain(r, "Okta ended your session. Please sign in again.")
 		}
 		if err != nil {
 			return handlers.Unavailable("Okta is not answering, so your session could not be renewed. Please try again in a minute.", err)
@@ -258,15 +257,6 @@ func (s *Server) refreshIfSignedIn(next handlers.Func) handlers.Func {
 			return next(w, r)
 		}
 		return withUser(w, r)
-	}
-}
-
-// signInAgain sends the person to sign in and come back here (htmx: 401 + HX-Redirect).
-func signInAgain(r *http.Request, msg string) *handlers.Error {
-	return &handlers.Error{
-		Status: http.StatusUnauthorized, Title: "Your session has ended", Msg: msg,
-		Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
-		SignIn:   true,
 	}
 }
 
@@ -316,7 +306,7 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 		if s.o.Now().Sub(rec.RolesCheckedAt) > s.o.RoleTTL {
 			fresh, err := s.recheckRoles(ctx, rec)
 			if errors.Is(err, session.ErrGone) {
-				return signInAgain(r, "Your session has ended. Please sign in again.")
+				return handlers.SignInAgain(r, "Your session has ended. Please sign in again.")
 			}
 			if err != nil {
 				return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
@@ -372,74 +362,25 @@ func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*sessio
 func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := handlers.Viewer(r.Context())
-		if s.o.Now().Sub(rec.AuthTime) > s.o.StepUpAge {
-			return handlers.Reauthenticate(refererPath(r))
+		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge) {
+			return handlers.Reauthenticate(handlers.RefererPath(r))
 		}
 		return next(w, r)
 	}
 }
 
 // rateLimit answers 429 with Retry-After before the handler (and any Okta call) runs.
-func (s *Server) rateLimit(l limit, next handlers.Func) handlers.Func {
+func (s *Server) rateLimit(l handlers.Limit, next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if s.o.Limiter == nil {
-			return next(w, r)
+		userID := ""
+		if rec := handlers.Viewer(r.Context()); rec != nil {
+			userID = rec.UserID
 		}
-		key := l.name + ":"
-		switch l.by {
-		case byPerson:
-			if rec := handlers.Viewer(r.Context()); rec != nil {
-				key += "u:" + rec.UserID
-			} else {
-				key += "ip:" + s.clientIP(r)
-			}
-		default:
-			key += "ip:" + s.clientIP(r)
-		}
-		ok, retry, err := s.o.Limiter.Allow(r.Context(), key, l.n, l.window)
-		if err != nil {
-			return handlers.Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", fmt.Errorf("rate limiter: %w", err))
-		}
-		if !ok {
-			handlers.ScopeFrom(r.Context()).Note("rate_limited", l.name)
-			return handlers.TooMany("You have tried this too many times. Please wait "+humanDuration(retry)+" and try again.", retry)
+		if err := handlers.CheckLimits(r.Context(), s.o.Limiter, userID, l); err != nil {
+			return err
 		}
 		return next(w, r)
 	}
-}
-
-func humanDuration(d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		return "a minute"
-	case d < time.Hour:
-		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
-	default:
-		return "an hour"
-	}
-}
-
-// returnPath is where to come back to after signing in: the page itself for a GET, the page
-// the form was on (Referer, same origin) for anything else.
-func returnPath(r *http.Request) string {
-	if r.Method == http.MethodGet && !handlers.IsHTMX(r) {
-		return handlers.LocalPath(r.URL.RequestURI())
-	}
-	return refererPath(r)
-}
-
-func refererPath(r *http.Request) string {
-	if cur := r.Header.Get("HX-Current-URL"); cur != "" {
-		if u, err := url.Parse(cur); err == nil && u.Host == r.Host {
-			return handlers.LocalPath(u.RequestURI())
-		}
-	}
-	if ref := r.Header.Get("Referer"); ref != "" {
-		if u, err := url.Parse(ref); err == nil && u.Host == r.Host {
-			return handlers.LocalPath(u.RequestURI())
-		}
-	}
-	return "/"
 }
 
 func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {

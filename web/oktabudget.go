@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gatehouse/client"
 )
 
 // budgetTransport keeps Gatehouse from hammering Okta once Okta says a rate-limit bucket is
@@ -50,12 +52,10 @@ func (b *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return res, err
 	}
-	remaining, rerr := strconv.Atoi(res.Header.Get("X-Rate-Limit-Remaining"))
-	resetSecs, serr := strconv.ParseInt(res.Header.Get("X-Rate-Limit-Reset"), 10, 64)
-	if rerr == nil && serr == nil {
+	if rl, err := client.ParseRateLimit(res.Header); err == nil && rl.Known {
 		b.mu.Lock()
-		if remaining <= 0 {
-			b.empty[fam] = time.Unix(resetSecs, 0)
+		if rl.Remaining <= 0 {
+			b.empty[fam] = rl.Reset
 		} else {
 			delete(b.empty, fam)
 		}

@@ -23,26 +23,11 @@ func (a access) String() string {
 	return [...]string{"public", "user", "staff", "admin"}[a]
 }
 
-// limit is a per-route rate limit applied before the handler (and so before any Okta call).
-type limit struct {
-	name   string
-	n      int
-	window time.Duration
-	by     limitKey
-}
-
-type limitKey int
-
-const (
-	byClient limitKey = iota // client IP (through trusted proxies only)
-	byPerson                 // signed-in user id
-)
-
 type route struct {
 	pattern string
 	access  access
 	h       handlers.Func
-	limits  []limit
+	limits  []handlers.Limit
 	// stepUp requires a recent sign-in (SECURITY.md 31) before the handler runs.
 	stepUp bool
 	// refresh renews a signed-in person's tokens on a public route (requireUser does it on
@@ -52,10 +37,10 @@ type route struct {
 
 // Rate limits of SECURITY.md requirement 47.
 var (
-	loginLimit   = limit{"login", 30, time.Minute, byClient}
-	forgotClient = limit{"forgot-client", 10, time.Hour, byClient}
-	adminActions = limit{"admin-actions", 30, time.Minute, byPerson}
-	checkLimit   = limit{"password-check", 120, time.Minute, byPerson}
+	loginLimit   = handlers.Limit{Name: "login", N: 30, Window: time.Minute, ByClient: true}
+	forgotClient = handlers.Limit{Name: "forgot-client", N: 10, Window: time.Hour, ByClient: true}
+	adminActions = handlers.Limit{Name: "admin-actions", N: 30, Window: time.Minute}
+	checkLimit   = handlers.Limit{Name: "password-check", N: 120, Window: time.Minute}
 )
 
 // routes is the one route table: every URL Gatehouse answers, its method, who may use it and
@@ -66,12 +51,12 @@ func (s *Server) routes() []route {
 		// Sign-in and sign-out.
 		// Home is public, but for a signed-in person it is the dashboard, which needs fresh tokens.
 		{pattern: "GET /{$}", access: public, h: self.Home, refresh: true},
-		{pattern: "GET /login", access: public, h: a.Login, limits: []limit{loginLimit}},
+		{pattern: "GET /login", access: public, h: a.Login, limits: []handlers.Limit{loginLimit}},
 		{pattern: "GET /auth/callback", access: public, h: a.Callback},
 		{pattern: "GET /auth/error", access: public, h: a.Failed},
 		{pattern: "POST /logout", access: public, h: a.Logout},
 		{pattern: "GET /forgot-password", access: public, h: forgot.Form},
-		{pattern: "POST /forgot-password", access: public, h: forgot.Submit, limits: []limit{forgotClient}},
+		{pattern: "POST /forgot-password", access: public, h: forgot.Submit, limits: []handlers.Limit{forgotClient}},
 
 		// Self-service: the signed-in person's own account. The user id always comes from the
 		// session, never from the request.
@@ -83,7 +68,7 @@ func (s *Server) routes() []route {
 		// Password and recovery-question changes count attempts that reach Okta inside the
 		// handler (handlers.passwordLimits, recoveryLimits), so a typo costs nothing.
 		{pattern: "POST /password", access: user, h: self.ChangePassword, stepUp: true},
-		{pattern: "POST /password/check", access: user, h: self.CheckPassword, limits: []limit{checkLimit}},
+		{pattern: "POST /password/check", access: user, h: self.CheckPassword, limits: []handlers.Limit{checkLimit}},
 		{pattern: "GET /recovery-question", access: user, h: self.RecoveryForm},
 		{pattern: "POST /recovery-question", access: user, h: self.ChangeRecovery},
 		{pattern: "GET /signout-everywhere", access: user, h: self.SignOutEverywhereForm},
@@ -93,23 +78,23 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/{$}", access: staff, h: adm.Index},
 		{pattern: "GET /admin/users", access: staff, h: adm.ListUsers},
 		{pattern: "GET /admin/users/new", access: admin, h: adm.NewUserForm},
-		{pattern: "POST /admin/users/new", access: admin, h: adm.CreateUser, limits: []limit{adminActions}},
+		{pattern: "POST /admin/users/new", access: admin, h: adm.CreateUser, limits: []handlers.Limit{adminActions}},
 		{pattern: "GET /admin/groups/search", access: admin, h: adm.GroupSearch},
 		{pattern: "GET /admin/users/{id}", access: staff, h: adm.ShowUser},
 		{pattern: "GET /admin/users/{id}/confirm/{action}", access: staff, h: adm.Confirm},
-		{pattern: "POST /admin/users/{id}/unlock", access: staff, h: adm.Unlock, limits: []limit{adminActions}},
-		{pattern: "POST /admin/users/{id}/reset-password", access: staff, h: adm.ResetPassword, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/expire-password", access: staff, h: adm.ExpirePassword, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/reset-factors", access: staff, h: adm.ResetFactors, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/clear-sessions", access: staff, h: adm.ClearSessions, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/forgot-password", access: staff, h: adm.ForgotPassword, limits: []limit{adminActions}},
-		{pattern: "POST /admin/users/{id}/activate", access: admin, h: adm.Activate, limits: []limit{adminActions}},
-		{pattern: "POST /admin/users/{id}/deactivate", access: admin, h: adm.Deactivate, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/suspend", access: admin, h: adm.Suspend, limits: []limit{adminActions}, stepUp: true},
-		{pattern: "POST /admin/users/{id}/unsuspend", access: admin, h: adm.Unsuspend, limits: []limit{adminActions}},
-		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/unlock", access: staff, h: adm.Unlock, limits: []handlers.Limit{adminActions}},
+		{pattern: "POST /admin/users/{id}/reset-password", access: staff, h: adm.ResetPassword, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/expire-password", access: staff, h: adm.ExpirePassword, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/reset-factors", access: staff, h: adm.ResetFactors, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/clear-sessions", access: staff, h: adm.ClearSessions, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/forgot-password", access: staff, h: adm.ForgotPassword, limits: []handlers.Limit{adminActions}},
+		{pattern: "POST /admin/users/{id}/activate", access: admin, h: adm.Activate, limits: []handlers.Limit{adminActions}},
+		{pattern: "POST /admin/users/{id}/deactivate", access: admin, h: adm.Deactivate, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/suspend", access: admin, h: adm.Suspend, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/unsuspend", access: admin, h: adm.Unsuspend, limits: []handlers.Limit{adminActions}},
+		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
-		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},
 	}
 }
@@ -157,7 +142,7 @@ func (s *Server) Routes() []RouteInfo {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		ri := RouteInfo{Pattern: rt.pattern, Method: method, Path: path, Access: rt.access.String(), StepUp: rt.stepUp}
 		for _, l := range rt.limits {
-			ri.Limits = append(ri.Limits, l.name)
+			ri.Limits = append(ri.Limits, l.Name)
 		}
 		out = append(out, ri)
 	}

@@ -390,9 +390,6 @@ func splitList(v, def string) []string {
 	return out
 }
 
-// secure reports whether the portal is served over HTTPS (cookie prefix, HSTS).
-func (c config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
-
 // LogValue lists the configuration without any secret (SECURITY.md 37).
 func (c config) LogValue() slog.Value {
 	return slog.GroupValue(
