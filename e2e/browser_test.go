@@ -103,14 +103,9 @@ func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(bo.width, bo.height),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser; it must not carry a timeout.
-	require.NoError(t, chromedp.Do(ctx), "start chromium")
+	ctx := startChromium(t, opts)
 
 	b := &browser{t: t, ctx: ctx, env: env, opts: bo, tab: &tab{syncSeen: map[string]bool{}}}
 	go b.collectConsole(chromedp.Console(ctx))
@@ -129,6 +124,30 @@ func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 		b.assertConsoleClean("the end of the journey")
 	})
 	return b
+}
+
+// startChromium starts a browser with opts and returns its first tab. On a loaded 2-core
+// machine Chromium occasionally fails to come up ("chrome failed to start"); that is the
+// machine, not Gatehouse, so it is tried up to three times before the test fails.
+func startChromium(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		// A fresh profile each time: a failed start may leave its profile locked.
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(t.TempDir()))...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// The first run starts the browser; it must not carry a timeout.
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(func() { cancel(); cancelAlloc() })
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("chromium did not start (attempt %d): %v", attempt, err)
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+	}
+	require.NoError(t, err, "start chromium")
+	return nil
 }
 
 // collectConsole records every console message of the tab until the browser closes.

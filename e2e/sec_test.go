@@ -53,15 +53,11 @@ func TestSec26_FramingBlocked(t *testing.T) {
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
 		// Keep cross-site frames in this process so the frame tree shows them.
 		chromedp.Flag("disable-site-isolation-trials", true),
 		chromedp.Flag("disable-features", "IsolateOrigins,site-per-process,Translate"))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	require.NoError(t, chromedp.Do(ctx))
+	ctx := startChromium(t, opts)
 	// localhost and 127.0.0.1 are different sites: the framing page is cross-origin.
 	framer := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
 	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
