@@ -271,28 +271,41 @@ func (s *Server) refreshIfNeeded(ctx context.Context, rec *session.Record) (*ses
 	if rec.Tokens.Expiry.IsZero() || s.o.Now().Add(refreshEarly).Before(rec.Tokens.Expiry) {
 		return nil, nil
 	}
+	return s.updateLocked(ctx, rec.ID, func(ctx context.Context, cur *session.Record) (bool, error) {
+		if s.o.Now().Add(refreshEarly).Before(cur.Tokens.Expiry) {
+			return false, nil // someone else refreshed while we waited
+		}
+		return true, s.o.Auth.Refresh(ctx, cur)
+	})
+}
+
+// updateLocked changes a session record under its lock, on a copy reloaded after the lock is
+// taken, so that concurrent requests (a token refresh, a role re-check) never write back each
+// other's stale copies. change reports whether cur must be saved. A session that ended
+// meanwhile is session.ErrGone.
+func (s *Server) updateLocked(ctx context.Context, id string, change func(ctx context.Context, cur *session.Record) (bool, error)) (*session.Record, error) {
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	unlock, err := s.o.Sessions.Lock(lctx, rec.ID, 15*time.Second)
+	unlock, err := s.o.Sessions.Lock(lctx, id, 15*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("lock session: %w", err)
 	}
 	defer unlock()
-	cur, err := s.o.Sessions.Get(lctx, rec.ID)
+	cur, err := s.o.Sessions.Get(lctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reload session: %w", err)
 	}
 	if cur == nil {
-		return nil, handlers.ErrSessionRevoked
+		return nil, session.ErrGone
 	}
-	if s.o.Now().Add(refreshEarly).Before(cur.Tokens.Expiry) {
-		return cur, nil // someone else refreshed while we waited
-	}
-	if err := s.o.Auth.Refresh(lctx, cur); err != nil {
+	save, err := change(lctx, cur)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.o.Sessions.Save(lctx, cur); err != nil {
-		return nil, fmt.Errorf("save refreshed session: %w", err)
+	if save {
+		if err := s.o.Sessions.Save(lctx, cur); err != nil {
+			return nil, fmt.Errorf("save session: %w", err)
+		}
 	}
 	return cur, nil
 }
@@ -329,32 +342,17 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 	}
 }
 
-// recheckRoles re-reads the person's roles from Okta and saves them under the session lock,
-// into a freshly loaded record so that a token refresh made meanwhile is not overwritten.
+// recheckRoles re-reads the person's roles from Okta and saves them into the session record
+// under its lock.
 func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*session.Record, error) {
 	roles, err := s.o.Auth.Roles(ctx, rec.UserID)
 	if err != nil {
 		return nil, err
 	}
-	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	unlock, err := s.o.Sessions.Lock(lctx, rec.ID, 15*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("lock session: %w", err)
-	}
-	defer unlock()
-	cur, err := s.o.Sessions.Get(lctx, rec.ID)
-	if err != nil {
-		return nil, fmt.Errorf("reload session: %w", err)
-	}
-	if cur == nil {
-		return nil, session.ErrGone
-	}
-	cur.Roles, cur.RolesCheckedAt = roles, s.o.Now()
-	if err := s.o.Sessions.Save(lctx, cur); err != nil {
-		return nil, fmt.Errorf("save roles: %w", err)
-	}
-	return cur, nil
+	return s.updateLocked(ctx, rec.ID, func(_ context.Context, cur *session.Record) (bool, error) {
+		cur.Roles, cur.RolesCheckedAt = roles, s.o.Now()
+		return true, nil
+	})
 }
 
 // requireRecentAuth enforces step-up: sensitive actions need a sign-in younger than StepUpAge
