@@ -2,7 +2,10 @@ package client_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,71 +27,56 @@ import (
 // and validating one exchange against the spec with kin-openapi.
 
 const (
-	oktaSpecFile = "management-oneOfInheritance.yaml"
-	seedSpecFile = "seed-users-openapi.json"
-	// sharedDirEnv is set by .ci/run to the shared design folder.
-	sharedDirEnv = "GATEHOUSE_SHARED_DIR"
+	// vendoredOktaDir holds Okta's published OpenAPI files, copied into the repository with
+	// their source and licence (testdata/okta/SOURCE.txt), so a clone alone runs every check.
+	vendoredOktaDir = "../testdata/okta"
+	oktaSpecFile    = "management-oneOfInheritance.yaml.gz"
+	seedSpecFile    = "seed-users-openapi.json"
+	// oktaSpecSHA256 is the sha256 of the uncompressed file at Okta's commit (SOURCE.txt).
+	oktaSpecSHA256 = "efcb1b558c88ee5188001fc417c1585264ccb81d19ff5a1c0cdbb282b37bf1b0"
 )
 
-// sharedOktaFile returns the path of a file in the shared okta/ folder:
-// $GATEHOUSE_SHARED_DIR/okta/name, or else ../shared/okta/name next to the
-// repository root (the directory holding go.mod). It returns "" when the file
-// is not there.
-func sharedOktaFile(name string) string {
-	var candidates []string
-	if dir := os.Getenv(sharedDirEnv); dir != "" {
-		candidates = append(candidates, filepath.Join(dir, "okta", name))
+// readVendoredOktaFile returns a file of testdata/okta, decompressed when it ends in .gz.
+func readVendoredOktaFile(name string) ([]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(vendoredOktaDir, name))
+	if err != nil || !strings.HasSuffix(name, ".gz") {
+		return raw, err
 	}
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				candidates = append(candidates, filepath.Join(dir, "..", "shared", "okta", name))
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	for _, c := range candidates {
-		if st, err := os.Stat(c); err == nil && !st.IsDir() {
-			return c
-		}
-	}
-	return ""
+	defer zr.Close()
+	return io.ReadAll(zr)
 }
 
 // loadedSpec is Okta's management spec, parsed once per test binary: it is
 // 3.4 MB and takes seconds to load under -race.
 type loadedSpec struct {
-	doc  *openapi3.T
-	path string
-	err  error
+	doc *openapi3.T
+	raw []byte
+	err error
 }
 
-// oktaSpec loads the spec at most once; a missing file gives path "".
+// oktaSpec loads the spec at most once.
 var oktaSpec = sync.OnceValue(func() loadedSpec {
-	path := sharedOktaFile(oktaSpecFile)
-	if path == "" {
-		return loadedSpec{}
-	}
-	// Okta's file is self-contained; refusing external refs keeps the load offline.
-	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	raw, err := readVendoredOktaFile(oktaSpecFile)
 	if err != nil {
-		return loadedSpec{path: path, err: fmt.Errorf("load %s: %w", path, err)}
+		return loadedSpec{err: err}
 	}
-	return loadedSpec{doc: doc, path: path}
+	// Okta's file is self-contained; loading from memory keeps it offline.
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		return loadedSpec{err: fmt.Errorf("load %s: %w", oktaSpecFile, err)}
+	}
+	return loadedSpec{doc: doc, raw: raw}
 })
 
-// requireOktaSpec returns the parsed spec or skips the test when the file is absent.
+// requireOktaSpec returns the parsed spec; the vendored file must be there.
 func requireOktaSpec(t *testing.T) *openapi3.T {
 	t.Helper()
 	ls := oktaSpec()
-	if ls.path == "" {
-		t.Skipf("Okta's OpenAPI file %s not found: set %s to the shared folder (holding okta/%s) or place it at ../shared/okta/ beside the repository",
-			oktaSpecFile, sharedDirEnv, oktaSpecFile)
-	}
-	require.NoError(t, ls.err)
+	require.NoError(t, ls.err, "Okta's OpenAPI file is vendored in testdata/okta")
 	return ls.doc
 }
 
@@ -258,24 +246,11 @@ func documents(route *routers.Route, status int) bool {
 	return route.Operation.Responses.Status(status) != nil
 }
 
-// TestSharedOktaFileLookup checks the lookup order: $GATEHOUSE_SHARED_DIR
-// first, and "" for a file that is nowhere.
-func TestSharedOktaFileLookup(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "okta"), 0o755))
-	want := filepath.Join(dir, "okta", "probe.json")
-	require.NoError(t, os.WriteFile(want, []byte("{}"), 0o644))
-	t.Setenv(sharedDirEnv, dir)
-
-	tests := []struct {
-		name, file, want string
-	}{
-		{name: "found through the environment", file: "probe.json", want: want},
-		{name: "absent everywhere", file: "no-such-file.yaml", want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, sharedOktaFile(tt.file))
-		})
-	}
+// TestVendoredOktaSpecIsOktas checks that the vendored file is byte for byte the one Okta
+// published at the commit named in testdata/okta/SOURCE.txt.
+func TestVendoredOktaSpecIsOktas(t *testing.T) {
+	ls := oktaSpec()
+	require.NoError(t, ls.err)
+	sum := sha256.Sum256(ls.raw)
+	require.Equal(t, oktaSpecSHA256, hex.EncodeToString(sum[:]))
 }

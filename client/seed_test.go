@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,16 +24,10 @@ type seedOp struct {
 	body         any               // example request body, placeholders intact
 }
 
-// loadSeedOps reads the seed's operations by operationId, or skips the test
-// when the file is absent.
+// loadSeedOps reads the seed's operations (testdata/okta) by operationId.
 func loadSeedOps(t *testing.T) map[string]seedOp {
 	t.Helper()
-	path := sharedOktaFile(seedSpecFile)
-	if path == "" {
-		t.Skipf("the seed %s not found: set %s to the shared folder (holding okta/%s) or place it at ../shared/okta/ beside the repository",
-			seedSpecFile, sharedDirEnv, seedSpecFile)
-	}
-	raw, err := os.ReadFile(path)
+	raw, err := readVendoredOktaFile(seedSpecFile)
 	require.NoError(t, err)
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`

@@ -15,7 +15,7 @@ import (
 )
 
 // openRedirects are attack strings in the style of oauth2-proxy's testdata/openredirects.txt;
-// the full corpus from ../shared is run too when present.
+// the full corpus (testdata/redirects, vendored with its licence) runs in TestSec08_OpenRedirectCorpus.
 var openRedirects = []string{
 	"//evil.example", "///evil.example", "////evil.example", "/\\evil.example", "\\\\evil.example",
 	"/\\/evil.example", "/ /evil.example", "/\t/evil.example", "/%09/evil.example", "/%2f%2fevil.example",
@@ -46,9 +46,9 @@ func TestSec08_ReturnPathIsLocal(t *testing.T) {
 	}
 }
 
-// TestSec08_OpenRedirectCorpus runs oauth2-proxy's 559 attack strings from ../shared.
+// TestSec08_OpenRedirectCorpus runs oauth2-proxy's 559 attack strings (testdata/redirects).
 func TestSec08_OpenRedirectCorpus(t *testing.T) {
-	path := sharedFile(t, "testdata", "openredirects.txt")
+	path := filepath.Join("..", "testdata", "redirects", "openredirects.txt")
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
@@ -132,35 +132,6 @@ func FuzzValidUserID(f *testing.F) {
 			t.Fatalf("ValidUserID accepted %q", id)
 		}
 	})
-}
-
-// sharedFile finds a file in ../shared (beside the checkout) or $GATEHOUSE_SHARED_DIR, and
-// skips the test when it is absent: a clone of the project alone must still pass.
-func sharedFile(t *testing.T, parts ...string) string {
-	t.Helper()
-	var dirs []string
-	if d := os.Getenv("GATEHOUSE_SHARED_DIR"); d != "" {
-		dirs = append(dirs, d)
-	}
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				dirs = append(dirs, filepath.Join(dir, "..", "shared"))
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	for _, d := range dirs {
-		p := filepath.Join(append([]string{d}, parts...)...)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("%s not found in ../shared or $GATEHOUSE_SHARED_DIR; skipping", filepath.Join(parts...))
-	return ""
 }
 
 func TestLocalPathKeepsQueries(t *testing.T) {
