@@ -156,7 +156,7 @@ func changePassword(t *testing.T, s *oktatest.Server, login, oldPW, newPW string
 
 func TestPolicyChosenAsOktaDoes(t *testing.T) {
 	s, _ := newServer(t, oktatest.Config{Seed: smallSeed()})
-	const twelve = "Gr33n-Teapot"        // 12 characters with a symbol
+	const twelve = "Gr33n-Teapot"       // 12 characters with a symbol
 	const sixteen = "Gr33n-Teapot-Blu!" // 17 characters
 
 	t.Run("a Finance member gets the Finance policy", func(t *testing.T) {
