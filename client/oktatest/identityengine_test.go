@@ -128,7 +128,14 @@ func TestMyAccountPasswordRequirements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertOktaError(t, get(t, tt.s, tt.authz, tt.accept), tt.status, tt.code)
+			r := get(t, tt.s, tt.authz, tt.accept)
+			assert.Equal(t, tt.status, r.status, "body: %s", r.body)
+			assert.Equal(t, tt.code, r.oktaError(t).ErrorCode)
+			want := "application/json;okta-version=1.0.0"
+			if tt.status == http.StatusNotAcceptable {
+				want = "application/json;charset=UTF-8"
+			}
+			assert.Equal(t, want, r.header.Get("Content-Type"), "MyAccount's versioned media type")
 		})
 	}
 }

@@ -56,7 +56,16 @@ func acceptsMyAccount(r *http.Request) bool {
 }
 
 // handleMyPasswordRequirements serves GET /idp/myaccount/password/complexity-requirements.
+// Its answers carry MyAccount's versioned content type, errors included (the
+// spec declares them so), except 406, which cannot know the version.
 func (s *Server) handleMyPasswordRequirements(w http.ResponseWriter, r *http.Request) {
+	writeOktaError := func(w http.ResponseWriter, e *oktaError) {
+		ct := contentTypeMyAccount
+		if e.status == http.StatusNotAcceptable {
+			ct = contentTypeJSON
+		}
+		writeOktaErrorAs(w, e, ct)
+	}
 	rec := recordOf(r.Context())
 	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	rec.auth = scheme

@@ -590,7 +590,7 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request, c *apiCall
 	return nil
 }
 
-// policyLifecycle handles POST …/lifecycle/activate and …/deactivate.
+// policyLifecycle handles POST …/lifecycle/activate and …/deactivate: 204.
 func (s *Server) policyLifecycle(status string) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 		s.mu.Lock()
@@ -603,8 +603,7 @@ func (s *Server) policyLifecycle(status string) apiHandler {
 			return apiError(http.StatusForbidden, codeForbidden, "The default policy cannot be deactivated.")
 		}
 		p.status, p.lastUpdated = status, s.now()
-		w.Header().Set("Content-Type", contentTypeJSON)
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 }
@@ -843,8 +842,7 @@ func (s *Server) ruleLifecycle(status string) apiHandler {
 			return apiError(http.StatusForbidden, codeForbidden, "The default rule cannot be deactivated.")
 		}
 		ru.status, ru.lastUpdated = status, s.now()
-		w.Header().Set("Content-Type", contentTypeJSON)
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 }

@@ -215,10 +215,10 @@ func TestPolicyChosenAsOktaDoes(t *testing.T) {
 	})
 	t.Run("an inactive policy is not applied", func(t *testing.T) {
 		fin := policyByName(t, s, oktatest.FinancePolicyName)
-		require.Equal(t, 200, call(t, s, http.MethodPost, "/api/v1/policies/"+fin.ID+"/lifecycle/deactivate", ssws(s), nil).status)
+		require.Equal(t, 204, call(t, s, http.MethodPost, "/api/v1/policies/"+fin.ID+"/lifecycle/deactivate", ssws(s), nil).status)
 		assert.Equal(t, "INACTIVE", policyByName(t, s, oktatest.FinancePolicyName).Status)
 		require.Equal(t, 200, changePassword(t, s, "kate@example.com", "Much-Longer-Gr33n-Teapot", "Ledger-2024a").status)
-		require.Equal(t, 200, call(t, s, http.MethodPost, "/api/v1/policies/"+fin.ID+"/lifecycle/activate", ssws(s), nil).status)
+		require.Equal(t, 204, call(t, s, http.MethodPost, "/api/v1/policies/"+fin.ID+"/lifecycle/activate", ssws(s), nil).status)
 	})
 }
 
@@ -368,7 +368,7 @@ func TestPolicyCreateAndRules(t *testing.T) {
 	assert.Equal(t, "ALLOW", rule["actions"].(map[string]any)["passwordChange"].(map[string]any)["access"])
 	r = call(t, s, "GET", "/api/v1/policies/"+p.ID+"/rules/"+rid, ssws(s), nil)
 	require.Equal(t, 200, r.status)
-	require.Equal(t, 200, call(t, s, "POST", "/api/v1/policies/"+p.ID+"/rules/"+rid+"/lifecycle/deactivate", ssws(s), nil).status)
+	require.Equal(t, 204, call(t, s, "POST", "/api/v1/policies/"+p.ID+"/rules/"+rid+"/lifecycle/deactivate", ssws(s), nil).status)
 	assert.Equal(t, "INACTIVE", call(t, s, "GET", "/api/v1/policies/"+p.ID+"/rules/"+rid, ssws(s), nil).object(t)["status"])
 	require.Equal(t, 204, call(t, s, "DELETE", "/api/v1/policies/"+p.ID+"/rules/"+rid, ssws(s), nil).status)
 	assertOktaError(t, call(t, s, "GET", "/api/v1/policies/"+p.ID+"/rules/"+rid, ssws(s), nil), 404, "E0000007")

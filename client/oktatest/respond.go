@@ -193,6 +193,11 @@ func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 }
 
 func writeOktaError(w http.ResponseWriter, e *oktaError) {
+	writeOktaErrorAs(w, e, contentTypeJSON)
+}
+
+// writeOktaErrorAs writes Okta's error object with the given content type.
+func writeOktaErrorAs(w http.ResponseWriter, e *oktaError, contentType string) {
 	for k, vs := range e.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -202,7 +207,7 @@ func writeOktaError(w http.ResponseWriter, e *oktaError) {
 	for _, c := range e.causes {
 		causes = append(causes, errorCauseJSON{ErrorSummary: c})
 	}
-	writeJSON(w, e.status, errorJSON{
+	writeJSONAs(w, e.status, contentType, errorJSON{
 		ErrorCode:    e.code,
 		ErrorSummary: e.summary,
 		ErrorLink:    e.code,
