@@ -304,6 +304,15 @@ func TestListUsersQuery(t *testing.T) {
 		assert.Contains(t, l, "self")
 		assert.NotContains(t, l, "next")
 	})
+	t.Run("q never matches the login", func(t *testing.T) {
+		s, _ := newServer(t, oktatest.Config{Seed: smallSeed()})
+		s.AddUser(oktatest.SeedUser{Profile: map[string]any{"login": "zz.login@example.org", "email": "other.mail@example.org",
+			"firstName": "Quentin", "lastName": "Quill"}, Password: demoPassword})
+		assert.Empty(t, listLogins(t, s, url.Values{"q": {"zz.login"}}), "Okta's q= looks at firstName, lastName and email only")
+		assert.Equal(t, []string{"zz.login@example.org"}, listLogins(t, s, url.Values{"q": {"other.mail"}}))
+		assert.Equal(t, []string{"zz.login@example.org"}, listLogins(t, s, url.Values{"search": {`profile.login sw "zz.log"`}}),
+			"search= finds people by login")
+	})
 	t.Run("search sorted by last name", func(t *testing.T) {
 		order := func(sortOrder string) []string {
 			q := url.Values{"search": {`profile.title eq "Sales Manager" or profile.title eq "Account Executive"`}, "sortBy": {"profile.lastName"}}
