@@ -282,6 +282,9 @@ func (c *Client) ListPasswordPolicies(ctx context.Context) ([]PasswordPolicy, er
 		}
 		p := w.policy()
 		rules, err := c.ListPolicyRules(ctx, p.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted between the two calls: it no longer applies
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -347,3 +347,19 @@ func TestExpireWithTempPasswordMeetsThePolicy(t *testing.T) {
 	reqs := e.requests(http.MethodPost, "/api/v1/users/kate@example.com/lifecycle/expire_password_with_temp_password")
 	require.Len(t, reqs, 1, "the current operation, not the legacy ?tempPassword=true")
 }
+
+func TestListPasswordPoliciesSkipsAPolicyDeletedMeanwhile(t *testing.T) {
+	e := newEmulator(t, emuConfig{})
+	ctx := t.Context()
+	p, err := e.c.CreatePasswordPolicy(ctx, client.PasswordPolicy{Name: "Short-lived", GroupIDs: []string{e.srv.GroupID(oktatest.GroupSales)},
+		Complexity: client.PasswordComplexity{MinLength: 10}})
+	require.NoError(t, err)
+	// The policy disappears after the list and before its rules are read.
+	e.srv.Inject(oktatest.Fault{Path: "/api/v1/policies/" + p.ID + "/rules", Status: http.StatusNotFound, Times: 1})
+	ps, err := e.c.ListPasswordPolicies(ctx)
+	require.NoError(t, err)
+	for _, got := range ps {
+		assert.NotEqual(t, p.ID, got.ID)
+	}
+	assert.Len(t, ps, 3)
+}
