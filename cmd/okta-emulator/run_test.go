@@ -66,7 +66,7 @@ func TestRunServesAndStops(t *testing.T) {
 	var base string
 	require.Eventually(t, func() bool {
 		m := urlLine.FindStringSubmatch(stdout.String())
-		if m == nil || !strings.Contains(stdout.String(), "http://127.0.0.1:9999/cb") {
+		if m == nil || !strings.Contains(stdout.String(), "Press Ctrl-C to stop.") {
 			return false // the banner is written in several calls; wait for all of it
 		}
 		base = m[1]
