@@ -14,9 +14,16 @@ import (
 	"time"
 )
 
-// maxBody caps every response body read from Okta; the largest legitimate answer
-// (200 users with big profiles) is far below it.
+// maxBody caps a response body read from Okta; the largest legitimate paged
+// answer (200 users with big profiles) is far below it. A person's group list is
+// not paged by Okta and can be far larger (maxGroupListBody).
 const maxBody = 1 << 20
+
+// maxGroupListBody caps GET /api/v1/users/{id}/groups: Okta answers every group
+// at once, and a directory group takes 1–2 KB, so a person in thousands of
+// Active Directory groups gets an answer of several MiB (docs/OKTA.md
+// "Large group lists").
+const maxGroupListBody = 32 << 20
 
 // Retry tuning for transient failures of idempotent GETs (SECURITY.md §G.40).
 const (
@@ -24,7 +31,17 @@ const (
 	backoffBase         = 100 * time.Millisecond
 )
 
-var errBodyTooLarge = errors.New("response body larger than 1 MiB")
+// bodyTooLarge is a response body over the call's cap.
+type bodyTooLarge struct{ limit int64 }
+
+func (e bodyTooLarge) Error() string {
+	return fmt.Sprintf("response body larger than %d MiB", e.limit>>20)
+}
+
+// errBodyTooLarge matches every bodyTooLarge with errors.Is.
+var errBodyTooLarge = errors.New("response body too large")
+
+func (e bodyTooLarge) Is(target error) bool { return target == errBodyTooLarge }
 
 // CallInfo describes one HTTP attempt, for metrics. It never holds credentials
 // or bodies.
@@ -47,6 +64,15 @@ type request struct {
 	query  url.Values // may be nil
 	next   *url.URL   // a validated pagination link; replaces path and query
 	body   any        // marshalled as JSON when non-nil
+	accept string     // the Accept header; "" means application/json
+	limit  int64      // the response body cap; 0 means maxBody
+}
+
+func (r request) bodyCap() int64 {
+	if r.limit > 0 {
+		return r.limit
+	}
+	return maxBody
 }
 
 // retryMark tags the attempt that retries a 429.
@@ -149,6 +175,9 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	defer c.s.release()
 
 	req, err := c.newHTTPRequest(ctx, r.method, target, payload, retry)
+	if err == nil && r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
 	if err != nil {
 		c.s.breaker.record(outcomeNeutral)
 		return nil, fmt.Errorf("okta: %s: build request: %w", r.op, err)
@@ -162,7 +191,7 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 		c.observe(info)
 		return nil, info.Err
 	}
-	body, readErr := readLimited(resp.Body)
+	body, readErr := readLimited(resp.Body, r.bodyCap())
 	resp.Body.Close()
 	info.Duration = cfg.now().Sub(start)
 	info.Status = resp.StatusCode
@@ -188,7 +217,7 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	res := &response{status: resp.StatusCode, header: resp.Header, body: body}
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		info.Err = c.apiError(r.op, res)
+		info.Err = c.apiError(r.op, res, r.bodyCap())
 	case readErr != nil:
 		info.Err = fmt.Errorf("okta: %s: %w", r.op, readErr)
 	}
@@ -226,12 +255,13 @@ func (c *Client) newHTTPRequest(ctx context.Context, method, target string, payl
 }
 
 // apiError turns a non-2xx response into an *Error.
-func (c *Client) apiError(op string, res *response) *Error {
+func (c *Client) apiError(op string, res *response, limit int64) *Error {
 	body := res.body
-	if len(body) > maxBody {
+	if int64(len(body)) > limit {
 		body = nil
 	}
 	e := newError(op, res.status, res.header, body)
+	e.RateLimit, _ = ParseRateLimit(res.header)
 	if res.status == http.StatusTooManyRequests {
 		if w, ok := ParseRetryWait(res.header); ok {
 			e.RetryAfter = w
@@ -291,13 +321,13 @@ func (s *shared) release() {
 	}
 }
 
-func readLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxBody {
-		return b, errBodyTooLarge
+	if int64(len(b)) > limit {
+		return b, bodyTooLarge{limit}
 	}
 	return b, nil
 }

@@ -48,7 +48,8 @@ type emulator struct {
 
 // emuConfig tunes newEmulator.
 type emuConfig struct {
-	seed *oktatest.Seed // nil: the demo org without its 1,000 generated users
+	seed           *oktatest.Seed // nil: the demo org without its 1,000 generated users
+	identityEngine bool           // an Identity Engine org instead of a Classic one
 }
 
 // smallDemoOrg is the demo org without the generated users, for fast tests.
@@ -67,6 +68,7 @@ func newEmulator(t *testing.T, ec emuConfig) *emulator {
 		Seed: ec.seed,
 		// Big tables make hundreds of calls within one minute of the fake clock.
 		RateLimitPerMinute: 100_000,
+		IdentityEngine:     ec.identityEngine,
 	}
 	if cfg.Seed == nil {
 		cfg.Seed = smallDemoOrg()

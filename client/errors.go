@@ -26,6 +26,21 @@ var (
 	// allowed in the user's current status (e.g. activating an active user,
 	// unlocking a user who is not locked out, suspending one who is not active).
 	ErrInvalidStatus = errors.New("okta: operation not allowed in the user's current status")
+	// ErrTransitioning matches Okta's 409 E0000112: the user is still being
+	// activated or deactivated (User.TransitioningToStatus); try again later.
+	ErrTransitioning = errors.New("okta: the user's status is still changing")
+	// ErrPasswordPolicy matches a new password that Okta's password policy
+	// refused: E0000080, or E0000014 / E0000001 whose causes are policy texts
+	// (requirements, history, common passwords, minimum age). Okta's causes
+	// (Error.Causes) say which rule; show them.
+	ErrPasswordPolicy = errors.New("okta: the password policy refused the new password")
+	// ErrFeatureDisabled matches Okta's 401 E0000015: the org does not have the
+	// feature (for example the MyAccount API on a Classic org).
+	ErrFeatureDisabled = errors.New("okta: the org does not have this feature")
+	// ErrConcurrencyLimited matches a 429 for Okta's concurrency limit (too many
+	// requests in flight org-wide), which reports X-Rate-Limit-Limit 0. It also
+	// matches ErrRateLimited.
+	ErrConcurrencyLimited error = &sentinel{msg: "okta: too many requests in flight at Okta", parent: ErrRateLimited}
 	// ErrUnavailable matches every failure to get an answer from Okta: 5xx, network
 	// errors, timeouts, cancellation, an open circuit breaker and ErrBusy.
 	ErrUnavailable = errors.New("okta: unavailable")
@@ -76,7 +91,10 @@ type Error struct {
 	// RetryAfter is, for 429, how long Okta asks us to wait, when the rate-limit
 	// headers say so; zero otherwise.
 	RetryAfter time.Duration
-	Op         string // the operation, e.g. "getUser"
+	// RateLimit is what the response's X-Rate-Limit-* headers said (Known false
+	// without them); a concurrency 429 has Limit 0.
+	RateLimit RateLimit
+	Op        string // the operation, e.g. "getUser"
 }
 
 // Error returns "okta: <op>: <status> <code> <summary>: <causes>". It never
@@ -121,10 +139,51 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
+	case ErrConcurrencyLimited:
+		return e.StatusCode == http.StatusTooManyRequests && e.RateLimit.Concurrency()
 	case ErrUnavailable:
 		return e.StatusCode >= 500
 	case ErrInvalidStatus:
 		return e.isInvalidStatus()
+	case ErrTransitioning:
+		return e.StatusCode == http.StatusConflict && e.Code == "E0000112"
+	case ErrPasswordPolicy:
+		return e.isPasswordPolicy()
+	case ErrFeatureDisabled:
+		return e.Code == "E0000015"
+	}
+	return false
+}
+
+// passwordPolicyCauses are the beginnings of Okta's policy causes (docs/OKTA.md
+// "Password policies" lists where each was observed).
+func passwordPolicyCauses() []string {
+	return []string{
+		"password requirements were not met",
+		"password has been used too recently",
+		"password cannot be your current password",
+		"this password was found in a list of commonly used passwords",
+		"password cannot be changed more than once within the minimum password age",
+	}
+}
+
+// isPasswordPolicy recognises a policy refusal: Okta's dedicated code, or the
+// generic codes of the Users API with a policy cause (a cause may carry a
+// "password: " field prefix).
+func (e *Error) isPasswordPolicy() bool {
+	if e.Code == "E0000080" {
+		return true
+	}
+	if e.Code != "E0000014" && e.Code != "E0000001" {
+		return false
+	}
+	for _, c := range e.Causes {
+		lc := strings.ToLower(strings.TrimPrefix(c, "password: "))
+		for _, p := range passwordPolicyCauses() {
+			if strings.HasPrefix(lc, p) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -25,6 +25,11 @@ var allSentinels = map[string]error{
 	"ErrUnavailable":   client.ErrUnavailable,
 	"ErrBusy":          client.ErrBusy,
 	"ErrCircuitOpen":   client.ErrCircuitOpen,
+
+	"ErrTransitioning":      client.ErrTransitioning,
+	"ErrPasswordPolicy":     client.ErrPasswordPolicy,
+	"ErrFeatureDisabled":    client.ErrFeatureDisabled,
+	"ErrConcurrencyLimited": client.ErrConcurrencyLimited,
 }
 
 // TestErrorMapping checks that each documented Okta error becomes an *Error with
@@ -69,7 +74,7 @@ func TestErrorMapping(t *testing.T) {
 			},
 			status: 403, body: errCredentialsJSON, op: "changePassword", code: "E0000014",
 			causes: []string{"Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username."},
-			want:   []string{"ErrForbidden"},
+			want:   []string{"ErrForbidden", "ErrPasswordPolicy"},
 		},
 		{
 			name: "403 E0000016 activate an active user",
@@ -154,7 +159,7 @@ func TestErrorMapping(t *testing.T) {
 		{
 			name: "409 E0000112 still activating", call: suspend, status: 409,
 			body: errorJSON("E0000112", "Cannot update this user because they are still being activated."),
-			op:   "suspendUser", code: "E0000112",
+			op:   "suspendUser", code: "E0000112", want: []string{"ErrTransitioning"},
 		},
 	}
 	for _, tt := range tests {

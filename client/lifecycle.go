@@ -39,14 +39,15 @@ func (c *Client) ExpirePassword(ctx context.Context, id string) (User, error) {
 }
 
 // ExpirePasswordWithTempPassword expires a user's password and replaces it with a
-// temporary one, using the legacy form POST
-// /api/v1/users/{id}/lifecycle/expire_password?tempPassword=true. The answer is
-// {"tempPassword": …}, not a User (several Okta SDKs lost the value that way); an
-// answer without it is an error.
+// temporary one that meets the user's password policy, through Okta's current
+// operation POST /api/v1/users/{id}/lifecycle/expire_password_with_temp_password
+// (the legacy expire_password?tempPassword=true is not used). The answer is
+// {"tempPassword": …}, not a User (several Okta SDKs lost the value that way);
+// an answer without it is an error.
 func (c *Client) ExpirePasswordWithTempPassword(ctx context.Context, id string) (TempPasswordResult, error) {
 	const op = "expirePasswordWithTempPassword"
 	var res TempPasswordResult
-	if err := c.postAction(ctx, op, id, "/lifecycle/expire_password", url.Values{"tempPassword": {"true"}}, &res); err != nil {
+	if err := c.postAction(ctx, op, id, "/lifecycle/expire_password_with_temp_password", url.Values{"revokeSessions": {"false"}}, &res); err != nil {
 		return TempPasswordResult{}, err
 	}
 	if res.TempPassword == "" {

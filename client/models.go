@@ -60,11 +60,18 @@ type User struct {
 }
 
 // HasLink reports whether Okta sent the link relation rel (e.g. "suspend",
-// "resetPassword") with the user.
+// "resetPassword") with the user. Links are Okta's hints, not promises: Okta's
+// own examples advertise operations its rules then refuse (docs/OKTA.md
+// "_links"), so a refusal is still Okta's last word.
 func (u User) HasLink(rel string) bool {
 	_, ok := u.Links[rel]
 	return ok
 }
+
+// Transitioning reports whether an asynchronous activation or deactivation is
+// in progress; until it ends, Okta refuses changes with 409 E0000112
+// (ErrTransitioning).
+func (u User) Transitioning() bool { return u.TransitioningToStatus != "" }
 
 // UserType is the reference to a user's type.
 type UserType struct {
@@ -84,10 +91,44 @@ type UserCredentials struct {
 	Provider         Provider
 }
 
-// Provider is where a user's credentials are mastered.
+// ProviderType is credentials.provider.type: where a user's password is
+// validated (Okta's AuthenticationProviderType).
+type ProviderType string
+
+// Okta's provider types (docs/OKTA.md "Providers").
+const (
+	// ProviderOkta keeps the password in Okta.
+	ProviderOkta ProviderType = "OKTA"
+	// ProviderActiveDirectory and ProviderLDAP delegate the password to a
+	// directory; Provider.Name is the directory instance.
+	ProviderActiveDirectory ProviderType = "ACTIVE_DIRECTORY"
+	ProviderLDAP            ProviderType = "LDAP"
+	// ProviderFederation and ProviderSocial users have no password and no
+	// recovery question: they sign in through an identity provider.
+	ProviderFederation ProviderType = "FEDERATION"
+	ProviderSocial     ProviderType = "SOCIAL"
+	// ProviderImport marks an imported password hash.
+	ProviderImport ProviderType = "IMPORT"
+)
+
+// Provider is where a user's credentials are mastered (credentials.provider).
+// An empty Type means Okta did not say; treat it as unknown, not as OKTA.
 type Provider struct {
-	Type string `json:"type,omitempty"` // OKTA, ACTIVE_DIRECTORY, LDAP, FEDERATION, SOCIAL, IMPORT
-	Name string `json:"name,omitempty"`
+	Type ProviderType `json:"type,omitempty"`
+	Name string       `json:"name,omitempty"`
+}
+
+// Passwordless reports a provider whose users have no Okta password nor
+// recovery question: FEDERATION and SOCIAL. Okta's reset_password converts
+// such a user to an Okta password instead of refusing.
+func (p Provider) Passwordless() bool {
+	return p.Type == ProviderFederation || p.Type == ProviderSocial
+}
+
+// Directory reports a provider that masters passwords in a directory
+// (ACTIVE_DIRECTORY or LDAP); Okta's unlock does not support such users.
+func (p Provider) Directory() bool {
+	return p.Type == ProviderActiveDirectory || p.Type == ProviderLDAP
 }
 
 type wireCredentials struct {

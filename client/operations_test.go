@@ -353,8 +353,8 @@ func TestOperations(t *testing.T) {
 				return c.ExpirePasswordWithTempPassword(ctx, userID)
 			},
 			respond: `{"tempPassword":"cW8kDao1"}`,
-			method:  http.MethodPost, path: "/api/v1/users/" + userID + "/lifecycle/expire_password",
-			query: map[string][]string{"tempPassword": {"true"}},
+			method:  http.MethodPost, path: "/api/v1/users/" + userID + "/lifecycle/expire_password_with_temp_password",
+			query: map[string][]string{"revokeSessions": {"false"}},
 			check: func(t *testing.T, got any) {
 				assert.Equal(t, "cW8kDao1", got.(client.TempPasswordResult).TempPassword)
 			},

@@ -19,6 +19,10 @@ type RateLimit struct {
 	Known     bool      // all three headers were present and valid
 }
 
+// Concurrency reports the headers of a concurrency-limit 429: Okta reports
+// Limit and Remaining 0 there, and only an estimated Reset.
+func (rl RateLimit) Concurrency() bool { return rl.Known && rl.Limit == 0 && rl.Remaining == 0 }
+
 // maxEpoch bounds X-Rate-Limit-Reset (year 5138) so that absurd values cannot
 // overflow time arithmetic.
 const maxEpoch = 1e11

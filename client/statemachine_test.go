@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,21 +21,46 @@ const (
 	stagedNoPassword client.Status = "STAGED (no password)"
 	// noSuchUser is an id the org does not know.
 	noSuchUser client.Status = "no such user"
+
+	// The provider dimension (docs/OKTA.md "Providers"): people whose
+	// credentials come from a federated identity provider (no password, no
+	// recovery question) or from Active Directory (a delegated password).
+	fedActive client.Status = "ACTIVE (FEDERATION)"
+	fedStaged client.Status = "STAGED (FEDERATION)"
+	adActive  client.Status = "ACTIVE (ACTIVE_DIRECTORY)"
+	adLocked  client.Status = "LOCKED_OUT (ACTIVE_DIRECTORY)"
 )
 
 // smStatuses is the order in which the table's rows run.
 func smStatuses() []client.Status {
-	return append(client.Statuses(), stagedNoPassword, noSuchUser)
+	return append(client.Statuses(), stagedNoPassword, noSuchUser, fedActive, fedStaged, adActive, adLocked)
+}
+
+// linkButRefused lists the (status, link) pairs where Okta's own examples
+// advertise an operation that its rules refuse (docs/OKTA.md "_links"): links
+// are hints, and the refusal is Okta's last word.
+func linkButRefused() map[client.Status][]string {
+	return map[client.Status][]string{
+		// The expirePassword response example of Okta's spec.
+		client.StatusPasswordExpired: {"forgotPassword", "changeRecoveryQuestion"},
+		// "Create User with Authentication Provider" in Okta's Users reference.
+		fedActive: {"changeRecoveryQuestion"},
+	}
 }
 
 // outcome is what one operation does from one status: either the user ends up
-// in status to, or the call fails with err and the user does not move.
+// in status to (and, when provider is set, with that credentials provider), or
+// the call fails with err and the user does not move.
 type outcome struct {
-	to  client.Status
-	err *wantErr
+	to       client.Status
+	provider client.ProviderType
+	err      *wantErr
 }
 
 func to(s client.Status) outcome { return outcome{to: s} }
+
+// toAs is to with the provider the user ends with.
+func toAs(s client.Status, p client.ProviderType) outcome { return outcome{to: s, provider: p} }
 
 func fails(w wantErr) outcome { return outcome{err: &w} }
 
@@ -108,6 +134,7 @@ func TestStateMachine(t *testing.T) {
 				active: alreadyActive, provisioned: alreadyActive, recovery: alreadyActive,
 				lockedOut: alreadyActive, expired: alreadyActive, suspended: alreadyActive,
 				noSuchUser: unknown,
+				fedActive:  alreadyActive, fedStaged: toAs(active, client.ProviderFederation), adActive: alreadyActive, adLocked: alreadyActive,
 			},
 		},
 		{
@@ -123,6 +150,7 @@ func TestStateMachine(t *testing.T) {
 				active: alreadyActive, provisioned: alreadyActive, recovery: alreadyActive,
 				lockedOut: alreadyActive, expired: alreadyActive, suspended: alreadyActive,
 				noSuchUser: unknown,
+				fedActive:  alreadyActive, fedStaged: toAs(active, client.ProviderFederation), adActive: alreadyActive, adLocked: alreadyActive,
 			},
 		},
 		{
@@ -132,6 +160,7 @@ func TestStateMachine(t *testing.T) {
 				staged: to(deprov), stagedNoPassword: to(deprov), provisioned: to(deprov), active: to(deprov),
 				recovery: to(deprov), lockedOut: to(deprov), expired: to(deprov), suspended: to(deprov),
 				deprov: notAllowed, noSuchUser: unknown,
+				fedActive: to(deprov), fedStaged: to(deprov), adActive: to(deprov), adLocked: to(deprov),
 			},
 		},
 		{
@@ -141,6 +170,7 @@ func TestStateMachine(t *testing.T) {
 				staged: notSuspendOK, stagedNoPassword: notSuspendOK, provisioned: notSuspendOK, recovery: notSuspendOK,
 				lockedOut: notSuspendOK, expired: notSuspendOK, suspended: notSuspendOK, deprov: notSuspendOK,
 				noSuchUser: unknown,
+				fedActive:  to(suspended), fedStaged: notSuspendOK, adActive: to(suspended), adLocked: notSuspendOK,
 			},
 		},
 		{
@@ -150,6 +180,7 @@ func TestStateMachine(t *testing.T) {
 				staged:    notSuspendOK, stagedNoPassword: notSuspendOK, provisioned: notSuspendOK, active: notSuspendOK,
 				recovery: notSuspendOK, lockedOut: notSuspendOK, expired: notSuspendOK, deprov: notSuspendOK,
 				noSuchUser: unknown,
+				fedActive:  notSuspendOK, fedStaged: notSuspendOK, adActive: notSuspendOK, adLocked: notSuspendOK,
 			},
 		},
 		{
@@ -161,6 +192,8 @@ func TestStateMachine(t *testing.T) {
 				staged:    unlockDenied, stagedNoPassword: unlockDenied, provisioned: unlockDenied, active: unlockDenied,
 				recovery: unlockDenied, expired: unlockDenied, suspended: unlockDenied, deprov: unlockDenied,
 				noSuchUser: unknown,
+				// Okta's unlock "doesn't support directory-sourced accounts".
+				fedActive: unlockDenied, fedStaged: unlockDenied, adActive: unlockDenied, adLocked: unlockDenied,
 			},
 		},
 		{
@@ -178,6 +211,10 @@ func TestStateMachine(t *testing.T) {
 				provisioned: to(recovery),
 				staged:      notAllowed, stagedNoPassword: notAllowed, suspended: notAllowed, deprov: notAllowed,
 				noSuchUser: unknown,
+				// Okta converts a federated user back to an Okta password (Users
+				// reference, "Reset password"); a directory password is reset too.
+				fedActive: toAs(recovery, client.ProviderOkta), fedStaged: notAllowed,
+				adActive: toAs(recovery, client.ProviderActiveDirectory), adLocked: toAs(recovery, client.ProviderActiveDirectory),
 			},
 		},
 		{
@@ -192,6 +229,8 @@ func TestStateMachine(t *testing.T) {
 				provisioned: to(recovery),
 				staged:      notAllowed, stagedNoPassword: notAllowed, suspended: notAllowed, deprov: notAllowed,
 				noSuchUser: unknown,
+				fedActive:  toAs(recovery, client.ProviderOkta), fedStaged: notAllowed,
+				adActive: toAs(recovery, client.ProviderActiveDirectory), adLocked: toAs(recovery, client.ProviderActiveDirectory),
 			},
 		},
 		{
@@ -209,6 +248,9 @@ func TestStateMachine(t *testing.T) {
 				active: to(expired), expired: to(expired), recovery: to(expired), lockedOut: to(expired),
 				staged: notAllowed, stagedNoPassword: notAllowed, provisioned: notAllowed, suspended: notAllowed,
 				deprov: notAllowed, noSuchUser: unknown,
+				// No password to expire for a federated user; a directory password
+				// expires in the directory too (Okta's expirePassword).
+				fedActive: notAllowed, fedStaged: notAllowed, adActive: to(expired), adLocked: to(expired),
 			},
 		},
 		{
@@ -224,6 +266,7 @@ func TestStateMachine(t *testing.T) {
 				active: to(expired), expired: to(expired), recovery: to(expired), lockedOut: to(expired),
 				staged: notAllowed, stagedNoPassword: notAllowed, provisioned: notAllowed, suspended: notAllowed,
 				deprov: notAllowed, noSuchUser: unknown,
+				fedActive: notAllowed, fedStaged: notAllowed, adActive: to(expired), adLocked: to(expired),
 			},
 		},
 		{
@@ -234,6 +277,7 @@ func TestStateMachine(t *testing.T) {
 				staged: to(staged), stagedNoPassword: to(staged), provisioned: to(provisioned), active: to(active),
 				recovery: to(recovery), lockedOut: to(lockedOut), expired: to(expired), suspended: to(suspended),
 				deprov: notAllowed, noSuchUser: unknown,
+				fedActive: to(active), fedStaged: to(staged), adActive: to(active), adLocked: to(lockedOut),
 			},
 		},
 		{
@@ -245,6 +289,7 @@ func TestStateMachine(t *testing.T) {
 				staged: to(staged), stagedNoPassword: to(staged), provisioned: to(provisioned), active: to(active),
 				recovery: to(recovery), lockedOut: to(lockedOut), expired: to(expired), suspended: to(suspended),
 				deprov: to(deprov), noSuchUser: unknown,
+				fedActive: to(active), fedStaged: to(staged), adActive: to(active), adLocked: to(lockedOut),
 			},
 		},
 		{
@@ -255,7 +300,9 @@ func TestStateMachine(t *testing.T) {
 				creds := res.(client.UserCredentials)
 				assert.True(t, creds.HasPassword)
 				assert.Equal(t, emuQuestion, creds.RecoveryQuestion)
-				assert.Equal(t, client.Provider{Type: "OKTA", Name: "OKTA"}, creds.Provider)
+				u, err := e.c.GetUser(t.Context(), login)
+				require.NoError(t, err)
+				assert.Equal(t, u.Credentials.Provider, creds.Provider, "UserCredentials carries the user's provider")
 			},
 			from: map[client.Status]outcome{
 				// STAGED, ACTIVE, PASSWORD_EXPIRED, RECOVERY with a password (C):
@@ -264,6 +311,7 @@ func TestStateMachine(t *testing.T) {
 				staged: to(staged), active: to(active), expired: to(active), recovery: to(active),
 				stagedNoPassword: changePwNo, provisioned: changePwNo, lockedOut: changePwNo, suspended: changePwNo,
 				deprov: changePwNo, noSuchUser: unknown,
+				fedActive: changePwNo, fedStaged: changePwNo, adActive: toAs(active, client.ProviderActiveDirectory), adLocked: changePwNo,
 			},
 		},
 		{
@@ -279,6 +327,7 @@ func TestStateMachine(t *testing.T) {
 				staged: to(staged), active: to(active), recovery: to(recovery),
 				stagedNoPassword: changeRQNo, provisioned: changeRQNo, expired: changeRQNo, lockedOut: changeRQNo,
 				suspended: changeRQNo, deprov: changeRQNo, noSuchUser: unknown,
+				fedActive: changeRQNo, fedStaged: changeRQNo, adActive: to(active), adLocked: changeRQNo,
 			},
 		},
 		{
@@ -295,6 +344,7 @@ func TestStateMachine(t *testing.T) {
 				staged: forgotNo, stagedNoPassword: forgotNo, provisioned: forgotNo, recovery: forgotNo,
 				lockedOut: forgotNo, expired: forgotNo, suspended: forgotNo, deprov: forgotNo,
 				noSuchUser: unknown,
+				fedActive:  forgotNo, fedStaged: forgotNo, adActive: to(active), adLocked: forgotNo,
 			},
 		},
 		{
@@ -312,6 +362,7 @@ func TestStateMachine(t *testing.T) {
 				staged: forgotNo, stagedNoPassword: forgotNo, provisioned: forgotNo, recovery: forgotNo,
 				lockedOut: forgotNo, expired: forgotNo, suspended: forgotNo, deprov: forgotNo,
 				noSuchUser: unknown,
+				fedActive:  forgotNo, fedStaged: forgotNo, adActive: to(active), adLocked: forgotNo,
 			},
 		},
 	}
@@ -328,8 +379,11 @@ func TestStateMachine(t *testing.T) {
 				if from != noSuchUser {
 					u, err := e.c.GetUser(t.Context(), id)
 					require.NoError(t, err)
-					if u.HasLink(tt.link) {
+					if u.HasLink(tt.link) && !slices.Contains(linkButRefused()[from], tt.link) {
 						assert.Nil(t, want.err, "the user's _links offer %q, so the operation must be allowed", tt.link)
+					}
+					if want.err == nil && tt.link != "" && !u.HasLink(tt.link) {
+						t.Logf("allowed without the %q link (Okta's links are hints)", tt.link)
 					}
 				}
 				res, err := tt.call(t.Context(), e.c, id)
@@ -346,6 +400,9 @@ func TestStateMachine(t *testing.T) {
 				u, err := e.c.GetUser(t.Context(), id)
 				require.NoError(t, err)
 				assert.Equal(t, want.to, u.Status)
+				if want.provider != "" {
+					assert.Equal(t, want.provider, u.Credentials.Provider.Type, "the credentials provider afterwards")
+				}
 				if tt.verify != nil {
 					tt.verify(t, e, login, res)
 				}
@@ -365,14 +422,29 @@ func smUser(e *emulator, from client.Status) (id, login string) {
 		login = fmt.Sprintf("emu.bare%d@example.org", n)
 		return e.srv.AddUser(oktatest.SeedUser{Status: oktatest.StatusStaged,
 			Profile: map[string]any{"login": login, "email": login, "firstName": "Bare", "lastName": fmt.Sprintf("User%d", n)}}), login
+	case fedActive, fedStaged:
+		n := e.seq.Add(1)
+		login = fmt.Sprintf("emu.federated%d@example.org", n)
+		return e.srv.AddUser(oktatest.SeedUser{Status: string(baseStatus(from)),
+			Profile:  map[string]any{"login": login, "email": login, "firstName": "Fed", "lastName": fmt.Sprintf("User%d", n)},
+			Provider: oktatest.SeedProvider{Type: oktatest.ProviderFederation}}), login
+	case adActive, adLocked:
+		id, login = e.addUser(string(baseStatus(from)))
+		e.srv.SetProvider(id, oktatest.ProviderActiveDirectory, oktatest.DemoDirectory)
+		return id, login
 	}
 	return e.addUser(string(from))
 }
 
 // baseStatus maps a row's pseudo-status to the Okta status the user has.
 func baseStatus(s client.Status) client.Status {
-	if s == stagedNoPassword {
+	switch s {
+	case stagedNoPassword, fedStaged:
 		return client.StatusStaged
+	case fedActive, adActive:
+		return client.StatusActive
+	case adLocked:
+		return client.StatusLockedOut
 	}
 	return s
 }

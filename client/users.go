@@ -28,8 +28,15 @@ type ListUsersParams struct {
 	Status string
 	// Filter is a raw Okta filter expression, for advanced use.
 	Filter string
-	// Search is a raw Okta search expression (Okta refuses it together with a filter).
+	// Search is an Okta search expression (Okta refuses it together with a
+	// filter). Values in it are case-insensitive, unlike Filter's; build quoted
+	// values with QuoteSearchValue.
 	Search string
+	// SortBy is the attribute a Search sorts by (e.g. "profile.lastName"); Okta
+	// ignores it without Search.
+	SortBy string
+	// SortDescending sorts a SortBy search in descending order.
+	SortDescending bool
 	// After is the cursor from a previous page's NextAfter.
 	After string
 	// Limit is the page size; 0 leaves Okta's default (200).
@@ -52,6 +59,10 @@ type NewUser struct {
 	RecoveryQuestion string
 	RecoveryAnswer   string
 	GroupIDs         []string // at most 20, Okta's limit at creation
+	// Provider, when set, creates the user with that credentials provider
+	// (?provider=true); Okta documents FEDERATION and SOCIAL, whose users have
+	// no password or recovery question.
+	Provider *Provider
 }
 
 type valueBody struct {
@@ -66,6 +77,7 @@ type questionBody struct {
 type credentialsBody struct {
 	Password         *valueBody    `json:"password,omitempty"`
 	RecoveryQuestion *questionBody `json:"recovery_question,omitempty"`
+	Provider         *Provider     `json:"provider,omitempty"`
 }
 
 type createUserBody struct {
@@ -104,6 +116,12 @@ func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (UserPage, er
 	}
 	if p.Search != "" {
 		query.Set("search", p.Search)
+		if p.SortBy != "" {
+			query.Set("sortBy", p.SortBy)
+			if p.SortDescending {
+				query.Set("sortOrder", "desc")
+			}
+		}
 	}
 	if p.After != "" {
 		query.Set("after", p.After)
@@ -132,10 +150,14 @@ func (c *Client) CreateUser(ctx context.Context, u NewUser, activate bool) (User
 	if u.RecoveryQuestion != "" || u.RecoveryAnswer != "" {
 		creds.RecoveryQuestion = &questionBody{Question: u.RecoveryQuestion, Answer: u.RecoveryAnswer}
 	}
+	creds.Provider = u.Provider
 	if creds != (credentialsBody{}) {
 		body.Credentials = &creds
 	}
 	query := url.Values{"activate": {strconv.FormatBool(activate)}}
+	if u.Provider != nil {
+		query.Set("provider", "true")
+	}
 	return c.user(ctx, request{op: "createUser", method: http.MethodPost, path: usersPath, query: query, body: body})
 }
 
@@ -190,7 +212,9 @@ func (c *Client) ListAppLinks(ctx context.Context, id string) ([]AppLink, error)
 // ListUserGroups returns every group a user belongs to (GET
 // /api/v1/users/{id}/groups), following Link rel="next" on the org's host for at
 // most 20 pages; more than that is an error rather than a silently short list,
-// because roles are derived from it.
+// because roles are derived from it. Okta does not page this list, so a person
+// in thousands of directory groups gets one answer of several MiB: this call
+// reads up to 32 MiB where every other reads 1 MiB.
 func (c *Client) ListUserGroups(ctx context.Context, id string) ([]Group, error) {
 	const op = "listUserGroups"
 	path, err := userPath(op, id, "/groups")
@@ -201,7 +225,7 @@ func (c *Client) ListUserGroups(ctx context.Context, id string) ([]Group, error)
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.callTimeout)
 	defer cancel()
 	var all []Group
-	r := request{op: op, method: http.MethodGet, path: path}
+	r := request{op: op, method: http.MethodGet, path: path, limit: maxGroupListBody}
 	for range maxGroupPages {
 		var page []Group
 		h, err := c.call(ctx, r, &page)
@@ -350,4 +374,26 @@ func setLimit(q url.Values, limit int) {
 
 func invalidArg(op, msg string) error {
 	return &callError{op: op, kind: ErrInvalid, cause: errors.New(msg)}
+}
+
+// QuoteSearchValue returns s as a quoted value for a search or filter
+// expression: in double quotes, with backslashes and double quotes escaped by
+// a backslash, as Okta's Users API reference says ("If you use the special
+// character " within a quoted string, it must also be escaped \"). Control
+// characters, which no profile value holds, are dropped.
+func QuoteSearchValue(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

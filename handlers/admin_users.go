@@ -374,7 +374,7 @@ func personFacts(u client.User) []views.ProfileField {
 	facts = append(facts, views.ProfileField{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")})
 	facts = append(facts, views.ProfileField{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")})
 	if u.Credentials.Provider.Type != "" && u.Credentials.Provider.Type != "OKTA" {
-		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: u.Credentials.Provider.Type})
+		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: string(u.Credentials.Provider.Type)})
 	}
 	return facts
 }

@@ -45,7 +45,6 @@ type apiRoute struct {
 	method string
 	path   []string // segments below /api/v1; "{id}" is the user identifier
 	op     string
-	family string
 	access access
 	scope  string // the scope to name in WWW-Authenticate
 	h      apiHandler
@@ -53,15 +52,16 @@ type apiRoute struct {
 
 // apiCall is what an API handler knows about its caller and path.
 type apiCall struct {
-	id     string // the raw {id} path segment (unescaped)
-	userID string // the caller: the token owner for SSWS, uid for Bearer
+	id     string            // the raw {id} path segment (unescaped)
+	params map[string]string // every {name} path segment, {id} included
+	userID string            // the caller: the token owner for SSWS, uid for Bearer
 	bearer *accessToken
 }
 
 type apiMatch struct {
-	route *apiRoute
-	allow []string // methods of routes with the same path, when the method did not match
-	id    string
+	route  *apiRoute
+	allow  []string // methods of routes with the same path, when the method did not match
+	params map[string]string
 }
 
 func (m apiMatch) op() string {
@@ -71,31 +71,24 @@ func (m apiMatch) op() string {
 	return m.route.op
 }
 
-func (m apiMatch) family() string {
-	if m.route == nil {
-		return familyOther
-	}
-	return m.route.family
-}
-
 func (s *Server) apiRoutes() []apiRoute {
 	lc := func(name, op string, h apiHandler) apiRoute {
 		return apiRoute{method: http.MethodPost, path: []string{"users", "{id}", "lifecycle", name},
-			op: op, family: familyLifecycle, scope: scopeUsersManage, h: h}
+			op: op, scope: scopeUsersManage, h: h}
 	}
-	return []apiRoute{
-		{method: http.MethodGet, path: []string{"users"}, op: "listUsers", family: familyUsers, access: selfList, scope: scopeUsersRead, h: s.listUsers},
-		{method: http.MethodPost, path: []string{"users"}, op: "createUser", family: familyUsers, scope: scopeUsersManage, h: s.createUser},
-		{method: http.MethodGet, path: []string{"users", "{id}"}, op: "getUser", family: familyUser, access: selfRead, scope: scopeUsersReadSelf, h: s.getUser},
-		{method: http.MethodPut, path: []string{"users", "{id}"}, op: "replaceUser", family: familyUser, scope: scopeUsersManage, h: s.replaceUser},
-		{method: http.MethodPost, path: []string{"users", "{id}"}, op: "updateUser", family: familyUser, access: selfProfile, scope: scopeUsersManageSelf, h: s.updateUser},
-		{method: http.MethodDelete, path: []string{"users", "{id}"}, op: "deleteUser", family: familyUser, scope: scopeUsersManage, h: s.deleteUser},
-		{method: http.MethodGet, path: []string{"users", "{id}", "appLinks"}, op: "listAppLinks", family: familyUserSub, access: selfRead, scope: scopeUsersReadSelf, h: s.listAppLinks},
-		{method: http.MethodGet, path: []string{"users", "{id}", "groups"}, op: "listUserGroups", family: familyUserSub, access: selfRead, scope: scopeUsersReadSelf, h: s.listUserGroups},
-		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "change_password"}, op: "changePassword", family: familyUserSub, access: selfCredentials, scope: scopeUsersManageSelf, h: s.changePassword},
-		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "change_recovery_question"}, op: "changeRecoveryQuestion", family: familyUserSub, access: selfCredentials, scope: scopeUsersManageSelf, h: s.changeRecoveryQuestion},
-		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "forgot_password"}, op: "forgotPassword", family: familyUserSub, scope: scopeUsersManage, h: s.forgotPassword},
-		{method: http.MethodDelete, path: []string{"users", "{id}", "sessions"}, op: "revokeUserSessions", family: familyUserSub, scope: scopeUsersManage, h: s.clearSessions},
+	return append([]apiRoute{
+		{method: http.MethodGet, path: []string{"users"}, op: "listUsers", access: selfList, scope: scopeUsersRead, h: s.listUsers},
+		{method: http.MethodPost, path: []string{"users"}, op: "createUser", scope: scopeUsersManage, h: s.createUser},
+		{method: http.MethodGet, path: []string{"users", "{id}"}, op: "getUser", access: selfRead, scope: scopeUsersReadSelf, h: s.getUser},
+		{method: http.MethodPut, path: []string{"users", "{id}"}, op: "replaceUser", scope: scopeUsersManage, h: s.replaceUser},
+		{method: http.MethodPost, path: []string{"users", "{id}"}, op: "updateUser", access: selfProfile, scope: scopeUsersManageSelf, h: s.updateUser},
+		{method: http.MethodDelete, path: []string{"users", "{id}"}, op: "deleteUser", scope: scopeUsersManage, h: s.deleteUser},
+		{method: http.MethodGet, path: []string{"users", "{id}", "appLinks"}, op: "listAppLinks", access: selfRead, scope: scopeUsersReadSelf, h: s.listAppLinks},
+		{method: http.MethodGet, path: []string{"users", "{id}", "groups"}, op: "listUserGroups", access: selfRead, scope: scopeUsersReadSelf, h: s.listUserGroups},
+		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "change_password"}, op: "changePassword", access: selfCredentials, scope: scopeUsersManageSelf, h: s.changePassword},
+		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "change_recovery_question"}, op: "changeRecoveryQuestion", access: selfCredentials, scope: scopeUsersManageSelf, h: s.changeRecoveryQuestion},
+		{method: http.MethodPost, path: []string{"users", "{id}", "credentials", "forgot_password"}, op: "forgotPassword", scope: scopeUsersManage, h: s.forgotPassword},
+		{method: http.MethodDelete, path: []string{"users", "{id}", "sessions"}, op: "revokeUserSessions", scope: scopeUsersManage, h: s.clearSessions},
 		lc("activate", "activateUser", s.activate),
 		lc("reactivate", "reactivateUser", s.reactivate),
 		lc("deactivate", "deactivateUser", s.deactivate),
@@ -106,8 +99,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		lc("suspend", "suspendUser", s.suspend),
 		lc("unsuspend", "unsuspendUser", s.unsuspend),
 		lc("unlock", "unlockUser", s.unlock),
-		{method: http.MethodGet, path: []string{"groups"}, op: "listGroups", family: familyGroups, scope: scopeGroupsRead, h: s.listGroups},
-	}
+		{method: http.MethodGet, path: []string{"groups"}, op: "listGroups", scope: scopeGroupsRead, h: s.listGroups},
+	}, s.policyRoutes()...)
 }
 
 // matchAPI finds the route for r. Path segments are matched after unescaping,
@@ -126,35 +119,40 @@ func matchAPI(routes []apiRoute, r *http.Request) apiMatch {
 	var m apiMatch
 	for i := range routes {
 		rt := &routes[i]
-		id, ok := matchSegments(rt.path, segs)
+		params, ok := matchSegments(rt.path, segs)
 		if !ok {
 			continue
 		}
 		if rt.method == r.Method || (rt.method == http.MethodGet && r.Method == http.MethodHead) {
-			return apiMatch{route: rt, id: id}
+			return apiMatch{route: rt, params: params}
 		}
 		m.allow = append(m.allow, rt.method)
 	}
 	return m
 }
 
-func matchSegments(pattern, segs []string) (string, bool) {
+// matchSegments matches path segments against a pattern whose "{name}"
+// segments capture one non-empty segment each.
+func matchSegments(pattern, segs []string) (map[string]string, bool) {
 	if len(pattern) != len(segs) {
-		return "", false
+		return nil, false
 	}
-	id := ""
+	var params map[string]string
 	for i, p := range pattern {
 		switch {
-		case p == "{id}":
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
 			if segs[i] == "" {
-				return "", false
+				return nil, false
 			}
-			id = segs[i]
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[strings.Trim(p, "{}")] = segs[i]
 		case p != segs[i]:
-			return "", false
+			return nil, false
 		}
 	}
-	return id, true
+	return params, true
 }
 
 // serveAPI authenticates, authorizes and dispatches a /api/v1 request.
@@ -171,7 +169,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, m apiMatch, re
 			err = &oktaError{status: http.StatusNotImplemented, code: codeUnsupported,
 				summary: "Unsupported operation: the Okta emulator does not implement " + r.Method + " " + r.URL.Path}
 		default:
-			c.id = m.id
+			c.id, c.params = m.params["id"], m.params
 			err = s.authorize(c, m.route)
 		}
 	}
@@ -309,6 +307,7 @@ func (s *Server) target(c *apiCall) (*user, error) {
 		ref = c.userID
 	}
 	if u := s.st.findUser(ref); u != nil {
+		s.applyTimedRules(u, s.now())
 		return u, nil
 	}
 	return nil, notFoundUser(c.id)

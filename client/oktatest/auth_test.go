@@ -1,10 +1,7 @@
 package oktatest_test
 
 import (
-	"net/http"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,64 +109,6 @@ func TestRequestLog(t *testing.T) {
 	assert.Equal(t, 2, s.CountRequests(func(r oktatest.Request) bool { return r.Auth == "SSWS" }))
 	s.ResetRequests()
 	assert.Empty(t, s.Requests())
-}
-
-func TestRateLimit(t *testing.T) {
-	s, clock := newServer(t, oktatest.Config{Seed: smallSeed(), RateLimitPerMinute: 3})
-	windowEnd := clock.Now().Truncate(time.Minute).Add(time.Minute).Unix()
-	for i := 1; i <= 3; i++ {
-		r := call(t, s, "GET", "/api/v1/users?q=a", ssws(s), nil)
-		require.Equal(t, 200, r.status)
-		assert.Equal(t, "3", r.header.Get("X-Rate-Limit-Limit"))
-		assert.Equal(t, strconv.Itoa(3-i), r.header.Get("X-Rate-Limit-Remaining"))
-		assert.Equal(t, strconv.FormatInt(windowEnd, 10), r.header.Get("X-Rate-Limit-Reset"))
-	}
-	r := call(t, s, "GET", "/api/v1/users?q=a", ssws(s), nil)
-	e := assertOktaError(t, r, 429, "E0000047")
-	assert.Equal(t, "API call exceeded rate limit due to too many requests.", e.ErrorSummary)
-	assert.Equal(t, "0", r.header.Get("X-Rate-Limit-Remaining"))
-	assert.Equal(t, strconv.FormatInt(windowEnd, 10), r.header.Get("X-Rate-Limit-Reset"))
-	date, err := http.ParseTime(r.header.Get("Date"))
-	require.NoError(t, err)
-	assert.Equal(t, clock.Now().Unix(), date.Unix(), "Date follows the emulator's clock")
-
-	other := call(t, s, "GET", "/api/v1/users/me", ssws(s), nil)
-	assert.Equal(t, 200, other.status, "another endpoint family has its own budget")
-	assert.Equal(t, "2", other.header.Get("X-Rate-Limit-Remaining"))
-	for range 3 {
-		call(t, s, "GET", "/.well-known/openid-configuration", "", nil)
-	}
-	keys := call(t, s, "GET", "/oauth2/v1/keys", "", nil)
-	assert.Equal(t, 200, keys.status, "each OAuth endpoint has its own budget")
-	assert.Equal(t, "2", keys.header.Get("X-Rate-Limit-Remaining"))
-	assert.Equal(t, 429, call(t, s, "GET", "/.well-known/openid-configuration", "", nil).status)
-
-	clock.Add(time.Minute)
-	assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users?q=a", ssws(s), nil).status, "a new window")
-}
-
-func TestForceRateLimit(t *testing.T) {
-	s, clock := newServer(t, oktatest.Config{Seed: smallSeed()})
-	s.ForceRateLimit("/api/v1/users/me", 30*time.Second)
-	r := call(t, s, "GET", "/api/v1/users/me", ssws(s), nil)
-	assertOktaError(t, r, 429, "E0000047")
-	assert.Equal(t, "0", r.header.Get("X-Rate-Limit-Remaining"))
-	assert.Equal(t, "600", r.header.Get("X-Rate-Limit-Limit"))
-	assert.Equal(t, strconv.FormatInt(clock.Now().Add(30*time.Second).Unix(), 10), r.header.Get("X-Rate-Limit-Reset"))
-	assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/alice@example.com", ssws(s), nil).status, "other paths are unaffected")
-
-	clock.Add(29 * time.Second)
-	assert.Equal(t, 429, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status)
-	clock.Add(2 * time.Second)
-	assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status)
-
-	t.Run("on the token endpoint", func(t *testing.T) {
-		s.ForceRateLimit("/oauth2/v1/token", time.Minute)
-		r := tokenCall(t, s, nil)
-		assert.Equal(t, 429, r.status)
-		s.ClearFaults()
-		assert.NotEqual(t, 429, tokenCall(t, s, nil).status)
-	})
 }
 
 func TestMintTokens(t *testing.T) {

@@ -205,21 +205,34 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := s.findSignInUser(username)
+	if u != nil {
+		s.applyTimedRules(u, now)
+	}
 	msg := msgUnableLogIn
 	switch {
 	case u == nil:
+	case idpSignInAllowed(u):
+		// Federated and social people never have a password at Okta: their
+		// sign-in goes to their identity provider, which the emulator stands in for.
+		s.mu.Unlock()
+		s.renderPage(w, http.StatusOK, page{Kind: "idp", Title: "Sign in", Tx: txID, Username: u.login(),
+			Message: u.login() + " signs in with " + providerName(u) + "."})
+		return
 	case u.status == StatusLockedOut:
-		msg = msgLockedOut
-	case canSignIn(u.status) && !u.checkPassword(password):
-		u.failedSign++
-		if u.failedSign >= maxFailedSignIns {
-			u.setStatus(StatusLockedOut, now)
+		// Okta says "locked" only where the policy shows lockout failures.
+		if s.lockoutMessageShown(u) {
+			msg = msgLockedOut
 		}
-	case u.status == StatusPasswordExpired:
+	case canSignIn(u.status) && !u.checkPassword(password):
+		s.recordFailedPassword(u, now)
+	case u.status == StatusPasswordExpired || (u.status == StatusActive && s.passwordAgedOut(u, now)):
+		// Okta applies maxAgeDays when the person signs in.
+		u.setStatus(StatusPasswordExpired, now)
 		u.failedSign = 0
 		tx.userID = u.id
+		rules := s.policyText(u)
 		s.mu.Unlock()
-		s.renderPage(w, http.StatusOK, page{Kind: "expired", Title: "Your password has expired", Tx: txID})
+		s.renderPage(w, http.StatusOK, page{Kind: "expired", Title: "Your password has expired", Tx: txID, Rules: rules})
 		return
 	case u.status == StatusActive:
 		s.completeSignIn(w, r, txID, tx, u, now) // unlocks
@@ -265,11 +278,12 @@ func (s *Server) handleExpiredPassword(w http.ResponseWriter, r *http.Request) {
 	if newPW != confirm {
 		msgs = []string{"Passwords must match"}
 	} else {
-		msgs = passwordProblems(u, newPW, true, 0, now)
+		msgs = s.passwordProblems(u, u.profile, newPW, passwordRules{history: true}, now)
 	}
 	if len(msgs) > 0 {
+		rules := s.policyText(u)
 		s.mu.Unlock()
-		s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "expired", Title: "Your password has expired", Tx: txID, Errors: msgs})
+		s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "expired", Title: "Your password has expired", Tx: txID, Errors: msgs, Rules: rules})
 		return
 	}
 	u.setPassword(newPW, now)

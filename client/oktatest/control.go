@@ -59,11 +59,6 @@ type forcedLimit struct {
 	until  time.Time
 }
 
-type rateWindow struct {
-	reset time.Time
-	count int
-}
-
 // control is the test-harness state: faults, latency, rate limits and the
 // request log. It has its own lock so slow handlers never hold the org lock.
 type control struct {
@@ -220,38 +215,6 @@ func (s *Server) latencyFor(path string) time.Duration {
 		}
 	}
 	return d + extra
-}
-
-// rateState is what the X-Rate-Limit-* headers report for one request.
-type rateState struct {
-	limit, remaining int
-	reset            time.Time
-	exceeded         bool
-}
-
-// takeRate counts a request against its family's per-minute window, unless a
-// forced limit applies.
-func (s *Server) takeRate(family, path string) rateState {
-	now := s.now()
-	limit := s.cfg.RateLimitPerMinute
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	for _, f := range s.ctl.forced {
-		if strings.HasPrefix(path, f.prefix) && now.Before(f.until) {
-			return rateState{limit: limit, remaining: 0, reset: f.until, exceeded: true}
-		}
-	}
-	w := s.ctl.windows[family]
-	if w == nil || !now.Before(w.reset) {
-		// Windows are aligned to the clock's minutes, as Okta's are.
-		w = &rateWindow{reset: now.Truncate(time.Minute).Add(time.Minute)}
-		s.ctl.windows[family] = w
-	}
-	if w.count >= limit {
-		return rateState{limit: limit, remaining: 0, reset: w.reset, exceeded: true}
-	}
-	w.count++
-	return rateState{limit: limit, remaining: limit - w.count, reset: w.reset}
 }
 
 // sleepCtx waits for d or until ctx ends; it reports whether the full wait elapsed.

@@ -118,7 +118,7 @@ func TestCreateUserErrors(t *testing.T) {
 		{name: "weak password", body: map[string]any{"profile": newProfile("weak@example.org"),
 			"credentials": map[string]any{"password": map[string]string{"value": "password"}}}, status: 400, code: "E0000001",
 			summary: "Api validation failed: password",
-			causes:  []string{"password: Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username."}},
+			causes:  []string{"password: Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username. Your password cannot be any of your last 4 passwords."}},
 		{name: "short answer", body: map[string]any{"profile": newProfile("ans@example.org"), "credentials": map[string]any{
 			"recovery_question": map[string]string{"question": "Pet?", "answer": "Bo"}}}, status: 400, code: "E0000001",
 			causes: []string{"The security question answer must be at least 4 characters in length"}},

@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,6 +48,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c *apiCa
 	if err != nil {
 		return err
 	}
+	now := s.now()
+	if err := s.refuseWhileTransitioning(u, now); err != nil {
+		return err
+	}
 	// Unconfirmed (USERS-API.md §4.7): E0000035 for a disallowed status is
 	// inferred from the code's name.
 	switch u.status {
@@ -71,14 +76,20 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c *apiCa
 		return err
 	}
 	if !u.checkPassword(oldPW) {
+		// A wrong current password counts toward the lockout like a failed
+		// sign-in (docs/OKTA.md "Lockout", Unconfirmed).
+		s.recordFailedPassword(u, now)
 		return apiError(http.StatusForbidden, codeCredentials, "Old Password is not correct")
 	}
-	now := s.now()
-	minAge := time.Duration(0)
-	if strict {
-		minAge = s.cfg.PasswordMinAge
+	// Okta: a policy violation of the new password does not count toward the
+	// lockout; a right current password resets the count.
+	u.failedSign = 0
+	if _, rule := s.policyFor(u); rule != nil && rule.passwordChange == accessDeny {
+		// Unconfirmed: the rule's passwordChange DENY refuses the change; chose
+		// 403 E0000035.
+		return apiError(http.StatusForbidden, codeChangePwNotAllow)
 	}
-	if causes := passwordProblems(u, newPW, true, minAge, now); len(causes) > 0 {
+	if causes := s.passwordProblems(u, u.profile, newPW, passwordRules{history: true, minAge: strict}, now); len(causes) > 0 {
 		return apiError(http.StatusForbidden, codeCredentials, causes...)
 	}
 	u.setPassword(newPW, now)
@@ -111,6 +122,10 @@ func (s *Server) changeRecoveryQuestion(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	now := s.now()
+	if err := s.refuseWhileTransitioning(u, now); err != nil {
+		return err
+	}
 	// Unconfirmed (USERS-API.md §4.8): E0000036 for a disallowed status.
 	switch u.status {
 	case StatusStaged, StatusActive, StatusRecovery:
@@ -122,20 +137,52 @@ func (s *Server) changeRecoveryQuestion(w http.ResponseWriter, r *http.Request, 
 	}
 	pw, _ := body.Password.get()
 	if !u.checkPassword(pw) {
-		// Unconfirmed (USERS-API.md §4.8): by analogy with change_password.
+		// Unconfirmed (USERS-API.md §4.8): by analogy with change_password,
+		// also in counting toward the lockout.
+		s.recordFailedPassword(u, now)
 		return apiError(http.StatusForbidden, codeCredentials, "The credentials provided were incorrect.")
 	}
+	u.failedSign = 0
 	var pr problems
 	if body.RecoveryQuestion == nil {
 		pr.add("recovery_question", "The field cannot be left blank")
 	} else {
-		checkRecovery(body.RecoveryQuestion.Question, body.RecoveryQuestion.Answer, &pr)
+		checkRecovery(body.RecoveryQuestion.Question, body.RecoveryQuestion.Answer, s.answerMinFor(u), &pr)
 	}
 	if err := pr.err(); err != nil {
 		return err
 	}
-	u.setRecovery(strings.TrimSpace(body.RecoveryQuestion.Question), body.RecoveryQuestion.Answer, s.now())
+	u.setRecovery(strings.TrimSpace(body.RecoveryQuestion.Question), body.RecoveryQuestion.Answer, now)
 	writeJSON(w, http.StatusOK, credentialsOf(u))
+	return nil
+}
+
+// forgotPasswordAllowed applies Okta's rules for forgot_password to u
+// (docs/OKTA.md "Identity Engine recovery"): an ACTIVE person with a password
+// whose policy rule allows self-service reset; on a Classic org they also need
+// a recovery question (and the question factor must be on), on an Identity
+// Engine org the email authenticator is enough. s.mu must be held.
+func (s *Server) forgotPasswordAllowed(u *user) error {
+	if u.status != StatusActive || !u.hasPassword {
+		return apiError(http.StatusForbidden, codeForgotNotAllowed)
+	}
+	p, rule := s.policyFor(u)
+	if rule == nil || rule.selfServiceReset != accessAllow {
+		return apiError(http.StatusForbidden, codeForgotNotAllowed)
+	}
+	if s.cfg.IdentityEngine {
+		email := p.recovery.EmailActive
+		if len(rule.resetMethods) > 0 {
+			email = slices.Contains(rule.resetMethods, "email")
+		}
+		if email && u.email() != "" && (!rule.stepUpQuestion || u.question != "") {
+			return nil
+		}
+		return apiError(http.StatusForbidden, codeForgotNotAllowed)
+	}
+	if u.question == "" || !p.recovery.QuestionActive {
+		return apiError(http.StatusForbidden, codeForgotNotAllowed)
+	}
 	return nil
 }
 
@@ -146,8 +193,8 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request, c *apiCa
 		return err
 	}
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, pending *[]Email) (any, error) {
-		if u.status != StatusActive || u.question == "" || !u.hasPassword {
-			return nil, apiError(http.StatusForbidden, codeForgotNotAllowed)
+		if err := s.forgotPasswordAllowed(u); err != nil {
+			return nil, err
 		}
 		if !sendEmail {
 			tok := s.newOneTimeToken(u, ottForgot, now)

@@ -17,12 +17,31 @@ const (
 	GroupAdmins      = "Gatehouse Admins"
 	GroupHelpdesk    = "Gatehouse Helpdesk"
 	GroupSlackUsers  = "Slack Users"
+	GroupFinance     = "Finance"
 )
 
-// DemoOrg returns the demo org of DESIGN.md §5: ten named people in every
-// status, the portal's admin and helpdesk groups, a handful of apps (one
-// hidden, one without a logo, one needing credentials set up) and 1,000
-// generated ACTIVE users. Every password is DemoPassword.
+// Demo directories and policies.
+const (
+	// DemoDirectory is the Active Directory domain of the demo org's
+	// directory-mastered people and imported groups.
+	DemoDirectory = "corp.example.com"
+	// FinancePolicyName is the stricter password policy of the Finance group.
+	FinancePolicyName = "Finance Password Policy"
+	// DirectoryPolicyName is the password policy of Active Directory people.
+	DirectoryPolicyName = "Active Directory Policy"
+	// DemoDirectoryGroups is how many Active Directory groups the demo's
+	// directory-heavy person is in.
+	DemoDirectoryGroups = 300
+)
+
+// DemoOrg returns the demo org of DESIGN.md §5: named people in every status,
+// the portal's admin and helpdesk groups, a handful of apps (one hidden, one
+// without a logo, one needing credentials set up) and 1,000 generated ACTIVE
+// users; and the variations of real orgs (docs/OKTA.md): a federated person
+// (ivan), a person mastered by Active Directory (judy), a Finance group with a
+// stricter password policy (kate), a person in 300 Active Directory groups
+// (leo) and one whose lifecycle changes asynchronously (mia). Every password
+// is DemoPassword.
 func DemoOrg() Seed {
 	pet := "What was the name of your first pet?"
 	person := func(first, last, status string, groups []string, extra map[string]any) SeedUser {
@@ -67,14 +86,39 @@ func DemoOrg() Seed {
 	heidi := person("Heidi", "Hill", StatusRecovery, nil, map[string]any{"title": "Designer", "department": "Design"})
 	heidi.RecoveryQuestion, heidi.RecoveryAnswer = pet, "Pebbles"
 
+	// The variations of real orgs.
+	ivan := person("Ivan", "Ivanova", StatusActive, []string{GroupEngineering}, map[string]any{"title": "Contract Engineer", "department": "Engineering"})
+	ivan.Password = ""
+	ivan.Provider = SeedProvider{Type: ProviderFederation, Name: ProviderFederation}
+	judy := person("Judy", "Jensen", StatusActive, []string{GroupSales}, map[string]any{"title": "Sales Operations", "department": "Sales"})
+	judy.Provider = SeedProvider{Type: ProviderActiveDirectory, Name: DemoDirectory}
+	judy.RecoveryQuestion, judy.RecoveryAnswer = pet, "Marble"
+	kate := person("Kate", "Kowalski", StatusActive, []string{GroupFinance}, map[string]any{"title": "Controller", "department": "Finance"})
+	kate.RecoveryQuestion, kate.RecoveryAnswer = pet, "Juniper"
+	adGroups := directoryGroups(DemoDirectoryGroups)
+	leo := person("Leo", "Larsen", StatusActive, []string{GroupHelpdesk}, map[string]any{"title": "Service Desk Lead", "department": "IT Support"})
+	leo.Provider = SeedProvider{Type: ProviderActiveDirectory, Name: DemoDirectory}
+	for _, g := range adGroups {
+		leo.Groups = append(leo.Groups, g.Name)
+	}
+	mia := person("Mia", "Moreau", StatusActive, []string{GroupSales}, map[string]any{"title": "Account Executive", "department": "Sales"})
+	mia.AsyncLifecycle = true
+	mia.RecoveryQuestion, mia.RecoveryAnswer = pet, "Domino"
+
+	// The org's default policy is Okta's, except that it locks a person out
+	// after five failed sign-ins (DESIGN.md §5) and says so on the sign-in page.
+	defaultPolicy := OktaDefaultPolicy()
+	defaultPolicy.Lockout = PasswordLockout{MaxAttempts: 5, ShowLockoutFailures: true}
+
 	return Seed{
-		Groups: []SeedGroup{
+		Groups: append([]SeedGroup{
 			{Name: GroupEngineering, Description: "Engineers and engineering managers"},
 			{Name: GroupSales, Description: "Sales team"},
 			{Name: GroupAdmins, Description: "Full administrators of the Gatehouse portal"},
 			{Name: GroupHelpdesk, Description: "Helpdesk staff of the Gatehouse portal"},
 			{Name: GroupSlackUsers, Description: "Imported from Slack", Type: GroupApp},
-		},
+			{Name: GroupFinance, Description: "Finance team (stricter password policy)"},
+		}, adGroups...),
 		Apps: []SeedApp{
 			{Name: "slack", Label: "Slack", LogoURL: "/logos/slack.svg", SortOrder: 0, Groups: []string{everyoneName}},
 			{Name: "github", Label: "GitHub", LogoURL: "/logos/github.svg", SortOrder: 1, Groups: []string{GroupEngineering}},
@@ -87,9 +131,55 @@ func DemoOrg() Seed {
 			{Name: "okta_admin_console", Label: "Okta Admin Console", LogoURL: "/logos/okta_admin_console.svg", SortOrder: 7, Groups: []string{GroupAdmins}},
 			{Name: "servicenow", Label: "ServiceNow", LogoURL: "/logos/servicenow.svg", SortOrder: 8, Groups: []string{GroupHelpdesk, GroupAdmins}},
 		},
-		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi},
+		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, ivan, judy, kate, leo, mia},
 		GeneratedUsers: 1000,
+		PasswordPolicies: []SeedPolicy{
+			{
+				Name: FinancePolicyName, Description: "Finance handles payments: longer passwords, a symbol, a longer history.",
+				Priority: 1, Groups: []string{GroupFinance}, AuthProvider: ProviderOkta,
+				Complexity: PasswordComplexity{MinLength: 14, MinLowerCase: 1, MinUpperCase: 1, MinNumber: 1, MinSymbol: 1,
+					ExcludeUsername: true, ExcludeAttributes: []string{"firstName", "lastName"}, ExcludeCommon: true},
+				Age:      PasswordAge{HistoryCount: 10},
+				Lockout:  PasswordLockout{MaxAttempts: 5, ShowLockoutFailures: true},
+				Recovery: PasswordRecovery{QuestionActive: true, QuestionMinLength: 6, EmailActive: true, EmailTokenMinutes: 60},
+			},
+			{
+				// Okta mirrors the directory's rules for directory-mastered
+				// people; the directory enforces them.
+				Name: DirectoryPolicyName, Description: "Mirrors the corp.example.com domain password policy.",
+				Priority: 2, Groups: []string{everyoneName}, AuthProvider: ProviderActiveDirectory,
+				Complexity: PasswordComplexity{MinLength: 8, MinLowerCase: 1, MinUpperCase: 1, MinNumber: 1, ExcludeUsername: true},
+				Age:        PasswordAge{HistoryCount: 24},
+				Lockout:    PasswordLockout{MaxAttempts: 5, ShowLockoutFailures: true},
+				Recovery:   PasswordRecovery{QuestionActive: true, QuestionMinLength: answerMinLength, EmailActive: true, EmailTokenMinutes: 60},
+			},
+			defaultPolicy,
+		},
 	}
+}
+
+// directoryGroups returns n groups imported from the demo's Active Directory,
+// with the profile attributes Okta gives such groups (OktaActiveDirectoryGroupProfile).
+func directoryGroups(n int) []SeedGroup {
+	areas := []string{"Finance", "Engineering", "Sales", "HR", "Legal", "Facilities", "IT", "Marketing", "Support", "Research"}
+	kinds := []string{"Share Readers", "Share Editors", "Printers", "VPN", "Distribution", "Project"}
+	out := make([]SeedGroup, 0, n)
+	for i := 1; i <= n; i++ {
+		area, kind := areas[i%len(areas)], kinds[(i/len(areas))%len(kinds)]
+		name := fmt.Sprintf("SG %s %s %03d", area, kind, i)
+		sam := strings.ReplaceAll(name, " ", "-")
+		out = append(out, SeedGroup{
+			Name: name, Type: GroupApp,
+			Description: fmt.Sprintf("%s %s group %03d, synchronised from %s", area, strings.ToLower(kind), i, DemoDirectory),
+			Profile: map[string]any{
+				"dn":                         fmt.Sprintf("CN=%s,OU=%s,OU=Groups,DC=corp,DC=example,DC=com", name, area),
+				"externalId":                 derivedString("ad-group:"+name, 22) + "==",
+				"samAccountName":             sam,
+				"windowsDomainQualifiedName": `CORP\` + sam,
+			},
+		})
+	}
+	return out
 }
 
 func loginPart(s string) string {

@@ -40,7 +40,9 @@ func TestFaultStatusAndTimes(t *testing.T) {
 		fault    oktatest.Fault
 		wantCode string
 	}{
-		{name: "503 defaults to E0000009", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 503, Times: 2}, wantCode: "E0000009"},
+		{name: "500 defaults to E0000009", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 500, Times: 2}, wantCode: "E0000009"},
+		{name: "503 defaults to E0000010", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 503, Times: 2}, wantCode: "E0000010"},
+		{name: "409 defaults to E0000112", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 409, Times: 2}, wantCode: "E0000112"},
 		{name: "429 defaults to E0000047", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 429, Times: 2}, wantCode: "E0000047"},
 		{name: "custom code", fault: oktatest.Fault{Path: "/api/v1/users/me", Status: 403, ErrorCode: "E0000006", Times: 2}, wantCode: "E0000006"},
 	}
@@ -207,6 +209,29 @@ func TestControlAPI(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, 204, call(t, s, "POST", "/_emulator/latency?d=0s", ssws(s), nil).status)
 	assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status)
+
+	t.Run("fault control", func(t *testing.T) {
+		assert.Equal(t, 204, call(t, s, "POST", "/_emulator/fault?path=/api/v1/users&status=429&count=2", ssws(s), nil).status)
+		for range 2 {
+			r := call(t, s, "GET", "/api/v1/users/me", ssws(s), nil)
+			e := assertOktaError(t, r, 429, "E0000047")
+			assert.Equal(t, "API call exceeded rate limit due to too many requests.", e.ErrorSummary)
+			assert.Equal(t, "0", r.header.Get("X-Rate-Limit-Remaining"))
+		}
+		assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status, "count=2 is spent")
+		assert.Equal(t, 204, call(t, s, "POST", "/_emulator/fault?path=/api/v1/groups&status=503&method=get", ssws(s), nil).status)
+		assertOktaError(t, call(t, s, "GET", "/api/v1/groups", ssws(s), nil), 503, "E0000010")
+		assert.Equal(t, 200, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil).status, "only the prefix")
+		assert.Equal(t, 204, call(t, s, "POST", "/_emulator/fault?path=/api/v1/users/me&status=403&code=E0000006&count=1", ssws(s), nil).status)
+		assertOktaError(t, call(t, s, "GET", "/api/v1/users/me", ssws(s), nil), 403, "E0000006")
+		for _, bad := range []string{"status=200", "status=abc", "count=0&status=500", "delay=soon", "path=api&status=500", "", "drop=maybe"} {
+			r := call(t, s, "POST", "/_emulator/fault?"+bad, ssws(s), nil)
+			assert.Equal(t, 400, r.status, bad)
+			assert.Equal(t, "E0000001", r.oktaError(t).ErrorCode, bad)
+		}
+		assert.Equal(t, 204, call(t, s, "POST", "/_emulator/clear-faults", ssws(s), nil).status)
+		assert.Equal(t, 200, call(t, s, "GET", "/api/v1/groups", ssws(s), nil).status)
+	})
 
 	s.Inject(oktatest.Fault{Status: 500})
 	assert.Equal(t, 200, call(t, s, "GET", "/_emulator/stats", ssws(s), nil).status, "faults never hit the control API")

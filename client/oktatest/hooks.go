@@ -71,10 +71,9 @@ func (s *Server) SetStatus(id, status string) {
 	defer s.mu.Unlock()
 	if u := s.st.users[id]; u != nil {
 		u.setStatus(status, s.now())
+		u.failedSign, u.lockedAt = 0, time.Time{}
 		if status == StatusLockedOut {
-			u.failedSign = maxFailedSignIns
-		} else {
-			u.failedSign = 0
+			u.lockedAt = s.now()
 		}
 	}
 }
@@ -272,6 +271,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		s.SetLatency(r.URL.Query().Get("path"), d)
 		w.WriteHeader(http.StatusNoContent)
+	case "POST /_emulator/fault":
+		s.serveFaultControl(w, r)
 	case "POST /_emulator/clear-faults":
 		s.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)

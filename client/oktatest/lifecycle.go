@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -45,10 +46,12 @@ func (s *Server) newOneTimeToken(u *user, kind string, now time.Time) string {
 }
 
 func (s *Server) ottURL(kind, tok string) string {
-	switch kind {
-	case ottActivation:
+	switch {
+	case kind == ottActivation && s.cfg.IdentityEngine:
+		return s.abs("/tokens/" + tok + "/verify")
+	case kind == ottActivation:
 		return s.abs("/welcome/" + tok)
-	case ottReset:
+	case kind == ottReset:
 		return s.abs("/reset_password/" + tok)
 	default:
 		return s.abs("/signin/reset-password/" + tok)
@@ -71,6 +74,9 @@ func (s *Server) lifecycleOp(w http.ResponseWriter, c *apiCall, fn func(u *user,
 	u, err := s.target(c)
 	var out any
 	if err == nil {
+		err = s.refuseWhileTransitioning(u, s.now())
+	}
+	if err == nil {
 		out, err = fn(u, s.now(), &pending)
 	}
 	s.mu.Unlock()
@@ -92,7 +98,8 @@ func (s *Server) lifecycleOp(w http.ResponseWriter, c *apiCall, fn func(u *user,
 // emptyJSON renders as {}, the body of most lifecycle operations.
 type emptyJSON struct{}
 
-// activate handles POST …/lifecycle/activate?sendEmail= (default true).
+// activate handles POST …/lifecycle/activate?sendEmail= (default true). For an
+// asynchronous person the status changes when the transition completes.
 func (s *Server) activate(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 	sendEmail, err := boolParam(r, "sendEmail", true)
 	if err != nil {
@@ -105,19 +112,24 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, c *apiCall) er
 			return nil, apiError(http.StatusForbidden, codeAlreadyActive)
 		}
 		// Unconfirmed (USERS-API.md §5.2): a reactivated DEPROVISIONED user keeps
-		// their old password and becomes ACTIVE.
-		if u.hasPassword {
-			u.setStatus(StatusActive, now)
-		} else {
-			u.setStatus(StatusProvisioned, now)
+		// their old password and becomes ACTIVE. Federated and social people need
+		// no password (Okta: they become ACTIVE).
+		final := StatusProvisioned
+		if u.hasPassword || passwordless(u.provider().Type) {
+			final = StatusActive
 		}
-		u.activated = now
+		if u.async {
+			s.startTransition(u, final, now, nil)
+		} else {
+			u.setStatus(final, now)
+			u.activated = now
+		}
 		u.failedSign = 0
 		if !sendEmail {
 			tok := s.newOneTimeToken(u, ottActivation, now)
 			return map[string]string{"activationUrl": s.ottURL(ottActivation, tok), "activationToken": tok}, nil
 		}
-		if u.status == StatusProvisioned {
+		if final == StatusProvisioned {
 			*pending = append(*pending, s.issueEmail(u, ottActivation, EmailActivation, now))
 		}
 		return emptyJSON{}, nil
@@ -149,17 +161,31 @@ func (s *Server) reactivate(w http.ResponseWriter, r *http.Request, c *apiCall) 
 func (s *Server) deactivateLocked(u *user) {
 	now := s.now()
 	u.setStatus(StatusDeprovisioned, now)
+	s.endAccess(u)
+}
+
+// endAccess ends a deactivated person's sessions, tokens and links.
+func (s *Server) endAccess(u *user) {
 	s.st.endSessions(u.id, "")
 	s.st.revokeTokens(u.id)
 	s.st.dropOneTimeTokens(u.id, ottActivation, ottReset, ottForgot)
 }
 
-// deactivate handles POST …/lifecycle/deactivate.
+// deactivate handles POST …/lifecycle/deactivate. "Prefer: respond-async"
+// (or an asynchronous person) makes it a transition: the person keeps their
+// status with transitioningToStatus DEPROVISIONED until it completes; their
+// sessions and tokens end at once.
 func (s *Server) deactivate(w http.ResponseWriter, r *http.Request, c *apiCall) error {
+	async := strings.EqualFold(strings.TrimSpace(r.Header.Get("Prefer")), "respond-async")
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, _ *[]Email) (any, error) {
 		if u.status == StatusDeprovisioned {
 			// Unconfirmed (USERS-API.md §5.2): chose 403 E0000038.
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
+		}
+		if async || u.async {
+			s.endAccess(u)
+			s.startTransition(u, StatusDeprovisioned, now, nil)
+			return emptyJSON{}, nil
 		}
 		s.deactivateLocked(u)
 		return emptyJSON{}, nil
@@ -213,7 +239,7 @@ func (s *Server) expire(w http.ResponseWriter, c *apiCall, temp, revokeSessions 
 		if !temp {
 			return s.userOut(u, true), nil
 		}
-		pw := tempPassword(u)
+		pw := s.tempPassword(u)
 		u.setPassword(pw, now)
 		return map[string]string{"tempPassword": pw}, nil
 	})
@@ -232,7 +258,10 @@ func (s *Server) resetFactors(w http.ResponseWriter, r *http.Request, c *apiCall
 	})
 }
 
-// resetPassword handles POST …/lifecycle/reset_password?sendEmail=&revokeSessions=.
+// resetPassword handles POST …/lifecycle/reset_password?sendEmail=&revokeSessions=&provider=.
+// A FEDERATION or SOCIAL person is converted to an Okta password by the
+// default call; ?provider=FEDERATION converts an Okta person the other way
+// (providers.go).
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 	// Unconfirmed (USERS-API.md §4.11): the current spec marks sendEmail
 	// required; the emulator keeps the legacy default of true.
@@ -244,6 +273,8 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, c *apiCal
 	if err != nil {
 		return err
 	}
+	sendEmailGiven := r.URL.Query().Get("sendEmail") != ""
+	toProvider := r.URL.Query().Get("provider")
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, pending *[]Email) (any, error) {
 		switch u.status {
 		case StatusActive, StatusPasswordExpired, StatusLockedOut, StatusRecovery, StatusProvisioned:
@@ -251,6 +282,13 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, c *apiCal
 			// Unconfirmed (USERS-API.md §5.2): chose 403 E0000038; E0000017
 			// "Password reset failed" is the other plausible code.
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
+		}
+		converted, err := s.resetPasswordProvider(u, toProvider, sendEmailGiven, sendEmail, now)
+		if err != nil {
+			return nil, err
+		}
+		if converted {
+			return emptyJSON{}, nil
 		}
 		u.setStatus(StatusRecovery, now)
 		u.failedSign = 0
@@ -293,11 +331,18 @@ func (s *Server) unsuspend(w http.ResponseWriter, r *http.Request, c *apiCall) e
 // unlock handles POST …/lifecycle/unlock.
 func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, _ *[]Email) (any, error) {
+		if directoryMastered(u.provider().Type) {
+			// Okta: unlock "works with Okta-sourced users. It doesn't support
+			// directory-sourced accounts such as Active Directory." The cause
+			// text is the emulator's (Unconfirmed).
+			return nil, apiError(http.StatusForbidden, codeUnlockNotAllowed, "This user's password is mastered by "+u.provider().Name+"; unlock them in the directory.")
+		}
 		if u.status != StatusLockedOut {
 			return nil, apiError(http.StatusForbidden, codeUnlockNotAllowed, "The user is not locked out.")
 		}
 		u.setStatus(StatusActive, now)
 		u.failedSign = 0
+		u.lockedAt = time.Time{}
 		return emptyJSON{}, nil
 	})
 }

@@ -328,10 +328,11 @@ func TestChangePassword(t *testing.T) {
 		{name: "success", oldPW: demoPassword, newPW: newPass, status: 200},
 		{name: "wrong old password", oldPW: "Wrong-Passw0rd", newPW: newPass, status: 403, code: "E0000014", wantCauses: []string{"Old Password is not correct"}},
 		{name: "too short", oldPW: demoPassword, newPW: "Ab1", status: 403, code: "E0000014",
-			wantCauses: []string{"Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username."}},
+			wantCauses: []string{"Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username. Your password cannot be any of your last 4 passwords. At least 24 hour(s) must have elapsed since you last changed your password."}},
 		{name: "no digit", oldPW: demoPassword, newPW: "NoDigitsHere", status: 403, code: "E0000014"},
 		{name: "contains the username", oldPW: demoPassword, newPW: "Xpolicy-tester9", status: 403, code: "E0000014"},
-		{name: "contains the last name", oldPW: demoPassword, newPW: "Persson-9ab", status: 403, code: "E0000014"},
+		// Okta's default policy does not exclude names (excludeAttributes is empty).
+		{name: "contains the last name", oldPW: demoPassword, newPW: "Persson-9ab", status: 200},
 		{name: "too long", oldPW: demoPassword, newPW: "Aa1" + strings.Repeat("x", 70), status: 403, code: "E0000014"},
 		{name: "current password", oldPW: demoPassword, newPW: demoPassword, status: 403, code: "E0000014", wantCauses: []string{"Password cannot be your current password"}},
 		{name: "missing fields", status: 400, code: "E0000001"},

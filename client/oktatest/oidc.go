@@ -14,7 +14,8 @@ import (
 // registered client.
 func supportedScopes() []string {
 	return []string{scopeOpenID, scopeProfile, scopeEmail, scopeOffline, scopeUsersReadSelf,
-		scopeUsersManageSelf, scopeUsersRead, scopeUsersManage, scopeGroupsRead}
+		scopeUsersManageSelf, scopeUsersRead, scopeUsersManage, scopeGroupsRead,
+		scopeMyPasswordRead, scopePoliciesRead}
 }
 
 type accessToken struct {

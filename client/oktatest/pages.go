@@ -17,8 +17,9 @@ const OrgName = "Gatehouse Demo (Okta emulator)"
 
 // page is the view model of every HTML page the emulator serves.
 type page struct {
-	Kind     string // "signin", "expired", "setpw", "answer", "activate" or "message"
+	Kind     string // "signin", "expired", "setpw", "answer", "activate", "idp" or "message"
 	Title    string
+	Rules    string // the password policy's requirements, on password pages
 	Tx       string
 	Username string
 	Error    string
@@ -67,7 +68,7 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <button type="submit">Sign in</button>
 </form>
 {{else if eq .Kind "expired"}}
-<p class="hint" id="rules">Choose a new password: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username.</p>
+<p class="hint" id="rules">Choose a new password. {{.Rules}}</p>
 <form method="post" action="/signin/expired-password">
 <input type="hidden" name="tx" value="{{.Tx}}">
 <label for="newPassword">New password</label>
@@ -77,7 +78,7 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <button type="submit">Change password</button>
 </form>
 {{else if eq .Kind "setpw"}}
-<p class="hint" id="rules">Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number, no parts of your username.</p>
+<p class="hint" id="rules">{{.Rules}}</p>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="step" value="password">
 <label for="newPassword">New password</label>
@@ -85,6 +86,13 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <label for="confirmPassword">Repeat password</label>
 <input type="password" id="confirmPassword" name="confirmPassword" autocomplete="new-password" required>
 <button type="submit">Set password</button>
+</form>
+{{else if eq .Kind "idp"}}
+<form method="post" action="/signin/idp">
+<input type="hidden" name="tx" value="{{.Tx}}">
+<input type="hidden" name="username" value="{{.Username}}">
+<p class="hint">The Okta emulator stands in for the identity provider.</p>
+<button type="submit">Continue with the identity provider</button>
 </form>
 {{else if eq .Kind "activate"}}
 <form method="post" action="{{.Action}}">
@@ -156,7 +164,7 @@ func (s *Server) oneTimeLink(tok string, kinds ...string) (*oneTimeToken, *user)
 func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	tok := r.PathValue("token")
-	action := "/welcome/" + tok
+	action := strings.TrimSuffix(r.URL.Path, "/")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -180,17 +188,18 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
+		rules := s.policyText(u)
 		if r.Method == http.MethodGet {
-			s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action, Message: greeting})
+			s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action, Message: greeting, Rules: rules})
 			return
 		}
 		newPW, confirm := r.PostFormValue("newPassword"), r.PostFormValue("confirmPassword")
 		msgs := []string{"Passwords must match"}
 		if newPW == confirm {
-			msgs = passwordProblems(u, newPW, false, 0, now)
+			msgs = s.passwordProblems(u, u.profile, newPW, passwordRules{}, now)
 		}
 		if len(msgs) > 0 {
-			s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "setpw", Title: title, Action: action, Message: greeting, Errors: msgs})
+			s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "setpw", Title: title, Action: action, Message: greeting, Errors: msgs, Rules: rules})
 			return
 		}
 		u.setPassword(newPW, now)
@@ -223,13 +232,16 @@ func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusNotFound, "This password reset link is not valid or has expired. Request a new one.")
 		return
 	}
-	needAnswer := u.question != "" && !t.answered
+	// Identity Engine recovers with the email authenticator: following the
+	// emailed link is the verification, so no question is asked.
+	needAnswer := u.question != "" && !t.answered && !(s.cfg.IdentityEngine && t.kind == ottForgot)
+	rules := s.policyText(u)
 	if r.Method == http.MethodGet {
 		if needAnswer {
 			s.renderPage(w, http.StatusOK, page{Kind: "answer", Title: title, Action: action, Question: u.question,
 				Message: "Answer your security question to continue."})
 		} else {
-			s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action})
+			s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action, Rules: rules})
 		}
 		return
 	}
@@ -240,16 +252,16 @@ func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		t.answered = true
-		s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action})
+		s.renderPage(w, http.StatusOK, page{Kind: "setpw", Title: title, Action: action, Rules: rules})
 		return
 	}
 	newPW, confirm := r.PostFormValue("newPassword"), r.PostFormValue("confirmPassword")
 	msgs := []string{"Passwords must match"}
 	if newPW == confirm {
-		msgs = passwordProblems(u, newPW, true, 0, now)
+		msgs = s.passwordProblems(u, u.profile, newPW, passwordRules{history: true}, now)
 	}
 	if len(msgs) > 0 {
-		s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "setpw", Title: title, Action: action, Errors: msgs})
+		s.renderPage(w, http.StatusUnprocessableEntity, page{Kind: "setpw", Title: title, Action: action, Errors: msgs, Rules: rules})
 		return
 	}
 	u.setPassword(newPW, now)

@@ -15,8 +15,10 @@ const (
 	codeForbidden        = "E0000006"
 	codeNotFound         = "E0000007"
 	codeInternal         = "E0000009"
+	codeReadOnly         = "E0000010"
 	codeInvalidToken     = "E0000011"
 	codeCredentials      = "E0000014"
+	codeFeatureDisabled  = "E0000015"
 	codeAlreadyActive    = "E0000016"
 	codeResetFailed      = "E0000017"
 	codeMethod           = "E0000022"
@@ -33,6 +35,8 @@ const (
 	codeTooManyTargets   = "E0000093"
 	codeNextLoginNoPw    = "E0000124"
 	codeNextLoginStaged  = "E0000125"
+	codeStillActivating  = "E0000112"
+	codeNotAcceptable    = "E0000149"
 )
 
 const contentTypeJSON = "application/json;charset=UTF-8"
@@ -50,10 +54,14 @@ func summaryFor(code string) string {
 		return "Not found: Resource not found"
 	case codeInternal:
 		return "Internal Server Error"
+	case codeReadOnly:
+		return "Service is in read only mode"
 	case codeInvalidToken:
 		return "Invalid token provided"
 	case codeCredentials:
 		return "Update of credentials failed"
+	case codeFeatureDisabled:
+		return "You do not have permission to access the feature you are requesting"
 	case codeAlreadyActive:
 		return "Activation failed because the user is already active"
 	case codeResetFailed:
@@ -86,29 +94,42 @@ func summaryFor(code string) string {
 		return "Could not create user. To create a user and expire their password immediately, a password must be specified"
 	case codeNextLoginStaged:
 		return "Could not create user. To create a user and expire their password immediately, activate must be true"
+	case codeStillActivating:
+		return "Cannot update this user because they are still being activated. Please try again in a few minutes."
+	case codeNotAcceptable:
+		return "The HTTP request is not acceptable"
 	default:
 		return "Error"
 	}
 }
 
-// codeForStatus is the error code a Fault uses when it names only a status.
+// codeForStatus is the error code a fault uses when it names only a status:
+// the code Okta's error-code reference pairs with that status.
 func codeForStatus(status int) string {
-	switch {
-	case status == http.StatusBadRequest:
+	switch status {
+	case http.StatusBadRequest:
 		return codeValidation
-	case status == http.StatusUnauthorized:
+	case http.StatusUnauthorized:
 		return codeInvalidToken
-	case status == http.StatusForbidden:
+	case http.StatusForbidden:
 		return codeForbidden
-	case status == http.StatusNotFound:
+	case http.StatusNotFound:
 		return codeNotFound
-	case status == http.StatusMethodNotAllowed:
+	case http.StatusMethodNotAllowed:
 		return codeMethod
-	case status == http.StatusTooManyRequests:
+	case http.StatusNotAcceptable:
+		return codeNotAcceptable
+	case http.StatusConflict:
+		return codeStillActivating
+	case http.StatusTooManyRequests:
 		return codeRateLimited
+	case http.StatusNotImplemented:
+		return codeUnsupported
+	case http.StatusServiceUnavailable:
+		return codeReadOnly
 	default:
 		// Unconfirmed: Okta documents E0000009 for 500 only; the emulator uses it
-		// for every injected 5xx.
+		// for every other injected status.
 		return codeInternal
 	}
 }
@@ -152,6 +173,11 @@ func notFoundUser(ref string) *oktaError {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONAs(w, status, contentTypeJSON, v)
+}
+
+// writeJSONAs writes v as JSON with the given content type.
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	// Okta does not escape "&" or "<" in URLs inside JSON.
@@ -160,13 +186,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, "encode response", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", contentTypeJSON)
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
 func writeOktaError(w http.ResponseWriter, e *oktaError) {
+	writeOktaErrorAs(w, e, contentTypeJSON)
+}
+
+// writeOktaErrorAs writes Okta's error object with the given content type.
+func writeOktaErrorAs(w http.ResponseWriter, e *oktaError, contentType string) {
 	for k, vs := range e.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -176,7 +207,7 @@ func writeOktaError(w http.ResponseWriter, e *oktaError) {
 	for _, c := range e.causes {
 		causes = append(causes, errorCauseJSON{ErrorSummary: c})
 	}
-	writeJSON(w, e.status, errorJSON{
+	writeJSONAs(w, e.status, contentType, errorJSON{
 		ErrorCode:    e.code,
 		ErrorSummary: e.summary,
 		ErrorLink:    e.code,

@@ -3,34 +3,8 @@ package oktatest
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 )
-
-// Rate-limit families: Okta counts limits per endpoint family.
-const (
-	familyUsers     = "users"     // GET/POST /api/v1/users
-	familyUser      = "user"      // /api/v1/users/{id}
-	familyUserSub   = "user-sub"  // appLinks, groups, credentials, sessions
-	familyLifecycle = "lifecycle" // /api/v1/users/{id}/lifecycle/*
-	familyGroups    = "groups"    // /api/v1/groups
-	familyOther     = "api-other" // unknown /api/v1 routes
-	familyOAuth     = "oauth2:"   // + the endpoint: Okta limits each OAuth endpoint separately
-)
-
-// oauthFamily names the rate-limit bucket of an OIDC endpoint, or "" for
-// paths that are not rate limited (the pages a person sees).
-func oauthFamily(path string) string {
-	switch {
-	case strings.HasPrefix(path, "/.well-known/"):
-		return familyOAuth + "discovery"
-	case strings.HasPrefix(path, "/oauth2/v1/"):
-		endpoint, _, _ := strings.Cut(strings.TrimPrefix(path, "/oauth2/v1/"), "/")
-		return familyOAuth + endpoint
-	}
-	return ""
-}
 
 // reqRecord carries what the handlers learn about a request to the logger.
 type reqRecord struct {
@@ -98,11 +72,18 @@ func (s *Server) routes() http.Handler {
 	handle("GET /oauth2/v1/logout", "logout", s.handleLogout)
 	handle("POST /oauth2/v1/logout", "logout", s.handleLogout)
 
+	// The MyAccount API (Identity Engine).
+	handle("GET /idp/myaccount/password/complexity-requirements", "getPasswordRequirements", s.handleMyPasswordRequirements)
+
 	// Pages a person sees.
 	handle("POST /signin", "signIn", s.handleSignIn)
 	handle("POST /signin/expired-password", "changeExpiredPassword", s.handleExpiredPassword)
+	handle("POST /signin/idp", "signInIdP", s.handleIdPSignIn)
 	handle("GET /welcome/{token}", "activationPage", s.handleWelcome)
 	handle("POST /welcome/{token}", "activationPage", s.handleWelcome)
+	// Identity Engine orgs' activation links (USERS-API.md §10.17).
+	handle("GET /tokens/{token}/verify", "activationPage", s.handleWelcome)
+	handle("POST /tokens/{token}/verify", "activationPage", s.handleWelcome)
 	handle("GET /reset_password/{token}", "resetPasswordPage", s.handleResetPage)
 	handle("POST /reset_password/{token}", "resetPasswordPage", s.handleResetPage)
 	handle("GET /signin/reset-password/{token}", "resetPasswordPage", s.handleResetPage)
@@ -155,18 +136,24 @@ func (s *Server) routes() http.Handler {
 			s.log.Debug("oktatest request", "method", r.Method, "op", rec.op, "status", sw.status)
 		}()
 
-		family := oauthFamily(path)
-		if isAPI {
-			family = match.family()
+		b, limited := bucketFor(r.Method, path)
+		if limited {
+			// Requests in flight count against the org's concurrency limit
+			// from the moment they arrive (a slow or hung answer holds its slot).
+			if !s.conc.enter() {
+				s.writeConcurrencyLimited(sw)
+				return
+			}
+			defer s.conc.leave()
 		}
-		if f := s.takeFault(r.Method, path); f != nil && !s.applyFault(w, sw, r, f, family) {
+		if f := s.takeFault(r.Method, path); f != nil && !s.applyFault(w, sw, r, f, b, limited) {
 			return
 		}
 		if d := s.latencyFor(path); d > 0 && !sleepCtx(r.Context(), d) {
 			return
 		}
-		if family != "" {
-			rs := s.takeRate(family, path)
+		if limited {
+			rs := s.takeRate(b, s.credentialKey(r), path)
 			setRateHeaders(w.Header(), rs)
 			if rs.exceeded {
 				writeOktaError(sw, apiError(http.StatusTooManyRequests, codeRateLimited))
@@ -181,25 +168,10 @@ func (s *Server) routes() http.Handler {
 	})
 }
 
-func epochCeil(t time.Time) int64 {
-	sec := t.Unix()
-	if t.Nanosecond() > 0 {
-		sec++
-	}
-	return sec
-}
-
-// setRateHeaders writes the X-Rate-Limit-* headers of USERS-API.md §8.
-func setRateHeaders(h http.Header, rs rateState) {
-	h.Set("X-Rate-Limit-Limit", strconv.Itoa(rs.limit))
-	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rs.remaining))
-	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(epochCeil(rs.reset), 10))
-}
-
 // applyFault carries out f; it reports whether the request should continue to
-// be served normally (a pure Delay). family is the request's rate-limit
-// bucket ("" for pages that have none).
-func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Request, f *Fault, family string) bool {
+// be served normally (a pure Delay). b is the request's rate-limit bucket when
+// limited is set.
+func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Request, f *Fault, b bucket, limited bool) bool {
 	if !sleepCtx(r.Context(), f.Delay) {
 		return false
 	}
@@ -224,11 +196,11 @@ func (s *Server) applyFault(raw http.ResponseWriter, w *statusWriter, r *http.Re
 		if code == "" {
 			code = codeForStatus(f.Status)
 		}
-		if family != "" {
+		if limited {
 			// An injected answer still counts against the bucket and carries its
 			// headers, as every Okta answer does (USERS-API.md §1, §8); an
 			// injected 429 reports the bucket as spent.
-			rs := s.takeRate(family, r.URL.Path)
+			rs := s.takeRate(b, s.credentialKey(r), r.URL.Path)
 			if f.Status == http.StatusTooManyRequests {
 				rs.remaining = 0
 			}

@@ -17,6 +17,9 @@ type Seed struct {
 	Users  []SeedUser  `json:"users"`
 	// GeneratedUsers adds that many ACTIVE users with realistic names (see DemoOrg).
 	GeneratedUsers int `json:"generatedUsers"`
+	// PasswordPolicies are the org's PASSWORD policies; without one marked
+	// Default the org also gets OktaDefaultPolicy().
+	PasswordPolicies []SeedPolicy `json:"passwordPolicies"`
 }
 
 // SeedGroup describes a group. Type is OKTA_GROUP (default), APP_GROUP or BUILT_IN.
@@ -25,6 +28,9 @@ type SeedGroup struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Type        string `json:"type"`
+	// Profile holds further profile attributes, such as the dn and
+	// samAccountName of a group imported from Active Directory.
+	Profile map[string]any `json:"profile"`
 }
 
 // SeedApp describes an app assigned to groups and users. LogoURL and LinkURL may
@@ -55,6 +61,20 @@ type SeedUser struct {
 	Groups           []string       `json:"groups"`  // group names; Everyone is implicit
 	Factors          bool           `json:"factors"` // has MFA factors enrolled
 	LastLogin        time.Time      `json:"lastLogin"`
+	// Provider is credentials.provider: "" or OKTA, ACTIVE_DIRECTORY, LDAP,
+	// FEDERATION, SOCIAL or IMPORT. FEDERATION and SOCIAL people have no
+	// password or recovery question.
+	Provider SeedProvider `json:"provider"`
+	// AsyncLifecycle makes the person's activation and deactivation
+	// asynchronous (transitions.go).
+	AsyncLifecycle bool `json:"asyncLifecycle"`
+}
+
+// SeedProvider is a credentials.provider; Name defaults to Type (a directory's
+// name is its instance, e.g. "corp.example.com").
+type SeedProvider struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
 }
 
 // LoadSeed reads a Seed in its JSON form. Unknown fields are an error, so a
@@ -74,6 +94,9 @@ func LoadSeed(r io.Reader) (Seed, error) {
 		if u.Status != "" && !validStatus(u.Status) {
 			errs = append(errs, fmt.Errorf("users[%d]: unknown status %q", i, u.Status))
 		}
+		if u.Provider.Type != "" && !validProvider(u.Provider.Type) {
+			errs = append(errs, fmt.Errorf("users[%d]: unknown provider type %q", i, u.Provider.Type))
+		}
 	}
 	for i, g := range seed.Groups {
 		if g.Name == "" {
@@ -84,6 +107,18 @@ func LoadSeed(r io.Reader) (Seed, error) {
 		if a.Name == "" {
 			errs = append(errs, fmt.Errorf("apps[%d]: name is required", i))
 		}
+	}
+	defaults := 0
+	for i, p := range seed.PasswordPolicies {
+		if p.Name == "" {
+			errs = append(errs, fmt.Errorf("passwordPolicies[%d]: name is required", i))
+		}
+		if p.Default {
+			defaults++
+		}
+	}
+	if defaults > 1 {
+		errs = append(errs, errors.New("passwordPolicies: at most one policy can be the default"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Seed{}, fmt.Errorf("invalid seed: %w", err)
@@ -124,6 +159,9 @@ func (s *Server) applySeed(seed Seed) error {
 			continue
 		}
 		s.addGroupLocked(g, epoch)
+	}
+	if err := s.seedPolicies(seed.PasswordPolicies, epoch); err != nil {
+		return err
 	}
 	users := append([]SeedUser(nil), seed.Users...)
 	users = append(users, generatedUsers(seed.GeneratedUsers)...)
@@ -169,7 +207,7 @@ func (s *Server) addGroupLocked(sg SeedGroup, created time.Time) *group {
 		typ = GroupOkta
 	}
 	g := &group{id: id, name: sg.Name, description: sg.Description, typ: typ,
-		created: created, lastUpdated: created, lastMembershipUpdated: created}
+		created: created, lastUpdated: created, lastMembershipUpdated: created, extra: sg.Profile}
 	if typ == GroupApp {
 		g.sourceAppID = derivedID(prefixApp, "source:"+sg.Name)
 	}
@@ -209,6 +247,20 @@ func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {
 		id: id, status: status, profile: copyProfile(su.Profile), salt: newSalt(),
 		created: created, lastUpdated: created, lastLogin: su.LastLogin.UTC(),
 		factors: su.Factors, groups: map[string]bool{}, apps: map[string]bool{},
+		async: su.AsyncLifecycle,
+	}
+	if t := su.Provider.Type; t != "" && t != providerOkta {
+		if !validProvider(t) {
+			return nil, fmt.Errorf("seed user %q: unknown provider type %q", login, t)
+		}
+		name := su.Provider.Name
+		if name == "" {
+			name = t
+		}
+		u.cred = providerJSON{Type: t, Name: name}
+		if passwordless(t) && (su.Password != "" || su.RecoveryQuestion != "") {
+			return nil, fmt.Errorf("seed user %q: a %s user cannot have a password or recovery question", login, t)
+		}
 	}
 	if _, ok := u.profile["email"]; !ok {
 		u.profile["email"] = login
@@ -224,7 +276,7 @@ func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {
 		u.setRecovery(su.RecoveryQuestion, su.RecoveryAnswer, created)
 	}
 	if status == StatusLockedOut {
-		u.failedSign = maxFailedSignIns
+		u.lockedAt = created
 	}
 	u.lastUpdated = created
 	for _, name := range su.Groups {
@@ -259,4 +311,26 @@ func (s *Server) addAppLocked(sa SeedApp) *app {
 	}
 	s.st.apps[a.id] = a
 	return a
+}
+
+// seedPolicies installs the seed's password policies, adding Okta's default
+// policy when the seed has none; Config.PasswordMinAge, when set, becomes the
+// default policy's minimum age. s.mu must be held.
+func (s *Server) seedPolicies(policies []SeedPolicy, created time.Time) error {
+	hasDefault := false
+	for _, p := range policies {
+		hasDefault = hasDefault || p.Default
+	}
+	if !hasDefault {
+		policies = append(append([]SeedPolicy(nil), policies...), OktaDefaultPolicy())
+	}
+	for _, sp := range policies {
+		if sp.Default && s.cfg.PasswordMinAge > 0 {
+			sp.Age.MinAgeMinutes = int((s.cfg.PasswordMinAge + time.Minute - 1) / time.Minute)
+		}
+		if err := s.addPolicyLocked(sp, created); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -31,6 +31,10 @@ func TestDemoOrg(t *testing.T) {
 		{"frank@example.com", "DEPROVISIONED", []string{"Everyone"}},
 		{"grace@example.com", "PROVISIONED", []string{"Everyone"}},
 		{"heidi@example.com", "RECOVERY", []string{"Everyone"}},
+		{"ivan@example.com", "ACTIVE", []string{"Everyone", "Engineering"}},
+		{"judy@example.com", "ACTIVE", []string{"Everyone", "Sales"}},
+		{"kate@example.com", "ACTIVE", []string{"Everyone", "Finance"}},
+		{"mia@example.com", "ACTIVE", []string{"Everyone", "Sales"}},
 		{"okta-admin@example.com", "ACTIVE", []string{"Everyone"}},
 	}
 	for _, tt := range tests {
@@ -48,6 +52,41 @@ func TestDemoOrg(t *testing.T) {
 			assert.Equal(t, tt.groups, names)
 		})
 	}
+	t.Run("leo is in 300 Active Directory groups and the helpdesk", func(t *testing.T) {
+		r := call(t, s, http.MethodGet, "/api/v1/users/leo@example.com/groups", ssws(s), nil)
+		require.Equal(t, http.StatusOK, r.status)
+		var groups []map[string]any
+		r.json(t, &groups)
+		require.Len(t, groups, 2+oktatest.DemoDirectoryGroups)
+		var ad, helpdesk int
+		for _, g := range groups {
+			p := g["profile"].(map[string]any)
+			switch {
+			case g["type"] == "APP_GROUP":
+				ad++
+				assert.Equal(t, []any{"okta:windows_security_principal"}, g["objectClass"])
+				assert.Contains(t, p["dn"], "DC=corp,DC=example,DC=com")
+				assert.Contains(t, p["windowsDomainQualifiedName"], `CORP\`)
+			case p["name"] == "Gatehouse Helpdesk":
+				helpdesk++
+			}
+		}
+		assert.Equal(t, oktatest.DemoDirectoryGroups, ad)
+		assert.Equal(t, 1, helpdesk)
+		assert.Greater(t, len(r.body), 300_000, "a large answer, as real directory groups give")
+	})
+	t.Run("providers and the asynchronous person", func(t *testing.T) {
+		cred := func(login string) map[string]any {
+			return call(t, s, http.MethodGet, "/api/v1/users/"+login, ssws(s), nil).object(t)["credentials"].(map[string]any)
+		}
+		assert.Equal(t, map[string]any{"type": "FEDERATION", "name": "FEDERATION"}, cred("ivan@example.com")["provider"])
+		assert.NotContains(t, cred("ivan@example.com"), "password")
+		assert.Equal(t, map[string]any{"type": "ACTIVE_DIRECTORY", "name": oktatest.DemoDirectory}, cred("judy@example.com")["provider"])
+		assert.Equal(t, map[string]any{"type": "ACTIVE_DIRECTORY", "name": oktatest.DemoDirectory}, cred("leo@example.com")["provider"])
+		mia := s.UserID("mia@example.com")
+		require.Equal(t, http.StatusOK, call(t, s, http.MethodPost, "/api/v1/users/"+mia+"/lifecycle/deactivate", ssws(s), nil).status)
+		assert.Equal(t, "DEPROVISIONED", s.TransitioningTo(mia), "mia's lifecycle is asynchronous")
+	})
 	t.Run("grace has no password", func(t *testing.T) {
 		u := call(t, s, http.MethodGet, "/api/v1/users/grace@example.com", ssws(s), nil).object(t)
 		assert.NotContains(t, u["credentials"], "password")
@@ -104,10 +143,13 @@ func TestLoadSeed(t *testing.T) {
 	}{
 		{name: "valid", json: `{"groups":[{"name":"Ops"}],"apps":[{"name":"wiki","label":"Wiki","groups":["Ops"]}],
 			"users":[{"profile":{"login":"zed@example.com","firstName":"Zed","lastName":"Zero"},"password":"Zed-Passw0rd-9","groups":["Ops"]}],
-			"generatedUsers":3}`},
+			"generatedUsers":3,
+			"passwordPolicies":[{"name":"Ops policy","groups":["Ops"],"complexity":{"minLength":12,"minLowerCase":1}}]}`},
 		{name: "unknown field", json: `{"users":[{"profile":{"login":"a@b.c"},"pasword":"x"}]}`, wantErr: "unknown field"},
 		{name: "missing login", json: `{"users":[{"profile":{"firstName":"x"}}]}`, wantErr: "profile.login is required"},
 		{name: "bad status", json: `{"users":[{"profile":{"login":"a@b.c"},"status":"HAPPY"}]}`, wantErr: "unknown status"},
+		{name: "bad provider", json: `{"users":[{"profile":{"login":"a@b.c"},"provider":{"type":"KERBEROS"}}]}`, wantErr: "unknown provider type"},
+		{name: "two default policies", json: `{"passwordPolicies":[{"name":"a","default":true},{"name":"b","default":true}]}`, wantErr: "at most one"},
 		{name: "not JSON", json: `{`, wantErr: "decode seed"},
 	}
 	for _, tt := range tests {
@@ -128,6 +170,9 @@ func TestLoadSeed(t *testing.T) {
 			all := listLogins(t, s, map[string][]string{"limit": {"200"}})
 			assert.Len(t, all, 5, "zed, three generated users and the admin")
 			callbackParams(t, signInAttempt(t, s, newBrowser(t), "zed@example.com", "Zed-Passw0rd-9"))
+			e := assertOktaError(t, call(t, s, http.MethodPost, "/api/v1/users/"+zed+"/credentials/change_password", ssws(s),
+				changePW("Zed-Passw0rd-9", "short-pass1")), 403, "E0000014")
+			assert.Contains(t, e.causes()[0], "at least 12 characters", "the seed's policy applies to Ops")
 		})
 	}
 }

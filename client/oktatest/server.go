@@ -19,7 +19,6 @@ const (
 	defaultClientID        = "gatehouse"
 	defaultAccessTokenTTL  = time.Hour
 	defaultRefreshTokenTTL = 24 * time.Hour
-	defaultRateLimit       = 600
 	// idTokenTTL is fixed, like Okta's org authorization server (1 hour).
 	idTokenTTL = time.Hour
 )
@@ -52,8 +51,28 @@ type Config struct {
 	RefreshTokenTTL time.Duration
 	// Latency is added to every /api/v1 call; see also Server.SetLatency.
 	Latency time.Duration
-	// RateLimitPerMinute is the limit per endpoint family; 0 means 600.
+	// RateTier picks the column of Okta's rate-limit tables: TierWorkforce
+	// (the default for ""), TierEnterprise, TierOneApp or TierIntegratorFree.
+	// It sets every bucket's per-minute limit and the concurrency limit.
+	RateTier string
+	// RateLimitPerMinute, when positive, replaces every bucket's org-wide
+	// per-minute limit (load tests that do not test Okta's limits); 0 keeps
+	// the tier's figures.
 	RateLimitPerMinute int
+	// TokenSharePercent is the most of a bucket one API token or OAuth app may
+	// use; 0 means Okta's default of 50, 100 lets one credential use it all.
+	TokenSharePercent int
+	// ConcurrencyLimit caps the requests in flight org-wide; 0 means the
+	// tier's limit (75 for Workforce), a negative value means no limit.
+	ConcurrencyLimit int
+	// IdentityEngine makes the org an Identity Engine org instead of a Classic
+	// one: self-service recovery by the email authenticator (forgot_password
+	// without a recovery question), the MyAccount API, and /tokens/{token}/verify
+	// activation links (docs/OKTA.md "Identity Engine").
+	IdentityEngine bool
+	// TransitionDelay is how long an asynchronous activation or deactivation
+	// takes (transitions.go); 0 means 5 seconds.
+	TransitionDelay time.Duration
 	// AllowSelfCredentialScopes lets okta.users.manage.self tokens call
 	// /users/me/credentials/change_password and change_recovery_question. The
 	// emulator allows this by default (a bool cannot default to true, so the switch
@@ -62,7 +81,8 @@ type Config struct {
 	// DenySelfCredentialScopes turns AllowSelfCredentialScopes off, for tests of
 	// the portal's fallback when an org refuses those calls.
 	DenySelfCredentialScopes bool
-	// PasswordMinAge is the policy's minimum password age, enforced only on
+	// PasswordMinAge, when set, becomes the default password policy's
+	// age.minAgeMinutes (rounded up to whole minutes); Okta enforces it on
 	// change_password?strict=true.
 	PasswordMinAge time.Duration
 	// OnEmail is called (outside any lock) whenever Okta would send an email.
@@ -87,6 +107,8 @@ type Server struct {
 	closing sync.Once
 
 	inFlight atomic.Int64
+	tier     int         // column of Okta's rate-limit tables (buckets.go)
+	conc     concurrency // the org's concurrency limit
 
 	// mu guards st and keys: every piece of org state.
 	mu   sync.Mutex
@@ -192,8 +214,22 @@ func newServer(cfg Config) (*Server, error) {
 	if cfg.RefreshTokenTTL <= 0 {
 		cfg.RefreshTokenTTL = defaultRefreshTokenTTL
 	}
-	if cfg.RateLimitPerMinute <= 0 {
-		cfg.RateLimitPerMinute = defaultRateLimit
+	tier, err := tierIndex(cfg.RateTier)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RateLimitPerMinute < 0 {
+		cfg.RateLimitPerMinute = 0
+	}
+	if cfg.TokenSharePercent <= 0 || cfg.TokenSharePercent > 100 {
+		cfg.TokenSharePercent = defaultTokenSharePercent
+	}
+	if cfg.TransitionDelay <= 0 {
+		cfg.TransitionDelay = defaultTransitionDelay
+	}
+	concLimit := int64(cfg.ConcurrencyLimit)
+	if cfg.ConcurrencyLimit == 0 {
+		concLimit = int64(concurrencyByTier[tier])
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -208,7 +244,9 @@ func newServer(cfg Config) (*Server, error) {
 		now:    func() time.Time { return cfg.Now().UTC() },
 		log:    cfg.Logger,
 		issuer: cfg.PublicURL,
+		tier:   tier,
 	}
+	s.conc.limit = concLimit
 	s.st = newStore(!cfg.DenySelfCredentialScopes)
 	s.ctl = newControl(cfg.Latency)
 	if err := s.applySeed(*seed); err != nil {

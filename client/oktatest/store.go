@@ -54,6 +54,14 @@ type user struct {
 	hasAnswer  bool
 	factors    bool
 	failedSign int
+	lockedAt   time.Time // when a lockout began, for autoUnlockMinutes
+
+	// cred is credentials.provider; the zero value is OKTA (providers.go).
+	cred providerJSON
+	// async makes activate and deactivate asynchronous; transition is the one
+	// in progress, if any (transitions.go).
+	async      bool
+	transition *transition
 
 	groups map[string]bool // group ids, Everyone excluded (implicit)
 	apps   map[string]bool // directly assigned app ids
@@ -86,29 +94,42 @@ func (u *user) checkPassword(pw string) bool {
 	return u.hasPassword && hashSecret(u.salt, pw) == u.password
 }
 
-// setPassword replaces the password and records it in the history.
+// setPassword replaces the password and records it in the history (as many
+// passwords as any policy may ask to remember).
 func (u *user) setPassword(pw string, now time.Time) {
 	h := hashSecret(u.salt, pw)
 	u.password = h
 	u.hasPassword = true
 	u.history = append([][32]byte{h}, u.history...)
-	if len(u.history) > passwordHistoryCount {
-		u.history = u.history[:passwordHistoryCount]
+	if len(u.history) > policyHistoryMax {
+		u.history = u.history[:policyHistoryMax]
 	}
 	u.passwordChanged = now
 	u.lastUpdated = now
 }
 
-// inHistory reports whether pw is one of the remembered passwords other than
-// the current one.
-func (u *user) inHistory(pw string) bool {
+// inHistory reports whether pw is one of the last count passwords, the current
+// one included (Okta's historyCount: "the number of distinct passwords that a
+// User must create before they can reuse a previous password").
+func (u *user) inHistory(pw string, count int) bool {
 	h := hashSecret(u.salt, pw)
 	for i, old := range u.history {
-		if i > 0 && old == h {
+		if i >= count {
+			break
+		}
+		if old == h {
 			return true
 		}
 	}
 	return false
+}
+
+// clearPassword removes the password credential (a federated user has none).
+func (u *user) clearPassword(now time.Time) {
+	u.hasPassword = false
+	u.password = [32]byte{}
+	u.passwordChanged = time.Time{}
+	u.lastUpdated = now
 }
 
 func normalizeAnswer(a string) string { return strings.ToLower(strings.TrimSpace(a)) }
@@ -127,7 +148,8 @@ func (u *user) checkAnswer(answer string) bool {
 type group struct {
 	id, name, description, typ                  string
 	created, lastUpdated, lastMembershipUpdated time.Time
-	sourceAppID                                 string // APP_GROUP only
+	sourceAppID                                 string         // APP_GROUP only
+	extra                                       map[string]any // further profile attributes
 }
 
 type app struct {
@@ -174,6 +196,8 @@ type store struct {
 	tokenRequests   int
 	refreshCount    int
 	allowSelfCred   bool
+
+	policies policySet // password policies, default last (policies.go)
 }
 
 func newStore(allowSelfCred bool) *store {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,16 +113,24 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *apiCall) e
 		all := match
 		match = func(u *user) bool { return u.id == c.userID && all(u) }
 	}
+	order := s.st.order
 	start := 0
-	if after != "" {
-		start = sort.SearchStrings(s.st.order, after)
-		if start < len(s.st.order) && s.st.order[start] == after {
+	if sortBy := query.Get("sortBy"); search != "" && sortBy != "" {
+		// sortBy and sortOrder apply to search= only; the cursor stays the
+		// last id of the page.
+		order = s.sortedOrder(sortBy, strings.EqualFold(query.Get("sortOrder"), "desc"))
+		if after != "" {
+			start = slices.Index(order, after) + 1
+		}
+	} else if after != "" {
+		start = sort.SearchStrings(order, after)
+		if start < len(order) && order[start] == after {
 			start++
 		}
 	}
 	out := []userJSON{}
 	nextAfter := ""
-	for _, id := range s.st.order[start:] {
+	for _, id := range order[start:] {
 		u := s.st.users[id]
 		if !match(u) {
 			continue
@@ -241,6 +250,7 @@ type userBody struct {
 			Question string `json:"question"`
 			Answer   string `json:"answer"`
 		} `json:"recovery_question"`
+		Provider *providerJSON `json:"provider"`
 	} `json:"credentials"`
 	GroupIDs []string `json:"groupIds"`
 }
@@ -347,22 +357,29 @@ func (s *Server) checkProfile(p map[string]any, selfID string, pr *problems) {
 	}
 }
 
-// checkRecovery validates a recovery question and answer.
-func checkRecovery(question, answer string, pr *problems) {
+// checkRecovery validates a recovery question and answer; minLength is the
+// answer length the person's policy asks for.
+func checkRecovery(question, answer string, minLength int, pr *problems) {
 	if strings.TrimSpace(question) == "" {
 		pr.add("recovery_question.question", "The field cannot be left blank")
 		return
 	}
-	pr.addRaw("recovery_question.answer", answerProblems(question, answer)...)
+	pr.addRaw("recovery_question.answer", answerProblems(question, answer, minLength)...)
 }
 
-// createUser handles POST /api/v1/users?activate=&nextLogin=.
+// createUser handles POST /api/v1/users?activate=&nextLogin=&provider=. The new
+// password is checked against the policy that will apply to the person, their
+// groupIds included.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) error {
 	var body userBody
 	if err := readJSON(w, r, &body, false); err != nil {
 		return err
 	}
 	activate, err := boolParam(r, "activate", true)
+	if err != nil {
+		return err
+	}
+	withProvider, err := boolParam(r, "provider", false)
 	if err != nil {
 		return err
 	}
@@ -389,13 +406,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	}()
 	var pr problems
 	s.checkProfile(body.Profile, "", &pr)
-	probe := &user{profile: body.Profile}
-	if hasPW && !passwordComplexityOK(pw, probe.profile) {
-		pr.add("password", msgPasswordRequirements)
-	}
-	if q, a, ok := body.recovery(); ok {
-		checkRecovery(q, a, &pr)
-	}
+	cred := createProvider(&body, withProvider, &pr)
+	probe := &user{profile: body.Profile, cred: cred, groups: map[string]bool{}}
 	for _, gid := range body.GroupIDs {
 		g, ok := s.st.groups[gid]
 		switch {
@@ -404,7 +416,17 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) 
 			pr.add("groupIds", "Group not found: "+gid)
 		case g.typ != GroupOkta:
 			pr.add("groupIds", "Cannot add members to a group of type "+g.typ+": "+gid)
+		default:
+			probe.groups[gid] = true
 		}
+	}
+	if hasPW && !passwordless(cred.Type) {
+		for _, cause := range s.passwordProblems(probe, body.Profile, pw, passwordRules{}, s.now()) {
+			pr.add("password", cause)
+		}
+	}
+	if q, a, ok := body.recovery(); ok && !passwordless(cred.Type) {
+		checkRecovery(q, a, s.answerMinFor(probe), &pr)
 	}
 	if err := pr.err(); err != nil {
 		return err
@@ -413,7 +435,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	now := s.now()
 	u := &user{
 		id: newID(prefixUser), status: StatusStaged, profile: copyProfile(body.Profile),
-		created: now, lastUpdated: now, salt: newSalt(),
+		created: now, lastUpdated: now, salt: newSalt(), cred: cred,
 		groups: map[string]bool{}, apps: map[string]bool{},
 	}
 	if hasPW {
@@ -425,6 +447,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	switch {
 	case !activate:
 		u.status = StatusStaged
+	case passwordless(cred.Type):
+		// Okta: FEDERATION and SOCIAL users are ACTIVE or STAGED by activate alone.
+		u.status, u.activated, u.statusChanged = StatusActive, now, now
 	case hasPW && expireNow:
 		u.status, u.activated, u.statusChanged = StatusPasswordExpired, now, now
 	case hasPW:
@@ -484,6 +509,11 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 	if err != nil {
 		return err
 	}
+	if err := s.refuseWhileTransitioning(u, s.now()); err != nil {
+		// Okta's E0000112: "Cannot update this user because they are still
+		// being activated."
+		return err
+	}
 	if body.Profile != nil && u.status == StatusDeprovisioned {
 		// Unconfirmed (USERS-API.md §4.5): Okta refuses profile updates of
 		// deactivated users by default; chose 403 E0000038.
@@ -511,16 +541,19 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		s.checkProfile(profile, u.id, &pr)
 	}
 	pw, hasPW := body.password()
-	if hasPW {
-		probe := &user{profile: profile, salt: u.salt, hasPassword: u.hasPassword, password: u.password,
-			history: u.history, passwordChanged: u.passwordChanged}
-		for _, cause := range passwordProblems(probe, pw, strict, 0, s.now()) {
+	if hasPW && passwordless(u.provider().Type) {
+		// Okta: FEDERATION and SOCIAL users don't support a password.
+		pr.add("password", "A "+u.provider().Type+" user cannot have a password")
+	} else if hasPW {
+		// Admin set-password: complexity always; history and minimum age only
+		// with strict=true (USERS-API.md §4.5).
+		for _, cause := range s.passwordProblems(u, profile, pw, passwordRules{history: strict, minAge: strict}, s.now()) {
 			pr.add("password", cause)
 		}
 	}
 	q, a, hasRQ := body.recovery()
 	if hasRQ {
-		checkRecovery(q, a, &pr)
+		checkRecovery(q, a, s.answerMinFor(u), &pr)
 	}
 	if err := pr.err(); err != nil {
 		return err
@@ -533,6 +566,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 	}
 	if hasPW {
 		u.setPassword(pw, now)
+		u.failedSign = 0
 	}
 	if hasRQ {
 		u.setRecovery(q, a, now)
@@ -549,6 +583,9 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	defer s.mu.Unlock()
 	u, err := s.target(c)
 	if err != nil {
+		return err
+	}
+	if err := s.refuseWhileTransitioning(u, s.now()); err != nil {
 		return err
 	}
 	if u.status == StatusDeprovisioned {

@@ -115,7 +115,9 @@ func TestUserLinksFollowStatus(t *testing.T) {
 		{name: "suspended", login: "carol@example.com", want: []string{"deactivate", "self", "unsuspend"}},
 		{name: "locked out", login: "bob@example.com", want: []string{"deactivate", "expirePassword", "resetPassword", "self", "unlock"}},
 		{name: "deprovisioned", login: "frank@example.com", want: []string{"activate", "self"}},
-		{name: "password expired", login: "erin@example.com", want: []string{"changePassword", "deactivate", "expirePassword", "resetPassword", "self"}},
+		// Okta's expirePassword example offers forgotPassword and
+		// changeRecoveryQuestion to a PASSWORD_EXPIRED user (links.go).
+		{name: "password expired", login: "erin@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetPassword", "self"}},
 		{name: "provisioned", login: "grace@example.com", want: []string{"deactivate", "reactivate", "resetPassword", "self"}},
 		{name: "recovery", login: "heidi@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "resetPassword", "self"}},
 	}
@@ -224,8 +226,9 @@ func TestListUsersPagesToTheEnd(t *testing.T) {
 			assert.Equal(t, page[len(page)-1].ID, nu.Query().Get("after"))
 		}
 	}
-	// 1,000 generated + alice, ada, hal and the API token's owner.
-	assert.Len(t, seen, 1004)
+	// 1,000 generated + alice, ada, hal, ivan, judy, kate, leo, mia and the
+	// API token's owner.
+	assert.Len(t, seen, 1009)
 	assert.Equal(t, 6, pages)
 }
 
@@ -269,13 +272,20 @@ func TestListUsersQuery(t *testing.T) {
 		{name: "q limit", query: url.Values{"q": {"a"}, "limit": {"3"}}, count: 3},
 		{name: "q limit capped at 200", query: url.Values{"q": {"a"}, "limit": {"5000"}}, count: 200},
 		{name: "filter includes deprovisioned", query: url.Values{"filter": {`status eq "DEPROVISIONED"`}}, want: []string{"frank@example.com"}},
-		{name: "filter login", query: url.Values{"filter": {`profile.login eq "Bob@example.com"`}}, want: []string{"bob@example.com"}},
+		{name: "filter login", query: url.Values{"filter": {`profile.login eq "bob@example.com"`}}, want: []string{"bob@example.com"}},
+		// Okta: filter= is case sensitive for values, search= is not.
+		{name: "filter values are case sensitive", query: url.Values{"filter": {`profile.login eq "Bob@example.com"`}}, want: nil},
+		{name: "filter operators are not", query: url.Values{"filter": {`profile.login EQ "bob@example.com"`}}, want: []string{"bob@example.com"}},
+		{name: "search values are case insensitive", query: url.Values{"search": {`profile.login eq "Bob@Example.com"`}}, want: []string{"bob@example.com"}},
+		{name: "search attribute names are case sensitive", query: url.Values{"search": {`profile.Login eq "bob@example.com"`}}, want: nil},
+		{name: "search by login prefix", query: url.Values{"search": {`profile.login sw "ju"`}}, want: []string{"judy@example.com"}},
+		{name: "search present", query: url.Values{"search": {`profile.nickName pr`}}, want: []string{"alice@example.com"}},
 		{name: "filter or", query: url.Values{"filter": {`status eq "SUSPENDED" or status eq "STAGED"`}}, want: []string{"carol@example.com", "dave@example.com"}},
 		{name: "filter and with parentheses", query: url.Values{"filter": {`(status eq "ACTIVE") and profile.email eq "ada@example.com"`}}, want: []string{"ada@example.com"}},
 		{name: "filter lastUpdated gt", query: url.Values{"filter": {`lastUpdated gt "2099-01-01T00:00:00.000Z"`}}, want: nil},
 		{name: "search sw", query: url.Values{"search": {`profile.firstName sw "Hei"`}}, want: []string{"heidi@example.com"}},
 		{name: "search co", query: url.Values{"search": {`profile.lastName co "ovela"`}}, want: []string{"ada@example.com"}},
-		{name: "search custom attribute", query: url.Values{"search": {`profile.department eq "IT Support" and status eq "ACTIVE"`}}, want: []string{"hal@example.com"}},
+		{name: "search custom attribute", query: url.Values{"search": {`profile.department eq "IT Support" and status eq "ACTIVE"`}}, want: []string{"hal@example.com", "leo@example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,6 +304,37 @@ func TestListUsersQuery(t *testing.T) {
 		assert.Contains(t, l, "self")
 		assert.NotContains(t, l, "next")
 	})
+	t.Run("q never matches the login", func(t *testing.T) {
+		s, _ := newServer(t, oktatest.Config{Seed: smallSeed()})
+		s.AddUser(oktatest.SeedUser{Profile: map[string]any{"login": "zz.login@example.org", "email": "other.mail@example.org",
+			"firstName": "Quentin", "lastName": "Quill"}, Password: demoPassword})
+		assert.Empty(t, listLogins(t, s, url.Values{"q": {"zz.login"}}), "Okta's q= looks at firstName, lastName and email only")
+		assert.Equal(t, []string{"zz.login@example.org"}, listLogins(t, s, url.Values{"q": {"other.mail"}}))
+		assert.Equal(t, []string{"zz.login@example.org"}, listLogins(t, s, url.Values{"search": {`profile.login sw "zz.log"`}}),
+			"search= finds people by login")
+	})
+	t.Run("search sorted by last name", func(t *testing.T) {
+		order := func(sortOrder string) []string {
+			q := url.Values{"search": {`profile.title eq "Sales Manager" or profile.title eq "Account Executive"`}, "sortBy": {"profile.lastName"}}
+			if sortOrder != "" {
+				q.Set("sortOrder", sortOrder)
+			}
+			r := call(t, s, http.MethodGet, "/api/v1/users?"+q.Encode(), ssws(s), nil)
+			require.Equal(t, http.StatusOK, r.status)
+			var page []userLite
+			r.json(t, &page)
+			var last []string
+			for _, u := range page {
+				last = append(last, strings.ToLower(u.Profile["lastName"].(string)))
+			}
+			return last
+		}
+		asc := order("")
+		require.Greater(t, len(asc), 5)
+		assert.True(t, sort.StringsAreSorted(asc), "ascending by default: %v", asc)
+		desc := order("desc")
+		assert.True(t, sort.SliceIsSorted(desc, func(i, j int) bool { return desc[i] > desc[j] }), "descending: %v", desc)
+	})
 	t.Run("plain list excludes deprovisioned", func(t *testing.T) {
 		var all []string
 		next := "/api/v1/users"
@@ -306,7 +347,7 @@ func TestListUsersQuery(t *testing.T) {
 			}
 			next = links(t, r)["next"]
 		}
-		assert.Len(t, all, 1000+10) // the demo people and the admin, minus frank
+		assert.Len(t, all, 1000+15) // the demo people and the admin, minus frank
 		assert.NotContains(t, all, "DEPROVISIONED")
 	})
 }
@@ -477,7 +518,14 @@ func TestListGroups(t *testing.T) {
 			next = links(t, r)["next"]
 		}
 		sort.Strings(all)
-		assert.Equal(t, []string{"Engineering", "Everyone", "Gatehouse Admins", "Gatehouse Helpdesk", "Sales", "Slack Users"}, all)
+		require.Len(t, all, 7+oktatest.DemoDirectoryGroups, "the demo's groups and its Active Directory groups")
+		var named []string
+		for _, n := range all {
+			if !strings.HasPrefix(n, "SG ") {
+				named = append(named, n)
+			}
+		}
+		assert.Equal(t, []string{"Engineering", "Everyone", "Finance", "Gatehouse Admins", "Gatehouse Helpdesk", "Sales", "Slack Users"}, named)
 	})
 }
 

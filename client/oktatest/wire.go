@@ -35,23 +35,20 @@ type credentialsJSON struct {
 }
 
 type userJSON struct {
-	ID              string              `json:"id"`
-	Status          string              `json:"status"`
-	Created         string              `json:"created"`
-	Activated       *string             `json:"activated"`
-	StatusChanged   *string             `json:"statusChanged"`
-	LastLogin       *string             `json:"lastLogin"`
-	LastUpdated     string              `json:"lastUpdated"`
-	PasswordChanged *string             `json:"passwordChanged"`
-	Type            idJSON              `json:"type"`
-	Profile         map[string]any      `json:"profile"`
-	Credentials     credentialsJSON     `json:"credentials"`
-	Links           map[string]linkJSON `json:"_links"`
-}
-
-type groupProfileJSON struct {
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
+	ID              string  `json:"id"`
+	Status          string  `json:"status"`
+	Created         string  `json:"created"`
+	Activated       *string `json:"activated"`
+	StatusChanged   *string `json:"statusChanged"`
+	LastLogin       *string `json:"lastLogin"`
+	LastUpdated     string  `json:"lastUpdated"`
+	PasswordChanged *string `json:"passwordChanged"`
+	// TransitioningToStatus is present only while a transition runs.
+	TransitioningToStatus string              `json:"transitioningToStatus,omitempty"`
+	Type                  idJSON              `json:"type"`
+	Profile               map[string]any      `json:"profile"`
+	Credentials           credentialsJSON     `json:"credentials"`
+	Links                 map[string]linkJSON `json:"_links"`
 }
 
 type logoJSON struct {
@@ -68,14 +65,14 @@ type groupLinksJSON struct {
 }
 
 type groupJSON struct {
-	ID                    string           `json:"id"`
-	Created               string           `json:"created"`
-	LastUpdated           string           `json:"lastUpdated"`
-	LastMembershipUpdated string           `json:"lastMembershipUpdated"`
-	ObjectClass           []string         `json:"objectClass"`
-	Type                  string           `json:"type"`
-	Profile               groupProfileJSON `json:"profile"`
-	Links                 groupLinksJSON   `json:"_links"`
+	ID                    string         `json:"id"`
+	Created               string         `json:"created"`
+	LastUpdated           string         `json:"lastUpdated"`
+	LastMembershipUpdated string         `json:"lastMembershipUpdated"`
+	ObjectClass           []string       `json:"objectClass"`
+	Type                  string         `json:"type"`
+	Profile               map[string]any `json:"profile"`
+	Links                 groupLinksJSON `json:"_links"`
 }
 
 type appLinkJSON struct {
@@ -91,9 +88,10 @@ type appLinkJSON struct {
 	SortOrder        int    `json:"sortOrder"`
 }
 
-// credentialsOf renders UserCredentials (USERS-API.md §3.2).
+// credentialsOf renders UserCredentials (USERS-API.md §3.2) with the user's
+// provider.
 func credentialsOf(u *user) credentialsJSON {
-	c := credentialsJSON{Provider: providerJSON{Type: "OKTA", Name: "OKTA"}}
+	c := credentialsJSON{Provider: u.provider()}
 	if u.hasPassword {
 		c.Password = &passwordJSON{}
 	}
@@ -120,17 +118,19 @@ func profileOut(p map[string]any) map[string]any {
 	return out
 }
 
-// userOut renders a user; full adds the status-dependent action links of the
-// single-user form, collections carry only "self".
+// userOut renders a user; full adds the action links of the single-user form
+// (links.go), collections carry only "self". s.mu must be held.
 func (s *Server) userOut(u *user, full bool) userJSON {
+	now := s.now()
+	s.applyTimedRules(u, now)
 	self := s.abs("/api/v1/users/" + url.PathEscape(u.id))
 	links := map[string]linkJSON{"self": {Href: self}}
 	if full {
-		for _, rel := range actionLinks(u) {
+		for _, rel := range s.actionLinks(u, now) {
 			links[rel] = linkJSON{Href: self + actionPath(rel), Method: "POST"}
 		}
 	}
-	return userJSON{
+	out := userJSON{
 		ID:              u.id,
 		Status:          u.status,
 		Created:         formatTime(u.created),
@@ -144,6 +144,10 @@ func (s *Server) userOut(u *user, full bool) userJSON {
 		Credentials:     credentialsOf(u),
 		Links:           links,
 	}
+	if u.transition != nil {
+		out.TransitioningToStatus = u.transition.to
+	}
+	return out
 }
 
 // actionPath maps a link relation to its path below the user's URL.
@@ -169,41 +173,6 @@ func snake(rel string) string {
 	return b.String()
 }
 
-// actionLinks lists the relations offered for the user's state. They follow
-// USERS-API.md §3.1 but only name operations the emulator would accept, so a
-// portal that trusts them never offers a button that fails.
-func actionLinks(u *user) []string {
-	var rels []string
-	add := func(ok bool, rel ...string) {
-		if ok {
-			rels = append(rels, rel...)
-		}
-	}
-	pw := u.hasPassword
-	switch u.status {
-	case StatusStaged, StatusDeprovisioned:
-		add(true, "activate")
-	case StatusProvisioned:
-		add(true, "reactivate", "resetPassword", "deactivate")
-	case StatusActive:
-		add(true, "suspend", "resetPassword", "deactivate")
-		add(pw, "expirePassword", "changePassword", "changeRecoveryQuestion")
-		add(pw && u.question != "", "forgotPassword")
-	case StatusPasswordExpired:
-		add(true, "resetPassword", "expirePassword", "changePassword", "deactivate")
-	case StatusRecovery:
-		add(true, "resetPassword", "deactivate")
-		add(pw, "expirePassword", "changePassword", "changeRecoveryQuestion")
-	case StatusLockedOut:
-		add(true, "unlock", "resetPassword", "deactivate")
-		add(pw, "expirePassword")
-	case StatusSuspended:
-		add(true, "unsuspend", "deactivate")
-	}
-	add(u.factors && u.status != StatusDeprovisioned, "resetFactors")
-	return rels
-}
-
 func (s *Server) groupOut(g *group) groupJSON {
 	self := s.abs("/api/v1/groups/" + url.PathEscape(g.id))
 	out := groupJSON{
@@ -213,7 +182,7 @@ func (s *Server) groupOut(g *group) groupJSON {
 		LastMembershipUpdated: formatTime(g.lastMembershipUpdated),
 		ObjectClass:           []string{"okta:user_group"},
 		Type:                  g.typ,
-		Profile:               groupProfileJSON{Name: g.name},
+		Profile:               groupProfile(g),
 		Links: groupLinksJSON{
 			Logo: []logoJSON{
 				{Name: "medium", Href: s.abs("/logos/groups/okta-medium.svg"), Type: "image/svg+xml"},
@@ -222,10 +191,6 @@ func (s *Server) groupOut(g *group) groupJSON {
 			Users: linkJSON{Href: self + "/users"},
 			Apps:  linkJSON{Href: self + "/apps"},
 		},
-	}
-	if g.description != "" {
-		d := g.description
-		out.Profile.Description = &d
 	}
 	if g.typ == GroupApp {
 		// Unconfirmed (USERS-API.md §3.4): app-sourced groups are commonly
@@ -262,4 +227,19 @@ func (s *Server) absIfPath(u string) string {
 		return s.abs(u)
 	}
 	return u
+}
+
+// groupProfile renders a group's profile: name, description (null when
+// unset, as recorded) and any further attributes.
+func groupProfile(g *group) map[string]any {
+	p := make(map[string]any, len(g.extra)+2)
+	for k, v := range g.extra {
+		p[k] = v
+	}
+	p["name"] = g.name
+	p["description"] = nil
+	if g.description != "" {
+		p["description"] = g.description
+	}
+	return p
 }

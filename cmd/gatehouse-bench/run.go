@@ -151,6 +151,9 @@ func (e *benchEnv) startEmulator(ctx context.Context, bin string) error {
 		"-post-logout-redirect-uri", gh + "/",
 		"-latency", e.o.OktaLatency.String(),
 		"-rate-limit", strconv.Itoa(e.o.RateLimit),
+		// Okta's limits are not under test: no per-token share, no concurrency limit.
+		"-token-share", "100",
+		"-concurrency-limit", "-1",
 	}
 	// Secrets go through the environment, not the command line that ps shows.
 	env := childEnv(e.environ, map[string]string{

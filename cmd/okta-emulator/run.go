@@ -48,8 +48,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 type options struct {
 	addr, apiToken, clientID, clientSecret, seedPath string
 	redirectURIs, postLogoutURIs                     stringList
-	latency                                          time.Duration
-	rateLimit                                        int
+	latency, transitionDelay                         time.Duration
+	rateTier                                         string
+	rateLimit, tokenShare, concurrencyLimit          int
+	identityEngine                                   bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -65,15 +67,27 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.Var(&o.postLogoutURIs, "post-logout-redirect-uri", "allowed post_logout_redirect_uri, repeatable (default "+defaultPostLogoutURI+")")
 	fs.StringVar(&o.seedPath, "seed", "", "JSON seed file (default: the demo org)")
 	fs.DurationVar(&o.latency, "latency", 0, "latency added to every /api/v1 call, e.g. 50ms")
-	fs.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute per endpoint family")
+	fs.StringVar(&o.rateTier, "rate-tier", oktatest.TierWorkforce, "the column of Okta's rate-limit tables: "+strings.Join(oktatest.Tiers(), ", "))
+	fs.IntVar(&o.rateLimit, "rate-limit", 0, "if positive, every bucket's org-wide requests per minute instead of the tier's figures (load tests)")
+	fs.IntVar(&o.tokenShare, "token-share", 50, "the percentage of a bucket one API token or OAuth app may use (Okta's default 50)")
+	fs.IntVar(&o.concurrencyLimit, "concurrency-limit", 0, "requests in flight org-wide before Okta answers 429; 0 = the tier's (75 for workforce), -1 = no limit")
+	fs.BoolVar(&o.identityEngine, "identity-engine", false, "an Identity Engine org: recovery by email without a recovery question, the MyAccount API, /tokens/{token}/verify activation links")
+	fs.DurationVar(&o.transitionDelay, "transition-delay", 5*time.Second, "how long an asynchronous activation or deactivation takes")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if o.latency < 0 || o.rateLimit < 1 {
-		return o, errors.New("-latency must be >= 0 and -rate-limit >= 1")
+	switch {
+	case o.latency < 0 || o.transitionDelay <= 0:
+		return o, errors.New("-latency must be >= 0 and -transition-delay > 0")
+	case o.rateLimit < 0:
+		return o, errors.New("-rate-limit must be >= 0 (0 keeps the tier's figures)")
+	case o.tokenShare < 1 || o.tokenShare > 100:
+		return o, errors.New("-token-share must be between 1 and 100")
+	case o.concurrencyLimit < -1:
+		return o, errors.New("-concurrency-limit must be -1 (no limit), 0 (the tier's) or positive")
 	}
 	if len(o.redirectURIs) == 0 {
 		o.redirectURIs = stringList{defaultRedirectURI}
@@ -122,7 +136,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		PostLogoutRedirectURIs: o.postLogoutURIs,
 		Seed:                   seed,
 		Latency:                o.latency,
+		RateTier:               o.rateTier,
 		RateLimitPerMinute:     o.rateLimit,
+		TokenSharePercent:      o.tokenShare,
+		ConcurrencyLimit:       o.concurrencyLimit,
+		IdentityEngine:         o.identityEngine,
+		TransitionDelay:        o.transitionDelay,
 		// A dev tool: showing the one-time link in the terminal is the point.
 		OnEmail: func(e oktatest.Email) {
 			fmt.Fprintf(errw, "okta-emulator: email kind=%s to=%s link=%s\n", e.Kind, e.To, e.Link)
@@ -165,6 +184,11 @@ func printBanner(w io.Writer, srv *oktatest.Server, o options, demo bool) {
 	fmt.Fprintf(w, "  redirect URIs:  %s\n", strings.Join(o.redirectURIs, " "))
 	fmt.Fprintf(w, "  logout URIs:    %s\n", strings.Join(o.postLogoutURIs, " "))
 	fmt.Fprintf(w, "  control API:    %s/_emulator/stats (Authorization: SSWS <API token>)\n", srv.URL())
+	engine := "Classic"
+	if o.identityEngine {
+		engine = "Identity Engine"
+	}
+	fmt.Fprintf(w, "  org:            %s; rate limits of the %s tier\n", engine, o.rateTier)
 	if demo {
 		fmt.Fprintf(w, "Demo accounts (password %s):\n", oktatest.DemoPassword)
 		for _, u := range oktatest.DemoOrg().Users {
@@ -172,7 +196,22 @@ func printBanner(w io.Writer, srv *oktatest.Server, o options, demo bool) {
 			if status == "" {
 				status = oktatest.StatusActive
 			}
-			fmt.Fprintf(w, "  %-22s %s\n", u.Profile["login"], status)
+			var notes []string
+			if u.Provider.Type != "" {
+				notes = append(notes, u.Provider.Type)
+			}
+			if u.AsyncLifecycle {
+				notes = append(notes, "asynchronous lifecycle")
+			}
+			for _, g := range u.Groups {
+				if g == oktatest.GroupFinance {
+					notes = append(notes, "Finance password policy")
+				}
+			}
+			if len(u.Groups) > 100 {
+				notes = append(notes, fmt.Sprintf("%d groups", len(u.Groups)))
+			}
+			fmt.Fprintf(w, "  %-22s %-16s %s\n", u.Profile["login"], status, strings.Join(notes, ", "))
 		}
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")

@@ -61,12 +61,12 @@ func TestRunServesAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-client-secret", "s3cret", "-redirect-uri", "http://127.0.0.1:9999/cb",
-			"-rate-limit", "50"}, func(k string) string { return env[k] }, &stdout, &stderr)
+			"-rate-limit", "50", "-token-share", "100", "-identity-engine"}, func(k string) string { return env[k] }, &stdout, &stderr)
 	}()
 	var base string
 	require.Eventually(t, func() bool {
 		m := urlLine.FindStringSubmatch(stdout.String())
-		if m == nil || !strings.Contains(stdout.String(), "http://127.0.0.1:9999/cb") {
+		if m == nil || !strings.Contains(stdout.String(), "Press Ctrl-C to stop.") {
 			return false // the banner is written in several calls; wait for all of it
 		}
 		base = m[1]
@@ -85,7 +85,15 @@ func TestRunServesAndStops(t *testing.T) {
 	var disc map[string]any
 	require.NoError(t, json.Unmarshal(body, &disc))
 	assert.Equal(t, base, disc["issuer"])
-	assert.Equal(t, "50", res.Header.Get("X-Rate-Limit-Limit"))
+	assert.Empty(t, res.Header.Get("X-Rate-Limit-Limit"), "Okta does not rate-limit discovery")
+	assert.Contains(t, out, "Identity Engine")
+	assert.Contains(t, out, "kate@example.com")
+	assert.Contains(t, out, "Finance password policy")
+	assert.Contains(t, out, "FEDERATION")
+
+	res, _ = do(t, http.MethodGet, base+"/api/v1/users/alice@example.com", "SSWS test-token-123")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "50", res.Header.Get("X-Rate-Limit-Limit"), "-rate-limit replaces the bucket's figure")
 
 	res, _ = do(t, http.MethodPost, base+"/api/v1/users/alice@example.com/credentials/forgot_password", "SSWS test-token-123")
 	require.Equal(t, http.StatusOK, res.StatusCode)
@@ -93,7 +101,7 @@ func TestRunServesAndStops(t *testing.T) {
 
 	res, body = do(t, http.MethodGet, base+"/_emulator/stats", "SSWS test-token-123")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.JSONEq(t, `{"requests":{"discovery":1,"forgotPassword":1},"total":2}`, string(body))
+	assert.JSONEq(t, `{"requests":{"discovery":1,"getUser":1,"forgotPassword":1},"total":3}`, string(body))
 
 	cancel()
 	select {
@@ -119,7 +127,10 @@ func TestRunFlagsAndSeed(t *testing.T) {
 	}{
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
 		{name: "extra argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
-		{name: "bad rate limit", args: []string{"-rate-limit", "0"}, wantErr: "-rate-limit"},
+		{name: "bad rate limit", args: []string{"-rate-limit", "-5"}, wantErr: "-rate-limit"},
+		{name: "bad token share", args: []string{"-token-share", "0"}, wantErr: "-token-share"},
+		{name: "bad concurrency limit", args: []string{"-concurrency-limit", "-2"}, wantErr: "-concurrency-limit"},
+		{name: "unknown tier", args: []string{"-rate-tier", "platinum"}, wantErr: "unknown rate tier"},
 		{name: "missing seed file", args: []string{"-seed", filepath.Join(dir, "none.json")}, wantErr: "open seed"},
 		{name: "invalid seed", args: []string{"-seed", bad}, wantErr: "profile.login is required"},
 		{name: "bad address", args: []string{"-addr", "nonsense"}, wantErr: "start emulator"},

@@ -3,6 +3,7 @@ package oktatest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,7 +12,10 @@ import (
 type predicate func(u *user) bool
 
 // exprMode chooses the dialect: Okta's older filter= accepts a small subset,
-// search= is SCIM-like (USERS-API.md §4.1).
+// search= is SCIM-like (USERS-API.md §4.1). In both, attribute names are case
+// sensitive and operators are not; filter= compares values case-sensitively,
+// search= does not (Okta's listUsers parameter descriptions, docs/OKTA.md
+// "Finding people").
 type exprMode int
 
 const (
@@ -173,7 +177,8 @@ func (p *exprParser) factor() (predicate, error) {
 		return nil, err
 	}
 	if op == "pr" {
-		return func(u *user) bool { _, present := attrValue(u, attr, p.typeID); return present }, nil
+		// pr: "the attribute has a non-empty value".
+		return func(u *user) bool { v, present := attrValue(u, attr, p.typeID); return present && v != "" }, nil
 	}
 	val, ok := p.next()
 	if !ok || (!val.quoted && (val.text == "(" || val.text == ")")) {
@@ -182,7 +187,7 @@ func (p *exprParser) factor() (predicate, error) {
 	if p.mode == modeFilter && !val.quoted {
 		return nil, fmt.Errorf("filter values must be quoted: %w", errBadExpr)
 	}
-	return compare(attr, op, val.text, p.typeID)
+	return compare(attr, op, val.text, p.typeID, p.mode == modeFilter)
 }
 
 // filterAttrs are the attributes filter= accepts.
@@ -200,38 +205,29 @@ func containsAttrs() []string {
 	return []string{"profile.firstName", "profile.lastName", "profile.email", "profile.login"}
 }
 
-func hasFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *exprParser) checkAttrOp(attr, op string) error {
 	if p.mode == modeFilter {
-		if !hasFold(filterAttrs(), attr) {
+		if !slices.Contains(filterAttrs(), attr) {
 			return fmt.Errorf("attribute %s not filterable: %w", attr, errBadExpr)
 		}
 		switch op {
 		case "eq":
 			return nil
 		case "gt", "ge", "lt", "le":
-			if strings.EqualFold(attr, "lastUpdated") {
+			if attr == "lastUpdated" {
 				return nil
 			}
 		}
 		return fmt.Errorf("operator %s not allowed on %s: %w", op, attr, errBadExpr)
 	}
-	if !hasFold(searchAttrs(), attr) && !strings.HasPrefix(attr, "profile.") {
+	if !slices.Contains(searchAttrs(), attr) && !strings.HasPrefix(attr, "profile.") {
 		return fmt.Errorf("attribute %s not searchable: %w", attr, errBadExpr)
 	}
 	switch op {
 	case "eq", "sw", "gt", "ge", "lt", "le", "pr":
 		return nil
 	case "co":
-		if hasFold(containsAttrs(), attr) {
+		if slices.Contains(containsAttrs(), attr) {
 			return nil
 		}
 	}
@@ -239,13 +235,14 @@ func (p *exprParser) checkAttrOp(attr, op string) error {
 }
 
 func isTimeAttr(attr string) bool {
-	return hasFold([]string{"created", "activated", "statusChanged", "lastUpdated", "lastLogin", "passwordChanged"}, attr)
+	return slices.Contains([]string{"created", "activated", "statusChanged", "lastUpdated", "lastLogin", "passwordChanged"}, attr)
 }
 
-// attrValue reads an attribute as text; timestamps use Okta's format, so they
-// compare correctly as strings too.
+// attrValue reads an attribute (named exactly, as Okta's names are case
+// sensitive) as text; timestamps use Okta's format, so they compare correctly
+// as strings too.
 func attrValue(u *user, attr, typeID string) (string, bool) {
-	switch strings.ToLower(attr) {
+	switch attr {
 	case "id":
 		return u.id, true
 	case "status":
@@ -256,23 +253,21 @@ func attrValue(u *user, attr, typeID string) (string, bool) {
 		return timeAttr(u.created)
 	case "activated":
 		return timeAttr(u.activated)
-	case "statuschanged":
+	case "statusChanged":
 		return timeAttr(u.statusChanged)
-	case "lastupdated":
+	case "lastUpdated":
 		return timeAttr(u.lastUpdated)
-	case "lastlogin":
+	case "lastLogin":
 		return timeAttr(u.lastLogin)
-	case "passwordchanged":
+	case "passwordChanged":
 		return timeAttr(u.passwordChanged)
 	}
 	name, ok := strings.CutPrefix(attr, "profile.")
 	if !ok {
 		return "", false
 	}
-	for k, v := range u.profile {
-		if strings.EqualFold(k, name) && v != nil {
-			return fmt.Sprint(v), true
-		}
+	if v, ok := u.profile[name]; ok && v != nil {
+		return fmt.Sprint(v), true
 	}
 	return "", false
 }
@@ -284,7 +279,9 @@ func timeAttr(t time.Time) (string, bool) {
 	return formatTime(t), true
 }
 
-func compare(attr, op, want, typeID string) (predicate, error) {
+// compare builds the predicate of one comparison; caseSensitive compares
+// values as given (filter=), otherwise case-insensitively (search=).
+func compare(attr, op, want, typeID string, caseSensitive bool) (predicate, error) {
 	if isTimeAttr(attr) && op != "sw" && op != "co" {
 		t, err := time.Parse(time.RFC3339Nano, want)
 		if err != nil {
@@ -292,13 +289,19 @@ func compare(attr, op, want, typeID string) (predicate, error) {
 		}
 		want = formatTime(t)
 	}
-	lw := strings.ToLower(want)
+	fold := func(v string) string {
+		if caseSensitive {
+			return v
+		}
+		return strings.ToLower(v)
+	}
+	lw := fold(want)
 	return func(u *user) bool {
 		got, ok := attrValue(u, attr, typeID)
 		if !ok {
 			return false
 		}
-		lg := strings.ToLower(got)
+		lg := fold(got)
 		switch op {
 		case "eq":
 			return lg == lw
@@ -317,4 +320,34 @@ func compare(attr, op, want, typeID string) (predicate, error) {
 		}
 		return false
 	}, nil
+}
+
+// sortedOrder returns the user ids ordered by attribute attr for search=
+// with sortBy= (Okta: ASCII order, not case sensitive; ties by id; users
+// without the attribute last), descending with desc. s.mu must be held.
+func (s *Server) sortedOrder(attr string, desc bool) []string {
+	ids := slices.Clone(s.st.order)
+	key := func(id string) (string, bool) {
+		v, ok := attrValue(s.st.users[id], attr, s.st.userTypeID)
+		return strings.ToLower(v), ok && v != ""
+	}
+	slices.SortStableFunc(ids, func(a, b string) int {
+		ka, oka := key(a)
+		kb, okb := key(b)
+		switch {
+		case oka != okb:
+			if oka {
+				return -1
+			}
+			return 1
+		case ka != kb:
+			c := strings.Compare(ka, kb)
+			if desc {
+				c = -c
+			}
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids
 }
