@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,15 +23,22 @@ import (
 // AppConfig is everything needed to assemble one Gatehouse instance. cmd/gatehouse fills it
 // from the environment; tests fill it directly.
 type AppConfig struct {
-	OktaOrgURL     string
-	ClientID       string
-	ClientSecret   string
-	APIToken       string
-	PublicURL      string
-	SessionKeys    [][]byte
-	AdminGroups    []string
-	HelpdeskGroups []string
-	Delegated      bool
+	OktaOrgURL   string
+	ClientID     string
+	ClientSecret string
+	// The Okta credential: APIToken (SSWS), or ServiceClientID with PrivateKey for an OAuth
+	// 2.0 service app (private_key_jwt, DPoP as DPoP says, OktaScopes or the defaults).
+	APIToken        string
+	ServiceClientID string
+	PrivateKey      crypto.Signer
+	PrivateKeyID    string
+	DPoP            client.DPoPMode
+	OktaScopes      []string
+	PublicURL       string
+	SessionKeys     [][]byte
+	AdminGroups     []string
+	HelpdeskGroups  []string
+	Delegated       bool
 	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
 	// instances can share them; nil keeps everything in memory.
 	Redis          redis.UniversalClient
@@ -64,13 +72,15 @@ type AppConfig struct {
 
 // App is an assembled Gatehouse instance.
 type App struct {
-	Server   *Server
-	Okta     *client.Client
-	Sessions *session.Store
-	Auth     *handlers.Auth
-	Cache    *handlers.PersonCache
-	Audit    *audit.Trail
-	Limiter  handlers.Limiter
+	Server *Server
+	Okta   *client.Client
+	// ServiceApp is the Okta credential when it is an OAuth service app; nil with an API token.
+	ServiceApp *client.ServiceApp
+	Sessions   *session.Store
+	Auth       *handlers.Auth
+	Cache      *handlers.PersonCache
+	Audit      *audit.Trail
+	Limiter    handlers.Limiter
 }
 
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every
@@ -130,7 +140,24 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.OktaObserver != nil {
 		opts = append(opts, client.WithObserver(cfg.OktaObserver))
 	}
-	okta, err := client.New(cfg.OktaOrgURL, cfg.APIToken, opts...)
+	var (
+		okta       *client.Client
+		serviceApp *client.ServiceApp
+		err        error
+	)
+	if cfg.ServiceClientID != "" {
+		serviceApp, err = client.NewServiceApp(client.ServiceAppConfig{
+			OrgURL: cfg.OktaOrgURL, ClientID: cfg.ServiceClientID, Key: cfg.PrivateKey, KeyID: cfg.PrivateKeyID,
+			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.Now,
+			OnToken: func(ti client.TokenInfo) { logServiceToken(log, ti) },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("okta service app: %w", err)
+		}
+		okta, err = client.NewWithCredential(cfg.OktaOrgURL, serviceApp, opts...)
+	} else {
+		okta, err = client.New(cfg.OktaOrgURL, cfg.APIToken, opts...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
@@ -215,7 +242,19 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Metrics != nil {
 		cfg.Metrics.CountSessionsWith(store.Count)
 	}
-	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+	return &App{Server: srv, Okta: okta, ServiceApp: serviceApp, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+}
+
+// logServiceToken records each new access token of the service app (never its value), and
+// warns when Okta granted fewer scopes than Gatehouse asked for: the actions that need the
+// others will fail until an Okta administrator grants them.
+func logServiceToken(log *slog.Logger, ti client.TokenInfo) {
+	if len(ti.Missing) > 0 {
+		log.Warn("okta service app: Okta did not grant every scope Gatehouse asked for; grant them on the app's Okta API Scopes tab",
+			"missing_scopes", ti.Missing, "granted_scopes", ti.Scopes, "token_type", ti.Type)
+		return
+	}
+	log.Info("okta service app: new access token", "token_type", ti.Type, "scopes", ti.Scopes, "expires", ti.Expires)
 }
 
 // Close releases the session store (and its janitor).

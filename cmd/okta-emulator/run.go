@@ -50,6 +50,9 @@ type options struct {
 	redirectURIs, postLogoutURIs                     stringList
 	latency                                          time.Duration
 	rateLimit                                        int
+	// An OAuth 2.0 service app (private_key_jwt), the credential Okta recommends.
+	serviceClientID, servicePublicKey, serviceScopes string
+	requireDPoP                                      bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -66,6 +69,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.seedPath, "seed", "", "JSON seed file (default: the demo org)")
 	fs.DurationVar(&o.latency, "latency", 0, "latency added to every /api/v1 call, e.g. 50ms")
 	fs.IntVar(&o.rateLimit, "rate-limit", 600, "requests per minute per endpoint family")
+	fs.StringVar(&o.serviceClientID, "service-client-id", "", "client id of an OAuth 2.0 service app (client credentials with private_key_jwt)")
+	fs.StringVar(&o.servicePublicKey, "service-public-key", "", "with -service-client-id: the app's public key, a PEM file or a JWKS")
+	fs.StringVar(&o.serviceScopes, "service-scopes", "", "with -service-client-id: comma-separated okta.* scopes granted to the app (default: every scope)")
+	fs.BoolVar(&o.requireDPoP, "require-dpop", false, "with -service-client-id: the app requires DPoP-bound tokens (as new Okta apps do by default)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -74,6 +81,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	}
 	if o.latency < 0 || o.rateLimit < 1 {
 		return o, errors.New("-latency must be >= 0 and -rate-limit >= 1")
+	}
+	if (o.serviceClientID == "") != (o.servicePublicKey == "") {
+		return o, errors.New("-service-client-id and -service-public-key go together")
+	}
+	if o.serviceClientID == "" && (o.serviceScopes != "" || o.requireDPoP) {
+		return o, errors.New("-service-scopes and -require-dpop need -service-client-id")
 	}
 	if len(o.redirectURIs) == 0 {
 		o.redirectURIs = stringList{defaultRedirectURI}
@@ -113,6 +126,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var apps []oktatest.ServiceApp
+	if o.serviceClientID != "" {
+		keys, err := os.ReadFile(o.servicePublicKey)
+		if err != nil {
+			return fmt.Errorf("-service-public-key: %w", err)
+		}
+		app := oktatest.ServiceApp{ClientID: o.serviceClientID, PublicKeys: keys, RequireDPoP: o.requireDPoP}
+		for sc := range strings.SplitSeq(o.serviceScopes, ",") {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				app.Scopes = append(app.Scopes, sc)
+			}
+		}
+		apps = append(apps, app)
+	}
 	errw := &lockedWriter{w: stderr}
 	srv, err := oktatest.Listen(o.addr, oktatest.Config{
 		APIToken:               o.apiToken,
@@ -123,6 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Seed:                   seed,
 		Latency:                o.latency,
 		RateLimitPerMinute:     o.rateLimit,
+		ServiceApps:            apps,
 		// A dev tool: showing the one-time link in the terminal is the point.
 		OnEmail: func(e oktatest.Email) {
 			fmt.Fprintf(errw, "okta-emulator: email kind=%s to=%s link=%s\n", e.Kind, e.To, e.Link)
@@ -164,6 +192,13 @@ func printBanner(w io.Writer, srv *oktatest.Server, o options, demo bool) {
 	fmt.Fprintf(w, "  API token:      %s\n", srv.APIToken())
 	fmt.Fprintf(w, "  redirect URIs:  %s\n", strings.Join(o.redirectURIs, " "))
 	fmt.Fprintf(w, "  logout URIs:    %s\n", strings.Join(o.postLogoutURIs, " "))
+	if o.serviceClientID != "" {
+		scopes := o.serviceScopes
+		if scopes == "" {
+			scopes = "every okta.* scope"
+		}
+		fmt.Fprintf(w, "  service app:    %s (private_key_jwt, DPoP required: %v; granted: %s)\n", o.serviceClientID, o.requireDPoP, scopes)
+	}
 	fmt.Fprintf(w, "  control API:    %s/_emulator/stats (Authorization: SSWS <API token>)\n", srv.URL())
 	if demo {
 		fmt.Fprintf(w, "Demo accounts (password %s):\n", oktatest.DemoPassword)
