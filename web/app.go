@@ -61,6 +61,10 @@ type AppConfig struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client // for Okta; nil = client.NewHTTPClient()
 	Now        func() time.Time
+	// OktaNow is the clock the service app dates its assertions, DPoP proofs and token expiry
+	// by: it must agree with Okta's, not with the sessions' clock. nil means Now. Only tests
+	// whose portal clock runs apart from the emulator's set it.
+	OktaNow func() time.Time
 	// OktaObserver is told about every Okta call (metrics).
 	OktaObserver func(client.CallInfo)
 	// Observe is told about every request (metrics).
@@ -92,6 +96,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OktaNow == nil {
+		cfg.OktaNow = cfg.Now
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = client.NewHTTPClient()
@@ -148,7 +155,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.ServiceClientID != "" {
 		serviceApp, err = client.NewServiceApp(client.ServiceAppConfig{
 			OrgURL: cfg.OktaOrgURL, ClientID: cfg.ServiceClientID, Key: cfg.PrivateKey, KeyID: cfg.PrivateKeyID,
-			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.Now,
+			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.OktaNow,
 			OnToken: func(ti client.TokenInfo) { logServiceToken(log, ti) },
 		})
 		if err != nil {
