@@ -107,6 +107,10 @@ type ServiceAppConfig struct {
 	// OnToken, when set, is told about every new access token (never its value), for a log
 	// line that names scopes Okta did not grant.
 	OnToken func(TokenInfo)
+	// Observer, when set, is told about every token request like the Client's observer is
+	// about API calls (Op "getServiceToken"), for metrics. The token endpoint's rate-limit
+	// headers are left out: they describe another bucket than the API's.
+	Observer func(CallInfo)
 }
 
 // TokenInfo describes an access token without its value.
@@ -130,6 +134,7 @@ type ServiceApp struct {
 	hc       *http.Client
 	now      func() time.Time
 	onToken  func(TokenInfo)
+	observer func(CallInfo)
 
 	mu       sync.Mutex
 	tok      *serviceToken // nil until the first token, and after Okta rejected it
@@ -194,6 +199,7 @@ func NewServiceApp(cfg ServiceAppConfig) (*ServiceApp, error) {
 		hc:       cfg.HTTPClient,
 		now:      cfg.Now,
 		onToken:  cfg.OnToken,
+		observer: cfg.Observer,
 		dpopOn:   cfg.DPoP == DPoPOn,
 	}
 	if a.hc == nil {
@@ -328,12 +334,17 @@ func (a *ServiceApp) fetch(ctx context.Context) (*serviceToken, error) {
 		if err != nil {
 			return nil, err
 		}
+		start := time.Now()
 		res, err := a.hc.Do(req)
 		if err != nil {
-			return nil, unavailable(opToken, err)
+			err = unavailable(opToken, err)
+			a.observe(CallInfo{Op: opToken, Method: http.MethodPost, Duration: time.Since(start), Err: err, Attempt: attempt})
+			return nil, err
 		}
 		body, rerr := readLimited(res.Body)
 		res.Body.Close()
+		info := CallInfo{Op: opToken, Method: http.MethodPost, Status: res.StatusCode, Duration: time.Since(start),
+			RequestID: res.Header.Get("X-Okta-Request-Id"), Attempt: attempt}
 		newNonce := res.Header.Get("DPoP-Nonce")
 		if newNonce != "" {
 			a.mu.Lock()
@@ -341,10 +352,15 @@ func (a *ServiceApp) fetch(ctx context.Context) (*serviceToken, error) {
 			a.mu.Unlock()
 		}
 		if rerr != nil {
-			return nil, unavailable(opToken, fmt.Errorf("read response: %w", rerr))
+			info.Status, info.Err = 0, unavailable(opToken, fmt.Errorf("read response: %w", rerr))
+			a.observe(info)
+			return nil, info.Err
 		}
 		if res.StatusCode == http.StatusOK {
-			return a.parseToken(body, useDPoP)
+			t, err := a.parseToken(body, useDPoP)
+			info.Err = err
+			a.observe(info)
+			return t, err
 		}
 		var oe struct {
 			Error       string `json:"error"`
@@ -353,6 +369,8 @@ func (a *ServiceApp) fetch(ctx context.Context) (*serviceToken, error) {
 		_ = json.Unmarshal(body, &oe)
 		te := &TokenError{StatusCode: res.StatusCode, Code: oe.Error, Description: clip(oe.Description, 300),
 			RequestID: res.Header.Get("X-Okta-Request-Id")}
+		info.Err = te
+		a.observe(info)
 		if attempt < maxTokenAttempts && res.StatusCode == http.StatusBadRequest {
 			switch {
 			case oe.Error == "use_dpop_nonce" && useDPoP && newNonce != "" && newNonce != nonce:
@@ -365,6 +383,12 @@ func (a *ServiceApp) fetch(ctx context.Context) (*serviceToken, error) {
 			}
 		}
 		return nil, te
+	}
+}
+
+func (a *ServiceApp) observe(ci CallInfo) {
+	if a.observer != nil {
+		a.observer(ci)
 	}
 }
 

@@ -40,12 +40,13 @@ const svcID = "0oagatehouse"
 // svcEnv is an emulator on a fake clock with one service app, and a client using it.
 type svcEnv struct {
 	*emulator
-	key    crypto.Signer
-	app    *client.ServiceApp
-	c      *client.Client
-	rec    *recorder
-	tokens []client.TokenInfo
-	mu     sync.Mutex
+	key      crypto.Signer
+	app      *client.ServiceApp
+	c        *client.Client
+	rec      *recorder
+	tokens   []client.TokenInfo
+	observed []client.CallInfo // token requests seen by the observer
+	mu       sync.Mutex
 }
 
 type svcOpts struct {
@@ -81,6 +82,11 @@ func newSvcEnv(t *testing.T, o svcOpts) *svcEnv {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.tokens = append(e.tokens, ti)
+		},
+		Observer: func(ci client.CallInfo) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.observed = append(e.observed, ci)
 		}})
 	require.NoError(t, err)
 	sleep := func(ctx context.Context, d time.Duration) error { e.clock.Advance(d); return ctx.Err() }
@@ -229,6 +235,14 @@ func TestServiceAppDPoP(t *testing.T) {
 		}
 	}
 	assert.Len(t, jtis, 3, "a fresh assertion for every attempt: Okta spends one even on a nonce challenge")
+	e.mu.Lock()
+	var observed []string
+	for _, ci := range e.observed {
+		observed = append(observed, fmt.Sprintf("%s %s %d #%d", ci.Op, ci.Method, ci.Status, ci.Attempt))
+	}
+	e.mu.Unlock()
+	assert.Equal(t, []string{"getServiceToken POST 400 #1", "getServiceToken POST 400 #2", "getServiceToken POST 200 #3"}, observed,
+		"token requests are observed for metrics")
 
 	// Resource calls: DPoP scheme, a fresh proof with ath, htu without the query.
 	for range 2 {

@@ -156,7 +156,8 @@ func NewApp(cfg AppConfig) (*App, error) {
 		serviceApp, err = client.NewServiceApp(client.ServiceAppConfig{
 			OrgURL: cfg.OktaOrgURL, ClientID: cfg.ServiceClientID, Key: cfg.PrivateKey, KeyID: cfg.PrivateKeyID,
 			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.OktaNow,
-			OnToken: func(ti client.TokenInfo) { logServiceToken(log, ti) },
+			OnToken:  func(ti client.TokenInfo) { logServiceToken(log, ti) },
+			Observer: cfg.OktaObserver,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("okta service app: %w", err)
