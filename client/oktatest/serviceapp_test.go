@@ -440,6 +440,7 @@ func TestServiceAppAPIScopes(t *testing.T) {
 		{name: "okta.groups.manage includes okta.groups.read", scope: "okta.groups.manage", method: "GET", path: "/api/v1/groups?q=Eng", status: 200},
 		{name: "a user's groups need okta.users.read", scope: "okta.groups.read", method: "GET", path: "/api/v1/users/" + bob + "/groups", status: 403, want: "okta.users.read"},
 		{name: "unlock with manage", scope: "okta.users.manage", method: "POST", path: "/api/v1/users/" + bob + "/lifecycle/unlock", status: 200},
+		{name: "no user behind a service token", scope: "okta.users.read", method: "GET", path: "/api/v1/users/me", status: 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
