@@ -39,6 +39,10 @@ const (
 	maxRefreshMargin = time.Minute
 	// opToken names token requests in errors.
 	opToken = "getServiceToken"
+	// refusalHold is how long a refusal of the app (ErrServiceCredential) is answered from
+	// memory instead of asking Okta again: a misconfigured app would otherwise cost a token
+	// request per page view against Okta's token endpoint limit. Wall-clock time.
+	refusalHold = 10 * time.Second
 )
 
 // DefaultScopes are the okta.* scopes Gatehouse asks for: reading and managing users,
@@ -143,6 +147,8 @@ type ServiceApp struct {
 	proofKey *dpopKey      // made on first use, kept: tokens are bound to it
 	asNonce  string        // the token endpoint's latest DPoP-Nonce
 	apiNonce string        // the API's latest DPoP-Nonce (Okta does not ask for one today)
+	refused  error         // Okta's last refusal of the app, answered for refusalHold
+	refuseAt time.Time     // when (wall clock)
 }
 
 type serviceToken struct {
@@ -284,6 +290,11 @@ func (a *ServiceApp) token(ctx context.Context) (*serviceToken, error) {
 		a.mu.Unlock()
 		return t, nil
 	}
+	if a.refused != nil && time.Since(a.refuseAt) < refusalHold {
+		err := a.refused
+		a.mu.Unlock()
+		return nil, err
+	}
 	f := a.flight
 	if f == nil {
 		f = &tokenFlight{done: make(chan struct{})}
@@ -293,8 +304,12 @@ func (a *ServiceApp) token(ctx context.Context) (*serviceToken, error) {
 			defer cancel()
 			tok, err := a.fetch(fctx)
 			a.mu.Lock()
-			if err == nil {
+			a.refused = nil
+			switch {
+			case err == nil:
 				a.tok = tok
+			case errors.Is(err, ErrServiceCredential):
+				a.refused, a.refuseAt = err, time.Now()
 			}
 			a.flight = nil
 			f.tok, f.err = tok, err

@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -420,6 +421,15 @@ func TestServiceAppRefused(t *testing.T) {
 			assert.Equal(t, tt.code, te.Code)
 			assert.Contains(t, err.Error(), "getUser", "the error names the operation")
 			assert.Zero(t, e.srv.CountRequests(func(r oktatest.Request) bool { return strings.HasPrefix(r.Path, "/api/") }), "no API call without a token")
+
+			_, err2 := c.GetUser(t.Context(), e.srv.UserID("bob@example.com"))
+			require.Error(t, err2)
+			tokenCalls := e.srv.CountRequests(func(r oktatest.Request) bool { return r.Op == "token" })
+			if errors.Is(err, client.ErrServiceCredential) {
+				assert.Equal(t, 1, tokenCalls, "a refusal is remembered for a few seconds, not asked again at once")
+			} else {
+				assert.Equal(t, 2, tokenCalls, "an outage is asked again")
+			}
 		})
 	}
 }

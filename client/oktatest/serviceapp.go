@@ -98,6 +98,26 @@ type serviceState struct {
 	apiNonce      bool
 	tokensIssued  map[string]int
 	tokenRequests map[string]int
+	lastSweep     time.Time // when spent assertions and proofs were last forgotten
+}
+
+// sweep forgets spent assertion and proof ids that can no longer come back, at most once a
+// minute so that busy tests do not pay for it on every request. s.mu must be held.
+func (st *serviceState) sweep(now time.Time) {
+	if now.Sub(st.lastSweep) < time.Minute {
+		return
+	}
+	st.lastSweep = now
+	for k, until := range st.assertions {
+		if !now.Before(until) {
+			delete(st.assertions, k)
+		}
+	}
+	for k, until := range st.proofs {
+		if !now.Before(until) {
+			delete(st.proofs, k)
+		}
+	}
 }
 
 func (st *serviceState) init() {
@@ -303,7 +323,7 @@ func (s *Server) assertionTokenRequest(w http.ResponseWriter, r *http.Request) {
 			writeOAuthError(w, http.StatusBadRequest, "invalid_dpop_proof", "The DPoP proof JWT header is missing.")
 			return
 		}
-		p, err := s.checkProof(proof, http.MethodPost, s.abs("/oauth2/v1/token"), "")
+		p, err := s.checkProof(proof, http.MethodPost, s.requestURI(r), "")
 		if err != nil {
 			writeOAuthError(w, http.StatusBadRequest, "invalid_dpop_proof", err.Error())
 			return
@@ -461,11 +481,7 @@ func (s *Server) verifyAssertion(assertion, formClientID string) (*serviceApp, *
 		key := app.clientID + " " + c.Jti
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for k, until := range s.svc.assertions {
-			if !now.Before(until) {
-				delete(s.svc.assertions, k)
-			}
-		}
+		s.svc.sweep(now)
 		if _, used := s.svc.assertions[key]; used {
 			return nil, invalidClient("The client_assertion token has already been used.")
 		}
@@ -553,17 +569,20 @@ func (s *Server) checkProof(proof, method, target, accessToken string) (checkedP
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.svc.init()
-	for k, until := range s.svc.proofs {
-		if !now.Before(until) {
-			delete(s.svc.proofs, k)
-		}
-	}
+	s.svc.sweep(now)
 	key := jkt + " " + c.JTI
 	if _, used := s.svc.proofs[key]; used {
 		return checkedProof{}, proofError("The DPoP proof JWT has already been used.")
 	}
 	s.svc.proofs[key] = iat.Add(proofMaxAge + proofMaxAhead)
 	return checkedProof{jkt: jkt, nonce: c.Nonce}, nil
+}
+
+// requestURI is the URI a request was sent to, without its query: what a DPoP proof's htu
+// must name (RFC 9449 §4.3). The host is the one the client used; the scheme is the org's.
+func (s *Server) requestURI(r *http.Request) string {
+	scheme, _, _ := strings.Cut(s.issuer, "://")
+	return scheme + "://" + r.Host + r.URL.EscapedPath()
 }
 
 // stripQuery drops a URL's query and fragment.
