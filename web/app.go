@@ -23,22 +23,25 @@ import (
 // AppConfig is everything needed to assemble one Gatehouse instance. cmd/gatehouse fills it
 // from the environment; tests fill it directly.
 type AppConfig struct {
-	OktaOrgURL   string
-	ClientID     string
-	ClientSecret string
-	// The Okta credential: APIToken (SSWS), or ServiceClientID with PrivateKey for an OAuth
-	// 2.0 service app (private_key_jwt, DPoP as DPoP says, OktaScopes or the defaults).
-	APIToken        string
+	OktaOrgURL     string
+	ClientID       string
+	ClientSecret   string
+	APIToken       string
+	PublicURL      string
+	SessionKeys    [][]byte
+	AdminGroups    []string
+	HelpdeskGroups []string
+	Delegated      bool
+
+	// The Okta credential is APIToken (SSWS) or, when ServiceClientID is set, an OAuth 2.0
+	// service app: private_key_jwt with PrivateKey, DPoP as DPoP says, OktaScopes or
+	// client.DefaultScopes.
 	ServiceClientID string
 	PrivateKey      crypto.Signer
 	PrivateKeyID    string
 	DPoP            client.DPoPMode
 	OktaScopes      []string
-	PublicURL       string
-	SessionKeys     [][]byte
-	AdminGroups     []string
-	HelpdeskGroups  []string
-	Delegated       bool
+
 	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
 	// instances can share them; nil keeps everything in memory.
 	Redis          redis.UniversalClient
@@ -76,15 +79,16 @@ type AppConfig struct {
 
 // App is an assembled Gatehouse instance.
 type App struct {
-	Server *Server
-	Okta   *client.Client
+	Server   *Server
+	Okta     *client.Client
+	Sessions *session.Store
+	Auth     *handlers.Auth
+	Cache    *handlers.PersonCache
+	Audit    *audit.Trail
+	Limiter  handlers.Limiter
+
 	// ServiceApp is the Okta credential when it is an OAuth service app; nil with an API token.
 	ServiceApp *client.ServiceApp
-	Sessions   *session.Store
-	Auth       *handlers.Auth
-	Cache      *handlers.PersonCache
-	Audit      *audit.Trail
-	Limiter    handlers.Limiter
 }
 
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every

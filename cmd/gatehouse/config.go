@@ -27,28 +27,30 @@ import (
 // config is everything Gatehouse reads from its environment and flags. This file is the only
 // place that reads either (STYLE.md rule 1).
 type config struct {
-	Dev          bool
-	Addr         string
-	MetricsAddr  string
-	OktaAddr     string // dev: where the emulator listens
-	DevAPIToken  string // dev: the emulator's SSWS token (random when empty)
-	OktaOrgURL   string
-	ClientID     string
-	ClientSecret string
-	// The Okta credential: an SSWS APIToken, or — recommended — an OAuth 2.0 service app
-	// (ServiceClientID with PrivateKey). Exactly one is configured.
-	APIToken        string
+	Dev            bool
+	Addr           string
+	MetricsAddr    string
+	OktaAddr       string // dev: where the emulator listens
+	DevAPIToken    string // dev: the emulator's SSWS token (random when empty)
+	OktaOrgURL     string
+	ClientID       string
+	ClientSecret   string
+	APIToken       string
+	PublicURL      string
+	SessionKeys    [][]byte
+	AdminGroups    []string
+	HelpdeskGroups []string
+	Delegated      bool
+
+	// The Okta credential is APIToken (SSWS) or — recommended — an OAuth 2.0 service app,
+	// ServiceClientID with PrivateKey. Exactly one is configured.
 	ServiceClientID string
 	PrivateKeyFile  string        // where PrivateKey came from ("" in dev mode: made in memory)
 	PrivateKey      crypto.Signer // never log it
 	PrivateKeyID    string
 	DPoP            client.DPoPMode
 	OktaScopes      []string // nil: client.DefaultScopes
-	PublicURL       string
-	SessionKeys     [][]byte
-	AdminGroups     []string
-	HelpdeskGroups  []string
-	Delegated       bool
+
 	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
 	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
 	Redis          *redis.Options

@@ -57,11 +57,12 @@ type Env struct {
 	App    *web.App
 	Server *httptest.Server
 	URL    string
+	tls    bool
+
 	// Credential is the credential Gatehouse uses; ServiceClientID names its service app at
 	// the emulator ("" with the API token).
 	Credential      Credential
 	ServiceClientID string
-	tls             bool
 	assertions      *assertionLog
 }
 
