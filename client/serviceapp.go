@@ -112,8 +112,9 @@ type ServiceAppConfig struct {
 	// line that names scopes Okta did not grant.
 	OnToken func(TokenInfo)
 	// Observer, when set, is told about every token request like the Client's observer is
-	// about API calls (Op "getServiceToken"), for metrics. The token endpoint's rate-limit
-	// headers are left out: they describe another bucket than the API's.
+	// about API calls (Op "getServiceToken"), for metrics; the answers of the DPoP handshake
+	// come without an Err. The token endpoint's rate-limit headers are left out: they
+	// describe another bucket than the API's.
 	Observer func(CallInfo)
 }
 
@@ -384,19 +385,22 @@ func (a *ServiceApp) fetch(ctx context.Context) (*serviceToken, error) {
 		_ = json.Unmarshal(body, &oe)
 		te := &TokenError{StatusCode: res.StatusCode, Code: oe.Error, Description: clip(oe.Description, 300),
 			RequestID: res.Header.Get("X-Okta-Request-Id")}
-		info.Err = te
-		a.observe(info)
 		if attempt < maxTokenAttempts && res.StatusCode == http.StatusBadRequest {
+			// The handshakes are answers, not failures: observed without an error.
 			switch {
 			case oe.Error == "use_dpop_nonce" && useDPoP && newNonce != "" && newNonce != nonce:
+				a.observe(info)
 				continue // the documented handshake: the same request with the nonce
 			case oe.Error == "invalid_dpop_proof" && !useDPoP && a.mode == DPoPAuto:
+				a.observe(info)
 				a.mu.Lock()
 				a.dpopOn = true // the app requires DPoP; from now on always
 				a.mu.Unlock()
 				continue
 			}
 		}
+		info.Err = te
+		a.observe(info)
 		return nil, te
 	}
 }

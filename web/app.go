@@ -68,7 +68,8 @@ type AppConfig struct {
 	// by: it must agree with Okta's, not with the sessions' clock. nil means Now. Only tests
 	// whose portal clock runs apart from the emulator's set it.
 	OktaNow func() time.Time
-	// OktaObserver is told about every Okta call (metrics).
+	// OktaObserver is told about every Users API call (metrics). The service app's token
+	// requests go to Metrics only: they are not calls of the API.
 	OktaObserver func(client.CallInfo)
 	// Observe is told about every request (metrics).
 	Observe func(route, method string, status int, d time.Duration)
@@ -152,16 +153,20 @@ func NewApp(cfg AppConfig) (*App, error) {
 		opts = append(opts, client.WithObserver(cfg.OktaObserver))
 	}
 	var (
-		okta       *client.Client
-		serviceApp *client.ServiceApp
-		err        error
+		okta          *client.Client
+		serviceApp    *client.ServiceApp
+		err           error
+		tokenObserver func(client.CallInfo)
 	)
+	if cfg.Metrics != nil {
+		tokenObserver = cfg.Metrics.ObserveOkta
+	}
 	if cfg.ServiceClientID != "" {
 		serviceApp, err = client.NewServiceApp(client.ServiceAppConfig{
 			OrgURL: cfg.OktaOrgURL, ClientID: cfg.ServiceClientID, Key: cfg.PrivateKey, KeyID: cfg.PrivateKeyID,
 			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.OktaNow,
 			OnToken:  func(ti client.TokenInfo) { logServiceToken(log, ti) },
-			Observer: cfg.OktaObserver,
+			Observer: tokenObserver,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("okta service app: %w", err)
