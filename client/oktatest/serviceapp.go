@@ -626,9 +626,10 @@ func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, to
 		return nil, invalid("The token is DPoP-bound: use the DPoP authorization scheme with a DPoP proof."), true
 	}
 	if t.jkt != "" {
-		p, perr := s.checkProof(r.Header.Get("DPoP"), r.Method, s.abs(r.URL.EscapedPath()), tok)
-		if r.Header.Get("DPoP") == "" {
-			perr = proofError("The DPoP proof JWT header is missing.")
+		var p checkedProof
+		perr := error(proofError("The DPoP proof JWT header is missing."))
+		if proof := r.Header.Get("DPoP"); proof != "" {
+			p, perr = s.checkProof(proof, r.Method, s.requestURI(r), tok)
 		}
 		if perr != nil {
 			e := apiError(http.StatusUnauthorized, codeInvalidToken)

@@ -502,6 +502,21 @@ func TestServiceAppAPIWithDPoP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("htu names the host the client used", func(t *testing.T) {
+		local := strings.Replace(e.s.URL(), "127.0.0.1", "localhost", 1)
+		call := func(htuBase string) int {
+			req, err := http.NewRequest("GET", local+alice, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "DPoP "+tok)
+			req.Header.Set("DPoP", proof(t, dk, "GET", htuBase+alice, e.clock.Now(), map[string]any{"ath": ath(tok)}))
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			return res.StatusCode
+		}
+		assert.Equal(t, 200, call(local))
+		assert.Equal(t, 401, call(e.s.URL()), "another host than the request's")
+	})
 	t.Run("a proof is single use", func(t *testing.T) {
 		p := good(nil)
 		require.Equal(t, 200, api(t, e.s, "GET", alice, "DPoP "+tok, p).status)
