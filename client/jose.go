@@ -113,7 +113,7 @@ func signJWS(key crypto.Signer, alg string, input []byte) ([]byte, error) {
 }
 
 // ecPublicJWK is the public JWK of an EC key (RFC 7518 §6.2.1), members in the lexicographic
-// order that the RFC 7638 thumbprint needs.
+// order of RFC 7638, so that a server's thumbprint of it (cnf.jkt) is of these exact bytes.
 type ecPublicJWK struct {
 	Crv string `json:"crv"`
 	Kty string `json:"kty"`
@@ -130,13 +130,6 @@ func newECPublicJWK(pub *ecdsa.PublicKey) (ecPublicJWK, error) {
 	size := (len(raw) - 1) / 2
 	return ecPublicJWK{Crv: pub.Curve.Params().Name, Kty: "EC",
 		X: b64.EncodeToString(raw[1 : 1+size]), Y: b64.EncodeToString(raw[1+size:])}, nil
-}
-
-// thumbprint is the RFC 7638 JWK SHA-256 thumbprint: what a DPoP-bound token's cnf.jkt holds.
-func (j ecPublicJWK) thumbprint() string {
-	b, _ := json.Marshal(j) // fixed members in the required order, no whitespace
-	sum := sha256.Sum256(b)
-	return b64.EncodeToString(sum[:])
 }
 
 // ParsePrivateKey reads the first private key of a PEM file: PKCS#8 ("PRIVATE KEY"), PKCS#1

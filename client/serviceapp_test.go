@@ -146,7 +146,7 @@ func TestServiceAppBearerToken(t *testing.T) {
 	assert.Equal(t, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", form.Get("client_assertion_type"))
 	assert.Equal(t, strings.Join(client.DefaultScopes(), " "), form.Get("scope"))
 	assert.Empty(t, tokenCalls[0].reqHdr.Get("DPoP"), "auto mode starts without DPoP")
-	jws, err := jose.ParseSigned(form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.ES256})
 	require.NoError(t, err)
 	payload, err := jws.Verify(e.key.Public())
 	require.NoError(t, err, "signed with the configured key")

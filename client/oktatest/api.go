@@ -213,7 +213,7 @@ func (s *Server) authenticate(r *http.Request, rec *reqRecord) (*apiCall, error)
 			rec.subject = at.userID
 			return &apiCall{userID: at.userID, bearer: at}, nil
 		}
-		if c, err, ok := s.authenticateService(r, rec, scheme, cred); ok {
+		if c, ok, err := s.authenticateService(r, rec, scheme, cred); ok {
 			return c, err
 		}
 		e := apiError(http.StatusUnauthorized, codeInvalidToken)
@@ -221,7 +221,7 @@ func (s *Server) authenticate(r *http.Request, rec *reqRecord) (*apiCall, error)
 		return nil, e
 	case strings.EqualFold(scheme, "DPoP"):
 		rec.auth = "DPoP"
-		if c, err, ok := s.authenticateService(r, rec, scheme, cred); ok {
+		if c, ok, err := s.authenticateService(r, rec, scheme, cred); ok {
 			return c, err
 		}
 		e := apiError(http.StatusUnauthorized, codeInvalidToken)

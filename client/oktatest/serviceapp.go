@@ -398,7 +398,7 @@ func (s *Server) verifyAssertion(assertion, formClientID string) (*serviceApp, *
 	if assertion == "" {
 		return nil, invalidClient("No client credentials found.")
 	}
-	jws, err := jose.ParseSigned(assertion, jwsAlgs)
+	jws, err := jose.ParseSignedCompact(assertion, jwsAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, invalidClient("The client_assertion token is invalid.")
 	}
@@ -514,7 +514,7 @@ type checkedProof struct {
 // (htu without query and fragment); a recent iat; a jti not used before with this key; and,
 // for a resource request, ath equal to the hash of the access token.
 func (s *Server) checkProof(proof, method, target, accessToken string) (checkedProof, error) {
-	jws, err := jose.ParseSigned(proof, jwsAlgs)
+	jws, err := jose.ParseSignedCompact(proof, jwsAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return checkedProof{}, proofError("The DPoP proof JWT is malformed.")
 	}
@@ -597,12 +597,12 @@ func stripQuery(raw string) string {
 
 // authenticateService looks a bearer or DPoP access token up among the service apps' tokens.
 // ok is false when the token is not a service token (the caller goes on with its own rules).
-func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, tok string) (c *apiCall, err error, ok bool) {
+func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, tok string) (c *apiCall, ok bool, err error) {
 	s.mu.Lock()
 	t := s.svc.tokens[tokenKey(tok)]
 	s.mu.Unlock()
 	if tok == "" || t == nil {
-		return nil, nil, false
+		return nil, false, nil
 	}
 	invalid := func(desc string) *oktaError {
 		e := apiError(http.StatusUnauthorized, codeInvalidToken)
@@ -618,12 +618,12 @@ func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, to
 	s.mu.Unlock()
 	switch {
 	case expired:
-		return nil, invalid("The token has expired."), true
+		return nil, true, invalid("The token has expired.")
 	case t.jkt == "" && strings.EqualFold(scheme, "DPoP"):
-		return nil, invalid("The token is not a DPoP-bound token."), true
+		return nil, true, invalid("The token is not a DPoP-bound token.")
 	case t.jkt != "" && !strings.EqualFold(scheme, "DPoP"):
 		// RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused.
-		return nil, invalid("The token is DPoP-bound: use the DPoP authorization scheme with a DPoP proof."), true
+		return nil, true, invalid("The token is DPoP-bound: use the DPoP authorization scheme with a DPoP proof.")
 	}
 	if t.jkt != "" {
 		var p checkedProof
@@ -634,10 +634,10 @@ func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, to
 		if perr != nil {
 			e := apiError(http.StatusUnauthorized, codeInvalidToken)
 			e.header = http.Header{"Www-Authenticate": {fmt.Sprintf(`DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512", error="invalid_dpop_proof", error_description=%q`, perr.Error())}}
-			return nil, e, true
+			return nil, true, e
 		}
 		if p.jkt != t.jkt {
-			return nil, invalid("The DPoP proof key does not match the key the token is bound to."), true
+			return nil, true, invalid("The DPoP proof key does not match the key the token is bound to.")
 		}
 		s.mu.Lock()
 		need, fresh, nonce := s.svc.apiNonce, p.nonce != "" && s.validNonce(p.nonce), ""
@@ -651,11 +651,11 @@ func (s *Server) authenticateService(r *http.Request, rec *reqRecord, scheme, to
 				"Www-Authenticate": {`DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"`},
 				"Dpop-Nonce":       {nonce},
 			}
-			return nil, e, true
+			return nil, true, e
 		}
 	}
 	rec.subject = t.clientID
-	return &apiCall{service: t, path: r.URL.Path}, nil, true
+	return &apiCall{service: t, path: r.URL.Path}, true, nil
 }
 
 // authorizeService checks a service token's scopes against the operation's requirement from

@@ -260,7 +260,7 @@ func TestServiceAppAssertions(t *testing.T) {
 			assert.Equal(t, 3600, tok.ExpiresIn, "Okta's service-app tokens live one hour")
 			assert.Equal(t, "okta.users.read okta.groups.read", tok.Scope, "granted ∩ requested; okta.apps.read was not granted")
 			assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
-			jws, err := jose.ParseSigned(tok.AccessToken, []jose.SignatureAlgorithm{jose.RS256})
+			jws, err := jose.ParseSignedCompact(tok.AccessToken, []jose.SignatureAlgorithm{jose.RS256})
 			require.NoError(t, err)
 			var claims map[string]any
 			require.NoError(t, json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims))
@@ -325,7 +325,7 @@ func (e *svcEnv) dpopToken(t *testing.T, dk *ecdsa.PrivateKey, scope string) str
 	}
 	r.json(t, &tok)
 	require.Equal(t, "DPoP", tok.TokenType)
-	jws, err := jose.ParseSigned(tok.AccessToken, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(tok.AccessToken, []jose.SignatureAlgorithm{jose.RS256})
 	require.NoError(t, err)
 	var claims struct {
 		Cnf struct {
