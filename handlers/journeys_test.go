@@ -1,8 +1,13 @@
 package handlers_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/url"
 	"strings"
@@ -211,4 +216,27 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 	assert.Contains(t, log, "the access token lacks the scope okta.users.manage", "the request's log line names it")
 	assert.Contains(t, log, `"missing_scopes":["okta.users.manage","okta.groups.manage","okta.roles.read","okta.policies.read"]`,
 		"the first token's log line lists every scope Okta did not grant")
+}
+
+// TestServiceAppRefusedIsAClearPage: when Okta stops accepting Gatehouse's service app (here
+// its key was replaced in Okta), pages say so in words and the log has Okta's reason.
+func TestServiceAppRefusedIsAClearPage(t *testing.T) {
+	var logs webtest.LogBuffer
+	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Logger: logs.Logger()})
+	ada := env.SignInAs(t, "ada@example.com")
+	bob := env.Okta.UserID("bob@example.com")
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(t, err)
+	require.NoError(t, env.Okta.AddServiceApp(oktatest.ServiceApp{ClientID: env.ServiceClientID, RequireDPoP: true,
+		PublicKeys: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}))
+	env.Okta.ExpireServiceTokens(env.ServiceClientID)
+
+	res, body := get(t, env, ada, personPath(bob), nil)
+	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
+	assert.Contains(t, parseHTML(t, body).Find("[data-testid=error-page]").Text(), "Okta refused Gatehouse's own credential")
+	assert.NotContains(t, body, "client_assertion", "Okta's words stay in the log")
+	assert.Contains(t, logs.String(), "401 invalid_client: The client_assertion signature is invalid.")
 }
