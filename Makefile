@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: help run test check generate check-generated fmt check-fmt vet unit build emulator bench fuzz screenshots clean
+.PHONY: help run test check generate check-generated fmt check-fmt vet unit build emulator keys bench fuzz screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -46,6 +46,9 @@ build: ## static binaries in bin/
 
 emulator: ## run the Okta emulator alone on http://localhost:8081
 	$(GO) run ./cmd/okta-emulator
+
+keys: ## make the key pair of the Okta service app in keys/ (git-ignored; KEYFLAGS="-type ec")
+	$(GO) run ./cmd/gatehouse-keys -dir keys $(KEYFLAGS)
 
 bench: ## load benchmark: emulator + gatehouse as processes, prints a table (BENCHFLAGS="-users 10"; docs/PERFORMANCE.md)
 	GO=$(GO) $(GO) run ./cmd/gatehouse-bench $(BENCHFLAGS)

@@ -38,9 +38,9 @@ const userAgent = "gatehouse/1 (+client)"
 // concurrent use. Copies made by WithBearer share its transport, circuit breaker,
 // concurrency cap, observer and rate-limit record.
 type Client struct {
-	base    *url.URL // scheme and host only; never mutated after New
-	authz   string   // the full Authorization header value
-	authErr error    // set when the credential cannot be sent; every call fails with it
+	base    *url.URL   // scheme and host only; never mutated after New
+	cred    Credential // authorizes each attempt
+	authErr error      // set when the credential cannot be sent; every call fails with it
 	s       *shared
 }
 
@@ -139,15 +139,25 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 // token must be non-empty; options with nonsensical values (a non-positive call
 // timeout, negative waits) are reported as errors.
 func New(baseURL, apiToken string, opts ...Option) (*Client, error) {
-	base, err := parseBaseURL(baseURL)
-	if err != nil {
-		return nil, err
-	}
 	if apiToken == "" {
 		return nil, errors.New("okta: new client: API token is empty")
 	}
 	if !validHeaderValue(apiToken) {
 		return nil, errors.New("okta: new client: API token contains control characters")
+	}
+	return NewWithCredential(baseURL, NewAPIToken(apiToken), opts...)
+}
+
+// NewWithCredential returns a Client for the Okta org at baseURL that authorizes its calls
+// with cred: an SSWS API token (NewAPIToken) or an OAuth 2.0 service app (NewServiceApp).
+// The same rules for baseURL and the options apply as for New.
+func NewWithCredential(baseURL string, cred Credential, opts ...Option) (*Client, error) {
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cred == nil {
+		return nil, errors.New("okta: new client: no credential")
 	}
 	cfg := config{
 		callTimeout:     defaultCallTimeout,
@@ -172,7 +182,7 @@ func New(baseURL, apiToken string, opts ...Option) (*Client, error) {
 	if cfg.maxInFlight > 0 {
 		s.sem = make(chan struct{}, cfg.maxInFlight)
 	}
-	return &Client{base: base, authz: "SSWS " + apiToken, s: s}, nil
+	return &Client{base: base, cred: cred, s: s}, nil
 }
 
 func (c *config) validate() error {
@@ -246,12 +256,12 @@ func NewHTTPClient() *http.Client {
 }
 
 // WithBearer returns a copy of c that authenticates with the OAuth access token
-// as "Bearer <token>" instead of the API token. The copy shares c's transport,
+// as "Bearer <token>" instead of its credential. The copy shares c's transport,
 // breaker, concurrency cap, observer and rate-limit record, so per-user clients
 // are cheap and still count against the same limits.
 func (c *Client) WithBearer(accessToken string) *Client {
 	cp := *c
-	cp.authz = "Bearer " + accessToken
+	cp.cred = bearerToken(accessToken)
 	cp.authErr = nil
 	if accessToken == "" || !validHeaderValue(accessToken) {
 		// Refuse locally: net/http would fail the request as a transport error,

@@ -62,6 +62,9 @@ func conformanceCases() []confCase {
 				bc, _ := env.self(readSelf)
 				return call(ctx, bc, env.user(active))
 			}},
+			{name: "service app lacks the users scopes", op: op, status: http.StatusForbidden, run: func(ctx context.Context, env *confEnv) error {
+				return call(ctx, env.serviceApp([]string{"okta.groups.read"}, false), env.user(active))
+			}},
 			{name: "rate limited", op: op, status: http.StatusTooManyRequests, run: func(ctx context.Context, env *confEnv) error {
 				id := env.user(active)
 				env.rateLimit("/api/v1/users/" + id + suffix)
@@ -195,6 +198,9 @@ func conformanceCases() []confCase {
 		confCase{name: "another user with a self-scoped token", op: "getUser", status: 403, run: func(ctx context.Context, env *confEnv) error {
 			bc, _ := env.self(readSelf)
 			return ok(bc.GetUser(ctx, env.user(active)))
+		}},
+		confCase{name: "with a service app's DPoP-bound token", op: "getUser", status: 200, run: func(ctx context.Context, env *confEnv) error {
+			return ok(env.serviceApp([]string{"okta.users.read"}, true).GetUser(ctx, env.user(active)))
 		}},
 		confCase{name: "unknown user", op: "getUser", status: 404, run: get(nobody)},
 		confCase{name: "rate limited", op: "getUser", status: 429, run: func(ctx context.Context, env *confEnv) error {

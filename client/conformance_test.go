@@ -3,7 +3,12 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -81,6 +86,25 @@ func (env *confEnv) selfToken(scopes ...string) (token, id string) {
 func (env *confEnv) self(scopes ...string) (*client.Client, string) {
 	tok, id := env.selfToken(scopes...)
 	return env.c.WithBearer(tok), id
+}
+
+// serviceApp returns a recording client that authenticates as a new service app granted
+// scopes (and asking for exactly those). Its token requests go through an unrecorded client,
+// so the case still records one API exchange.
+func (env *confEnv) serviceApp(scopes []string, requireDPoP bool) *client.Client {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(env.t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(env.t, err)
+	id := fmt.Sprintf("0oaconformance%d", env.e.seq.Add(1))
+	require.NoError(env.t, env.e.srv.AddServiceApp(oktatest.ServiceApp{ClientID: id, Scopes: scopes, RequireDPoP: requireDPoP,
+		PublicKeys: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}))
+	app, err := client.NewServiceApp(client.ServiceAppConfig{OrgURL: env.e.srv.URL(), ClientID: id, Key: key, Scopes: scopes, Now: env.e.clock.Now})
+	require.NoError(env.t, err)
+	c, err := client.NewWithCredential(env.e.srv.URL(), app, client.WithHTTPClient(env.hc), client.WithMaxRetryWait(0),
+		client.WithBreaker(0, 0), client.WithClock(env.e.clock.Now, nil))
+	require.NoError(env.t, err)
+	return c
 }
 
 // badToken returns a recording client whose SSWS token the org does not know.

@@ -43,6 +43,12 @@ var errBodyTooLarge = errors.New("response body too large")
 
 func (e bodyTooLarge) Is(target error) bool { return target == errBodyTooLarge }
 
+// maxAuthRetries bounds the resends a credential asks for after a 401 (a rejected token,
+// then perhaps a DPoP nonce challenge). A 401 means Okta did nothing, so these are safe for
+// mutations too; the bound stops a credential that Okta keeps refusing from looping.
+const maxAuthRetries = 2
+
+
 // CallInfo describes one HTTP attempt, for metrics. It never holds credentials
 // or bodies.
 type CallInfo struct {
@@ -85,12 +91,15 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// authRetry: the credential asks to send the request once more (a 401 it can fix).
+	authRetry bool
 }
 
 // do runs r under the per-call deadline, retrying only idempotent GETs: once
 // after a 429 whose wait fits, and up to twice after a 502/503/504 or a
 // connection reset/EOF before a complete answer (a GET is safe to resend even
-// when the body was cut off). It returns the 2xx response or an error.
+// when the body was cut off). Any call is resent when the credential can fix a 401
+// (maxAuthRetries). It returns the 2xx response or an error.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if c.authErr != nil {
 		return nil, fmt.Errorf("okta: %s: %w", r.op, c.authErr)
@@ -111,6 +120,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		retry       *retryMark // set on the attempt that retries a 429
 		rateRetried bool
 		transient   int
+		authRetries int
 		lastErr     error
 	)
 	for attempt := 1; ; attempt++ {
@@ -124,6 +134,13 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return nil, lastErr
 		}
 		lastErr = err
+		if res != nil && res.authRetry && authRetries < maxAuthRetries {
+			// Okta refused the credential, not the request: nothing happened, so even a
+			// mutation is resent, at once, with a fresh token or proof.
+			authRetries++
+			retry = nil
+			continue
+		}
 		if r.method != http.MethodGet {
 			return nil, err
 		}
@@ -182,6 +199,18 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 		c.s.breaker.record(outcomeNeutral)
 		return nil, fmt.Errorf("okta: %s: build request: %w", r.op, err)
 	}
+	if err := c.cred.Authorize(ctx, req); err != nil {
+		// The service app could not get a token: Okta's token endpoint is down (which counts
+		// against the breaker like any failure to reach Okta) or refused the app.
+		if errors.Is(err, ErrUnavailable) && !errors.Is(err, context.Canceled) {
+			c.s.breaker.record(outcomeFailure)
+		} else {
+			c.s.breaker.record(outcomeNeutral)
+		}
+		info.Err = fmt.Errorf("okta: %s: %w", r.op, err)
+		c.observe(info)
+		return nil, info.Err
+	}
 	start := cfg.now()
 	resp, err := cfg.hc.Do(req)
 	if err != nil {
@@ -215,6 +244,7 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 		c.s.breaker.record(outcomeSuccess)
 	}
 	res := &response{status: resp.StatusCode, header: resp.Header, body: body}
+	res.authRetry = c.cred.Answered(req, resp.StatusCode, resp.Header)
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		info.Err = c.apiError(r.op, res, r.bodyCap())
@@ -240,7 +270,6 @@ func (c *Client) newHTTPRequest(ctx context.Context, method, target string, payl
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Authorization", c.authz)
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

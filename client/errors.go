@@ -50,6 +50,14 @@ var (
 	// ErrCircuitOpen means the circuit breaker is open and the call was refused
 	// without contacting Okta. It also matches ErrUnavailable.
 	ErrCircuitOpen error = &sentinel{msg: "okta: circuit breaker open", parent: ErrUnavailable}
+	// ErrMissingScope matches Okta's 403 for an OAuth access token that lacks the scope the
+	// operation needs (WWW-Authenticate error="insufficient_scope"); Error.Scope names it.
+	// It also matches ErrForbidden.
+	ErrMissingScope error = &sentinel{msg: "okta: the access token lacks a required scope", parent: ErrForbidden}
+	// ErrServiceCredential matches a refusal of the OAuth service app at Okta's token endpoint
+	// (invalid_client, consent_required, invalid_scope, ...): a configuration problem that
+	// retrying does not fix. See *TokenError.
+	ErrServiceCredential = errors.New("okta: the service app credential was refused")
 )
 
 // sentinel is a sentinel error that also matches a broader one.
@@ -95,6 +103,12 @@ type Error struct {
 	// without them); a concurrency 429 has Limit 0.
 	RateLimit RateLimit
 	Op        string // the operation, e.g. "getUser"
+	// AuthError is the error parameter of Okta's WWW-Authenticate challenge, when it sent one:
+	// "invalid_token", "insufficient_scope", "use_dpop_nonce", "invalid_dpop_proof".
+	AuthError string
+	// Scope is, with AuthError "insufficient_scope", the scope Okta says the call needs
+	// (its challenge's scope parameter); "" if Okta did not name one.
+	Scope string
 }
 
 // Error returns "okta: <op>: <status> <code> <summary>: <causes>". It never
@@ -123,6 +137,15 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(strings.Join(e.Causes, "; "))
 	}
+	if e.AuthError == "insufficient_scope" {
+		if e.Scope != "" {
+			b.WriteString(": the access token lacks the scope " + e.Scope)
+		} else {
+			b.WriteString(": the access token lacks a required scope (Okta did not name it)")
+		}
+	} else if e.AuthError != "" {
+		b.WriteString(" (" + e.AuthError + ")")
+	}
 	return b.String()
 }
 
@@ -135,6 +158,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == http.StatusBadRequest
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden
+	case ErrMissingScope:
+		return e.StatusCode == http.StatusForbidden && e.AuthError == "insufficient_scope"
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrRateLimited:
@@ -222,6 +247,13 @@ type wireError struct {
 // with the status, so callers can rely on the sentinels.
 func newError(op string, status int, h http.Header, body []byte) *Error {
 	e := &Error{Op: op, StatusCode: status, RequestID: h.Get("X-Okta-Request-Id")}
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		var c challenge
+		e.AuthError, c = authError(h)
+		if e.AuthError == "insufficient_scope" {
+			e.Scope = c.params["scope"]
+		}
+	}
 	var w wireError
 	if len(body) > 0 && json.Unmarshal(body, &w) == nil {
 		e.Code, e.Summary, e.Link, e.ID = w.ErrorCode, w.ErrorSummary, w.ErrorLink, w.ErrorID
@@ -262,4 +294,38 @@ func (e *callError) Unwrap() []error {
 // unavailable wraps a failure to get an answer from Okta.
 func unavailable(op string, cause error) error {
 	return &callError{op: op, kind: ErrUnavailable, cause: cause}
+}
+
+// TokenError is a refusal from Okta's token endpoint when the service app asked for an
+// access token (RFC 6749 §5.2: error and error_description). A 4xx other than 429 matches
+// ErrServiceCredential; 429 matches ErrRateLimited and 5xx ErrUnavailable.
+type TokenError struct {
+	StatusCode  int
+	Code        string // error, e.g. "invalid_client", "consent_required"
+	Description string // error_description, Okta's words
+	RequestID   string // X-Okta-Request-Id
+}
+
+func (e *TokenError) Error() string {
+	msg := fmt.Sprintf("okta: service app token request: %d", e.StatusCode)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}
+
+// Is matches the sentinels by status.
+func (e *TokenError) Is(target error) bool {
+	switch target {
+	case ErrServiceCredential:
+		return e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusTooManyRequests
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnavailable:
+		return e.StatusCode >= 500
+	}
+	return false
 }

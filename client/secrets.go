@@ -3,7 +3,6 @@ package client
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 )
 
 // The results below carry one-time secrets (activation tokens, reset links,
@@ -135,10 +134,22 @@ func (u NewUser) LogValue() slog.Value {
 	)
 }
 
+// authScheme names the kind of credential, never its value.
+func (c *Client) authScheme() string {
+	switch c.cred.(type) {
+	case apiToken:
+		return "SSWS"
+	case bearerToken:
+		return "Bearer"
+	case *ServiceApp:
+		return "OAuth"
+	}
+	return "custom"
+}
+
 // String describes the client without its credential.
 func (c *Client) String() string {
-	scheme, _, _ := strings.Cut(c.authz, " ")
-	return "client.Client{BaseURL:" + c.BaseURL() + " Auth:" + scheme + " " + redacted + "}"
+	return "client.Client{BaseURL:" + c.BaseURL() + " Auth:" + c.authScheme() + " " + redacted + "}"
 }
 
 // GoString describes the client without its credential, for %#v.
@@ -146,6 +157,5 @@ func (c *Client) GoString() string { return c.String() }
 
 // LogValue describes the client without its credential, for slog.
 func (c *Client) LogValue() slog.Value {
-	scheme, _, _ := strings.Cut(c.authz, " ")
-	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("auth", scheme))
+	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("auth", c.authScheme()))
 }

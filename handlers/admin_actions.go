@@ -429,8 +429,10 @@ func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, er
 		return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg, Err: err}
 	case errors.Is(err, client.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta no longer has this account. It may have been deleted.", Err: err}
+	case errors.Is(err, client.ErrMissingScope):
+		return Classify(err) // names the scope
 	case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrUnauthorized):
-		return &Error{Status: http.StatusBadGateway, Title: "Okta refused Gatehouse", Msg: "Okta did not let Gatehouse do this. Its API token may lack the permission needed; ask your Okta administrator.", Err: err}
+		return &Error{Status: http.StatusBadGateway, Title: "Okta refused Gatehouse", Msg: "Okta did not let Gatehouse do this. Gatehouse's Okta credential (its admin role) may lack the permission needed; ask your Okta administrator.", Err: err}
 	case errors.Is(err, client.ErrInvalid):
 		return &Error{Status: http.StatusBadGateway, Title: "Okta refused the request", Msg: "Okta did not accept this request. Nothing was changed. If it keeps happening, contact support and quote the reference below.", Err: err}
 	}

@@ -139,57 +139,53 @@ func TestChangePasswordOktaAnswers(t *testing.T) {
 	})
 }
 
-// TestPasswordJourney is the issue's end-to-end: alice changes her password, the new one signs
-// in and the old one no longer does; the session id changed; then the recovery question.
-func TestPasswordJourney(t *testing.T) {
-	for _, mode := range []string{"service", "delegated"} {
-		t.Run(mode, func(t *testing.T) {
-			env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.Delegated = mode == "delegated" }})
-			alice := env.SignInAs(t, "alice@example.com")
-			id := env.Okta.UserID("alice@example.com")
-			base, _ := url.Parse(env.URL)
-			before := sessionCookie(alice, base)
-			env.Okta.ResetRequests()
+// passwordJourney is the self-service story of the password issue: alice changes her password,
+// the new one signs in and the old one no longer does; the session id changed; then the
+// recovery question. It runs in TestJourneysByCredential, in every credential mode.
+func passwordJourney(t *testing.T, env *webtest.Env, delegated bool) {
+	alice := env.SignInAs(t, "alice@example.com")
+	id := env.Okta.UserID("alice@example.com")
+	base, _ := url.Parse(env.URL)
+	before := sessionCookie(alice, base)
+	env.Okta.ResetRequests()
 
-			formID := passwordFormID(t, env, alice)
-			form := url.Values{"form_id": {formID}, "current_password": {webtest.DemoPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}
-			res := env.Do(t, alice, http.MethodPost, "/password", form, nil)
-			doc := webtest.Parse(t, res)
-			require.Equal(t, http.StatusOK, res.StatusCode)
-			assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "Your password has been changed")
-			assert.Equal(t, 1, doc.Find("[data-testid=offer-signout-others]").Length(), "the person is offered to sign out other sessions")
-			assert.NotEqual(t, before, sessionCookie(alice, base), "a password change issues a new session id")
+	formID := passwordFormID(t, env, alice)
+	form := url.Values{"form_id": {formID}, "current_password": {webtest.DemoPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}
+	res := env.Do(t, alice, http.MethodPost, "/password", form, nil)
+	doc := webtest.Parse(t, res)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "Your password has been changed")
+	assert.Equal(t, 1, doc.Find("[data-testid=offer-signout-others]").Length(), "the person is offered to sign out other sessions")
+	assert.NotEqual(t, before, sessionCookie(alice, base), "a password change issues a new session id")
 
-			// A double submit does not act twice.
-			res = env.Do(t, alice, http.MethodPost, "/password", form, nil)
-			res.Body.Close()
-			calls := env.Okta.CountRequests(func(r oktatest.Request) bool { return strings.HasSuffix(r.Path, "change_password") })
-			assert.Equal(t, 1, calls, "one change_password call for two submits")
+	// A double submit does not act twice.
+	res = env.Do(t, alice, http.MethodPost, "/password", form, nil)
+	res.Body.Close()
+	calls := env.Okta.CountRequests(func(r oktatest.Request) bool { return strings.HasSuffix(r.Path, "change_password") })
+	assert.Equal(t, 1, calls, "one change_password call for two submits")
 
-			wantPath := "/api/v1/users/" + id + "/credentials/change_password"
-			if mode == "delegated" {
-				wantPath = "/api/v1/users/me/credentials/change_password"
-			}
-			assert.Equal(t, 1, env.Okta.CountRequests(func(r oktatest.Request) bool { return r.Path == wantPath }), "called %s", wantPath)
-
-			env.SignIn(t, "alice@example.com", newPassword)
-			c := env.Client()
-			page := env.StartSignIn(t, c, "/login")
-			res = webtest.SubmitSignIn(t, c, page, "alice@example.com", webtest.DemoPassword)
-			assert.True(t, strings.HasPrefix(res.Request.URL.String(), env.Okta.URL()), "the old password no longer signs in")
-			res.Body.Close()
-
-			// Recovery question.
-			_, doc = env.Page(t, alice, "/recovery-question")
-			rform := url.Values{"form_id": {doc.Find("input[name=form_id]").AttrOr("value", "")}, "question": {"What was the first concert you attended?"}, "answer": {"Nina Simone"}, "current_password": {newPassword}}
-			res = env.Do(t, alice, http.MethodPost, "/recovery-question", rform, webtest.HTMX(views.RecoveryFormID))
-			doc = webtest.Parse(t, res)
-			require.Equal(t, http.StatusOK, res.StatusCode)
-			assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "recovery question has been changed")
-			_, doc = env.Page(t, alice, "/recovery-question")
-			assert.Contains(t, doc.Find("[data-testid=current-question]").Text(), "first concert", "the new question shows (the cache was dropped)")
-		})
+	wantPath := "/api/v1/users/" + id + "/credentials/change_password"
+	if delegated {
+		wantPath = "/api/v1/users/me/credentials/change_password"
 	}
+	assert.Equal(t, 1, env.Okta.CountRequests(func(r oktatest.Request) bool { return r.Path == wantPath }), "called %s", wantPath)
+
+	env.SignIn(t, "alice@example.com", newPassword)
+	c := env.Client()
+	page := env.StartSignIn(t, c, "/login")
+	res = webtest.SubmitSignIn(t, c, page, "alice@example.com", webtest.DemoPassword)
+	assert.True(t, strings.HasPrefix(res.Request.URL.String(), env.Okta.URL()), "the old password no longer signs in")
+	res.Body.Close()
+
+	// Recovery question.
+	_, doc = env.Page(t, alice, "/recovery-question")
+	rform := url.Values{"form_id": {doc.Find("input[name=form_id]").AttrOr("value", "")}, "question": {"What was the first concert you attended?"}, "answer": {"Nina Simone"}, "current_password": {newPassword}}
+	res = env.Do(t, alice, http.MethodPost, "/recovery-question", rform, webtest.HTMX(views.RecoveryFormID))
+	doc = webtest.Parse(t, res)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "recovery question has been changed")
+	_, doc = env.Page(t, alice, "/recovery-question")
+	assert.Contains(t, doc.Find("[data-testid=current-question]").Text(), "first concert", "the new question shows (the cache was dropped)")
 }
 
 func TestRecoveryQuestionValidation(t *testing.T) {

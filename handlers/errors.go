@@ -97,10 +97,27 @@ func Classify(err error) *Error {
 		e.Title = "Okta is not answering"
 		e.RetryAfter = 30 * time.Second
 		return e
+	case errors.Is(err, client.ErrMissingScope):
+		return missingScope(ce, err)
+	case errors.Is(err, client.ErrServiceCredential):
+		return &Error{Status: http.StatusBadGateway, Title: "Gatehouse cannot sign in to Okta",
+			Msg: "Okta refused Gatehouse's own credential (its OAuth service app), so nothing could be read or changed. Your Okta administrator can find the reason in Gatehouse's log; quote the reference below.", Err: err}
 	case errors.Is(err, client.ErrUnauthorized):
 		return &Error{Status: http.StatusUnauthorized, Title: "Please sign in again", Msg: "Okta did not accept the credentials for this request. Please sign in again; if it keeps happening, contact support and quote the reference below.", Err: err, SignIn: true}
 	case errors.Is(err, client.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta has no such account. It may have been deleted.", Err: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Title: "Something went wrong", Msg: "Something went wrong on our side. Please try again; if it keeps happening, contact support and quote the reference below.", Err: err}
+}
+
+// missingScope explains Okta's 403 insufficient_scope: Gatehouse's credential was not granted
+// the OAuth scope the call needs. Okta names the scope; so does the page and the log line.
+func missingScope(ce *client.Error, err error) *Error {
+	what := "an Okta API scope it needs"
+	if ce != nil && ce.Scope != "" {
+		what = "the Okta API scope " + ce.Scope
+	}
+	return &Error{Status: http.StatusBadGateway, Title: "Gatehouse lacks a permission in Okta",
+		Msg: "Okta refused because Gatehouse was not granted " + what + ". Nothing was changed. Ask your Okta administrator to grant it to Gatehouse's service app (its Okta API Scopes tab).",
+		Err: err}
 }

@@ -16,8 +16,9 @@ import (
 	"gatehouse/web/webtest"
 )
 
-func TestSelfServicePages(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
+// selfServicePages visits every self-service page as alice and checks what it shows. It runs
+// in TestJourneysByCredential, in every credential mode.
+func selfServicePages(t *testing.T, env *webtest.Env) {
 	alice := env.SignInAs(t, "alice@example.com")
 
 	tests := []struct {

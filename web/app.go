@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -31,6 +32,16 @@ type AppConfig struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	Delegated      bool
+
+	// The Okta credential is APIToken (SSWS) or, when ServiceClientID is set, an OAuth 2.0
+	// service app: private_key_jwt with PrivateKey, DPoP as DPoP says, OktaScopes or
+	// client.DefaultScopes.
+	ServiceClientID string
+	PrivateKey      crypto.Signer
+	PrivateKeyID    string
+	DPoP            client.DPoPMode
+	OktaScopes      []string
+
 	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
 	// instances can share them; nil keeps everything in memory.
 	Redis          redis.UniversalClient
@@ -53,7 +64,12 @@ type AppConfig struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client // for Okta; nil = client.NewHTTPClient()
 	Now        func() time.Time
-	// OktaObserver is told about every Okta call (metrics).
+	// OktaNow is the clock the service app dates its assertions, DPoP proofs and token expiry
+	// by: it must agree with Okta's, not with the sessions' clock. nil means Now. Only tests
+	// whose portal clock runs apart from the emulator's set it.
+	OktaNow func() time.Time
+	// OktaObserver is told about every Users API call (metrics). The service app's token
+	// requests go to Metrics only: they are not calls of the API.
 	OktaObserver func(client.CallInfo)
 	// Observe is told about every request (metrics).
 	Observe func(route, method string, status int, d time.Duration)
@@ -71,6 +87,9 @@ type App struct {
 	Cache    *handlers.PersonCache
 	Audit    *audit.Trail
 	Limiter  handlers.Limiter
+
+	// ServiceApp is the Okta credential when it is an OAuth service app; nil with an API token.
+	ServiceApp *client.ServiceApp
 }
 
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every
@@ -82,6 +101,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OktaNow == nil {
+		cfg.OktaNow = cfg.Now
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = client.NewHTTPClient()
@@ -130,7 +152,29 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.OktaObserver != nil {
 		opts = append(opts, client.WithObserver(cfg.OktaObserver))
 	}
-	okta, err := client.New(cfg.OktaOrgURL, cfg.APIToken, opts...)
+	var (
+		okta          *client.Client
+		serviceApp    *client.ServiceApp
+		err           error
+		tokenObserver func(client.CallInfo)
+	)
+	if cfg.Metrics != nil {
+		tokenObserver = cfg.Metrics.ObserveOkta
+	}
+	if cfg.ServiceClientID != "" {
+		serviceApp, err = client.NewServiceApp(client.ServiceAppConfig{
+			OrgURL: cfg.OktaOrgURL, ClientID: cfg.ServiceClientID, Key: cfg.PrivateKey, KeyID: cfg.PrivateKeyID,
+			Scopes: cfg.OktaScopes, DPoP: cfg.DPoP, HTTPClient: cfg.HTTPClient, Now: cfg.OktaNow,
+			OnToken:  func(ti client.TokenInfo) { logServiceToken(log, ti) },
+			Observer: tokenObserver,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("okta service app: %w", err)
+		}
+		okta, err = client.NewWithCredential(cfg.OktaOrgURL, serviceApp, opts...)
+	} else {
+		okta, err = client.New(cfg.OktaOrgURL, cfg.APIToken, opts...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
@@ -215,7 +259,19 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Metrics != nil {
 		cfg.Metrics.CountSessionsWith(store.Count)
 	}
-	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+	return &App{Server: srv, Okta: okta, ServiceApp: serviceApp, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+}
+
+// logServiceToken records each new access token of the service app (never its value), and
+// warns when Okta granted fewer scopes than Gatehouse asked for: the actions that need the
+// others will fail until an Okta administrator grants them.
+func logServiceToken(log *slog.Logger, ti client.TokenInfo) {
+	if len(ti.Missing) > 0 {
+		log.Warn("okta service app: Okta did not grant every scope Gatehouse asked for; grant them on the app's Okta API Scopes tab",
+			"missing_scopes", ti.Missing, "granted_scopes", ti.Scopes, "token_type", ti.Type)
+		return
+	}
+	log.Info("okta service app: new access token", "token_type", ti.Type, "scopes", ti.Scopes, "expires", ti.Expires)
 }
 
 // Close releases the session store (and its janitor).

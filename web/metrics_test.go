@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,4 +279,35 @@ func TestMetricsOwnRegistry(t *testing.T) {
 	require.NoError(t, err)
 	_, err = web.NewMetrics(reg)
 	assert.Error(t, err, "registering twice on one registry is reported")
+}
+
+// TestMetricsCountServiceAppTokenRequests: the service app's token requests are counted as
+// operation getServiceToken (the DPoP handshake's two 400s and the 200), and not passed to
+// AppConfig.OktaObserver, which sees Users API calls only.
+func TestMetricsCountServiceAppTokenRequests(t *testing.T) {
+	m := newMetrics(t)
+	var ops []string
+	var mu sync.Mutex
+	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Configure: func(c *web.AppConfig) {
+		c.Metrics = m
+		c.OktaObserver = func(ci client.CallInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			ops = append(ops, ci.Op)
+		}
+	}})
+	alice := env.SignInAs(t, "alice@example.com")
+	res, _ := env.Page(t, alice, "/groups")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+
+	got := scrape(t, m.Handler())
+	token := func(status string) float64 {
+		return got[series("gatehouse_okta_requests_total", map[string]string{"operation": "getServiceToken", "status": status})]
+	}
+	assert.Equal(t, 2.0, token("400"), "the DPoP handshake: DPoP required, then its nonce")
+	assert.Equal(t, 1.0, token("200"), "one token")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotEmpty(t, ops)
+	assert.NotContains(t, ops, "getServiceToken")
 }

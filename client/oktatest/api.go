@@ -54,8 +54,11 @@ type apiRoute struct {
 type apiCall struct {
 	id     string            // the raw {id} path segment (unescaped)
 	params map[string]string // every {name} path segment, {id} included
-	userID string            // the caller: the token owner for SSWS, uid for Bearer
+	userID string            // the caller: the token owner for SSWS, uid for Bearer; "" for a service app
 	bearer *accessToken
+	// service is the access token of an OAuth service app (serviceapp.go); it has no user.
+	service *serviceToken
+	path    string // the request path, for WWW-Authenticate's resource
 }
 
 type apiMatch struct {
@@ -208,8 +211,19 @@ func (s *Server) authenticate(r *http.Request, rec *reqRecord) (*apiCall, error)
 			rec.subject = at.userID
 			return &apiCall{userID: at.userID, bearer: at}, nil
 		}
+		if c, ok, err := s.authenticateService(r, rec, scheme, cred); ok {
+			return c, err
+		}
 		e := apiError(http.StatusUnauthorized, codeInvalidToken)
 		e.header = http.Header{"Www-Authenticate": {s.bearerChallenge("", "invalid_token", "The token is not valid.", r.URL.Path)}}
+		return nil, e
+	case strings.EqualFold(scheme, "DPoP"):
+		rec.auth = "DPoP"
+		if c, ok, err := s.authenticateService(r, rec, scheme, cred); ok {
+			return c, err
+		}
+		e := apiError(http.StatusUnauthorized, codeInvalidToken)
+		e.header = http.Header{"Www-Authenticate": {`DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512", error="invalid_token", error_description="The token is not valid."`}}
 		return nil, e
 	}
 	return nil, apiError(http.StatusUnauthorized, codeInvalidToken)
@@ -233,6 +247,9 @@ func (s *Server) bearerChallenge(scope, code, desc, resource string) string {
 // authorize enforces the bearer-token rules of USERS-API.md §7.2: a user's own
 // token reaches only its own user, and only with the matching scope.
 func (s *Server) authorize(c *apiCall, rt *apiRoute) error {
+	if c.service != nil {
+		return s.authorizeService(c, rt)
+	}
 	if c.bearer == nil {
 		return nil
 	}

@@ -17,9 +17,10 @@ type Request struct {
 	Method   string
 	Path     string
 	RawQuery string
-	// Auth is the scheme presented: "SSWS", "Bearer" or "".
+	// Auth is the scheme presented: "SSWS", "Bearer", "DPoP" or "".
 	Auth string
-	// Subject is the user id of a valid bearer token, "" otherwise.
+	// Subject is the user id of a valid bearer token, or the client id of a service app's
+	// token; "" otherwise.
 	Subject string
 	// Status is the HTTP status answered; 0 if the connection was dropped.
 	Status int

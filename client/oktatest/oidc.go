@@ -52,6 +52,8 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		iss = s.issuer
 	}
 	authMethods := []string{"client_secret_basic", "client_secret_post"}
+	// Service apps authenticate at the token endpoint only, with private_key_jwt.
+	tokenAuthMethods := append(slices.Clone(authMethods), "private_key_jwt")
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                        iss,
 		"authorization_endpoint":                        s.abs("/oauth2/v1/authorize"),
@@ -63,11 +65,12 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"introspection_endpoint":                        s.abs("/oauth2/v1/introspect"),
 		"response_types_supported":                      []string{"code"},
 		"response_modes_supported":                      []string{"query"},
-		"grant_types_supported":                         []string{"authorization_code", "refresh_token"},
+		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials"},
 		"subject_types_supported":                       []string{"public"},
 		"id_token_signing_alg_values_supported":         []string{"RS256"},
 		"scopes_supported":                              supportedScopes(),
-		"token_endpoint_auth_methods_supported":         authMethods,
+		"token_endpoint_auth_methods_supported":         tokenAuthMethods,
+		"dpop_signing_alg_values_supported":             []string{"ES256", "ES384", "ES512", "RS256", "RS384", "RS512"},
 		"revocation_endpoint_auth_methods_supported":    authMethods,
 		"introspection_endpoint_auth_methods_supported": authMethods,
 		"code_challenge_methods_supported":              []string{"S256"},

@@ -34,7 +34,7 @@ func TestDiscovery(t *testing.T) {
 			assert.Equal(t, []any{"code"}, d["response_types_supported"])
 			assert.Equal(t, []any{"RS256"}, d["id_token_signing_alg_values_supported"])
 			assert.Equal(t, []any{"S256"}, d["code_challenge_methods_supported"])
-			assert.Equal(t, []any{"client_secret_basic", "client_secret_post"}, d["token_endpoint_auth_methods_supported"])
+			assert.Equal(t, []any{"client_secret_basic", "client_secret_post", "private_key_jwt"}, d["token_endpoint_auth_methods_supported"])
 			for _, sc := range []string{"openid", "profile", "email", "offline_access", "okta.users.read.self", "okta.users.manage.self", "okta.users.read", "okta.users.manage", "okta.groups.read"} {
 				assert.Contains(t, d["scopes_supported"], sc)
 			}

@@ -85,6 +85,9 @@ type Config struct {
 	// age.minAgeMinutes (rounded up to whole minutes); Okta enforces it on
 	// change_password?strict=true.
 	PasswordMinAge time.Duration
+	// ServiceApps are the org's OAuth 2.0 service apps (private_key_jwt, optionally DPoP);
+	// see also Server.AddServiceApp.
+	ServiceApps []ServiceApp
 	// OnEmail is called (outside any lock) whenever Okta would send an email.
 	OnEmail func(Email)
 	// Logger receives operational logs; nil discards them. It never sees
@@ -110,10 +113,11 @@ type Server struct {
 	tier     int         // column of Okta's rate-limit tables (buckets.go)
 	conc     concurrency // the org's concurrency limit
 
-	// mu guards st and keys: every piece of org state.
+	// mu guards st, keys and svc: every piece of org state.
 	mu   sync.Mutex
 	st   *store
 	keys keyring
+	svc  serviceState
 
 	// ctl guards the test-harness state that is not part of the org.
 	ctl control
@@ -251,6 +255,12 @@ func newServer(cfg Config) (*Server, error) {
 	s.ctl = newControl(cfg.Latency)
 	if err := s.applySeed(*seed); err != nil {
 		return nil, fmt.Errorf("apply seed: %w", err)
+	}
+	s.svc.init()
+	for _, a := range cfg.ServiceApps {
+		if err := s.AddServiceApp(a); err != nil {
+			return nil, err
+		}
 	}
 	s.handler = s.routes()
 	return s, nil

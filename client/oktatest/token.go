@@ -26,6 +26,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !parseOAuthForm(w, r) {
 		return
 	}
+	if r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type") {
+		s.assertionTokenRequest(w, r) // a service app (serviceapp.go)
+		return
+	}
 	clientID := s.clientAuth(w, r)
 	if clientID == "" {
 		return

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -10,12 +13,14 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"gatehouse/client"
 	"gatehouse/web/session"
 )
 
@@ -36,6 +41,16 @@ type config struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	Delegated      bool
+
+	// The Okta credential is APIToken (SSWS) or — recommended — an OAuth 2.0 service app,
+	// ServiceClientID with PrivateKey. Exactly one is configured.
+	ServiceClientID string
+	PrivateKeyFile  string        // where PrivateKey came from ("" in dev mode: made in memory)
+	PrivateKey      crypto.Signer // never log it
+	PrivateKeyID    string
+	DPoP            client.DPoPMode
+	OktaScopes      []string // nil: client.DefaultScopes
+
 	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
 	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
 	Redis          *redis.Options
@@ -63,6 +78,11 @@ const (
 	envClientID     = "GATEHOUSE_OKTA_CLIENT_ID"
 	envClientSecret = "GATEHOUSE_OKTA_CLIENT_SECRET"
 	envAPIToken     = "GATEHOUSE_OKTA_API_TOKEN"
+	envServiceID    = "GATEHOUSE_OKTA_SERVICE_CLIENT_ID"
+	envKeyFile      = "GATEHOUSE_OKTA_PRIVATE_KEY_FILE"
+	envKeyID        = "GATEHOUSE_OKTA_PRIVATE_KEY_ID"
+	envDPoP         = "GATEHOUSE_OKTA_DPOP"
+	envOktaScopes   = "GATEHOUSE_OKTA_SCOPES"
 	envPublicURL    = "GATEHOUSE_PUBLIC_URL"
 	envSessionKeys  = "GATEHOUSE_SESSION_KEYS"
 	envAdminGroups  = "GATEHOUSE_ADMIN_GROUPS"
@@ -105,6 +125,19 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.ClientID = strings.TrimSpace(getenv(envClientID))
 	c.ClientSecret = getenv(envClientSecret)
 	c.APIToken = getenv(envAPIToken)
+	c.ServiceClientID = strings.TrimSpace(getenv(envServiceID))
+	c.PrivateKeyFile = strings.TrimSpace(getenv(envKeyFile))
+	c.PrivateKeyID = strings.TrimSpace(getenv(envKeyID))
+	if v := getenv(envDPoP); v != "" {
+		mode, err := client.ParseDPoPMode(v)
+		if err != nil {
+			bad("%s %v", envDPoP, err)
+		}
+		c.DPoP = mode
+	}
+	for sc := range strings.FieldsFuncSeq(getenv(envOktaScopes), func(r rune) bool { return r == ',' || r == ' ' }) {
+		c.OktaScopes = append(c.OktaScopes, sc)
+	}
 	c.PublicURL = strings.TrimRight(strings.TrimSpace(getenv(envPublicURL)), "/")
 	if raw := strings.TrimSpace(getenv(envRedisURL)); raw != "" {
 		opts, err := redisOptions(raw)
@@ -207,11 +240,18 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if c.Dev {
 		// Dev mode runs on its own emulator; real Okta settings mean someone is about to
 		// point a development build at a real org by mistake.
-		for _, name := range []string{envOrgURL, envClientID, envClientSecret, envAPIToken} {
+		for _, name := range []string{envOrgURL, envClientID, envClientSecret, envAPIToken, envServiceID, envKeyFile, envKeyID} {
 			if getenv(name) != "" {
 				bad("-dev runs on the embedded Okta emulator; unset %s (real Okta settings are not allowed in dev mode)", name)
 			}
 		}
+		// Dev mode uses the credential production should: a service app, with a key made in
+		// memory that the emulator registers at start (see run.go).
+		devKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			bad("generate the dev service app key: %v", err)
+		}
+		c.ServiceClientID, c.PrivateKey = devServiceClientID, devKey
 		if c.Addr == "" {
 			c.Addr = "localhost:8080"
 		}
@@ -243,7 +283,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	required := []struct{ name, value string }{
 		{envOrgURL, c.OktaOrgURL}, {envClientID, c.ClientID}, {envClientSecret, c.ClientSecret},
-		{envAPIToken, c.APIToken}, {envPublicURL, c.PublicURL}, {envSessionKeys, getenv(envSessionKeys)},
+		{envPublicURL, c.PublicURL}, {envSessionKeys, getenv(envSessionKeys)},
 	}
 	var missing []string
 	for _, r := range required {
@@ -251,6 +291,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			missing = append(missing, r.name)
 		}
 	}
+	if c.APIToken == "" && c.ServiceClientID == "" && c.PrivateKeyFile == "" {
+		missing = append(missing, "an Okta credential: "+envServiceID+" with "+envKeyFile+" (an OAuth service app, recommended) or "+envAPIToken)
+	}
+	c.oktaCredential(bad)
 	if len(missing) > 0 {
 		bad("missing settings: %s (or run with -dev to try Gatehouse on the embedded Okta emulator)", strings.Join(missing, ", "))
 	}
@@ -272,6 +316,69 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		c.SessionKeys = keys
 	}
 	return c, errors.Join(problems...)
+}
+
+// devServiceClientID names the service app that dev mode registers in its emulator.
+const devServiceClientID = "gatehouse-dev-service"
+
+// oktaCredential checks that exactly one Okta credential is configured and reads the service
+// app's private key. Its messages never contain the key or the token.
+func (c *config) oktaCredential(bad func(string, ...any)) {
+	service := c.ServiceClientID != "" || c.PrivateKeyFile != ""
+	switch {
+	case c.APIToken != "" && service:
+		bad("set either %s with %s (an OAuth service app) or %s, not both: Gatehouse uses exactly one Okta credential", envServiceID, envKeyFile, envAPIToken)
+		return
+	case service && c.ServiceClientID == "":
+		bad("%s needs %s: the client id of the Okta service app the key belongs to", envKeyFile, envServiceID)
+	case service && c.PrivateKeyFile == "":
+		bad("%s needs %s: the PEM file with the service app's private key (make one with make keys)", envServiceID, envKeyFile)
+	}
+	if !service {
+		only := func(name string) {
+			bad("%s applies to the OAuth service app only; set %s and %s, or unset it", name, envServiceID, envKeyFile)
+		}
+		if c.PrivateKeyID != "" {
+			only(envKeyID)
+		}
+		if c.DPoP != client.DPoPAuto {
+			only(envDPoP)
+		}
+		if len(c.OktaScopes) > 0 {
+			only(envOktaScopes)
+		}
+		return
+	}
+	if c.PrivateKeyFile == "" {
+		return
+	}
+	pemData, err := os.ReadFile(c.PrivateKeyFile)
+	if err != nil {
+		bad("%s: cannot read the private key: %v", envKeyFile, err)
+		return
+	}
+	key, err := client.ParsePrivateKey(pemData)
+	if err != nil {
+		bad("%s (%s): %v", envKeyFile, c.PrivateKeyFile, err)
+		return
+	}
+	c.PrivateKey = key
+	for _, sc := range c.OktaScopes {
+		if !strings.HasPrefix(sc, "okta.") {
+			bad("%s: %q is not an Okta API scope (they start with okta.)", envOktaScopes, sc)
+		}
+	}
+}
+
+// credential describes the configured Okta credential, for the log.
+func (c config) credential() string {
+	switch {
+	case c.ServiceClientID != "":
+		return "oauth service app"
+	case c.APIToken != "":
+		return "api token"
+	}
+	return "none"
 }
 
 // Fail-fast Redis defaults. go-redis's own (5 s dial, 3 retries with backoff) keep a request
@@ -395,7 +502,11 @@ func (c config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Bool("dev", c.Dev), slog.String("addr", c.Addr), slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("okta_org_url", c.OktaOrgURL), slog.String("client_id", c.ClientID),
-		slog.Bool("client_secret_set", c.ClientSecret != ""), slog.Bool("api_token_set", c.APIToken != ""),
+		slog.Bool("client_secret_set", c.ClientSecret != ""), slog.String("okta_credential", c.credential()),
+		slog.Bool("api_token_set", c.APIToken != ""), slog.String("service_client_id", c.ServiceClientID),
+		slog.String("private_key_file", c.PrivateKeyFile), slog.Bool("private_key_loaded", c.PrivateKey != nil),
+		slog.String("private_key_id", c.PrivateKeyID), slog.String("dpop", c.DPoP.String()),
+		slog.Any("okta_scopes", c.OktaScopes),
 		slog.String("public_url", c.PublicURL), slog.Int("session_keys", len(c.SessionKeys)),
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"gatehouse/client"
 	"gatehouse/client/oktatest"
 	"gatehouse/handlers"
 	"gatehouse/web"
@@ -34,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer emu.Close()
-		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret, cfg.APIToken = emu.URL(), emu.ClientID(), emu.ClientSecret(), emu.APIToken()
+		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = emu.URL(), emu.ClientID(), emu.ClientSecret()
 	}
 	log.Info("starting gatehouse", "config", cfg)
 
@@ -62,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer app.Close()
 	go discoverUntilReady(ctx, app.Auth, log)
+	if app.ServiceApp != nil {
+		go checkServiceApp(ctx, app.ServiceApp, log)
+	}
 	go sweep(ctx, app.Cache)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -159,6 +165,11 @@ func appConfig(cfg config, log *slog.Logger) web.AppConfig {
 		ClientID:          cfg.ClientID,
 		ClientSecret:      cfg.ClientSecret,
 		APIToken:          cfg.APIToken,
+		ServiceClientID:   cfg.ServiceClientID,
+		PrivateKey:        cfg.PrivateKey,
+		PrivateKeyID:      cfg.PrivateKeyID,
+		DPoP:              cfg.DPoP,
+		OktaScopes:        cfg.OktaScopes,
 		PublicURL:         cfg.PublicURL,
 		SessionKeys:       cfg.SessionKeys,
 		AdminGroups:       cfg.AdminGroups,
@@ -204,6 +215,17 @@ func discoverUntilReady(ctx context.Context, auth *handlers.Auth, log *slog.Logg
 	}
 }
 
+// checkServiceApp gets the service app's first access token at start, so that a refused
+// credential (wrong client id or key, no scope granted, DPoP required but turned off) shows in
+// the log at once rather than at the first admin action. It changes nothing at Okta.
+func checkServiceApp(ctx context.Context, app *client.ServiceApp, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := app.Token(ctx); err != nil {
+		log.Error("okta service app: cannot get an access token; Okta calls will fail until this is fixed", "client_id", app.ClientID(), "err", err)
+	}
+}
+
 func sweep(ctx context.Context, cache *handlers.PersonCache) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -218,7 +240,15 @@ func sweep(ctx context.Context, cache *handlers.PersonCache) {
 }
 
 func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {
+	// The dev service app: the key was made in memory by loadConfig; it requires DPoP, as new
+	// Okta apps do, so dev mode runs the whole recommended path.
+	der, err := x509.MarshalPKIXPublicKey(cfg.PrivateKey.Public())
+	if err != nil {
+		return nil, fmt.Errorf("dev service app key: %w", err)
+	}
 	emu, err := oktatest.Listen(cfg.OktaAddr, oktatest.Config{
+		ServiceApps: []oktatest.ServiceApp{{ClientID: cfg.ServiceClientID, RequireDPoP: true,
+			PublicKeys: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}},
 		APIToken:               cfg.DevAPIToken,
 		ClientID:               "gatehouse-dev",
 		RedirectURIs:           []string{cfg.PublicURL + "/auth/callback"},
@@ -241,6 +271,7 @@ func printDevBanner(w io.Writer, cfg config, emu *oktatest.Server) {
 	fmt.Fprintf(w, "  Okta emulator:   %s\n", emu.URL())
 	// Printing the emulator's own token is intended: it is a throwaway credential for a fake
 	// org on loopback, and developers need it to call the emulator with curl.
+	fmt.Fprintf(w, "  Okta credential: OAuth service app %s (private_key_jwt with a key made in memory, DPoP)\n", cfg.ServiceClientID)
 	fmt.Fprintf(w, "  Emulator token:  %s   (curl -H 'Authorization: SSWS %s' %s/api/v1/users?q=alice)\n\n", emu.APIToken(), emu.APIToken(), emu.URL())
 	fmt.Fprintf(w, "Demo accounts (password for all: Demo-Passw0rd-1):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)

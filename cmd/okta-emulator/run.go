@@ -52,6 +52,9 @@ type options struct {
 	rateTier                                         string
 	rateLimit, tokenShare, concurrencyLimit          int
 	identityEngine                                   bool
+	// An OAuth 2.0 service app (private_key_jwt), the credential Okta recommends.
+	serviceClientID, servicePublicKey, serviceScopes string
+	requireDPoP                                      bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -73,6 +76,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.concurrencyLimit, "concurrency-limit", 0, "requests in flight org-wide before Okta answers 429; 0 = the tier's (75 for workforce), -1 = no limit")
 	fs.BoolVar(&o.identityEngine, "identity-engine", false, "an Identity Engine org: recovery by email without a recovery question, the MyAccount API, /tokens/{token}/verify activation links")
 	fs.DurationVar(&o.transitionDelay, "transition-delay", 5*time.Second, "how long an asynchronous activation or deactivation takes")
+	fs.StringVar(&o.serviceClientID, "service-client-id", "", "client id of an OAuth 2.0 service app (client credentials with private_key_jwt)")
+	fs.StringVar(&o.servicePublicKey, "service-public-key", "", "with -service-client-id: the app's public key, a PEM file or a JWKS")
+	fs.StringVar(&o.serviceScopes, "service-scopes", "", "with -service-client-id: comma-separated okta.* scopes granted to the app (default: every scope)")
+	fs.BoolVar(&o.requireDPoP, "require-dpop", false, "with -service-client-id: the app requires DPoP-bound tokens (as new Okta apps do by default)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -88,6 +95,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		return o, errors.New("-token-share must be between 1 and 100")
 	case o.concurrencyLimit < -1:
 		return o, errors.New("-concurrency-limit must be -1 (no limit), 0 (the tier's) or positive")
+	}
+	if (o.serviceClientID == "") != (o.servicePublicKey == "") {
+		return o, errors.New("-service-client-id and -service-public-key go together")
+	}
+	if o.serviceClientID == "" && (o.serviceScopes != "" || o.requireDPoP) {
+		return o, errors.New("-service-scopes and -require-dpop need -service-client-id")
 	}
 	if len(o.redirectURIs) == 0 {
 		o.redirectURIs = stringList{defaultRedirectURI}
@@ -127,6 +140,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var apps []oktatest.ServiceApp
+	if o.serviceClientID != "" {
+		keys, err := os.ReadFile(o.servicePublicKey)
+		if err != nil {
+			return fmt.Errorf("-service-public-key: %w", err)
+		}
+		app := oktatest.ServiceApp{ClientID: o.serviceClientID, PublicKeys: keys, RequireDPoP: o.requireDPoP}
+		for sc := range strings.SplitSeq(o.serviceScopes, ",") {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				app.Scopes = append(app.Scopes, sc)
+			}
+		}
+		apps = append(apps, app)
+	}
 	errw := &lockedWriter{w: stderr}
 	srv, err := oktatest.Listen(o.addr, oktatest.Config{
 		APIToken:               o.apiToken,
@@ -142,6 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ConcurrencyLimit:       o.concurrencyLimit,
 		IdentityEngine:         o.identityEngine,
 		TransitionDelay:        o.transitionDelay,
+		ServiceApps:            apps,
 		// A dev tool: showing the one-time link in the terminal is the point.
 		OnEmail: func(e oktatest.Email) {
 			fmt.Fprintf(errw, "okta-emulator: email kind=%s to=%s link=%s\n", e.Kind, e.To, e.Link)
@@ -183,6 +211,13 @@ func printBanner(w io.Writer, srv *oktatest.Server, o options, demo bool) {
 	fmt.Fprintf(w, "  API token:      %s\n", srv.APIToken())
 	fmt.Fprintf(w, "  redirect URIs:  %s\n", strings.Join(o.redirectURIs, " "))
 	fmt.Fprintf(w, "  logout URIs:    %s\n", strings.Join(o.postLogoutURIs, " "))
+	if o.serviceClientID != "" {
+		scopes := o.serviceScopes
+		if scopes == "" {
+			scopes = "every okta.* scope"
+		}
+		fmt.Fprintf(w, "  service app:    %s (private_key_jwt, DPoP required: %v; granted: %s)\n", o.serviceClientID, o.requireDPoP, scopes)
+	}
 	fmt.Fprintf(w, "  control API:    %s/_emulator/stats (Authorization: SSWS <API token>)\n", srv.URL())
 	engine := "Classic"
 	if o.identityEngine {

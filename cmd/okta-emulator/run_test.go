@@ -120,6 +120,8 @@ func TestRunFlagsAndSeed(t *testing.T) {
 	require.NoError(t, os.WriteFile(good, []byte(`{"users":[{"profile":{"login":"solo@example.com","firstName":"S","lastName":"O"},"password":"Solo-Passw0rd-1"}]}`), 0o600))
 	bad := filepath.Join(dir, "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"users":[{"profile":{}}]}`), 0o600))
+	notAKey := filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(notAKey, []byte("not a key"), 0o600))
 	tests := []struct {
 		name    string
 		args    []string
@@ -134,6 +136,10 @@ func TestRunFlagsAndSeed(t *testing.T) {
 		{name: "missing seed file", args: []string{"-seed", filepath.Join(dir, "none.json")}, wantErr: "open seed"},
 		{name: "invalid seed", args: []string{"-seed", bad}, wantErr: "profile.login is required"},
 		{name: "bad address", args: []string{"-addr", "nonsense"}, wantErr: "start emulator"},
+		{name: "service app without a key", args: []string{"-service-client-id", "0oa1"}, wantErr: "go together"},
+		{name: "DPoP without a service app", args: []string{"-require-dpop"}, wantErr: "need -service-client-id"},
+		{name: "missing key file", args: []string{"-service-client-id", "0oa1", "-service-public-key", filepath.Join(dir, "none.pem")}, wantErr: "-service-public-key"},
+		{name: "not a key", args: []string{"-addr", "127.0.0.1:0", "-service-client-id", "0oa1", "-service-public-key", notAKey}, wantErr: "no PEM public key"},
 		{name: "help", args: []string{"-h"}},
 	}
 	for _, tt := range tests {

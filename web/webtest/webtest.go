@@ -20,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
 
+	"gatehouse/client"
 	"gatehouse/client/oktatest"
 	"gatehouse/web"
 )
@@ -41,6 +42,13 @@ type Options struct {
 	// TLS serves Gatehouse over HTTPS (a test certificate), so cookies get the __Host- prefix
 	// and the Secure flag as in production.
 	TLS bool
+	// Credential is how Gatehouse authenticates to Okta; the zero value takes
+	// GATEHOUSE_TEST_OKTA_CREDENTIAL (api-token, service-app or service-app-dpop), else the
+	// API token, so that the whole suite can be run in another mode.
+	Credential Credential
+	// ServiceScopes are the scopes the emulated Okta grants the service app; nil grants every
+	// scope. Gatehouse still asks for its defaults.
+	ServiceScopes []string
 }
 
 // Env is one running Gatehouse and its Okta.
@@ -50,6 +58,12 @@ type Env struct {
 	Server *httptest.Server
 	URL    string
 	tls    bool
+
+	// Credential is the credential Gatehouse uses; ServiceClientID names its service app at
+	// the emulator ("" with the API token).
+	Credential      Credential
+	ServiceClientID string
+	assertions      *assertionLog
 }
 
 // New starts the environment and registers its cleanup.
@@ -79,6 +93,24 @@ func New(t testing.TB, o Options) *Env {
 		Logger:            o.Logger,
 		Now:               o.Now,
 	}
+	cred := o.Credential.resolve(t)
+	var assertions *assertionLog
+	if cred.OAuth() {
+		cfg.APIToken = ""
+		cfg.ServiceClientID, cfg.PrivateKey = addServiceApp(t, okta, cred, o.ServiceScopes)
+		assertions = &assertionLog{}
+		// The service app dates its JWTs by Okta's clock, which is the emulator's.
+		cfg.OktaNow = time.Now
+		switch {
+		case o.Okta == nil && o.OktaConfig.Now != nil:
+			cfg.OktaNow = o.OktaConfig.Now
+		case o.Okta != nil && o.Now != nil:
+			cfg.OktaNow = o.Now // a shared emulator: assume it shares the portal's clock
+		}
+		hc := client.NewHTTPClient()
+		hc.Transport = &assertionRecorder{next: hc.Transport, log: assertions}
+		cfg.HTTPClient = hc
+	}
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -95,7 +127,8 @@ func New(t testing.TB, o Options) *Env {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	return &Env{Okta: okta, App: app, Server: srv, URL: publicURL, tls: o.TLS}
+	return &Env{Okta: okta, App: app, Server: srv, URL: publicURL, tls: o.TLS, Credential: cred,
+		ServiceClientID: cfg.ServiceClientID, assertions: assertions}
 }
 
 // Client returns an HTTP client with its own cookie jar (one browser). It follows redirects
