@@ -48,7 +48,6 @@ func (e bodyTooLarge) Is(target error) bool { return target == errBodyTooLarge }
 // mutations too; the bound stops a credential that Okta keeps refusing from looping.
 const maxAuthRetries = 2
 
-
 // CallInfo describes one HTTP attempt, for metrics. It never holds credentials
 // or bodies.
 type CallInfo struct {
