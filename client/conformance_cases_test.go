@@ -406,6 +406,7 @@ func conformanceCases() []confCase {
 			return ok(env.c.SearchGroups(ctx, "Gate", 0))
 		}},
 	)
+	add(roleCases()...)
 	return cases
 }
 

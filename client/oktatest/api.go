@@ -54,6 +54,7 @@ type apiRoute struct {
 // apiCall is what an API handler knows about its caller and path.
 type apiCall struct {
 	id     string // the raw {id} path segment (unescaped)
+	sub    string // the raw {sub} segment: the id of a sub-resource (a role assignment)
 	userID string // the caller: the token owner for SSWS, uid for Bearer
 	bearer *accessToken
 }
@@ -62,6 +63,7 @@ type apiMatch struct {
 	route *apiRoute
 	allow []string // methods of routes with the same path, when the method did not match
 	id    string
+	sub   string
 }
 
 func (m apiMatch) op() string {
@@ -83,7 +85,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		return apiRoute{method: http.MethodPost, path: []string{"users", "{id}", "lifecycle", name},
 			op: op, family: familyLifecycle, scope: scopeUsersManage, h: h}
 	}
-	return []apiRoute{
+	return append([]apiRoute{
 		{method: http.MethodGet, path: []string{"users"}, op: "listUsers", family: familyUsers, access: selfList, scope: scopeUsersRead, h: s.listUsers},
 		{method: http.MethodPost, path: []string{"users"}, op: "createUser", family: familyUsers, scope: scopeUsersManage, h: s.createUser},
 		{method: http.MethodGet, path: []string{"users", "{id}"}, op: "getUser", family: familyUser, access: selfRead, scope: scopeUsersReadSelf, h: s.getUser},
@@ -107,7 +109,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		lc("unsuspend", "unsuspendUser", s.unsuspend),
 		lc("unlock", "unlockUser", s.unlock),
 		{method: http.MethodGet, path: []string{"groups"}, op: "listGroups", family: familyGroups, scope: scopeGroupsRead, h: s.listGroups},
-	}
+	}, s.roleRoutes()...)
 }
 
 // matchAPI finds the route for r. Path segments are matched after unescaping,
@@ -126,35 +128,41 @@ func matchAPI(routes []apiRoute, r *http.Request) apiMatch {
 	var m apiMatch
 	for i := range routes {
 		rt := &routes[i]
-		id, ok := matchSegments(rt.path, segs)
+		id, sub, ok := matchSegments(rt.path, segs)
 		if !ok {
 			continue
 		}
 		if rt.method == r.Method || (rt.method == http.MethodGet && r.Method == http.MethodHead) {
-			return apiMatch{route: rt, id: id}
+			return apiMatch{route: rt, id: id, sub: sub}
 		}
 		m.allow = append(m.allow, rt.method)
 	}
 	return m
 }
 
-func matchSegments(pattern, segs []string) (string, bool) {
+// matchSegments matches path segments against a route's pattern, where "{id}"
+// is the main resource (a user, or a group on group routes) and "{sub}" a
+// sub-resource's id.
+func matchSegments(pattern, segs []string) (id, sub string, ok bool) {
 	if len(pattern) != len(segs) {
-		return "", false
+		return "", "", false
 	}
-	id := ""
 	for i, p := range pattern {
 		switch {
-		case p == "{id}":
+		case p == "{id}" || p == "{sub}":
 			if segs[i] == "" {
-				return "", false
+				return "", "", false
 			}
-			id = segs[i]
+			if p == "{id}" {
+				id = segs[i]
+			} else {
+				sub = segs[i]
+			}
 		case p != segs[i]:
-			return "", false
+			return "", "", false
 		}
 	}
-	return id, true
+	return id, sub, true
 }
 
 // serveAPI authenticates, authorizes and dispatches a /api/v1 request.
@@ -171,7 +179,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, m apiMatch, re
 			err = &oktaError{status: http.StatusNotImplemented, code: codeUnsupported,
 				summary: "Unsupported operation: the Okta emulator does not implement " + r.Method + " " + r.URL.Path}
 		default:
-			c.id = m.id
+			c.id, c.sub = m.id, m.sub
 			err = s.authorize(c, m.route)
 		}
 	}

@@ -17,6 +17,20 @@ const (
 	GroupAdmins      = "Gatehouse Admins"
 	GroupHelpdesk    = "Gatehouse Helpdesk"
 	GroupSlackUsers  = "Slack Users"
+	// GroupOktaHelpDesk holds Okta's Help Desk Administrator role: its members
+	// are Okta administrators through the group (assignmentType GROUP).
+	GroupOktaHelpDesk = "Okta Help Desk"
+)
+
+// Demo logins of the Okta-side cases: the API token's owner (an Okta super
+// administrator in no Gatehouse group), a member of an APP_GROUP that shares
+// the helpdesk group's name (imported from a directory: it grants no role),
+// and an Okta administrator through a group.
+const (
+	DemoOktaAdmin    = "okta-admin@example.com"
+	DemoImported     = "ivan@example.com"
+	DemoGroupAdmin   = "oscar@example.com"
+	appGroupHelpdesk = "app:" + GroupHelpdesk
 )
 
 // DemoOrg returns the demo org of DESIGN.md §5: ten named people in every
@@ -66,6 +80,14 @@ func DemoOrg() Seed {
 	grace.Password = ""
 	heidi := person("Heidi", "Hill", StatusRecovery, nil, map[string]any{"title": "Designer", "department": "Design"})
 	heidi.RecoveryQuestion, heidi.RecoveryAnswer = pet, "Pebbles"
+	oktaAdmin := SeedUser{Profile: map[string]any{"login": DemoOktaAdmin, "email": DemoOktaAdmin,
+		"firstName": "Olga", "lastName": "Admin", "displayName": "Olga Admin", "title": "Okta super administrator (API token owner)",
+		"department": "IT", "organization": "Gatehouse Demo"},
+		Password: DemoPassword, Roles: []string{RoleSuperAdmin}, Factors: true}
+	ivan := person("Ivan", "Imported", StatusActive, []string{appGroupHelpdeskID()}, map[string]any{
+		"title": "Support Contractor", "department": "Support"})
+	oscar := person("Oscar", "Ortiz", StatusActive, []string{GroupOktaHelpDesk}, map[string]any{
+		"title": "IT Operations", "department": "IT"})
 
 	return Seed{
 		Groups: []SeedGroup{
@@ -74,6 +96,10 @@ func DemoOrg() Seed {
 			{Name: GroupAdmins, Description: "Full administrators of the Gatehouse portal"},
 			{Name: GroupHelpdesk, Description: "Helpdesk staff of the Gatehouse portal"},
 			{Name: GroupSlackUsers, Description: "Imported from Slack", Type: GroupApp},
+			// Imported from a directory with the same name as the helpdesk role
+			// group: an APP_GROUP never grants a Gatehouse role.
+			{ID: appGroupHelpdeskID(), Name: GroupHelpdesk, Description: "Imported from the corporate directory", Type: GroupApp},
+			{Name: GroupOktaHelpDesk, Description: "Okta help desk administrators", Roles: []string{RoleHelpDeskAdmin}},
 		},
 		Apps: []SeedApp{
 			{Name: "slack", Label: "Slack", LogoURL: "/logos/slack.svg", SortOrder: 0, Groups: []string{everyoneName}},
@@ -87,10 +113,14 @@ func DemoOrg() Seed {
 			{Name: "okta_admin_console", Label: "Okta Admin Console", LogoURL: "/logos/okta_admin_console.svg", SortOrder: 7, Groups: []string{GroupAdmins}},
 			{Name: "servicenow", Label: "ServiceNow", LogoURL: "/logos/servicenow.svg", SortOrder: 8, Groups: []string{GroupHelpdesk, GroupAdmins}},
 		},
-		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi},
+		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, oktaAdmin, ivan, oscar},
 		GeneratedUsers: 1000,
 	}
 }
+
+// appGroupHelpdeskID is the id of the demo's APP_GROUP named like the helpdesk
+// group; seeds name it by id because its name is not unique.
+func appGroupHelpdeskID() string { return derivedID(prefixGroup, appGroupHelpdesk) }
 
 func loginPart(s string) string {
 	var b strings.Builder

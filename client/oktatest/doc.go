@@ -6,7 +6,8 @@
 //   - the Users API under /api/v1 (every operation in USERS-API.md §2, plus
 //     GET /api/v1/groups?q= and a few neighbours such as DELETE /api/v1/users/{id}),
 //     with Okta's statuses, error bodies, user state machine, Link paging and
-//     X-Rate-Limit-* headers;
+//     X-Rate-Limit-* headers, and Okta's admin role assignments for users and
+//     groups (GET/POST /api/v1/users/{id}/roles, DELETE …/roles/{id}; roles.go);
 //   - the org authorization server (issuer = the base URL, endpoints under /oauth2/v1/):
 //     discovery, JWKS, authorize with a sign-in page, token (authorization code with
 //     PKCE S256, refresh token rotation), userinfo, revoke, introspect and logout.

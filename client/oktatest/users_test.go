@@ -224,8 +224,8 @@ func TestListUsersPagesToTheEnd(t *testing.T) {
 			assert.Equal(t, page[len(page)-1].ID, nu.Query().Get("after"))
 		}
 	}
-	// 1,000 generated + alice, ada, hal and the API token's owner.
-	assert.Len(t, seen, 1004)
+	// 1,000 generated + alice, ada, hal, the API token's owner, ivan and oscar.
+	assert.Len(t, seen, 1006)
 	assert.Equal(t, 6, pages)
 }
 
@@ -306,7 +306,7 @@ func TestListUsersQuery(t *testing.T) {
 			}
 			next = links(t, r)["next"]
 		}
-		assert.Len(t, all, 1000+10) // the demo people and the admin, minus frank
+		assert.Len(t, all, 1000+12) // the demo people, minus frank
 		assert.NotContains(t, all, "DEPROVISIONED")
 	})
 }
@@ -450,7 +450,8 @@ func TestListGroups(t *testing.T) {
 	r := call(t, s, http.MethodGet, "/api/v1/groups?q=gate", ssws(s), nil)
 	require.Equal(t, http.StatusOK, r.status)
 	assertAPIHeaders(t, r, true)
-	assert.Equal(t, []string{"Gatehouse Admins", "Gatehouse Helpdesk"}, names(r))
+	// The directory's APP_GROUP shares its name with the helpdesk OKTA_GROUP.
+	assert.Equal(t, []string{"Gatehouse Admins", "Gatehouse Helpdesk", "Gatehouse Helpdesk"}, names(r))
 
 	r = call(t, s, http.MethodGet, "/api/v1/groups?q=slack", ssws(s), nil)
 	var groups []map[string]any
@@ -477,7 +478,7 @@ func TestListGroups(t *testing.T) {
 			next = links(t, r)["next"]
 		}
 		sort.Strings(all)
-		assert.Equal(t, []string{"Engineering", "Everyone", "Gatehouse Admins", "Gatehouse Helpdesk", "Sales", "Slack Users"}, all)
+		assert.Equal(t, []string{"Engineering", "Everyone", "Gatehouse Admins", "Gatehouse Helpdesk", "Gatehouse Helpdesk", "Okta Help Desk", "Sales", "Slack Users"}, all)
 	})
 }
 
