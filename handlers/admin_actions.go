@@ -64,10 +64,11 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if vd := a.opts.Protect.MayAct(r.Context(), v, u); !vd.Allowed {
+		return vd.AsError()
+	}
 	view := confirmView(act, u, actionInput{})
-	switch perr := a.guardPrivileged(r.Context(), v, u); {
-	case perr != nil:
-		return perr
+	switch {
 	case act.NotOnSelf && u.ID == v.UserID:
 		view.NotAllowed = selfRefusal(act)
 	default:
@@ -246,9 +247,9 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.guardPrivileged(ctx, v, u); err != nil {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "privileged account", nil)
-		return err
+	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, vd.Detail, nil)
+		return vd.AsError()
 	}
 	if act.NotOnSelf && u.ID == v.UserID {
 		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "own account", nil)

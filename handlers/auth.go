@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,15 +24,16 @@ import (
 
 // AuthOptions configures sign-in against Okta's org authorization server.
 type AuthOptions struct {
-	Issuer         string // the Okta org URL
-	ClientID       string
-	ClientSecret   string
-	RedirectURL    string // PUBLIC_URL + "/auth/callback"
-	PostLogoutURL  string // PUBLIC_URL + "/"
-	Scopes         []string
-	HTTPClient     *http.Client
-	AdminGroups    []string // Okta group names that make someone an admin
-	HelpdeskGroups []string
+	Issuer        string // the Okta org URL
+	ClientID      string
+	ClientSecret  string
+	RedirectURL   string // PUBLIC_URL + "/auth/callback"
+	PostLogoutURL string // PUBLIC_URL + "/"
+	Scopes        []string
+	HTTPClient    *http.Client
+	// Roles are the Okta groups that make someone an admin or helpdesk member: by id, or by
+	// name but only as an OKTA_GROUP (GroupSet.Grants).
+	Roles RoleGroups
 	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh); default 8s.
 	Timeout time.Duration
 	Now     func() time.Time
@@ -560,22 +560,14 @@ func (a *Auth) expiry(tok *oauth2.Token) time.Time {
 }
 
 // Roles looks up the person's Okta groups with the service credential and maps them to
-// Gatehouse roles.
+// Gatehouse roles (RoleGroups.Roles: a group of the right name grants a role only when Okta
+// says it is an OKTA_GROUP).
 func (a *Auth) Roles(ctx context.Context, userID string) ([]string, error) {
 	groups, err := a.okta.ListUserGroups(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list groups of %s: %w", userID, err)
 	}
-	var roles []string
-	for _, g := range groups {
-		if slices.Contains(a.opts.AdminGroups, g.Profile.Name) && !slices.Contains(roles, RoleAdmin) {
-			roles = append(roles, RoleAdmin)
-		}
-		if slices.Contains(a.opts.HelpdeskGroups, g.Profile.Name) && !slices.Contains(roles, RoleHelpdesk) {
-			roles = append(roles, RoleHelpdesk)
-		}
-	}
-	return roles, nil
+	return a.opts.Roles.Roles(groups), nil
 }
 
 // safeToken keeps an OAuth error code loggable: short, and only characters RFC 6749 allows

@@ -22,15 +22,27 @@ import (
 // AppConfig is everything needed to assemble one Gatehouse instance. cmd/gatehouse fills it
 // from the environment; tests fill it directly.
 type AppConfig struct {
-	OktaOrgURL     string
-	ClientID       string
-	ClientSecret   string
-	APIToken       string
-	PublicURL      string
-	SessionKeys    [][]byte
-	AdminGroups    []string
-	HelpdeskGroups []string
-	Delegated      bool
+	OktaOrgURL   string
+	ClientID     string
+	ClientSecret string
+	APIToken     string
+	PublicURL    string
+	SessionKeys  [][]byte
+	// Role groups: by name (OKTA_GROUPs only) and by id. With neither set for a role, the
+	// name defaults to "Gatehouse Admins" / "Gatehouse Helpdesk".
+	AdminGroups      []string
+	AdminGroupIDs    []string
+	HelpdeskGroups   []string
+	HelpdeskGroupIDs []string
+	// ProtectedGroups' members (ids or names) are changed by admins only; HelpdeskScopeGroups,
+	// when set, are the groups (ids, or names of OKTA_GROUPs) whose members the helpdesk may
+	// act on.
+	ProtectedGroups     []string
+	HelpdeskScopeGroups []string
+	// CredentialOwner names the service credential's owner; nil learns the API token's owner
+	// from Okta (/api/v1/users/me).
+	CredentialOwner handlers.CredentialOwner
+	Delegated       bool
 	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
 	// instances can share them; nil keeps everything in memory.
 	Redis          redis.UniversalClient
@@ -92,11 +104,15 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.OktaMaxInFlight == 0 {
 		cfg.OktaMaxInFlight = 256
 	}
-	if len(cfg.AdminGroups) == 0 {
+	if len(cfg.AdminGroups) == 0 && len(cfg.AdminGroupIDs) == 0 {
 		cfg.AdminGroups = []string{"Gatehouse Admins"}
 	}
-	if len(cfg.HelpdeskGroups) == 0 {
+	if len(cfg.HelpdeskGroups) == 0 && len(cfg.HelpdeskGroupIDs) == 0 {
 		cfg.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+	}
+	roleGroups := handlers.RoleGroups{
+		Admin:    handlers.GroupSet{IDs: cfg.AdminGroupIDs, Names: cfg.AdminGroups},
+		Helpdesk: handlers.GroupSet{IDs: cfg.HelpdeskGroupIDs, Names: cfg.HelpdeskGroups},
 	}
 	log := cfg.Logger
 	// One HTTP client for every Okta call (discovery, JWKS, tokens, Users API), behind the
@@ -167,19 +183,28 @@ func NewApp(cfg AppConfig) (*App, error) {
 		scopes = append(scopes, "okta.users.manage.self")
 	}
 	auth := handlers.NewAuth(handlers.AuthOptions{
-		Issuer:         cfg.OktaOrgURL,
-		ClientID:       cfg.ClientID,
-		ClientSecret:   cfg.ClientSecret,
-		RedirectURL:    cfg.PublicURL + "/auth/callback",
-		PostLogoutURL:  cfg.PublicURL + "/",
-		Scopes:         scopes,
-		HTTPClient:     cfg.HTTPClient,
-		AdminGroups:    cfg.AdminGroups,
-		HelpdeskGroups: cfg.HelpdeskGroups,
-		Timeout:        cfg.OktaTimeout,
-		Now:            cfg.Now,
+		Issuer:        cfg.OktaOrgURL,
+		ClientID:      cfg.ClientID,
+		ClientSecret:  cfg.ClientSecret,
+		RedirectURL:   cfg.PublicURL + "/auth/callback",
+		PostLogoutURL: cfg.PublicURL + "/",
+		Scopes:        scopes,
+		HTTPClient:    cfg.HTTPClient,
+		Roles:         roleGroups,
+		Timeout:       cfg.OktaTimeout,
+		Now:           cfg.Now,
 	}, store, okta, log)
 	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
+	owner := cfg.CredentialOwner
+	if owner == nil {
+		owner = handlers.NewTokenOwner(okta)
+	}
+	protect := handlers.NewProtection(okta, handlers.ProtectionOptions{
+		Roles:     roleGroups,
+		Protected: handlers.ParseGroupRefs(cfg.ProtectedGroups),
+		Scope:     handlers.ParseGroupRefs(cfg.HelpdeskScopeGroups),
+		Owner:     owner,
+	})
 	assets, err := static.New()
 	if err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
@@ -193,7 +218,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
 			Sequential: cfg.SequentialReads,
 		}),
-		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, RolesOf: auth.Roles}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, Protect: protect}),
 		Forgot:         handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,

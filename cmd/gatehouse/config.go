@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,12 @@ type config struct {
 	SessionKeys    [][]byte
 	AdminGroups    []string
 	HelpdeskGroups []string
-	Delegated      bool
+	// Role groups by id; ProtectedGroups and HelpdeskScopeGroups hold ids or names.
+	AdminGroupIDs       []string
+	HelpdeskGroupIDs    []string
+	ProtectedGroups     []string
+	HelpdeskScopeGroups []string
+	Delegated           bool
 	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
 	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
 	Redis          *redis.Options
@@ -67,6 +73,10 @@ const (
 	envSessionKeys  = "GATEHOUSE_SESSION_KEYS"
 	envAdminGroups  = "GATEHOUSE_ADMIN_GROUPS"
 	envHelpdesk     = "GATEHOUSE_HELPDESK_GROUPS"
+	envAdminIDs     = "GATEHOUSE_ADMIN_GROUP_IDS"
+	envHelpdeskIDs  = "GATEHOUSE_HELPDESK_GROUP_IDS"
+	envProtected    = "GATEHOUSE_PROTECTED_GROUPS"
+	envScope        = "GATEHOUSE_HELPDESK_SCOPE_GROUPS"
 	envSelfService  = "GATEHOUSE_SELF_SERVICE"
 	envRedisURL     = "GATEHOUSE_REDIS_URL"
 	envLogFormat    = "GATEHOUSE_LOG_FORMAT"
@@ -113,8 +123,20 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.Redis = opts
 	}
-	c.AdminGroups = splitList(getenv(envAdminGroups), "Gatehouse Admins")
-	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "Gatehouse Helpdesk")
+	// A role group is named by id, or by name (then only an OKTA_GROUP of that name counts).
+	// The default name applies only when neither is set.
+	c.AdminGroupIDs = groupIDs(envAdminIDs, getenv(envAdminIDs), bad)
+	c.HelpdeskGroupIDs = groupIDs(envHelpdeskIDs, getenv(envHelpdeskIDs), bad)
+	c.AdminGroups = splitList(getenv(envAdminGroups), "")
+	if len(c.AdminGroups) == 0 && len(c.AdminGroupIDs) == 0 {
+		c.AdminGroups = []string{"Gatehouse Admins"}
+	}
+	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "")
+	if len(c.HelpdeskGroups) == 0 && len(c.HelpdeskGroupIDs) == 0 {
+		c.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+	}
+	c.ProtectedGroups = splitList(getenv(envProtected), "")
+	c.HelpdeskScopeGroups = splitList(getenv(envScope), "")
 
 	switch mode := strings.ToLower(strings.TrimSpace(getenv(envSelfService))); mode {
 	case "", "service":
@@ -377,6 +399,7 @@ func loopbackHost(h string) bool {
 	return err == nil && a.IsLoopback()
 }
 
+// splitList splits a comma-separated setting; empty gives [def], or nothing when def is "".
 func splitList(v, def string) []string {
 	var out []string
 	for p := range strings.SplitSeq(v, ",") {
@@ -384,10 +407,24 @@ func splitList(v, def string) []string {
 			out = append(out, p)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && def != "" {
 		return []string{def}
 	}
 	return out
+}
+
+// oktaGroupID is the shape of an Okta group id.
+var oktaGroupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// groupIDs reads a list of Okta group ids, reporting entries that cannot be one.
+func groupIDs(name, v string, bad func(string, ...any)) []string {
+	ids := splitList(v, "")
+	for _, id := range ids {
+		if !oktaGroupID.MatchString(id) {
+			bad("%s: %q is not an Okta group id (00g and 17 letters or digits; find it in the group's URL in the Admin Console)", name, id)
+		}
+	}
+	return ids
 }
 
 // LogValue lists the configuration without any secret (SECURITY.md 37).
@@ -398,6 +435,8 @@ func (c config) LogValue() slog.Value {
 		slog.Bool("client_secret_set", c.ClientSecret != ""), slog.Bool("api_token_set", c.APIToken != ""),
 		slog.String("public_url", c.PublicURL), slog.Int("session_keys", len(c.SessionKeys)),
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
+		slog.Any("admin_group_ids", c.AdminGroupIDs), slog.Any("helpdesk_group_ids", c.HelpdeskGroupIDs),
+		slog.Any("protected_groups", c.ProtectedGroups), slog.Any("helpdesk_scope_groups", c.HelpdeskScopeGroups),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
 		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),
