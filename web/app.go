@@ -83,6 +83,8 @@ type App struct {
 	Cache    *handlers.PersonCache
 	Audit    *audit.Trail
 	Limiter  handlers.Limiter
+	// Forgot owns the forgot-password queue, which Close drains.
+	Forgot *handlers.Forgot
 }
 
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every
@@ -209,6 +211,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
+	forgot := handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now, Logger: log})
 	srv := NewServer(Options{
 		Logger:   log,
 		Assets:   assets,
@@ -219,7 +222,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 			Sequential: cfg.SequentialReads,
 		}),
 		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, Protect: protect}),
-		Forgot:         handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
+		Forgot:         forgot,
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
 		OktaOrigin:     originOf(cfg.OktaOrgURL),
@@ -240,11 +243,15 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Metrics != nil {
 		cfg.Metrics.CountSessionsWith(store.Count)
 	}
-	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+	return &App{Server: srv, Okta: okta, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter, Forgot: forgot}, nil
 }
 
-// Close releases the session store (and its janitor).
-func (a *App) Close() error { return a.Sessions.Close() }
+// Close stops the forgot-password queue (letting queued requests finish for a few seconds)
+// and releases the session store (and its janitor). Call it after the HTTP server has drained.
+func (a *App) Close() error {
+	a.Forgot.Close()
+	return a.Sessions.Close()
+}
 
 // both returns an observer that calls first (when set) and then second.
 func both(first, second func(client.CallInfo)) func(client.CallInfo) {

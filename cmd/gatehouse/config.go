@@ -202,7 +202,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
 	c.RoleTTL = dur(envRoleTTL, 5*time.Minute, 0)
 	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
-	c.ForgotMinDuration = dur(envForgotMin, 800*time.Millisecond, 0)
+	c.ForgotMinDuration = dur(envForgotMin, 0, 0)
 	c.ShutdownTimeout = dur(envShutdown, 25*time.Second, time.Second)
 	c.DrainDelay = dur(envDrainDelay, 0, 0)
 	if c.DrainDelay > time.Minute {
