@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -103,12 +105,18 @@ type formResult[V any] struct {
 	cookies []string // Set-Cookie lines of the first response (a rotated session id)
 }
 
+// onceKey binds a form submission to the session that made it (SECURITY.md 52): a replay of
+// the same form id from another session of the same person — another browser, or someone who
+// learned the id — gets nothing of the first one's answer (its page, its rotated session
+// cookie) and is handled as a submission of its own. The session id is hashed: the map never
+// holds it.
 func onceKey(v *session.Record, r *http.Request) string {
 	id := r.PostFormValue("form_id")
-	if id == "" || len(id) > 64 {
+	if id == "" || len(id) > 64 || v.ID == "" {
 		return ""
 	}
-	return v.UserID + ":" + id
+	sum := sha256.Sum256([]byte(v.ID))
+	return hex.EncodeToString(sum[:16]) + ":" + v.UserID + ":" + id
 }
 
 // changePassword does the work of ChangePassword once per form id.
@@ -140,7 +148,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, passwordLimits()...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
 	c, id := s.target(v)
@@ -281,7 +289,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: "Please fix the problems marked below."}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, recoveryLimits()...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
 	c, id := s.target(v)

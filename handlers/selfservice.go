@@ -54,13 +54,12 @@ func NewSelfService(okta *client.Client, auth *Auth, store *session.Store, cache
 	return &SelfService{okta: okta, auth: auth, store: store, cache: cache, audit: auditLog, log: log, opts: opts, once: newOnceGuard(10*time.Minute, opts.Now)}
 }
 
-// Limits on self-service credential changes (SECURITY.md 47).
-func passwordLimits() []Limit {
-	return []Limit{{Name: "password-user", N: 5, Window: 15 * time.Minute}, {Name: "password-client", N: 20, Window: time.Hour, ByClient: true}}
-}
-
-func recoveryLimits() []Limit {
-	return []Limit{{Name: "recovery-user", N: 5, Window: 15 * time.Minute}}
+// currentPasswordLimits bound the guesses at a person's current password (SECURITY.md 47).
+// Every form that sends the current password to Okta — changing the password, changing the
+// recovery question — draws on the same budget: one budget per person, not one per form
+// (issue 12, finding 5). An attempt counts when it reaches Okta, whatever Okta answers.
+func currentPasswordLimits() []Limit {
+	return []Limit{{Name: "current-password", N: 5, Window: 15 * time.Minute}, {Name: "current-password-client", N: 20, Window: time.Hour, ByClient: true}}
 }
 
 // target returns the client and path id for a self-service call on v's own account.
