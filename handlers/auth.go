@@ -472,17 +472,18 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 // SignedOut reports whether r is Okta's redirect back after a sign-out this browser started
-// (the state matches the one stored at POST /logout), consuming the transaction.
+// (the state matches the one stored at POST /logout), consuming that sign-out transaction.
+// Anything else — a stray or forged state, a pending sign-in — is left untouched: only the
+// callback consumes a sign-in (SECURITY.md 53).
 func (a *Auth) SignedOut(w http.ResponseWriter, r *http.Request) bool {
 	state := r.URL.Query().Get("state")
 	if state == "" {
 		return false
 	}
-	tx, err := a.store.TakeLogin(r.Context(), w, r)
-	if err != nil || tx.Extra["kind"] != "logout" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
+	took, err := a.store.TakeLoginIf(r.Context(), w, r, func(tx session.LoginTx) bool {
+		return tx.Extra["kind"] == "logout" && tx.State != "" && subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
+	})
+	return err == nil && took
 }
 
 func (a *Auth) revoke(ctx context.Context, endpoint, token string) error {

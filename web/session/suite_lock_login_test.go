@@ -158,6 +158,33 @@ func testLoginTx(t *testing.T, fx *fixture) {
 		_, err := take(t, valid)
 		assert.NoError(t, err, "failed attempts do not consume another browser's transaction")
 	})
+	t.Run("TakeLoginIf consumes only what it matches", func(t *testing.T) {
+		c := begin(t, "s5")
+		takeIf := func(state string) (bool, *httptest.ResponseRecorder) {
+			w := httptest.NewRecorder()
+			took, err := s.TakeLoginIf(t.Context(), w, request(t, c), func(tx LoginTx) bool { return tx.State == state })
+			require.NoError(t, err)
+			return took, w
+		}
+		took, w := takeIf("stray")
+		assert.False(t, took)
+		assert.Nil(t, setCookie(w, s.LoginCookieName()), "a refused match leaves the cookie alone")
+		took, w = takeIf("s5")
+		assert.True(t, took)
+		require.NotNil(t, setCookie(w, s.LoginCookieName()))
+		assert.Equal(t, -1, setCookie(w, s.LoginCookieName()).MaxAge)
+		took, _ = takeIf("s5")
+		assert.False(t, took, "single use")
+		_, err := take(t, c)
+		assert.ErrorIs(t, err, ErrNoLogin)
+
+		c = begin(t, "s6")
+		took, _ = takeIf("stray")
+		assert.False(t, took)
+		tx, err := take(t, c)
+		require.NoError(t, err, "the pending transaction survived the stray request")
+		assert.Equal(t, "s6", tx.State)
+	})
 	t.Run("encrypted at rest", func(t *testing.T) {
 		c := begin(t, "secret-state")
 		id, ok := decodeID(s.kr.loginCodecs, s.LoginCookieName(), c.Value)
