@@ -303,7 +303,8 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
 		}))
 	}
-	Redirect(w, r, views.PersonURL(u.ID)+"?done="+act.Key)
+	setFlash(ctx, a.store, w, doneFlash(act.Key, u.ID))
+	Redirect(w, r, views.PersonURL(u.ID))
 	return nil
 }
 

@@ -274,7 +274,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := r.URL.Query().Get("done"); done != "" && a.justDid(r.Context(), v, id, done) {
+	if done := doneFor(takeFlash(a.store, w, r), id); done != "" {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -330,28 +330,8 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	return view, nil
 }
 
-// justDid reports whether the audit trail holds a success of action by v on the person in the
-// last two minutes: the ?done= banner after a redirect shows only then, so a crafted link
-// cannot make the helpdesk believe something happened that did not.
-func (a *Admin) justDid(ctx context.Context, v *session.Record, targetID, action string) bool {
-	if a.audit == nil {
-		return false
-	}
-	entries, err := a.audit.Recent(ctx, audit.Filter{Target: targetID, Limit: 20})
-	if err != nil {
-		return false
-	}
-	since := a.opts.Now().Add(-2 * time.Minute)
-	for _, e := range entries {
-		if e.ActorID == v.UserID && e.Action == action && e.Result == audit.ResultSuccess && e.Time.After(since) {
-			return true
-		}
-	}
-	return false
-}
-
-// doneAlert is the success message after a redirect (?done=ACTION). It is built from fixed
-// words and the person as Okta has them now; nothing from the query is echoed.
+// doneAlert is the success message after a redirect, from the one-time flash the action left
+// (never from the URL). It is built from fixed words and the person as Okta has them now.
 func doneAlert(done, name, status string) *views.Alert {
 	if done == "create" {
 		return &views.Alert{Kind: "success", Title: "Person added", Text: name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(status)) + "."}

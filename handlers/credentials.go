@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -82,12 +80,14 @@ func (s *SelfService) ChangePassword(w http.ResponseWriter, r *http.Request) err
 // to every response that shares the result.
 func guarded[V any](g *onceGuard, w http.ResponseWriter, r *http.Request, v *session.Record,
 	change func(http.ResponseWriter, *http.Request, *session.Record) formResult[V]) formResult[V] {
-	res := g.do(onceKey(v, r), func() (any, bool) {
+	res := g.do(onceKey(v, r), sessionOwner(v.ID), func() (any, bool, string) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 		defer cancel()
 		res := change(w, r.WithContext(ctx), v)
 		res.cookies = w.Header().Values("Set-Cookie")
-		return res, res.err == nil && res.status == http.StatusOK
+		// A successful change rotates the session (v.ID is the new id): the browser's reload
+		// comes from there.
+		return res, res.err == nil && res.status == http.StatusOK, sessionOwner(v.ID)
 	}).(formResult[V])
 	if len(w.Header().Values("Set-Cookie")) == 0 {
 		for _, c := range res.cookies {
@@ -105,18 +105,12 @@ type formResult[V any] struct {
 	cookies []string // Set-Cookie lines of the first response (a rotated session id)
 }
 
-// onceKey binds a form submission to the session that made it (SECURITY.md 52): a replay of
-// the same form id from another session of the same person — another browser, or someone who
-// learned the id — gets nothing of the first one's answer (its page, its rotated session
-// cookie) and is handled as a submission of its own. The session id is hashed: the map never
-// holds it.
 func onceKey(v *session.Record, r *http.Request) string {
 	id := r.PostFormValue("form_id")
-	if id == "" || len(id) > 64 || v.ID == "" {
+	if id == "" || len(id) > 64 {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(v.ID))
-	return hex.EncodeToString(sum[:16]) + ":" + v.UserID + ":" + id
+	return v.UserID + ":" + id
 }
 
 // changePassword does the work of ChangePassword once per form id.
@@ -439,11 +433,13 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 		if IsHTMX(r) {
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}
-		Redirect(w, r, "/?notice=others-signed-out")
+		setFlash(ctx, s.store, w, flashOthersSignedOut)
+		Redirect(w, r, "/")
 		return nil
 	}
 	_ = s.store.Destroy(ctx, w, r)
-	Redirect(w, r, "/?signedout=everywhere")
+	setFlash(ctx, s.store, w, flashSignedOutEverywhere)
+	Redirect(w, r, "/")
 	return nil
 }
 

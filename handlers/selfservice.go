@@ -117,18 +117,21 @@ func sectionError(ctx context.Context, whose, what string, err error) *views.Ale
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
 func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
 	v := Viewer(r.Context())
+	// Success banners come from a one-time flash the handler that did the work left, or from
+	// Okta's return after a sign-out this browser started; never from the query string.
+	flash := takeFlash(s.store, w, r)
 	if v == nil {
 		var notice *views.Alert
 		switch {
 		case s.auth != nil && s.auth.SignedOut(w, r):
 			notice = &views.Alert{Kind: "success", Title: "You have signed out", Text: "You are signed out of Gatehouse and Okta in this browser."}
-		case r.URL.Query().Get("signedout") == "everywhere":
+		case flash == flashSignedOutEverywhere:
 			notice = &views.Alert{Kind: "success", Title: "You have signed out everywhere", Text: "Your Okta and Gatehouse sessions on every device have ended."}
 		}
 		return Render(w, r, http.StatusOK, views.LandingPage(PageFor(r, "Welcome", views.NavHome), notice))
 	}
 	d := s.dashboard(r.Context(), v)
-	if r.URL.Query().Get("notice") == "others-signed-out" {
+	if flash == flashOthersSignedOut {
 		d.Notice = &views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in here. Everywhere else, you will need to sign in again."}
 	}
 	return Render(w, r, http.StatusOK, views.DashboardPage(PageFor(r, "Home", views.NavHome), d))
