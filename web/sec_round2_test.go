@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -39,4 +40,37 @@ func TestSec53_Finding6_StrayStateChangesNothing(t *testing.T) {
 			assert.Equal(t, http.StatusOK, res.StatusCode, "signed in")
 		})
 	}
+}
+
+// TestSec54_Finding8_ForgedBanners is the banner part of finding 8 of issue 12: self-service
+// success banners could be faked with a query string. They come from a one-time server-side
+// flash now, left by the handler that did the work.
+func TestSec54_Finding8_ForgedBanners(t *testing.T) {
+	env := webtest.New(t, webtest.Options{})
+	success := func(doc *goquery.Document) string { return doc.Find("[data-testid=alert-success]").Text() }
+
+	_, doc := env.Page(t, env.Client(), "/?signedout=everywhere")
+	assert.Empty(t, success(doc), "signed out: no forged 'signed out everywhere'")
+	alice := env.SignInAs(t, "alice@example.com")
+	_, doc = env.Page(t, alice, "/?notice=others-signed-out")
+	assert.Empty(t, success(doc), "signed in: no forged 'other sessions ended'")
+	bob := env.Okta.UserID("bob@example.com")
+	ada := env.SignInAs(t, "ada@example.com")
+	_, doc = env.Page(t, ada, "/admin/users/"+bob+"?done=deactivate")
+	assert.Zero(t, doc.Find("[data-testid=user-panel] [data-testid=alert-success]").Length(), "admin: no forged 'done'")
+
+	// The real thing shows once.
+	res := env.Do(t, alice, http.MethodPost, "/signout-everywhere", url.Values{"scope": {"others"}}, nil)
+	doc = webtest.Parse(t, res)
+	assert.Equal(t, env.URL+"/", res.Request.URL.String(), "no message in the URL")
+	assert.Contains(t, success(doc), "Your other sessions have ended")
+	_, doc = env.Page(t, alice, "/")
+	assert.Empty(t, success(doc), "a reload shows it no more")
+
+	res = env.Do(t, alice, http.MethodPost, "/signout-everywhere", url.Values{"scope": {"all"}}, nil)
+	doc = webtest.Parse(t, res)
+	assert.Equal(t, env.URL+"/", res.Request.URL.String())
+	assert.Contains(t, success(doc), "You have signed out everywhere")
+	_, doc = env.Page(t, alice, "/")
+	assert.Empty(t, success(doc))
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,8 +25,12 @@ func (s *Store) SetFlash(ctx context.Context, w http.ResponseWriter, msg string)
 	if msg == "" || len(msg) > maxFlash {
 		return errors.New("set flash: message empty or too long")
 	}
+	pt, err := json.Marshal(flashRecord{Msg: msg, Created: s.o.Now()})
+	if err != nil {
+		return fmt.Errorf("set flash: %w", err)
+	}
 	id := newID()
-	ok, err := s.b.Set(ctx, flashKey(id), s.kr.seal([]byte(msg), adFlash+id), FlashTTL, SetIfAbsent)
+	ok, err := s.b.Set(ctx, flashKey(id), s.kr.seal(pt, adFlash+id), FlashTTL, SetIfAbsent)
 	if err != nil {
 		return fmt.Errorf("set flash: %w", err)
 	}
@@ -60,9 +65,20 @@ func (s *Store) TakeFlash(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if blob == nil {
 		return "", nil
 	}
-	msg, err := s.kr.open(blob, adFlash+id)
+	pt, err := s.kr.open(blob, adFlash+id)
 	if err != nil {
 		return "", nil
 	}
-	return string(msg), nil
+	var f flashRecord
+	// The backend TTL runs on the backend's clock; the store's clock is the one that decides.
+	if json.Unmarshal(pt, &f) != nil || !s.o.Now().Before(f.Created.Add(FlashTTL)) {
+		return "", nil
+	}
+	return f.Msg, nil
+}
+
+// flashRecord is what the backend holds, sealed, for a flash.
+type flashRecord struct {
+	Msg     string
+	Created time.Time
 }
