@@ -28,6 +28,8 @@ type SelfServiceOptions struct {
 	// Sequential makes the dashboard load its three sections one after another. It exists only
 	// so the benchmark can show what the concurrent load saves; never set it in production.
 	Sequential bool
+	// Images are the origins app logos may come from; others show initials.
+	Images ImageSources
 }
 
 // SelfService serves the signed-in person's own pages. The Okta user id always comes from the
@@ -167,7 +169,7 @@ func (s *SelfService) dashboard(ctx context.Context, v *session.Record) views.Da
 	if linksErr != nil {
 		d.AppsErr = sectionError(ctx, "Your", "apps", linksErr)
 	} else {
-		tiles := visibleApps(links)
+		tiles := visibleApps(links, s.opts.Images)
 		d.AppsTotal = len(tiles)
 		d.Apps = tiles[:min(len(tiles), views.DashboardAppLimit)]
 	}
@@ -203,7 +205,7 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		if err != nil {
 			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "Your", "apps", err)))
 		}
-		tiles := visibleApps(links)
+		tiles := visibleApps(links, s.opts.Images)
 		return Render(w, r, http.StatusOK, views.AppsCard(tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil))
 	case "groups":
 		groups, err := s.groups(ctx, v)
@@ -231,7 +233,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "apps", err)
 	} else {
-		all := visibleApps(links)
+		all := visibleApps(links, s.opts.Images)
 		view.Total = len(all)
 		view.Apps = filterApps(all, q)
 	}

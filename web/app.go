@@ -42,7 +42,10 @@ type AppConfig struct {
 	// CredentialOwner names the service credential's owner; nil learns the API token's owner
 	// from Okta (/api/v1/users/me).
 	CredentialOwner handlers.CredentialOwner
-	Delegated       bool
+	// ImageHosts are extra origins app logos may come from (https://cdn.example.com or
+	// https://*.example.com), besides the Okta org and Okta's logo CDN.
+	ImageHosts []string
+	Delegated  bool
 	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
 	// instances can share them; nil keeps everything in memory.
 	Redis          redis.UniversalClient
@@ -197,6 +200,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Now:           cfg.Now,
 	}, store, okta, log)
 	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
+	images := handlers.NewImageSources(originOf(cfg.OktaOrgURL), cfg.ImageHosts...)
 	owner := cfg.CredentialOwner
 	if owner == nil {
 		owner = handlers.NewTokenOwner(okta)
@@ -219,13 +223,14 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Auth:     auth,
 		Self: handlers.NewSelfService(okta, auth, store, cache, auditLog, log, handlers.SelfServiceOptions{
 			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
-			Sequential: cfg.SequentialReads,
+			Sequential: cfg.SequentialReads, Images: images,
 		}),
 		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, Protect: protect}),
 		Forgot:         forgot,
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
 		OktaOrigin:     originOf(cfg.OktaOrgURL),
+		Images:         images,
 		Secure:         secure,
 		TrustedProxies: cfg.TrustedProxies,
 		RoleTTL:        cfg.RoleTTL,

@@ -3,12 +3,16 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"gatehouse/client/oktatest"
+	"gatehouse/web"
 	"gatehouse/web/webtest"
 )
 
@@ -73,4 +77,46 @@ func TestSec54_Finding8_ForgedBanners(t *testing.T) {
 	assert.Contains(t, success(doc), "You have signed out everywhere")
 	_, doc = env.Page(t, alice, "/")
 	assert.Empty(t, success(doc))
+}
+
+// TestSec55_Finding8_ImageSources is the image part of finding 8 of issue 12: CSP img-src
+// allowed https: anywhere, so an app logo could track viewers from any host. Images come from
+// Gatehouse, the Okta org, Okta's logo CDN and GATEHOUSE_IMAGE_HOSTS only, and a tile whose
+// logo lives elsewhere shows its initials.
+func TestSec55_Finding8_ImageSources(t *testing.T) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.ImageHosts = []string{"https://logos.example.com"} }})
+	apps := map[string]string{ // label → logo URL
+		"Tracked":  "https://tracker.example.net/pixel.gif?who=alice",
+		"FromCDN":  "https://ok12static.oktacdn.com/assets/img/logos/default.png",
+		"Allowed":  "https://logos.example.com/app.svg",
+		"FromOkta": "/logos/slack.svg", // served by the org itself
+	}
+	for label, logo := range apps {
+		env.Okta.AddApp(oktatest.SeedApp{Name: "app_" + label, Label: label, LogoURL: logo, Users: []string{"alice@example.com"}})
+	}
+	alice := env.SignInAs(t, "alice@example.com")
+	res, doc := env.Page(t, alice, "/apps?q=")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+
+	csp := res.Header.Get("Content-Security-Policy")
+	imgSrc := regexp.MustCompile(`img-src ([^;]*)`).FindStringSubmatch(csp)
+	require.Len(t, imgSrc, 2)
+	assert.Equal(t, []string{"'self'", "data:", env.Okta.URL(), "https://*.oktacdn.com", "https://logos.example.com"}, strings.Fields(imgSrc[1]))
+
+	logo := func(label string) (string, bool) {
+		tile := doc.Find("[data-testid=app-tile]").FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return s.Find("[data-testid=app-label]").Text() == label
+		})
+		require.Equal(t, 1, tile.Length(), label)
+		assert.NotEmpty(t, tile.Find(".app-initials").Text(), "%s: initials are always underneath", label)
+		return tile.Find("img").Attr("src")
+	}
+	_, shown := logo("Tracked")
+	assert.False(t, shown, "a logo from a host not allowed is not shown: initials instead")
+	for _, label := range []string{"FromCDN", "Allowed", "FromOkta"} {
+		src, shown := logo(label)
+		assert.True(t, shown, label)
+		assert.NotContains(t, src, "tracker.example.net")
+	}
+	assert.NotContains(t, doc.Text()+strings.Join(doc.Find("img").Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("src", "") }), " "), "tracker.example.net")
 }

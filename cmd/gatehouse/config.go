@@ -41,7 +41,9 @@ type config struct {
 	HelpdeskGroupIDs    []string
 	ProtectedGroups     []string
 	HelpdeskScopeGroups []string
-	Delegated           bool
+	// ImageHosts are extra img-src origins for app logos.
+	ImageHosts []string
+	Delegated  bool
 	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
 	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
 	Redis          *redis.Options
@@ -77,6 +79,7 @@ const (
 	envHelpdeskIDs  = "GATEHOUSE_HELPDESK_GROUP_IDS"
 	envProtected    = "GATEHOUSE_PROTECTED_GROUPS"
 	envScope        = "GATEHOUSE_HELPDESK_SCOPE_GROUPS"
+	envImageHosts   = "GATEHOUSE_IMAGE_HOSTS"
 	envSelfService  = "GATEHOUSE_SELF_SERVICE"
 	envRedisURL     = "GATEHOUSE_REDIS_URL"
 	envLogFormat    = "GATEHOUSE_LOG_FORMAT"
@@ -137,6 +140,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	c.ProtectedGroups = splitList(getenv(envProtected), "")
 	c.HelpdeskScopeGroups = splitList(getenv(envScope), "")
+	for _, h := range splitList(getenv(envImageHosts), "") {
+		if err := checkImageHost(h); err != nil {
+			bad("%s: %q %v", envImageHosts, h, err)
+			continue
+		}
+		c.ImageHosts = append(c.ImageHosts, strings.TrimRight(h, "/"))
+	}
 
 	switch mode := strings.ToLower(strings.TrimSpace(getenv(envSelfService))); mode {
 	case "", "service":
@@ -386,6 +396,32 @@ func checkURL(raw string) error {
 	return nil
 }
 
+// checkImageHost accepts an origin for CSP img-src: https://host[:port], or https://*.domain
+// for its subdomains (plain http for loopback only). Nothing else: a path, a bare scheme or a
+// lone "*" would widen the policy beyond a host.
+func checkImageHost(h string) error {
+	u, err := url.Parse(strings.TrimRight(h, "/"))
+	if err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("must be an origin such as https://cdn.example.com or https://*.example.com")
+	}
+	host := u.Hostname()
+	if rest, wild := strings.CutPrefix(host, "*."); wild {
+		host = rest
+		if !strings.Contains(host, ".") || strings.Contains(host, "*") {
+			return errors.New("a wildcard must cover the subdomains of a real domain, like https://*.example.com")
+		}
+	} else if strings.Contains(host, "*") {
+		return errors.New("a wildcard may only start the host, like https://*.example.com")
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && loopbackHost(host):
+	default:
+		return errors.New("must use https (plain http is accepted for localhost only)")
+	}
+	return nil
+}
+
 func loopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	return err == nil && loopbackHost(host)
@@ -437,6 +473,7 @@ func (c config) LogValue() slog.Value {
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
 		slog.Any("admin_group_ids", c.AdminGroupIDs), slog.Any("helpdesk_group_ids", c.HelpdeskGroupIDs),
 		slog.Any("protected_groups", c.ProtectedGroups), slog.Any("helpdesk_scope_groups", c.HelpdeskScopeGroups),
+		slog.Any("image_hosts", c.ImageHosts),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
 		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),

@@ -167,6 +167,7 @@ func appConfig(cfg config, log *slog.Logger) web.AppConfig {
 		HelpdeskGroupIDs:    cfg.HelpdeskGroupIDs,
 		ProtectedGroups:     cfg.ProtectedGroups,
 		HelpdeskScopeGroups: cfg.HelpdeskScopeGroups,
+		ImageHosts:          cfg.ImageHosts,
 		Delegated:           cfg.Delegated,
 		TrustedProxies:      cfg.TrustedProxies,
 		CacheTTL:            cfg.CacheTTL,
