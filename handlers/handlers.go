@@ -131,7 +131,9 @@ func Redirect(w http.ResponseWriter, r *http.Request, url string) {
 }
 
 // Render renders c into a buffer and only then writes headers, status and body, so a failing
-// component becomes a clean error page instead of half a page with a 200.
+// component becomes a clean error page instead of half a page with a 200. It is the one way
+// HTML leaves Gatehouse, so it is also where hostile characters in Okta data and reasons are
+// made visible (hostile.go).
 func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
 	// templ flushes in 4 KB writes and most pages are 5–8 KB: one 8 KB buffer up front saves
 	// growing it through 4 KB (docs/PERFORMANCE.md, BenchmarkDashboardRenderPresized).
@@ -143,7 +145,7 @@ func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Add("Vary", "HX-Request")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(neutralize(buf.Bytes()))
 	if err != nil {
 		// The response has started; nothing else can be written. Report it for the log only.
 		return &writeError{err}
