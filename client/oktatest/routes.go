@@ -101,6 +101,7 @@ func (s *Server) routes() http.Handler {
 	// Pages a person sees.
 	handle("POST /signin", "signIn", s.handleSignIn)
 	handle("POST /signin/expired-password", "changeExpiredPassword", s.handleExpiredPassword)
+	handle("POST /signin/factor", "verifyFactor", s.handleFactor)
 	handle("GET /welcome/{token}", "activationPage", s.handleWelcome)
 	handle("POST /welcome/{token}", "activationPage", s.handleWelcome)
 	handle("GET /reset_password/{token}", "resetPasswordPage", s.handleResetPage)

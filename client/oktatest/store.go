@@ -143,6 +143,7 @@ type browserSession struct {
 	id       string
 	userID   string
 	authTime time.Time
+	amr      []string // the methods the person proved (stepup.go)
 	expires  time.Time
 }
 

@@ -231,6 +231,10 @@ func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {
 		Logger:                 log.With("component", "okta-emulator"),
 		OnEmail: func(e oktatest.Email) {
 			// Dev mode has no mail server: show what Okta would have sent.
+			if e.Code != "" { // a sign-in's second factor (GATEHOUSE_STEP_UP_ACR)
+				log.Info("okta emulator email", "to", e.To, "kind", e.Kind, "code", e.Code)
+				return
+			}
 			log.Info("okta emulator email", "to", e.To, "kind", e.Kind, "link", e.Link)
 		},
 	})
