@@ -20,6 +20,9 @@ type AdminOptions struct {
 	// middleware enforces it on the POST routes; the confirmation pages use it to offer a new
 	// sign-in before the person fills in a form that would be refused.
 	StepUpAge time.Duration
+	// StepUpACR, when set, is the Okta acr value the step-up sign-in must satisfy
+	// (GATEHOUSE_STEP_UP_ACR), e.g. urn:okta:loa:2fa:any.
+	StepUpACR string
 	// Policy checks an initial password when creating a person (default
 	// DefaultPasswordPolicy).
 	Policy PasswordPolicy

@@ -74,7 +74,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	default:
 		if ok, why := act.Applies(u); !ok {
 			view.NotAllowed = why
-		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 			view.ReauthURL = ReauthURL(views.ConfirmURL(u.ID, act.Key))
 		}
 	}

@@ -124,7 +124,7 @@ func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids 
 		}
 	}
 	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
-	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 		view.ReauthURL = ReauthURL("/admin/users")
 	}
 	return view

@@ -37,7 +37,7 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
-		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge), ReauthURL: ReauthURL("/password")}
+		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: ReauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
 

@@ -22,6 +22,8 @@ type SelfServiceOptions struct {
 	Policy    PasswordPolicy
 	// StepUpAge is how recent a sign-in must be to change the password (SECURITY.md 31).
 	StepUpAge time.Duration
+	// StepUpACR is the acr value that sign-in must satisfy, when set (SECURITY.md 56).
+	StepUpACR string
 	// Limiter counts password and recovery-question attempts that reach Okta.
 	Limiter Limiter
 	Now     func() time.Time

@@ -57,6 +57,9 @@ type AppConfig struct {
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
 	StepUpAge       time.Duration
+	// StepUpACR, when set, is the Okta acr value (e.g. urn:okta:loa:2fa:any) the step-up
+	// sign-in must satisfy.
+	StepUpACR       string
 	RoleTTL         time.Duration
 	OktaTimeout     time.Duration
 	OktaMaxInFlight int
@@ -196,6 +199,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Scopes:        scopes,
 		HTTPClient:    cfg.HTTPClient,
 		Roles:         roleGroups,
+		StepUpACR:     cfg.StepUpACR,
 		Timeout:       cfg.OktaTimeout,
 		Now:           cfg.Now,
 	}, store, okta, log)
@@ -222,10 +226,10 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Sessions: store,
 		Auth:     auth,
 		Self: handlers.NewSelfService(okta, auth, store, cache, auditLog, log, handlers.SelfServiceOptions{
-			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
+			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now, Limiter: limiter,
 			Sequential: cfg.SequentialReads, Images: images,
 		}),
-		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, Protect: protect}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Protect: protect}),
 		Forgot:         forgot,
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
@@ -235,6 +239,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		RoleTTL:        cfg.RoleTTL,
 		StepUpAge:      cfg.StepUpAge,
+		StepUpACR:      cfg.StepUpACR,
 		Observe:        cfg.Observe,
 		RateLimited:    rateLimited,
 		Now:            cfg.Now,

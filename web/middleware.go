@@ -363,7 +363,7 @@ func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*sessio
 func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := handlers.Viewer(r.Context())
-		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge) {
+		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge, s.o.StepUpACR) {
 			return handlers.Reauthenticate(handlers.RefererPath(r))
 		}
 		return next(w, r)

@@ -120,3 +120,61 @@ func TestSec55_Finding8_ImageSources(t *testing.T) {
 	}
 	assert.NotContains(t, doc.Text()+strings.Join(doc.Find("img").Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("src", "") }), " "), "tracker.example.net")
 }
+
+// stepUpThroughOkta follows a step-up: /login?reauth=1 to the emulator, the password, and —
+// when Okta asks — the emailed code. It returns the last response.
+func stepUpThroughOkta(t *testing.T, env *webtest.Env, c *http.Client, login string) *http.Response {
+	t.Helper()
+	page := env.StartSignIn(t, c, "/login?reauth=1&return=/password")
+	res := webtest.SubmitSignIn(t, c, page, login, webtest.DemoPassword)
+	doc := webtest.Parse(t, res)
+	form := doc.Find(`form[action="/signin/factor"]`)
+	if form.Length() == 0 {
+		return res
+	}
+	code := env.Okta.LastVerificationCode(login)
+	require.NotEmpty(t, code, "the emulator emailed a code")
+	return webtest.SubmitForm(t, c, res.Request.URL, form, map[string]string{"code": code})
+}
+
+// TestSec56_Finding8_StepUpNeedsSecondFactor is the step-up part of finding 8 of issue 12:
+// step-up proved a recent sign-in, not a strong one. With GATEHOUSE_STEP_UP_ACR set, the
+// step-up sign-in sends Okta acr_values and the ID token's acr and amr are checked.
+func TestSec56_Finding8_StepUpNeedsSecondFactor(t *testing.T) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.StepUpACR = oktatest.ACR2FAAny }})
+	alice := env.SignInAs(t, "alice@example.com") // a password, just now
+	change := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {"Tr1cky-Pa55word"}, "confirm_password": {"Tr1cky-Pa55word"}}
+
+	res := env.Do(t, webtest.NoRedirects(alice), http.MethodPost, "/password", change, nil)
+	res.Body.Close()
+	require.Equal(t, http.StatusFound, res.StatusCode, "a fresh password sign-in is not enough")
+	assert.Contains(t, res.Header.Get("Location"), "/login?reauth=1")
+
+	t.Run("the step-up asks Okta for the acr", func(t *testing.T) {
+		res := env.Do(t, webtest.NoRedirects(alice), http.MethodGet, "/login?reauth=1&return=/password", nil, nil)
+		res.Body.Close()
+		loc, err := url.Parse(res.Header.Get("Location"))
+		require.NoError(t, err)
+		assert.Equal(t, oktatest.ACR2FAAny, loc.Query().Get("acr_values"))
+		assert.Equal(t, "0", loc.Query().Get("max_age"))
+	})
+	t.Run("a token that claims the class without two methods is refused", func(t *testing.T) {
+		c := env.SignInAs(t, "alice@example.com")
+		env.Okta.TamperNextIDToken(oktatest.TokenTamper{Claims: func(c map[string]any) { c["amr"] = []string{"pwd"} }})
+		res := stepUpThroughOkta(t, env, c, "alice@example.com")
+		res.Body.Close()
+		assert.Equal(t, env.URL+"/auth/error?reason=stepup", res.Request.URL.String())
+		res = env.Do(t, webtest.NoRedirects(c), http.MethodPost, "/password", change, nil)
+		res.Body.Close()
+		assert.Equal(t, http.StatusFound, res.StatusCode, "still not stepped up")
+	})
+	t.Run("a second factor unlocks the action", func(t *testing.T) {
+		res := stepUpThroughOkta(t, env, alice, "alice@example.com")
+		res.Body.Close()
+		require.Equal(t, env.URL+"/password", res.Request.URL.String())
+		res = env.Do(t, alice, http.MethodPost, "/password", change, nil)
+		doc := webtest.Parse(t, res)
+		assert.Equal(t, http.StatusOK, res.StatusCode)
+		assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), "Your password has been changed", doc.Find("main").Text())
+	})
+}

@@ -52,6 +52,8 @@ type Options struct {
 	RoleTTL time.Duration
 	// StepUpAge is how recent a sign-in must be for sensitive actions (15 min).
 	StepUpAge time.Duration
+	// StepUpACR, when set, is the Okta acr value that sign-in must have satisfied.
+	StepUpACR string
 	Now       func() time.Time
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,7 @@ type config struct {
 	SessionIdle       time.Duration
 	SessionMax        time.Duration
 	StepUpAge         time.Duration
+	StepUpACR         string
 	RoleTTL           time.Duration
 	OktaTimeout       time.Duration
 	OktaMaxInFlight   int
@@ -89,6 +91,7 @@ const (
 	envSessionIdle  = "GATEHOUSE_SESSION_IDLE_TIMEOUT"
 	envSessionMax   = "GATEHOUSE_SESSION_MAX_LIFETIME"
 	envStepUp       = "GATEHOUSE_STEP_UP_AGE"
+	envStepUpACR    = "GATEHOUSE_STEP_UP_ACR"
 	envRoleTTL      = "GATEHOUSE_ROLE_TTL"
 	envOktaTimeout  = "GATEHOUSE_OKTA_TIMEOUT"
 	envOktaInFlight = "GATEHOUSE_OKTA_MAX_IN_FLIGHT"
@@ -210,6 +213,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.SessionIdle = dur(envSessionIdle, 30*time.Minute, time.Minute)
 	c.SessionMax = dur(envSessionMax, 10*time.Hour, time.Minute)
 	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
+	c.StepUpACR = strings.TrimSpace(getenv(envStepUpACR))
+	if c.StepUpACR != "" && !slices.Contains(oktaACRValues(), c.StepUpACR) {
+		bad("%s must be one of Okta's acr values (%s), not %q", envStepUpACR, strings.Join(oktaACRValues(), ", "), c.StepUpACR)
+	}
 	c.RoleTTL = dur(envRoleTTL, 5*time.Minute, 0)
 	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
 	c.ForgotMinDuration = dur(envForgotMin, 0, 0)
@@ -449,6 +456,13 @@ func splitList(v, def string) []string {
 	return out
 }
 
+// oktaACRValues are the acr_values Okta's authorization servers accept (the oauth spec's
+// AcrValue; docs/OKTA.md "Step-up").
+func oktaACRValues() []string {
+	return []string{"urn:okta:loa:1fa:any", "urn:okta:loa:1fa:pwd", "urn:okta:loa:2fa:any",
+		"urn:okta:loa:2fa:any:ifpossible", "phr", "phrh"}
+}
+
 // oktaGroupID is the shape of an Okta group id.
 var oktaGroupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 
@@ -473,7 +487,7 @@ func (c config) LogValue() slog.Value {
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
 		slog.Any("admin_group_ids", c.AdminGroupIDs), slog.Any("helpdesk_group_ids", c.HelpdeskGroupIDs),
 		slog.Any("protected_groups", c.ProtectedGroups), slog.Any("helpdesk_scope_groups", c.HelpdeskScopeGroups),
-		slog.Any("image_hosts", c.ImageHosts),
+		slog.Any("image_hosts", c.ImageHosts), slog.String("step_up_acr", c.StepUpACR),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
 		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),

@@ -175,6 +175,7 @@ func appConfig(cfg config, log *slog.Logger) web.AppConfig {
 		SessionIdle:         cfg.SessionIdle,
 		SessionMax:          cfg.SessionMax,
 		StepUpAge:           cfg.StepUpAge,
+		StepUpACR:           cfg.StepUpACR,
 		RoleTTL:             cfg.RoleTTL,
 		OktaTimeout:         cfg.OktaTimeout,
 		OktaMaxInFlight:     cfg.OktaMaxInFlight,
