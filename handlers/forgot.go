@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -152,8 +153,13 @@ func (f *Forgot) work() {
 func (f *Forgot) process(job forgotJob) {
 	outcome, err := f.send(f.base, job.identifier)
 	attrs := []any{"request_id", job.requestID, "outcome", outcome}
-	if err != nil {
-		attrs = append(attrs, "err", err.Error())
+	var ce *client.Error
+	switch {
+	case errors.As(err, &ce):
+		attrs = append(attrs, "okta_error", ce.Code, "okta_request_id", ce.RequestID)
+	case err != nil:
+		// A transport error quotes the URL, whose filter holds the identifier: log its kind only.
+		attrs = append(attrs, "err", Classify(err).Title)
 	}
 	f.log.Info("forgot password processed", attrs...)
 }

@@ -45,6 +45,7 @@
 //	POST /_emulator/latency?d=50ms  sets the latency added to every /api/v1 call;
 //	                                with &path=/prefix it sets a per-route latency; 204
 //	POST /_emulator/clear-faults    removes injected faults and forced rate limits; 204
-//	GET  /_emulator/emails          the outbox as JSON [{"to","kind","link","time"}]
-//	                                (the links are one-time secrets: dev use only)
+//	GET  /_emulator/emails          the outbox as JSON [{"to","kind","link","code","time"}]
+//	                                (the links and sign-in codes are one-time secrets:
+//	                                dev use only)
 package oktatest
