@@ -449,6 +449,7 @@ func conformanceCases() []confCase {
 	)
 	cases = append(cases, policyConformanceCases()...)
 	cases = append(cases, myAccountConformanceCases()...)
+	cases = append(cases, roleCases()...)
 	return cases
 }
 

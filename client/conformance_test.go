@@ -167,6 +167,10 @@ func conformanceOps() []string {
 		"listPolicies", "createPolicy", "getPolicy", "replacePolicy", "deletePolicy",
 		"activatePolicy", "deactivatePolicy", "listPolicyRules", "createPolicyRule", "deletePolicyRule",
 		"getPasswordRequirements",
+		// Admin role assignments (roleCases): the protected-account check reads
+		// them; the rest lets any Okta client drive the emulator's roles.
+		"listAssignedRolesForUser", "assignRoleToUser", "getUserAssignedRole", "unassignRoleFromUser",
+		"listGroupAssignedRoles", "unassignRoleFromGroup",
 	}
 }
 

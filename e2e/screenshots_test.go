@@ -85,6 +85,8 @@ func TestScreenshots(t *testing.T) {
 		}},
 		{name: "admin-create", login: "ada@example.com", path: "/admin/users/new"},
 		{name: "admin-audit", login: "ada@example.com", path: "/admin/audit"},
+		// What the helpdesk sees on a protected account: no action, and why.
+		{name: "helpdesk-protected", login: "hal@example.com", path: views.PersonURL(env.Okta.UserID("okta-admin@example.com"))},
 	}
 
 	browsers := map[string]*browser{}

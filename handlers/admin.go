@@ -20,6 +20,9 @@ type AdminOptions struct {
 	// middleware enforces it on the POST routes; the confirmation pages use it to offer a new
 	// sign-in before the person fills in a form that would be refused.
 	StepUpAge time.Duration
+	// StepUpACR, when set, is the Okta acr value the step-up sign-in must satisfy
+	// (GATEHOUSE_STEP_UP_ACR), e.g. urn:okta:loa:2fa:any.
+	StepUpACR string
 	// Policy checks an initial password when creating a person (default
 	// DefaultPasswordPolicy).
 	Policy PasswordPolicy
@@ -28,11 +31,9 @@ type AdminOptions struct {
 	// BulkMinRemaining stops a bulk run from starting new calls when Okta's
 	// X-Rate-Limit-Remaining falls to this value or below (default 5).
 	BulkMinRemaining int
-	// RolesOf returns the Gatehouse roles a person holds (from their Okta groups). A viewer
-	// without the admin role may not act on anyone who holds a role: otherwise the helpdesk
-	// could reset an administrator's password and take over the account. Nil refuses every
-	// helpdesk action on others (fail closed).
-	RolesOf func(ctx context.Context, userID string) ([]string, error)
+	// Protect decides whether a viewer may act on a person (protected accounts, helpdesk
+	// scope). Nil refuses every helpdesk action on others (fail closed).
+	Protect *Protection
 }
 
 // Admin serves the admin and helpdesk console: find people, look at one person, take the
@@ -93,27 +94,6 @@ func staff(r *http.Request) (*session.Record, error) {
 func adminNav(v *session.Record, active string) views.AdminNav {
 	return views.AdminNav{Active: active, CanCreate: v.HasRole(RoleAdmin)}
 }
-
-// guardPrivileged refuses a viewer without the admin role acting on a person who holds a
-// Gatehouse role (an administrator or helpdesk member). Only administrators change those.
-func (a *Admin) guardPrivileged(ctx context.Context, v *session.Record, u client.User) error {
-	if v.HasRole(RoleAdmin) || u.ID == v.UserID {
-		return nil
-	}
-	if a.opts.RolesOf == nil {
-		return Forbidden(privilegedRefusal)
-	}
-	roles, err := a.opts.RolesOf(ctx, u.ID)
-	if err != nil {
-		return Unavailable("Gatehouse could not check this person's roles with Okta. Please try again in a minute.", err)
-	}
-	if len(roles) > 0 {
-		return Forbidden(privilegedRefusal)
-	}
-	return nil
-}
-
-const privilegedRefusal = "Only an administrator can change the account of an administrator or a helpdesk member."
 
 // personID reads and checks the {id} path segment. A malformed id is a 404 before any Okta
 // call: it cannot name an Okta user, and it must never reach an Okta URL (SECURITY.md 29).

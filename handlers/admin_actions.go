@@ -64,16 +64,17 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if vd := a.opts.Protect.MayAct(r.Context(), v, u); !vd.Allowed {
+		return vd.AsError()
+	}
 	view := confirmView(act, u, actionInput{})
-	switch perr := a.guardPrivileged(r.Context(), v, u); {
-	case perr != nil:
-		return perr
+	switch {
 	case act.NotOnSelf && u.ID == v.UserID:
 		view.NotAllowed = selfRefusal(act)
 	default:
 		if ok, why := act.Applies(u); !ok {
 			view.NotAllowed = why
-		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 			view.ReauthURL = ReauthURL(views.ConfirmURL(u.ID, act.Key))
 		}
 	}
@@ -246,9 +247,9 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.guardPrivileged(ctx, v, u); err != nil {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "privileged account", nil)
-		return err
+	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
+		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, vd.Detail, nil)
+		return vd.AsError()
 	}
 	if act.NotOnSelf && u.ID == v.UserID {
 		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "own account", nil)
@@ -302,7 +303,8 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
 		}))
 	}
-	Redirect(w, r, views.PersonURL(u.ID)+"?done="+act.Key)
+	setFlash(ctx, a.store, w, doneFlash(act.Key, u.ID))
+	Redirect(w, r, views.PersonURL(u.ID))
 	return nil
 }
 

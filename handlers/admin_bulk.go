@@ -107,10 +107,12 @@ func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids 
 			return
 		}
 		rows[i] = bulkRow(u)
-		if ok, why := bulkCheck(v, act, u); ok {
-			rows[i].Outcome = views.BulkApplies
-		} else {
+		if ok, why := bulkCheck(v, act, u); !ok {
 			rows[i].Outcome, rows[i].Text = views.BulkSkipped, why
+		} else if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
+			rows[i].Outcome, rows[i].Text = views.BulkSkipped, vd.Reason
+		} else {
+			rows[i].Outcome = views.BulkApplies
 		}
 	}, func(i int) {
 		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: "Could not be loaded: Okta is busy — try again in a minute."}
@@ -122,7 +124,7 @@ func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids 
 		}
 	}
 	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
-	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge) {
+	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 		view.ReauthURL = ReauthURL("/admin/users")
 	}
 	return view
@@ -253,8 +255,11 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 		row.Outcome, row.Text = views.BulkSkipped, why
 		return row
 	}
-	if err := a.guardPrivileged(ctx, v, u); err != nil {
-		row.Outcome, row.Text = views.BulkSkipped, Classify(err).Msg
+	// Checked again row by row at run time: the preview may be stale, and the form can be
+	// forged.
+	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
+		a.record(ctx, v, u, act.Key, reason, audit.ResultDenied, "bulk: "+vd.Detail, nil)
+		row.Outcome, row.Text = views.BulkSkipped, vd.Reason
 		return row
 	}
 	if stopped.Load() {

@@ -248,7 +248,8 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		secret, alert = a.activateWithLink(ctx, v, u)
 	}
 	if secret == nil && alert == nil {
-		Redirect(w, r, views.PersonURL(u.ID)+"?done="+auditCreate)
+		setFlash(ctx, a.store, w, doneFlash(auditCreate, u.ID))
+		Redirect(w, r, views.PersonURL(u.ID))
 		return nil
 	}
 	pv, err := a.personView(ctx, v, u.ID)

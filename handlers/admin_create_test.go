@@ -67,7 +67,7 @@ func TestAdminCreatePerson(t *testing.T) {
 				assert.Equal(t, "Nina Newcomer", doc.Find("[data-testid=person-name]").Text(), "the person's page")
 			} else {
 				require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
-				assert.Equal(t, "/admin/users/"+id+"?done=create", res.Header.Get("Location"))
+				assert.Equal(t, "/admin/users/"+id, res.Header.Get("Location"))
 				_, page := get(t, env, ada, res.Header.Get("Location"), nil)
 				assert.Contains(t, parseHTML(t, page).Find("[data-testid=alert-success]").Text(), "Nina Newcomer's account is created")
 			}

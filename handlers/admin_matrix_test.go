@@ -84,7 +84,7 @@ func TestAdminActionStatusMatrix(t *testing.T) {
 					return
 				}
 				assert.Equal(t, http.StatusSeeOther, res.StatusCode, body)
-				assert.Equal(t, personPath(id)+"?done="+act.Key, res.Header.Get("Location"))
+				assert.Equal(t, personPath(id), res.Header.Get("Location"), "the banner travels in a server-side flash, not the URL")
 				calls := 1
 				if act.Key == handlers.ActionResetPassword || act.Key == handlers.ActionResetFactors {
 					calls = 2 // the reset, then ending the person's Okta sessions and tokens

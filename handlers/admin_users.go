@@ -109,6 +109,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := a.searchUsers(r.Context(), uq)
+	a.markScope(r.Context(), v, view.Rows)
 	view.Nav = adminNav(v, views.AdminPeople)
 	view.Query, view.Status = uq.Q, string(uq.Status)
 	for _, s := range client.Statuses() {
@@ -185,6 +186,27 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	return res
 }
 
+// markScope marks the rows of people outside the viewer's helpdesk scope: they are still
+// listed, but offer no action (no bulk selection). Without a scope, or for an administrator,
+// it costs nothing; with one, one groups read per row, a few at a time. A row whose groups
+// Okta cannot give is marked too (fail closed).
+func (a *Admin) markScope(ctx context.Context, v *session.Record, rows []views.UserRow) {
+	if !a.opts.Protect.Scoped(v) {
+		return
+	}
+	runBounded(ctx, len(rows), a.opts.BulkConcurrency, func() bool { return false }, func(i int) {
+		ok, err := a.opts.Protect.InScope(ctx, v, rows[i].ID)
+		switch {
+		case err != nil:
+			rows[i].NoAction = "Could not check your helpdesk scope"
+		case !ok:
+			rows[i].NoAction = "Outside your helpdesk scope"
+		}
+	}, func(i int) {
+		rows[i].NoAction = "Could not check your helpdesk scope"
+	})
+}
+
 // describeResults fills the count line, the empty state and the paging links.
 func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next string) {
 	status := strings.ToLower(views.StatusLabel(string(uq.Status)))
@@ -252,7 +274,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := r.URL.Query().Get("done"); done != "" && a.justDid(r.Context(), v, id, done) {
+	if done := doneFor(takeFlash(a.store, w, r), id); done != "" {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -279,9 +301,16 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	if uErr != nil {
 		return views.PersonView{}, uErr
 	}
+	var known []client.Group
+	if gErr == nil {
+		known = groups
+		if known == nil {
+			known = []client.Group{} // loaded, and in no group: nothing to read again
+		}
+	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panel(ctx, v, u), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
 	}
 	if gErr != nil {
 		view.GroupsErr = sectionError(ctx, "Their", "groups", gErr)
@@ -301,28 +330,8 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	return view, nil
 }
 
-// justDid reports whether the audit trail holds a success of action by v on the person in the
-// last two minutes: the ?done= banner after a redirect shows only then, so a crafted link
-// cannot make the helpdesk believe something happened that did not.
-func (a *Admin) justDid(ctx context.Context, v *session.Record, targetID, action string) bool {
-	if a.audit == nil {
-		return false
-	}
-	entries, err := a.audit.Recent(ctx, audit.Filter{Target: targetID, Limit: 20})
-	if err != nil {
-		return false
-	}
-	since := a.opts.Now().Add(-2 * time.Minute)
-	for _, e := range entries {
-		if e.ActorID == v.UserID && e.Action == action && e.Result == audit.ResultSuccess && e.Time.After(since) {
-			return true
-		}
-	}
-	return false
-}
-
-// doneAlert is the success message after a redirect (?done=ACTION). It is built from fixed
-// words and the person as Okta has them now; nothing from the query is echoed.
+// doneAlert is the success message after a redirect, from the one-time flash the action left
+// (never from the URL). It is built from fixed words and the person as Okta has them now.
 func doneAlert(done, name, status string) *views.Alert {
 	if done == "create" {
 		return &views.Alert{Kind: "success", Title: "Person added", Text: name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(status)) + "."}
@@ -336,12 +345,18 @@ func doneAlert(done, name, status string) *views.Alert {
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
 // role and the own-account rule allow.
 func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) views.UserPanelView {
+	return a.panelWith(ctx, v, u, nil)
+}
+
+// panelWith is panel with the person's groups when the caller already has them.
+func (a *Admin) panelWith(ctx context.Context, v *session.Record, u client.User, groups []client.Group) views.UserPanelView {
 	p := views.UserPanelView{
 		ID: u.ID, Name: userName(u), Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
 	}
-	if err := a.guardPrivileged(ctx, v, u); err != nil {
-		p.RoleNote = Classify(err).Msg
+	if vd := a.opts.Protect.mayAct(ctx, v, u, groups); !vd.Allowed {
+		// Actions the viewer may not take are not offered, with the reason in plain words.
+		p.RoleNote = vd.Reason
 		return p
 	}
 	for _, act := range allowedActions(v, u) {

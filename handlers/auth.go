@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,15 +24,19 @@ import (
 
 // AuthOptions configures sign-in against Okta's org authorization server.
 type AuthOptions struct {
-	Issuer         string // the Okta org URL
-	ClientID       string
-	ClientSecret   string
-	RedirectURL    string // PUBLIC_URL + "/auth/callback"
-	PostLogoutURL  string // PUBLIC_URL + "/"
-	Scopes         []string
-	HTTPClient     *http.Client
-	AdminGroups    []string // Okta group names that make someone an admin
-	HelpdeskGroups []string
+	Issuer        string // the Okta org URL
+	ClientID      string
+	ClientSecret  string
+	RedirectURL   string // PUBLIC_URL + "/auth/callback"
+	PostLogoutURL string // PUBLIC_URL + "/"
+	Scopes        []string
+	HTTPClient    *http.Client
+	// Roles are the Okta groups that make someone an admin or helpdesk member: by id, or by
+	// name but only as an OKTA_GROUP (GroupSet.Grants).
+	Roles RoleGroups
+	// StepUpACR, when set, is sent as acr_values on the step-up sign-in (?reauth=1), and the
+	// ID token's acr and amr must show it was satisfied (SECURITY.md 56).
+	StepUpACR string
 	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh); default 8s.
 	Timeout time.Duration
 	Now     func() time.Time
@@ -211,6 +214,12 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) error {
 		tx.MaxAge = 0
 		tx.Prompt = "login"
 		opts = append(opts, oauth2.SetAuthURLParam("max_age", "0"), oauth2.SetAuthURLParam("prompt", "login"))
+		if acr := a.opts.StepUpACR; acr != "" {
+			// Step-up may demand more than a fresh password: Okta's acr_values (e.g. a second
+			// factor); the callback checks the ID token says it was done.
+			tx.Extra = map[string]string{"acr": acr}
+			opts = append(opts, oauth2.SetAuthURLParam("acr_values", acr))
+		}
 	}
 	if err := a.store.BeginLogin(r.Context(), w, tx); err != nil {
 		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("begin login: %w", err))
@@ -229,6 +238,7 @@ const (
 	failToken       = "token"
 	failAccount     = "account"
 	failUnavailable = "unavailable"
+	failStepUp      = "stepup"
 )
 
 // Callback handles GET /auth/callback: it checks the transaction, redeems the code with the
@@ -304,6 +314,13 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 		scope.Note("signin_failure", "stale_auth_time")
 		return a.fail(w, r, failToken)
 	}
+	if want := tx.Extra["acr"]; want != "" && !ACRSatisfied(want, claims.acr, claims.amr) {
+		// Step-up asked for an authentication class (a second factor); the ID token does not
+		// say it was met, so the sign-in does not count as one.
+		scope.Note("signin_failure", "acr_not_satisfied")
+		scope.Note("acr", safeToken(claims.acr))
+		return a.fail(w, r, failStepUp)
+	}
 
 	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(tctx)
 	if err != nil {
@@ -322,6 +339,8 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 		Name:     displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login),
 		Email:    me.Profile.Email,
 		AuthTime: claims.authTime,
+		ACR:      claims.acr,
+		AMR:      claims.amr,
 		Created:  now,
 		LastSeen: now,
 		Tokens: session.Tokens{
@@ -352,6 +371,8 @@ type idClaims struct {
 	raw      string
 	subject  string
 	authTime time.Time
+	acr      string
+	amr      []string
 }
 
 // verifyIDToken checks what go-oidc checks (signature with the discovered keys and algorithms,
@@ -381,8 +402,10 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 		}
 	}
 	var c struct {
-		AuthTime int64  `json:"auth_time"`
-		AZP      string `json:"azp"`
+		AuthTime int64    `json:"auth_time"`
+		AZP      string   `json:"azp"`
+		ACR      string   `json:"acr"`
+		AMR      []string `json:"amr"`
 	}
 	if err := idt.Claims(&c); err != nil {
 		return idClaims{}, fmt.Errorf("claims: %w", err)
@@ -394,7 +417,7 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 	if c.AuthTime > 0 {
 		at = time.Unix(c.AuthTime, 0)
 	}
-	return idClaims{raw: raw, subject: idt.Subject, authTime: at}, nil
+	return idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR}, nil
 }
 
 func (a *Auth) fail(w http.ResponseWriter, r *http.Request, reason string) error {
@@ -423,6 +446,8 @@ func (a *Auth) Failed(w http.ResponseWriter, r *http.Request) error {
 		msg = "Okta returned a different account than the one that signed in, so you were not signed in."
 	case failUnavailable:
 		title, msg = "Okta is not answering", "Gatehouse could not reach Okta to finish signing you in. Please try again in a minute."
+	case failStepUp:
+		title, msg = "Okta did not confirm it's you", "This action needs a stronger sign-in than Okta reported (such as a second factor), so it stays locked. Go back and try again, completing every step Okta asks for."
 	}
 	page := PageFor(r, "Sign-in problem", "")
 	return Render(w, r, http.StatusBadRequest, views.SignInFailedPage(page, views.Alert{Kind: "error", Title: title, Text: msg}))
@@ -472,17 +497,18 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 // SignedOut reports whether r is Okta's redirect back after a sign-out this browser started
-// (the state matches the one stored at POST /logout), consuming the transaction.
+// (the state matches the one stored at POST /logout), consuming that sign-out transaction.
+// Anything else — a stray or forged state, a pending sign-in — is left untouched: only the
+// callback consumes a sign-in (SECURITY.md 53).
 func (a *Auth) SignedOut(w http.ResponseWriter, r *http.Request) bool {
 	state := r.URL.Query().Get("state")
 	if state == "" {
 		return false
 	}
-	tx, err := a.store.TakeLogin(r.Context(), w, r)
-	if err != nil || tx.Extra["kind"] != "logout" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
+	took, err := a.store.TakeLoginIf(r.Context(), w, r, func(tx session.LoginTx) bool {
+		return tx.Extra["kind"] == "logout" && tx.State != "" && subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
+	})
+	return err == nil && took
 }
 
 func (a *Auth) revoke(ctx context.Context, endpoint, token string) error {
@@ -560,22 +586,14 @@ func (a *Auth) expiry(tok *oauth2.Token) time.Time {
 }
 
 // Roles looks up the person's Okta groups with the service credential and maps them to
-// Gatehouse roles.
+// Gatehouse roles (RoleGroups.Roles: a group of the right name grants a role only when Okta
+// says it is an OKTA_GROUP).
 func (a *Auth) Roles(ctx context.Context, userID string) ([]string, error) {
 	groups, err := a.okta.ListUserGroups(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list groups of %s: %w", userID, err)
 	}
-	var roles []string
-	for _, g := range groups {
-		if slices.Contains(a.opts.AdminGroups, g.Profile.Name) && !slices.Contains(roles, RoleAdmin) {
-			roles = append(roles, RoleAdmin)
-		}
-		if slices.Contains(a.opts.HelpdeskGroups, g.Profile.Name) && !slices.Contains(roles, RoleHelpdesk) {
-			roles = append(roles, RoleHelpdesk)
-		}
-	}
-	return roles, nil
+	return a.opts.Roles.Roles(groups), nil
 }
 
 // safeToken keeps an OAuth error code loggable: short, and only characters RFC 6749 allows

@@ -37,7 +37,7 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
-		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge), ReauthURL: ReauthURL("/password")}
+		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: ReauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
 
@@ -80,12 +80,14 @@ func (s *SelfService) ChangePassword(w http.ResponseWriter, r *http.Request) err
 // to every response that shares the result.
 func guarded[V any](g *onceGuard, w http.ResponseWriter, r *http.Request, v *session.Record,
 	change func(http.ResponseWriter, *http.Request, *session.Record) formResult[V]) formResult[V] {
-	res := g.do(onceKey(v, r), func() (any, bool) {
+	res := g.do(onceKey(v, r), sessionOwner(v.ID), func() (any, bool, string) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 		defer cancel()
 		res := change(w, r.WithContext(ctx), v)
 		res.cookies = w.Header().Values("Set-Cookie")
-		return res, res.err == nil && res.status == http.StatusOK
+		// A successful change rotates the session (v.ID is the new id): the browser's reload
+		// comes from there.
+		return res, res.err == nil && res.status == http.StatusOK, sessionOwner(v.ID)
 	}).(formResult[V])
 	if len(w.Header().Values("Set-Cookie")) == 0 {
 		for _, c := range res.cookies {
@@ -140,7 +142,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, passwordLimits()...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
 	c, id := s.target(v)
@@ -281,7 +283,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: "Please fix the problems marked below."}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, recoveryLimits()...); err != nil {
+	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
 	c, id := s.target(v)
@@ -431,11 +433,13 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 		if IsHTMX(r) {
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}
-		Redirect(w, r, "/?notice=others-signed-out")
+		setFlash(ctx, s.store, w, flashOthersSignedOut)
+		Redirect(w, r, "/")
 		return nil
 	}
 	_ = s.store.Destroy(ctx, w, r)
-	Redirect(w, r, "/?signedout=everywhere")
+	setFlash(ctx, s.store, w, flashSignedOutEverywhere)
+	Redirect(w, r, "/")
 	return nil
 }
 

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gatehouse/client"
@@ -15,30 +19,69 @@ import (
 
 // ForgotOptions configures the public forgot-password form.
 type ForgotOptions struct {
-	// MinDuration pads every answer to at least this long, so the response time does not tell
-	// whether the account exists (SECURITY.md 35). Default 800 ms.
+	// MinDuration, when set, pads every answer to at least this long. The answer no longer
+	// depends on Okta at all (the lookup and the email happen after it, in the background
+	// queue), so this is only a floor against automated probing; default 0.
 	MinDuration time.Duration
-	// PerIdentifier limits requests for one username or email (default 3 per hour).
+	// PerIdentifier limits requests for one username or email (default 3 per 15 minutes): it
+	// throttles emails to one person, over a window short enough that a stranger who spends
+	// it does not lock the person out of their own reset for long.
 	PerIdentifier       int
 	PerIdentifierWindow time.Duration
-	Now                 func() time.Time
-	Sleep               func(ctx context.Context, d time.Duration)
+	// Workers and QueueSize shape the background queue (default 2 workers, 256 waiting).
+	Workers   int
+	QueueSize int
+	// Drain is how long Close lets queued requests finish at shutdown (default 5 s).
+	Drain  time.Duration
+	Logger *slog.Logger
+	Now    func() time.Time
+	Sleep  func(ctx context.Context, d time.Duration)
 }
 
-// Forgot serves GET and POST /forgot-password for people who are signed out.
+// Forgot serves GET and POST /forgot-password for people who are signed out. The answer
+// never waits for Okta: a valid request is queued and answered at once, the same way whether
+// or not the account exists (SECURITY.md 35, 51); workers look the account up and ask Okta
+// for the email afterwards. A full queue drops the request with a log line rather than make
+// anyone wait.
 type Forgot struct {
 	okta    *client.Client
 	limiter Limiter
 	opts    ForgotOptions
+	log     *slog.Logger
+
+	jobs    chan forgotJob
+	stop    chan struct{}
+	closing sync.Once
+	closed  atomic.Bool
+	workers sync.WaitGroup
+	// base is the context of the workers' Okta calls; Close cancels it after the drain.
+	base   context.Context
+	cancel context.CancelFunc
 }
 
-// NewForgot returns the forgot-password handlers.
+// forgotJob is one queued request: the identifier typed and, for the log, the request id.
+type forgotJob struct {
+	identifier string
+	requestID  string
+}
+
+// NewForgot returns the forgot-password handlers and starts their background workers; Close
+// stops them.
 func NewForgot(okta *client.Client, limiter Limiter, opts ForgotOptions) *Forgot {
-	if opts.MinDuration == 0 {
-		opts.MinDuration = 800 * time.Millisecond
-	}
 	if opts.PerIdentifier == 0 {
-		opts.PerIdentifier, opts.PerIdentifierWindow = 3, time.Hour
+		opts.PerIdentifier, opts.PerIdentifierWindow = 3, 15*time.Minute
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 256
+	}
+	if opts.Drain <= 0 {
+		opts.Drain = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -53,7 +96,87 @@ func NewForgot(okta *client.Client, limiter Limiter, opts ForgotOptions) *Forgot
 			}
 		}
 	}
-	return &Forgot{okta: okta, limiter: limiter, opts: opts}
+	f := &Forgot{okta: okta, limiter: limiter, opts: opts, log: opts.Logger,
+		jobs: make(chan forgotJob, opts.QueueSize), stop: make(chan struct{})}
+	f.base, f.cancel = context.WithCancel(context.Background())
+	for range opts.Workers {
+		f.workers.Go(f.work)
+	}
+	return f
+}
+
+// Close stops taking requests, lets the queued ones finish for up to Drain, then cancels
+// what is still running and drops the rest with a log line. It is safe to call twice.
+func (f *Forgot) Close() {
+	f.closing.Do(func() {
+		f.closed.Store(true)
+		close(f.stop)
+		done := make(chan struct{})
+		go func() { f.workers.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(f.opts.Drain):
+			f.cancel()
+			<-done
+		}
+		f.cancel()
+		if n := len(f.jobs); n > 0 {
+			f.log.Warn("forgot-password requests dropped at shutdown", "dropped", n)
+		}
+	})
+}
+
+// work serves the queue until Close, then finishes what is queued (Close bounds how long).
+func (f *Forgot) work() {
+	for {
+		select {
+		case job := <-f.jobs:
+			f.process(job)
+		case <-f.stop:
+			for {
+				select {
+				case job := <-f.jobs:
+					if f.base.Err() != nil {
+						return // past the drain: Close reports what is left
+					}
+					f.process(job)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// process looks the account up and sends the email; its outcome goes to the log, tied to the
+// request by its id (never the identifier, which is personal data).
+func (f *Forgot) process(job forgotJob) {
+	outcome, err := f.send(f.base, job.identifier)
+	attrs := []any{"request_id", job.requestID, "outcome", outcome}
+	var ce *client.Error
+	switch {
+	case errors.As(err, &ce):
+		attrs = append(attrs, "okta_error", ce.Code, "okta_request_id", ce.RequestID)
+	case err != nil:
+		// A transport error quotes the URL, whose filter holds the identifier: log its kind only.
+		attrs = append(attrs, "err", Classify(err).Title)
+	}
+	f.log.Info("forgot password processed", attrs...)
+}
+
+// enqueue hands a request to the workers without ever waiting.
+func (f *Forgot) enqueue(ctx context.Context, identifier string) string {
+	if f.closed.Load() {
+		f.log.Warn("forgot-password request dropped: shutting down", "request_id", RequestID(ctx))
+		return "dropped_shutdown"
+	}
+	select {
+	case f.jobs <- forgotJob{identifier: identifier, requestID: RequestID(ctx)}:
+		return "queued"
+	default:
+		f.log.Warn("forgot-password request dropped: queue full", "request_id", RequestID(ctx), "queue", cap(f.jobs))
+		return "dropped_queue_full"
+	}
 }
 
 // Form handles GET /forgot-password.
@@ -61,9 +184,9 @@ func (f *Forgot) Form(w http.ResponseWriter, r *http.Request) error {
 	return Render(w, r, http.StatusOK, views.ForgotPage(PageFor(r, "Forgot password", ""), views.ForgotView{}))
 }
 
-// Submit handles POST /forgot-password. It answers with the same words, status and (padded)
-// timing whether or not the account exists or may reset its password; Okta sends the reset
-// email only where it allows it.
+// Submit handles POST /forgot-password. It answers with the same words, status and timing
+// whether or not the account exists or may reset its password, because it answers before
+// anything is asked of Okta; Okta sends the reset email, afterwards, only where it allows it.
 func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 	start := f.opts.Now()
 	if err := parseForm(w, r); err != nil {
@@ -78,40 +201,36 @@ func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 	if err := CheckLimits(ctx, f.limiter, "", Limit{Name: "forgot-id", N: f.opts.PerIdentifier, Window: f.opts.PerIdentifierWindow, Key: hashKey(id)}); err != nil {
 		return err
 	}
-	outcome := f.send(ctx, id)
-	ScopeFrom(ctx).Note("forgot_outcome", outcome)
+	ScopeFrom(ctx).Note("forgot", f.enqueue(ctx, id))
 	if wait := f.opts.MinDuration - f.opts.Now().Sub(start); wait > 0 {
 		f.opts.Sleep(ctx, wait)
 	}
 	return f.render(w, r, http.StatusOK, views.ForgotView{Sent: true})
 }
 
-// send looks the account up and asks Okta to email a reset link when Okta allows it. Its
-// outcome (and any error) goes to the request's access-log line only; the person always sees
-// the same answer.
-func (f *Forgot) send(ctx context.Context, id string) string {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// send looks the account up and asks Okta to email a reset link when Okta allows it. It runs
+// in the background queue, after the answer: its outcome is for the log only.
+func (f *Forgot) send(ctx context.Context, id string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	// identifierProblem guarantees id has no quote or backslash, so it cannot break out of the
 	// filter expression (SECURITY.md 34).
 	filter := fmt.Sprintf(`profile.login eq "%s" or profile.email eq "%s"`, id, id)
 	page, err := f.okta.ListUsers(ctx, client.ListUsersParams{Filter: filter, Limit: 2})
 	if err != nil {
-		ScopeFrom(ctx).Note("forgot_error", err.Error())
-		return "lookup_failed"
+		return "lookup_failed", err
 	}
 	if len(page.Users) != 1 {
-		return "no_single_match"
+		return "no_single_match", nil
 	}
 	u := page.Users[0]
 	if u.Status != client.StatusActive || u.Credentials.RecoveryQuestion == "" {
-		return "not_allowed"
+		return "not_allowed", nil
 	}
 	if _, err := f.okta.ForgotPassword(ctx, u.ID, true); err != nil {
-		ScopeFrom(ctx).Note("forgot_error", err.Error())
-		return "okta_refused"
+		return "okta_refused", err
 	}
-	return "sent"
+	return "sent", nil
 }
 
 func (f *Forgot) render(w http.ResponseWriter, r *http.Request, status int, view views.ForgotView) error {

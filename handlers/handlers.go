@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -99,10 +101,47 @@ func ReauthURL(path string) string {
 	return "/login?reauth=1&return=" + queryEscape(LocalPath(path))
 }
 
-// NeedsStepUp reports whether v's sign-in is older than age, the limit for sensitive actions
-// (SECURITY.md 31); age 0 turns the check off.
-func NeedsStepUp(v *session.Record, now time.Time, age time.Duration) bool {
-	return age > 0 && now.Sub(v.AuthTime) > age
+// NeedsStepUp reports whether v must sign in again before a sensitive action: the sign-in is
+// older than age (SECURITY.md 31; age 0 turns that check off), or acr is set and the sign-in
+// did not satisfy it (SECURITY.md 56).
+func NeedsStepUp(v *session.Record, now time.Time, age time.Duration, acr string) bool {
+	if age > 0 && now.Sub(v.AuthTime) > age {
+		return true
+	}
+	return acr != "" && !ACRSatisfied(acr, v.ACR, v.AMR)
+}
+
+// ACRSatisfied reports whether an authentication that Okta reported with acr got and methods
+// amr satisfies the acr value want: Okta reflects the value it satisfied in the acr claim, so
+// got must be want; and for the values that ask for two factors, amr must show them (two
+// methods, or "mfa"), so that a token claiming the class without the factors is not believed.
+func ACRSatisfied(want, got string, amr []string) bool {
+	if want == "" {
+		return true
+	}
+	if got != want {
+		return false
+	}
+	if !ACRWantsTwoFactors(want) {
+		return true
+	}
+	var methods []string
+	for _, m := range amr {
+		if m == "mfa" {
+			return true
+		}
+		if m != "" && !slices.Contains(methods, m) {
+			methods = append(methods, m)
+		}
+	}
+	return len(methods) >= 2
+}
+
+// ACRWantsTwoFactors reports whether an Okta acr value asks for more than one factor (docs/OKTA.md
+// "Step-up"): the 2fa values and the phishing-resistant ones, which imply a possession factor
+// on top of the first.
+func ACRWantsTwoFactors(acr string) bool {
+	return strings.HasPrefix(acr, "urn:okta:loa:2fa:") || acr == "phr" || acr == "phrh"
 }
 
 // IsHTMX reports whether r wants a fragment rather than a whole page: an htmx request that is
@@ -131,7 +170,9 @@ func Redirect(w http.ResponseWriter, r *http.Request, url string) {
 }
 
 // Render renders c into a buffer and only then writes headers, status and body, so a failing
-// component becomes a clean error page instead of half a page with a 200.
+// component becomes a clean error page instead of half a page with a 200. It is the one way
+// HTML leaves Gatehouse, so it is also where hostile characters in Okta data and reasons are
+// made visible (hostile.go).
 func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
 	// templ flushes in 4 KB writes and most pages are 5–8 KB: one 8 KB buffer up front saves
 	// growing it through 4 KB (docs/PERFORMANCE.md, BenchmarkDashboardRenderPresized).
@@ -143,7 +184,7 @@ func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Add("Vary", "HX-Request")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(neutralize(buf.Bytes()))
 	if err != nil {
 		// The response has started; nothing else can be written. Report it for the log only.
 		return &writeError{err}

@@ -62,8 +62,9 @@ func profileSummary(u client.User, now time.Time) *views.ProfileSummary {
 	}
 }
 
-// visibleApps drops hidden links and orders the rest by sortOrder, then label.
-func visibleApps(links []client.AppLink) []views.AppTile {
+// visibleApps drops hidden links and orders the rest by sortOrder, then label. A logo from a
+// host images may not come from is dropped, so the tile shows the app's initials.
+func visibleApps(links []client.AppLink, images ImageSources) []views.AppTile {
 	kept := make([]client.AppLink, 0, len(links))
 	for _, l := range links {
 		if !l.Hidden {
@@ -79,7 +80,11 @@ func visibleApps(links []client.AppLink) []views.AppTile {
 		if key == "" {
 			key = l.AppInstanceID
 		}
-		tiles[i] = views.AppTile{Key: key, Label: l.Label, URL: l.LinkURL, LogoURL: l.LogoURL, NeedsSetup: l.CredentialsSetup}
+		logo := l.LogoURL
+		if !images.Allows(logo) {
+			logo = ""
+		}
+		tiles[i] = views.AppTile{Key: key, Label: l.Label, URL: l.LinkURL, LogoURL: logo, NeedsSetup: l.CredentialsSetup}
 	}
 	return tiles
 }

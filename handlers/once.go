@@ -2,6 +2,9 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 )
@@ -10,6 +13,11 @@ import (
 // form id; a second POST with the same id (a double click, a browser retry, a reload of the
 // result) does not call Okta again but gets the first submission's answer. Passwords are never
 // part of what is kept — only the status and the view shown.
+//
+// The answer is shared only with the session that made it — and the session it rotated into,
+// so that a reload after a password change still finds it (SECURITY.md 52). A replay of the
+// same form id from any other session, even the same person's, gets nothing of it: it runs as
+// a submission of its own, guarded on its own.
 type onceGuard struct {
 	ttl time.Duration
 	now func() time.Time
@@ -22,6 +30,13 @@ type onceEntry struct {
 	done   chan struct{}
 	result any
 	exp    time.Time
+	owners []string // sessions (sessionOwner) whose replays share result
+}
+
+// sessionOwner names a session in the guard without keeping its id.
+func sessionOwner(sessionID string) string {
+	sum := sha256.Sum256([]byte("once\x00" + sessionID))
+	return hex.EncodeToString(sum[:16])
 }
 
 func newOnceGuard(ttl time.Duration, now func() time.Time) *onceGuard {
@@ -31,13 +46,15 @@ func newOnceGuard(ttl time.Duration, now func() time.Time) *onceGuard {
 // newFormID returns a fresh id for a rendered form.
 func newFormID() string { return rand.Text() }
 
-// do runs fn once per key and returns its result; concurrent calls with the same key wait for
-// and share the first result, and later calls get it too while keep says so (successes are
-// kept; a failure is shared with those already waiting, then forgotten, so a corrected
-// resubmission of the same form runs). An empty key disables the guard.
-func (g *onceGuard) do(key string, fn func() (result any, keep bool)) any {
+// do runs fn once per key for the session owner and returns its result; concurrent calls
+// with the same key from the same session wait for and share the first result, and later ones
+// get it too while keep says so (successes are kept; a failure is shared with those already
+// waiting, then forgotten, so a corrected resubmission of the same form runs). fn also names
+// the session the submission rotated into, if any, which shares the result from then on. A
+// call from another session runs under a key of its own. An empty key disables the guard.
+func (g *onceGuard) do(key, owner string, fn func() (result any, keep bool, rotated string)) any {
 	if key == "" || g == nil {
-		res, _ := fn()
+		res, _, _ := fn()
 		return res
 	}
 	now := g.now()
@@ -47,25 +64,33 @@ func (g *onceGuard) do(key string, fn func() (result any, keep bool)) any {
 			delete(g.entries, k)
 		}
 	}
-	if e, ok := g.entries[key]; ok {
+	e, ok := g.entries[key]
+	if ok && !slices.Contains(e.owners, owner) {
+		key += "\x00" + owner
+		e, ok = g.entries[key]
+	}
+	if ok {
 		g.mu.Unlock()
 		<-e.done
 		return e.result
 	}
-	e := &onceEntry{done: make(chan struct{})}
+	e = &onceEntry{done: make(chan struct{}), owners: []string{owner}}
 	g.entries[key] = e
 	g.mu.Unlock()
 
-	keep := false
+	keep, rotated := false, ""
 	defer func() {
 		g.mu.Lock()
 		e.exp = g.now().Add(g.ttl)
+		if rotated != "" && rotated != owner {
+			e.owners = append(e.owners, rotated)
+		}
 		if !keep {
 			delete(g.entries, key)
 		}
 		g.mu.Unlock()
 		close(e.done) // publishes e.result to the waiters
 	}()
-	e.result, keep = fn()
+	e.result, keep, rotated = fn()
 	return e.result
 }

@@ -22,12 +22,16 @@ type SelfServiceOptions struct {
 	Policy    PasswordPolicy
 	// StepUpAge is how recent a sign-in must be to change the password (SECURITY.md 31).
 	StepUpAge time.Duration
+	// StepUpACR is the acr value that sign-in must satisfy, when set (SECURITY.md 56).
+	StepUpACR string
 	// Limiter counts password and recovery-question attempts that reach Okta.
 	Limiter Limiter
 	Now     func() time.Time
 	// Sequential makes the dashboard load its three sections one after another. It exists only
 	// so the benchmark can show what the concurrent load saves; never set it in production.
 	Sequential bool
+	// Images are the origins app logos may come from; others show initials.
+	Images ImageSources
 }
 
 // SelfService serves the signed-in person's own pages. The Okta user id always comes from the
@@ -54,13 +58,12 @@ func NewSelfService(okta *client.Client, auth *Auth, store *session.Store, cache
 	return &SelfService{okta: okta, auth: auth, store: store, cache: cache, audit: auditLog, log: log, opts: opts, once: newOnceGuard(10*time.Minute, opts.Now)}
 }
 
-// Limits on self-service credential changes (SECURITY.md 47).
-func passwordLimits() []Limit {
-	return []Limit{{Name: "password-user", N: 5, Window: 15 * time.Minute}, {Name: "password-client", N: 20, Window: time.Hour, ByClient: true}}
-}
-
-func recoveryLimits() []Limit {
-	return []Limit{{Name: "recovery-user", N: 5, Window: 15 * time.Minute}}
+// currentPasswordLimits bound the guesses at a person's current password (SECURITY.md 47).
+// Every form that sends the current password to Okta — changing the password, changing the
+// recovery question — draws on the same budget: one budget per person, not one per form
+// (issue 12, finding 5). An attempt counts when it reaches Okta, whatever Okta answers.
+func currentPasswordLimits() []Limit {
+	return []Limit{{Name: "current-password", N: 5, Window: 15 * time.Minute}, {Name: "current-password-client", N: 20, Window: time.Hour, ByClient: true}}
 }
 
 // target returns the client and path id for a self-service call on v's own account.
@@ -118,18 +121,21 @@ func sectionError(ctx context.Context, whose, what string, err error) *views.Ale
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
 func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
 	v := Viewer(r.Context())
+	// Success banners come from a one-time flash the handler that did the work left, or from
+	// Okta's return after a sign-out this browser started; never from the query string.
+	flash := takeFlash(s.store, w, r)
 	if v == nil {
 		var notice *views.Alert
 		switch {
 		case s.auth != nil && s.auth.SignedOut(w, r):
 			notice = &views.Alert{Kind: "success", Title: "You have signed out", Text: "You are signed out of Gatehouse and Okta in this browser."}
-		case r.URL.Query().Get("signedout") == "everywhere":
+		case flash == flashSignedOutEverywhere:
 			notice = &views.Alert{Kind: "success", Title: "You have signed out everywhere", Text: "Your Okta and Gatehouse sessions on every device have ended."}
 		}
 		return Render(w, r, http.StatusOK, views.LandingPage(PageFor(r, "Welcome", views.NavHome), notice))
 	}
 	d := s.dashboard(r.Context(), v)
-	if r.URL.Query().Get("notice") == "others-signed-out" {
+	if flash == flashOthersSignedOut {
 		d.Notice = &views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in here. Everywhere else, you will need to sign in again."}
 	}
 	return Render(w, r, http.StatusOK, views.DashboardPage(PageFor(r, "Home", views.NavHome), d))
@@ -165,7 +171,7 @@ func (s *SelfService) dashboard(ctx context.Context, v *session.Record) views.Da
 	if linksErr != nil {
 		d.AppsErr = sectionError(ctx, "Your", "apps", linksErr)
 	} else {
-		tiles := visibleApps(links)
+		tiles := visibleApps(links, s.opts.Images)
 		d.AppsTotal = len(tiles)
 		d.Apps = tiles[:min(len(tiles), views.DashboardAppLimit)]
 	}
@@ -201,7 +207,7 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		if err != nil {
 			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "Your", "apps", err)))
 		}
-		tiles := visibleApps(links)
+		tiles := visibleApps(links, s.opts.Images)
 		return Render(w, r, http.StatusOK, views.AppsCard(tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil))
 	case "groups":
 		groups, err := s.groups(ctx, v)
@@ -229,7 +235,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "apps", err)
 	} else {
-		all := visibleApps(links)
+		all := visibleApps(links, s.opts.Images)
 		view.Total = len(all)
 		view.Apps = filterApps(all, q)
 	}

@@ -37,6 +37,9 @@ type UserRow struct {
 	Login     string
 	Status    string
 	LastLogin string
+	// NoAction, when set, says why the viewer may take no action on this person (outside
+	// their helpdesk scope): the row offers no selection.
+	NoAction string
 }
 
 // UserSearchView is the find-people page and its results region.

@@ -23,15 +23,30 @@ import (
 // AppConfig is everything needed to assemble one Gatehouse instance. cmd/gatehouse fills it
 // from the environment; tests fill it directly.
 type AppConfig struct {
-	OktaOrgURL     string
-	ClientID       string
-	ClientSecret   string
-	APIToken       string
-	PublicURL      string
-	SessionKeys    [][]byte
-	AdminGroups    []string
-	HelpdeskGroups []string
-	Delegated      bool
+	OktaOrgURL   string
+	ClientID     string
+	ClientSecret string
+	APIToken     string
+	PublicURL    string
+	SessionKeys  [][]byte
+	// Role groups: by name (OKTA_GROUPs only) and by id. With neither set for a role, the
+	// name defaults to "Gatehouse Admins" / "Gatehouse Helpdesk".
+	AdminGroups      []string
+	AdminGroupIDs    []string
+	HelpdeskGroups   []string
+	HelpdeskGroupIDs []string
+	// ProtectedGroups' members (ids or names) are changed by admins only; HelpdeskScopeGroups,
+	// when set, are the groups (ids, or names of OKTA_GROUPs) whose members the helpdesk may
+	// act on.
+	ProtectedGroups     []string
+	HelpdeskScopeGroups []string
+	// CredentialOwner names the service credential's owner; nil learns the API token's owner
+	// from Okta (/api/v1/users/me), and a service app has none.
+	CredentialOwner handlers.CredentialOwner
+	// ImageHosts are extra origins app logos may come from (https://cdn.example.com or
+	// https://*.example.com), besides the Okta org and Okta's logo CDN.
+	ImageHosts []string
+	Delegated  bool
 
 	// The Okta credential is APIToken (SSWS) or, when ServiceClientID is set, an OAuth 2.0
 	// service app: private_key_jwt with PrivateKey, DPoP as DPoP says, OktaScopes or
@@ -53,6 +68,9 @@ type AppConfig struct {
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
 	StepUpAge       time.Duration
+	// StepUpACR, when set, is the Okta acr value (e.g. urn:okta:loa:2fa:any) the step-up
+	// sign-in must satisfy.
+	StepUpACR       string
 	RoleTTL         time.Duration
 	OktaTimeout     time.Duration
 	OktaMaxInFlight int
@@ -90,6 +108,8 @@ type App struct {
 
 	// ServiceApp is the Okta credential when it is an OAuth service app; nil with an API token.
 	ServiceApp *client.ServiceApp
+	// Forgot owns the forgot-password queue, which Close drains.
+	Forgot *handlers.Forgot
 }
 
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every
@@ -114,11 +134,15 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.OktaMaxInFlight == 0 {
 		cfg.OktaMaxInFlight = 256
 	}
-	if len(cfg.AdminGroups) == 0 {
+	if len(cfg.AdminGroups) == 0 && len(cfg.AdminGroupIDs) == 0 {
 		cfg.AdminGroups = []string{"Gatehouse Admins"}
 	}
-	if len(cfg.HelpdeskGroups) == 0 {
+	if len(cfg.HelpdeskGroups) == 0 && len(cfg.HelpdeskGroupIDs) == 0 {
 		cfg.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+	}
+	roleGroups := handlers.RoleGroups{
+		Admin:    handlers.GroupSet{IDs: cfg.AdminGroupIDs, Names: cfg.AdminGroups},
+		Helpdesk: handlers.GroupSet{IDs: cfg.HelpdeskGroupIDs, Names: cfg.HelpdeskGroups},
 	}
 	log := cfg.Logger
 	// One HTTP client for every Okta call (discovery, JWKS, tokens, Users API), behind the
@@ -211,41 +235,60 @@ func NewApp(cfg AppConfig) (*App, error) {
 		scopes = append(scopes, "okta.users.manage.self")
 	}
 	auth := handlers.NewAuth(handlers.AuthOptions{
-		Issuer:         cfg.OktaOrgURL,
-		ClientID:       cfg.ClientID,
-		ClientSecret:   cfg.ClientSecret,
-		RedirectURL:    cfg.PublicURL + "/auth/callback",
-		PostLogoutURL:  cfg.PublicURL + "/",
-		Scopes:         scopes,
-		HTTPClient:     cfg.HTTPClient,
-		AdminGroups:    cfg.AdminGroups,
-		HelpdeskGroups: cfg.HelpdeskGroups,
-		Timeout:        cfg.OktaTimeout,
-		Now:            cfg.Now,
+		Issuer:        cfg.OktaOrgURL,
+		ClientID:      cfg.ClientID,
+		ClientSecret:  cfg.ClientSecret,
+		RedirectURL:   cfg.PublicURL + "/auth/callback",
+		PostLogoutURL: cfg.PublicURL + "/",
+		Scopes:        scopes,
+		HTTPClient:    cfg.HTTPClient,
+		Roles:         roleGroups,
+		StepUpACR:     cfg.StepUpACR,
+		Timeout:       cfg.OktaTimeout,
+		Now:           cfg.Now,
 	}, store, okta, log)
 	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
+	images := handlers.NewImageSources(originOf(cfg.OktaOrgURL), cfg.ImageHosts...)
+	owner := cfg.CredentialOwner
+	switch {
+	case owner != nil:
+	case serviceApp != nil:
+		// An OAuth service app acts as no Okta user: there is no owner to protect.
+		owner = handlers.NoOwner{}
+	default:
+		owner = handlers.NewTokenOwner(okta)
+	}
+	protect := handlers.NewProtection(okta, handlers.ProtectionOptions{
+		Roles:     roleGroups,
+		Protected: handlers.ParseGroupRefs(cfg.ProtectedGroups),
+		Scope:     handlers.ParseGroupRefs(cfg.HelpdeskScopeGroups),
+		Owner:     owner,
+	})
 	assets, err := static.New()
 	if err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
+	forgot := handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now, Logger: log})
 	srv := NewServer(Options{
 		Logger:   log,
 		Assets:   assets,
 		Sessions: store,
 		Auth:     auth,
 		Self: handlers.NewSelfService(okta, auth, store, cache, auditLog, log, handlers.SelfServiceOptions{
-			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, Now: cfg.Now, Limiter: limiter,
-			Sequential: cfg.SequentialReads,
+			Delegated: cfg.Delegated, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now, Limiter: limiter,
+			Sequential: cfg.SequentialReads, Images: images,
 		}),
-		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, RolesOf: auth.Roles}),
-		Forgot:         handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now}),
+		Admin:          handlers.NewAdmin(okta, store, cache, auditLog, log, handlers.AdminOptions{Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Protect: protect}),
+		Forgot:         forgot,
 		Limiter:        limiter,
 		PublicURL:      cfg.PublicURL,
 		OktaOrigin:     originOf(cfg.OktaOrgURL),
+		Images:         images,
 		Secure:         secure,
 		TrustedProxies: cfg.TrustedProxies,
 		RoleTTL:        cfg.RoleTTL,
 		StepUpAge:      cfg.StepUpAge,
+		StepUpACR:      cfg.StepUpACR,
 		Observe:        cfg.Observe,
 		RateLimited:    rateLimited,
 		Now:            cfg.Now,
@@ -259,7 +302,7 @@ func NewApp(cfg AppConfig) (*App, error) {
 	if cfg.Metrics != nil {
 		cfg.Metrics.CountSessionsWith(store.Count)
 	}
-	return &App{Server: srv, Okta: okta, ServiceApp: serviceApp, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter}, nil
+	return &App{Server: srv, Okta: okta, ServiceApp: serviceApp, Sessions: store, Auth: auth, Cache: cache, Audit: auditLog, Limiter: limiter, Forgot: forgot}, nil
 }
 
 // logServiceToken records each new access token of the service app (never its value), and
@@ -274,8 +317,12 @@ func logServiceToken(log *slog.Logger, ti client.TokenInfo) {
 	log.Info("okta service app: new access token", "token_type", ti.Type, "scopes", ti.Scopes, "expires", ti.Expires)
 }
 
-// Close releases the session store (and its janitor).
-func (a *App) Close() error { return a.Sessions.Close() }
+// Close stops the forgot-password queue (letting queued requests finish for a few seconds)
+// and releases the session store (and its janitor). Call it after the HTTP server has drained.
+func (a *App) Close() error {
+	a.Forgot.Close()
+	return a.Sessions.Close()
+}
 
 // both returns an observer that calls first (when set) and then second.
 func both(first, second func(client.CallInfo)) func(client.CallInfo) {

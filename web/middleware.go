@@ -142,6 +142,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		}
 	}
 	okta := s.o.OktaOrigin
+	// Images only from here, the Okta org, Okta's logo CDN and configured hosts: an image from
+	// anywhere else could tell its host who opened the page (app tiles fall back to initials).
+	images := s.o.Images.CSP()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [18]byte
 		_, _ = rand.Read(b[:])
@@ -150,7 +153,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'self'; "+
 			"script-src 'nonce-"+nonce+"' 'strict-dynamic'; "+
 			"style-src 'self'; "+
-			"img-src 'self' data: https:"+spaced(okta)+"; "+
+			"img-src 'self' data: "+images+"; "+
 			"font-src 'self'; connect-src 'self'; "+
 			"form-action 'self'"+spaced(okta)+"; "+
 			"frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -360,7 +363,7 @@ func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*sessio
 func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := handlers.Viewer(r.Context())
-		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge) {
+		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge, s.o.StepUpACR) {
 			return handlers.Reauthenticate(handlers.RefererPath(r))
 		}
 		return next(w, r)

@@ -66,7 +66,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /profile", access: user, h: self.Profile},
 		{pattern: "GET /password", access: user, h: self.PasswordForm},
 		// Password and recovery-question changes count attempts that reach Okta inside the
-		// handler (handlers.passwordLimits, recoveryLimits), so a typo costs nothing.
+		// handler, against one budget of current-password guesses per person
+		// (handlers.currentPasswordLimits), so a typo costs nothing.
 		{pattern: "POST /password", access: user, h: self.ChangePassword, stepUp: true},
 		{pattern: "POST /password/check", access: user, h: self.CheckPassword, limits: []handlers.Limit{checkLimit}},
 		{pattern: "GET /recovery-question", access: user, h: self.RecoveryForm},

@@ -33,8 +33,10 @@ type Options struct {
 	// PublicURL is the portal's external origin (https://portal.example.com); it is trusted by
 	// cross-origin protection even when a proxy rewrites Host.
 	PublicURL string
-	// OktaOrigin is allowed in CSP form-action (sign-out redirects there) and img-src (logos).
+	// OktaOrigin is allowed in CSP form-action (sign-out redirects there).
 	OktaOrigin string
+	// Images are the img-src origins (SECURITY.md 55); zero means the Okta org and its CDN.
+	Images handlers.ImageSources
 	// Secure adds HSTS; set when the public URL is https.
 	Secure bool
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (SECURITY.md 46).
@@ -50,6 +52,8 @@ type Options struct {
 	RoleTTL time.Duration
 	// StepUpAge is how recent a sign-in must be for sensitive actions (15 min).
 	StepUpAge time.Duration
+	// StepUpACR, when set, is the Okta acr value that sign-in must have satisfied.
+	StepUpACR string
 	Now       func() time.Time
 }
 
@@ -77,6 +81,9 @@ func NewServer(o Options) *Server {
 	}
 	if o.StepUpAge == 0 {
 		o.StepUpAge = 15 * time.Minute
+	}
+	if o.Images.CSP() == "" {
+		o.Images = handlers.NewImageSources(o.OktaOrigin)
 	}
 	s := &Server{o: o, log: o.Logger}
 	s.cop = http.NewCrossOriginProtection()

@@ -103,7 +103,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		lc("unsuspend", "unsuspendUser", s.unsuspend),
 		lc("unlock", "unlockUser", s.unlock),
 		{method: http.MethodGet, path: []string{"groups"}, op: "listGroups", scope: scopeGroupsRead, h: s.listGroups},
-	}, s.policyRoutes()...)
+	}, append(s.policyRoutes(), s.roleRoutes()...)...)
 }
 
 // matchAPI finds the route for r. Path segments are matched after unescaping,

@@ -27,6 +27,7 @@ type authParams struct {
 	prompt                                         []string
 	maxAge                                         int // -1 when absent
 	loginHint                                      string
+	acr                                            string // the acr_values chosen, "" when none (stepup.go)
 }
 
 // signinTx is a sign-in in progress (the hidden "tx" field of the forms).
@@ -34,6 +35,7 @@ type signinTx struct {
 	params  authParams
 	expires time.Time
 	userID  string // set once the password was right but has expired
+	factor  *factorChallenge
 }
 
 type authCode struct {
@@ -41,6 +43,7 @@ type authCode struct {
 	userID   string
 	sid      string
 	authTime time.Time
+	amr      []string // how the person authenticated (ID token amr)
 	expires  time.Time
 	used     bool
 }
@@ -120,8 +123,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		maxAge = n
 	}
+	acr, ok := chooseACR(q.Get("acr_values"))
+	if !ok {
+		fail("invalid_request", "The 'acr_values' parameter has no value this authorization server supports.")
+		return
+	}
 	params := authParams{clientID: s.cfg.ClientID, redirectURI: redirectURI, state: state, nonce: q.Get("nonce"),
-		challenge: challenge, scopes: scopes, prompt: prompt, maxAge: maxAge, loginHint: q.Get("login_hint")}
+		challenge: challenge, scopes: scopes, prompt: prompt, maxAge: maxAge, loginHint: q.Get("login_hint"), acr: acr}
 
 	s.mu.Lock()
 	now := s.now()
@@ -131,8 +139,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	bs := s.liveSession(r, now)
 	// max_age=0 demands a fresh sign-in, like prompt=login (OIDC Core §3.1.2.1).
 	fresh := bs != nil && (maxAge < 0 || maxAge > 0 && now.Sub(bs.authTime) <= time.Duration(maxAge)*time.Second)
+	// A session that proved fewer factors than acr_values asks for does not satisfy it.
+	fresh = fresh && satisfiesACR(acr, bs.amr)
 	if fresh && !slices.Contains(prompt, "login") {
-		code := s.newAuthCode(params, bs.userID, bs.id, bs.authTime, now)
+		code := s.newAuthCode(params, bs.userID, bs.id, bs.authTime, bs.amr, now)
 		s.mu.Unlock()
 		http.Redirect(w, r, withQuery(redirectURI, "code", code, "state", state), http.StatusFound)
 		return
@@ -166,9 +176,9 @@ func (s *Server) liveSession(r *http.Request, now time.Time) *browserSession {
 }
 
 // newAuthCode issues a single-use code bound to the request. s.mu must be held.
-func (s *Server) newAuthCode(p authParams, userID, sid string, authTime, now time.Time) string {
+func (s *Server) newAuthCode(p authParams, userID, sid string, authTime time.Time, amr []string, now time.Time) string {
 	code := randomString(43)
-	s.st.codes[code] = &authCode{params: p, userID: userID, sid: sid, authTime: authTime, expires: now.Add(authCodeTTL)}
+	s.st.codes[code] = &authCode{params: p, userID: userID, sid: sid, authTime: authTime, amr: amr, expires: now.Add(authCodeTTL)}
 	return code
 }
 
@@ -235,7 +245,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusOK, page{Kind: "expired", Title: "Your password has expired", Tx: txID, Rules: rules})
 		return
 	case u.status == StatusActive:
-		s.completeSignIn(w, r, txID, tx, u, now) // unlocks
+		s.afterPassword(w, r, txID, tx, u, now) // unlocks
 		return
 	}
 	s.mu.Unlock()
@@ -243,14 +253,15 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // completeSignIn records the sign-in, starts the emulator session and sends
-// the browser back with a code. It is called with s.mu held and releases it.
-func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, txID string, tx *signinTx, u *user, now time.Time) {
+// the browser back with a code. amr lists the methods the person proved. It
+// is called with s.mu held and releases it.
+func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, txID string, tx *signinTx, u *user, now time.Time, amr []string) {
 	u.failedSign = 0
 	u.lastLogin = now
 	delete(s.st.txs, txID)
 	sid := randomString(40)
-	s.st.sessions[sid] = &browserSession{id: sid, userID: u.id, authTime: now, expires: now.Add(sessionTTL)}
-	code := s.newAuthCode(tx.params, u.id, sid, now, now)
+	s.st.sessions[sid] = &browserSession{id: sid, userID: u.id, authTime: now, amr: amr, expires: now.Add(sessionTTL)}
+	code := s.newAuthCode(tx.params, u.id, sid, now, amr, now)
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.issuer, "https://")})
@@ -288,5 +299,5 @@ func (s *Server) handleExpiredPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	u.setPassword(newPW, now)
 	u.setStatus(StatusActive, now)
-	s.completeSignIn(w, r, txID, tx, u, now)
+	s.afterPassword(w, r, txID, tx, u, now)
 }

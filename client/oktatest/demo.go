@@ -18,6 +18,20 @@ const (
 	GroupHelpdesk    = "Gatehouse Helpdesk"
 	GroupSlackUsers  = "Slack Users"
 	GroupFinance     = "Finance"
+	// GroupOktaHelpDesk holds Okta's Help Desk Administrator role: its members
+	// are Okta administrators through the group (assignmentType GROUP).
+	GroupOktaHelpDesk = "Okta Help Desk"
+)
+
+// Demo logins of the Okta-side cases: the API token's owner (an Okta super
+// administrator in no Gatehouse group), a member of an APP_GROUP that shares
+// the helpdesk group's name (imported from a directory: it grants no role),
+// and an Okta administrator through a group.
+const (
+	DemoOktaAdmin    = "okta-admin@example.com"
+	DemoImported     = "nina@example.com"
+	DemoGroupAdmin   = "oscar@example.com"
+	appGroupHelpdesk = "app:" + GroupHelpdesk
 )
 
 // Demo directories and policies.
@@ -40,7 +54,10 @@ const (
 // users; and the variations of real orgs (docs/OKTA.md): a federated person
 // (ivan), a person mastered by Active Directory (judy), a Finance group with a
 // stricter password policy (kate), a person in 300 Active Directory groups
-// (leo) and one whose lifecycle changes asynchronously (mia). Every password
+// (leo) and one whose lifecycle changes asynchronously (mia); the API token's
+// owner, an Okta super administrator (okta-admin), a member of an APP_GROUP that
+// shares the helpdesk group's name (nina) and an Okta administrator through a
+// group (oscar). Every password
 // is DemoPassword.
 func DemoOrg() Seed {
 	pet := "What was the name of your first pet?"
@@ -85,6 +102,14 @@ func DemoOrg() Seed {
 	grace.Password = ""
 	heidi := person("Heidi", "Hill", StatusRecovery, nil, map[string]any{"title": "Designer", "department": "Design"})
 	heidi.RecoveryQuestion, heidi.RecoveryAnswer = pet, "Pebbles"
+	oktaAdmin := SeedUser{Profile: map[string]any{"login": DemoOktaAdmin, "email": DemoOktaAdmin,
+		"firstName": "Olga", "lastName": "Admin", "displayName": "Olga Admin", "title": "Okta super administrator (API token owner)",
+		"department": "IT", "organization": "Gatehouse Demo"},
+		Password: DemoPassword, Roles: []string{RoleSuperAdmin}, Factors: true}
+	nina := person("Nina", "Imported", StatusActive, []string{appGroupHelpdeskID()}, map[string]any{
+		"title": "Support Contractor", "department": "Support"})
+	oscar := person("Oscar", "Ortiz", StatusActive, []string{GroupOktaHelpDesk}, map[string]any{
+		"title": "IT Operations", "department": "IT"})
 
 	// The variations of real orgs.
 	ivan := person("Ivan", "Ivanova", StatusActive, []string{GroupEngineering}, map[string]any{"title": "Contract Engineer", "department": "Engineering"})
@@ -117,6 +142,10 @@ func DemoOrg() Seed {
 			{Name: GroupAdmins, Description: "Full administrators of the Gatehouse portal"},
 			{Name: GroupHelpdesk, Description: "Helpdesk staff of the Gatehouse portal"},
 			{Name: GroupSlackUsers, Description: "Imported from Slack", Type: GroupApp},
+			// Imported from a directory with the same name as the helpdesk role
+			// group: an APP_GROUP never grants a Gatehouse role.
+			{ID: appGroupHelpdeskID(), Name: GroupHelpdesk, Description: "Imported from the corporate directory", Type: GroupApp},
+			{Name: GroupOktaHelpDesk, Description: "Okta help desk administrators", Roles: []string{RoleHelpDeskAdmin}},
 			{Name: GroupFinance, Description: "Finance team (stricter password policy)"},
 		}, adGroups...),
 		Apps: []SeedApp{
@@ -131,7 +160,7 @@ func DemoOrg() Seed {
 			{Name: "okta_admin_console", Label: "Okta Admin Console", LogoURL: "/logos/okta_admin_console.svg", SortOrder: 7, Groups: []string{GroupAdmins}},
 			{Name: "servicenow", Label: "ServiceNow", LogoURL: "/logos/servicenow.svg", SortOrder: 8, Groups: []string{GroupHelpdesk, GroupAdmins}},
 		},
-		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, ivan, judy, kate, leo, mia},
+		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, ivan, judy, kate, leo, mia, nina, oktaAdmin, oscar},
 		GeneratedUsers: 1000,
 		PasswordPolicies: []SeedPolicy{
 			{
@@ -181,6 +210,10 @@ func directoryGroups(n int) []SeedGroup {
 	}
 	return out
 }
+
+// appGroupHelpdeskID is the id of the demo's APP_GROUP named like the helpdesk
+// group; seeds name it by id because its name is not unique.
+func appGroupHelpdeskID() string { return derivedID(prefixGroup, appGroupHelpdesk) }
 
 func loginPart(s string) string {
 	var b strings.Builder

@@ -7,6 +7,8 @@
 //     GET /api/v1/groups?q= and a few neighbours such as DELETE /api/v1/users/{id}),
 //     with Okta's statuses, error bodies, user state machine, Link paging and
 //     X-Rate-Limit-* headers;
+//   - Okta's admin role assignments for users and groups
+//     (GET/POST /api/v1/users/{id}/roles, DELETE …/roles/{id}; roles.go);
 //   - the Policies API for PASSWORD policies (/api/v1/policies and their rules)
 //     and, on an Identity Engine org, the MyAccount API's
 //     /idp/myaccount/password/complexity-requirements;
@@ -62,6 +64,7 @@
 //	                                matching calls answer the status with Okta's
 //	                                error body for it (E0000047 for 429, ...); 204
 //	POST /_emulator/clear-faults    removes injected faults and forced rate limits; 204
-//	GET  /_emulator/emails          the outbox as JSON [{"to","kind","link","time"}]
-//	                                (the links are one-time secrets: dev use only)
+//	GET  /_emulator/emails          the outbox as JSON [{"to","kind","link","code","time"}]
+//	                                (the links and sign-in codes are one-time secrets:
+//	                                dev use only)
 package oktatest

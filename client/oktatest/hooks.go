@@ -55,6 +55,18 @@ func (s *Server) GroupID(name string) string {
 	return ""
 }
 
+// GroupIDOfType returns the id of the group with that name and type
+// (OKTA_GROUP, APP_GROUP or BUILT_IN), or "": an APP_GROUP may share its name
+// with an OKTA_GROUP, and GroupID prefers the latter.
+func (s *Server) GroupIDOfType(name, typ string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.st.groupByNameType(name, typ); g != nil {
+		return g.id
+	}
+	return ""
+}
+
 // UserStatus returns the user's status, or "" for an unknown id.
 func (s *Server) UserStatus(id string) string {
 	s.mu.Lock()

@@ -18,9 +18,11 @@ const (
 
 // Email is a message Okta would have sent.
 type Email struct {
-	To   string    `json:"to"`
-	Kind string    `json:"kind"` // "activation", "reset_password" or "forgot_password"
-	Link string    `json:"link"` // the one-time link in the message
+	To   string `json:"to"`
+	Kind string `json:"kind"` // "activation", "reset_password", "forgot_password" or "verification_code"
+	Link string `json:"link"` // the one-time link in the message
+	// Code is the one-time verification code of a sign-in's second factor (stepup.go).
+	Code string    `json:"code,omitempty"`
 	Time time.Time `json:"time"`
 }
 

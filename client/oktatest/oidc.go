@@ -37,6 +37,8 @@ type refreshToken struct {
 	family   string
 	scopes   []string
 	authTime time.Time
+	acr      string
+	amr      []string
 	issued   time.Time
 	expires  time.Time
 	revoked  bool
@@ -139,6 +141,8 @@ type grant struct {
 	nonce    string
 	sid      string
 	family   string
+	acr      string   // the acr_values the authentication satisfied, "" when none was asked
+	amr      []string // the methods proved; nil means a password
 }
 
 // issueTokens mints an access token, an ID token and (with offline_access) a
@@ -160,8 +164,12 @@ func (s *Server) issueTokens(g grant) (tokenResponse, error) {
 
 	claims := map[string]any{
 		"sub": u.id, "ver": 1, "iss": s.issuer, "aud": g.clientID, "iat": now.Unix(),
-		"exp": now.Add(idTokenTTL).Unix(), "jti": "ID." + randomString(40), "amr": []string{"pwd"},
+		"exp": now.Add(idTokenTTL).Unix(), "jti": "ID." + randomString(40), "amr": amrOrPassword(g.amr),
 		"idp": s.st.orgID, "auth_time": g.authTime.Unix(), "at_hash": atHash(access),
+	}
+	if g.acr != "" {
+		// Okta reflects the acr_values it chose in the tokens (oauth spec, AcrValue).
+		claims["acr"] = g.acr
 	}
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
@@ -180,7 +188,7 @@ func (s *Server) issueTokens(g grant) (tokenResponse, error) {
 	if slices.Contains(g.scopes, scopeOffline) {
 		rt := randomString(43)
 		s.st.refresh[tokenKey(rt)] = &refreshToken{userID: u.id, clientID: g.clientID, sid: g.sid, family: g.family,
-			scopes: g.scopes, authTime: g.authTime, issued: now, expires: now.Add(s.cfg.RefreshTokenTTL)}
+			scopes: g.scopes, authTime: g.authTime, acr: g.acr, amr: g.amr, issued: now, expires: now.Add(s.cfg.RefreshTokenTTL)}
 		resp.RefreshToken = rt
 	}
 	return resp, nil

@@ -17,7 +17,7 @@ const OrgName = "Gatehouse Demo (Okta emulator)"
 
 // page is the view model of every HTML page the emulator serves.
 type page struct {
-	Kind     string // "signin", "expired", "setpw", "answer", "activate", "idp" or "message"
+	Kind     string // "signin", "expired", "factor", "setpw", "answer", "activate", "idp" or "message"
 	Title    string
 	Rules    string // the password policy's requirements, on password pages
 	Tx       string
@@ -93,6 +93,12 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <input type="hidden" name="username" value="{{.Username}}">
 <p class="hint">The Okta emulator stands in for the identity provider.</p>
 <button type="submit">Continue with the identity provider</button>
+{{else if eq .Kind "factor"}}
+<form method="post" action="/signin/factor">
+<input type="hidden" name="tx" value="{{.Tx}}">
+<label for="code">Verification code</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="6" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}>
+<button type="submit">Verify</button>
 </form>
 {{else if eq .Kind "activate"}}
 <form method="post" action="{{.Action}}">

@@ -200,5 +200,5 @@ func (s *Server) handleIdPSignIn(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusUnauthorized, page{Kind: "signin", Title: "Sign in", Tx: txID, Username: username, Error: msgUnableLogIn})
 		return
 	}
-	s.completeSignIn(w, r, txID, tx, u, now) // unlocks
+	s.completeSignIn(w, r, txID, tx, u, now, []string{"fed"}) // unlocks; amr "fed": a federated sign-in
 }

@@ -79,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /signin", "signIn", s.handleSignIn)
 	handle("POST /signin/expired-password", "changeExpiredPassword", s.handleExpiredPassword)
 	handle("POST /signin/idp", "signInIdP", s.handleIdPSignIn)
+	handle("POST /signin/factor", "verifyFactor", s.handleFactor)
 	handle("GET /welcome/{token}", "activationPage", s.handleWelcome)
 	handle("POST /welcome/{token}", "activationPage", s.handleWelcome)
 	// Identity Engine orgs' activation links (USERS-API.md §10.17).

@@ -31,6 +31,9 @@ type SeedGroup struct {
 	// Profile holds further profile attributes, such as the dn and
 	// samAccountName of a group imported from Active Directory.
 	Profile map[string]any `json:"profile"`
+	// Roles are standard admin role types (SUPER_ADMIN, HELP_DESK_ADMIN, …)
+	// assigned to the group: every member holds them.
+	Roles []string `json:"roles"`
 }
 
 // SeedApp describes an app assigned to groups and users. LogoURL and LinkURL may
@@ -58,7 +61,7 @@ type SeedUser struct {
 	Password         string         `json:"password"`
 	RecoveryQuestion string         `json:"recoveryQuestion"`
 	RecoveryAnswer   string         `json:"recoveryAnswer"`
-	Groups           []string       `json:"groups"`  // group names; Everyone is implicit
+	Groups           []string       `json:"groups"`  // group names (or ids); Everyone is implicit
 	Factors          bool           `json:"factors"` // has MFA factors enrolled
 	LastLogin        time.Time      `json:"lastLogin"`
 	// Provider is credentials.provider: "" or OKTA, ACTIVE_DIRECTORY, LDAP,
@@ -68,6 +71,8 @@ type SeedUser struct {
 	// AsyncLifecycle makes the person's activation and deactivation
 	// asynchronous (transitions.go).
 	AsyncLifecycle bool `json:"asyncLifecycle"`
+	// Roles are standard admin role types assigned to the user directly.
+	Roles []string `json:"roles"`
 }
 
 // SeedProvider is a credentials.provider; Name defaults to Type (a directory's
@@ -101,6 +106,18 @@ func LoadSeed(r io.Reader) (Seed, error) {
 	for i, g := range seed.Groups {
 		if g.Name == "" {
 			errs = append(errs, fmt.Errorf("groups[%d]: name is required", i))
+		}
+		for _, r := range g.Roles {
+			if _, ok := roleLabel(r); !ok {
+				errs = append(errs, fmt.Errorf("groups[%d]: unknown admin role %q", i, r))
+			}
+		}
+	}
+	for i, u := range seed.Users {
+		for _, r := range u.Roles {
+			if _, ok := roleLabel(r); !ok {
+				errs = append(errs, fmt.Errorf("users[%d]: unknown admin role %q", i, r))
+			}
 		}
 	}
 	for i, a := range seed.Apps {
@@ -158,7 +175,13 @@ func (s *Server) applySeed(seed Seed) error {
 		if strings.EqualFold(g.Name, everyoneName) {
 			continue
 		}
-		s.addGroupLocked(g, epoch)
+		ng := s.addGroupLocked(g, epoch)
+		for _, r := range g.Roles {
+			if _, ok := roleLabel(r); !ok {
+				return fmt.Errorf("seed group %q: unknown admin role %q", g.Name, r)
+			}
+			assignRole(s.st.roles.groups, prefixGroupRole, ng.id, r, epoch)
+		}
 	}
 	if err := s.seedPolicies(seed.PasswordPolicies, epoch); err != nil {
 		return err
@@ -173,18 +196,29 @@ func (s *Server) applySeed(seed Seed) error {
 	}
 	if !hasAdmin {
 		// The SSWS token's owner: /users/me with the API token returns this user.
+		// Okta API tokens are created by administrators and act with their
+		// rights; this one's owner is a super administrator.
 		users = append(users, SeedUser{
 			Profile: map[string]any{"login": apiAdminLogin, "email": apiAdminLogin,
 				"firstName": "Emulator API", "lastName": "Admin", "title": "API token owner"},
 			Password: randomString(12) + "aA1",
+			Roles:    []string{RoleSuperAdmin},
 		})
 	}
 	for i, su := range users {
 		if profileString(su.Profile, "login") == "" {
 			return fmt.Errorf("seed user %d has no profile.login", i)
 		}
-		if _, err := s.addUserLocked(su, epoch.Add(time.Duration(i)*time.Minute)); err != nil {
+		created := epoch.Add(time.Duration(i) * time.Minute)
+		nu, err := s.addUserLocked(su, created)
+		if err != nil {
 			return err
+		}
+		for _, r := range su.Roles {
+			if _, ok := roleLabel(r); !ok {
+				return fmt.Errorf("seed user %q: unknown admin role %q", profileString(su.Profile, "login"), r)
+			}
+			assignRole(s.st.roles.users, prefixUserRole, nu.id, r, created)
 		}
 	}
 	s.st.adminID = s.st.byLogin[apiAdminLogin]
@@ -195,16 +229,21 @@ func (s *Server) applySeed(seed Seed) error {
 }
 
 func (s *Server) addGroupLocked(sg SeedGroup, created time.Time) *group {
-	if g := s.st.groupByName(sg.Name); g != nil {
-		return g
-	}
-	id := sg.ID
-	if id == "" {
-		id = derivedID(prefixGroup, sg.Name)
-	}
 	typ := sg.Type
 	if typ == "" {
 		typ = GroupOkta
+	}
+	if g := s.st.groupByNameType(sg.Name, typ); g != nil {
+		return g
+	}
+	id := sg.ID
+	switch {
+	case id != "":
+	case typ == GroupApp:
+		// An APP_GROUP may share its name with an OKTA_GROUP; their ids differ.
+		id = derivedID(prefixGroup, "app:"+sg.Name)
+	default:
+		id = derivedID(prefixGroup, sg.Name)
 	}
 	g := &group{id: id, name: sg.Name, description: sg.Description, typ: typ,
 		created: created, lastUpdated: created, lastMembershipUpdated: created, extra: sg.Profile}
@@ -215,13 +254,17 @@ func (s *Server) addGroupLocked(sg SeedGroup, created time.Time) *group {
 	return g
 }
 
-// groupForMember finds a group by name for a membership, creating an
-// OKTA_GROUP when the name is new (convenient for tests and seeds).
-func (s *Server) groupForMember(name string) *group {
-	if g := s.st.groupByName(name); g != nil {
+// groupForMember finds a group for a membership by id, else by name (see
+// groupByName), creating an OKTA_GROUP when the name is new (convenient for
+// tests and seeds). An id reaches an APP_GROUP that shares a name.
+func (s *Server) groupForMember(ref string) *group {
+	if g := s.st.groups[ref]; g != nil {
 		return g
 	}
-	return s.addGroupLocked(SeedGroup{Name: name}, s.now())
+	if g := s.st.groupByName(ref); g != nil {
+		return g
+	}
+	return s.addGroupLocked(SeedGroup{Name: ref}, s.now())
 }
 
 func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {

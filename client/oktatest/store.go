@@ -165,6 +165,7 @@ type browserSession struct {
 	id       string
 	userID   string
 	authTime time.Time
+	amr      []string // the methods the person proved (stepup.go)
 	expires  time.Time
 }
 
@@ -198,6 +199,7 @@ type store struct {
 	allowSelfCred   bool
 
 	policies policySet // password policies, default last (policies.go)
+	roles    roleBook  // admin role assignments (roles.go)
 }
 
 func newStore(allowSelfCred bool) *store {
@@ -215,6 +217,7 @@ func newStore(allowSelfCred bool) *store {
 		userTypeID:    derivedID(prefixUserType, "default"),
 		orgID:         derivedID(prefixOrg, "gatehouse-demo"),
 		allowSelfCred: allowSelfCred,
+		roles:         newRoleBook(),
 	}
 }
 
@@ -229,6 +232,7 @@ func (st *store) insertUser(u *user) {
 
 func (st *store) deleteUser(u *user) {
 	delete(st.users, u.id)
+	delete(st.roles.users, u.id)
 	delete(st.byLogin, strings.ToLower(u.login()))
 	if i := sort.SearchStrings(st.order, u.id); i < len(st.order) && st.order[i] == u.id {
 		st.order = slices.Delete(st.order, i, i+1)
@@ -271,9 +275,31 @@ func (st *store) insertGroup(g *group) {
 	st.groupOrder = slices.Insert(st.groupOrder, i, g.id)
 }
 
+// groupByName finds a group by name. Okta lets an APP_GROUP (imported from a
+// directory or an app) share its name with an OKTA_GROUP, so a name can match
+// two groups: the Okta-mastered one wins, and ties go to the lowest id, so the
+// answer never depends on map order.
 func (st *store) groupByName(name string) *group {
-	for _, g := range st.groups {
-		if strings.EqualFold(g.name, name) {
+	var app *group
+	for _, id := range st.groupOrder {
+		g := st.groups[id]
+		if !strings.EqualFold(g.name, name) {
+			continue
+		}
+		if g.typ != GroupApp {
+			return g
+		}
+		if app == nil {
+			app = g
+		}
+	}
+	return app
+}
+
+// groupByNameType finds the group of that name and type.
+func (st *store) groupByNameType(name, typ string) *group {
+	for _, id := range st.groupOrder {
+		if g := st.groups[id]; g.typ == typ && strings.EqualFold(g.name, name) {
 			return g
 		}
 	}

@@ -98,7 +98,7 @@ func (s *Server) codeGrant(w http.ResponseWriter, r *http.Request, clientID stri
 		return
 	}
 	resp, err := s.issueTokens(grant{user: u, clientID: clientID, scopes: ac.params.scopes, authTime: ac.authTime,
-		nonce: ac.params.nonce, sid: ac.sid, family: code})
+		nonce: ac.params.nonce, sid: ac.sid, family: code, acr: ac.params.acr, amr: ac.amr})
 	if err != nil {
 		s.log.Error("oktatest: issue tokens", "err", err)
 		writeOAuthError(w, http.StatusInternalServerError, "server_error", "The server could not issue tokens.")
@@ -153,7 +153,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, clientID s
 	// Rotation: the presented refresh token is spent.
 	rt.revoked = true
 	resp, err := s.issueTokens(grant{user: u, clientID: clientID, scopes: scopes, authTime: rt.authTime,
-		sid: rt.sid, family: rt.family})
+		sid: rt.sid, family: rt.family, acr: rt.acr, amr: rt.amr})
 	if err != nil {
 		s.log.Error("oktatest: issue tokens", "err", err)
 		writeOAuthError(w, http.StatusInternalServerError, "server_error", "The server could not issue tokens.")

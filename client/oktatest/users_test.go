@@ -226,9 +226,9 @@ func TestListUsersPagesToTheEnd(t *testing.T) {
 			assert.Equal(t, page[len(page)-1].ID, nu.Query().Get("after"))
 		}
 	}
-	// 1,000 generated + alice, ada, hal, ivan, judy, kate, leo, mia and the
-	// API token's owner.
-	assert.Len(t, seen, 1009)
+	// 1,000 generated + alice, ada, hal, ivan, judy, kate, leo, mia, nina, oscar
+	// and the API token's owner.
+	assert.Len(t, seen, 1011)
 	assert.Equal(t, 6, pages)
 }
 
@@ -347,7 +347,7 @@ func TestListUsersQuery(t *testing.T) {
 			}
 			next = links(t, r)["next"]
 		}
-		assert.Len(t, all, 1000+15) // the demo people and the admin, minus frank
+		assert.Len(t, all, 1000+17) // the demo people and the admin, minus frank
 		assert.NotContains(t, all, "DEPROVISIONED")
 	})
 }
@@ -491,7 +491,8 @@ func TestListGroups(t *testing.T) {
 	r := call(t, s, http.MethodGet, "/api/v1/groups?q=gate", ssws(s), nil)
 	require.Equal(t, http.StatusOK, r.status)
 	assertAPIHeaders(t, r, true)
-	assert.Equal(t, []string{"Gatehouse Admins", "Gatehouse Helpdesk"}, names(r))
+	// The directory's APP_GROUP shares its name with the helpdesk OKTA_GROUP.
+	assert.Equal(t, []string{"Gatehouse Admins", "Gatehouse Helpdesk", "Gatehouse Helpdesk"}, names(r))
 
 	r = call(t, s, http.MethodGet, "/api/v1/groups?q=slack", ssws(s), nil)
 	var groups []map[string]any
@@ -518,14 +519,14 @@ func TestListGroups(t *testing.T) {
 			next = links(t, r)["next"]
 		}
 		sort.Strings(all)
-		require.Len(t, all, 7+oktatest.DemoDirectoryGroups, "the demo's groups and its Active Directory groups")
+		require.Len(t, all, 9+oktatest.DemoDirectoryGroups, "the demo's groups and its Active Directory groups")
 		var named []string
 		for _, n := range all {
 			if !strings.HasPrefix(n, "SG ") {
 				named = append(named, n)
 			}
 		}
-		assert.Equal(t, []string{"Engineering", "Everyone", "Finance", "Gatehouse Admins", "Gatehouse Helpdesk", "Sales", "Slack Users"}, named)
+		assert.Equal(t, []string{"Engineering", "Everyone", "Finance", "Gatehouse Admins", "Gatehouse Helpdesk", "Gatehouse Helpdesk", "Okta Help Desk", "Sales", "Slack Users"}, named)
 	})
 }
 

@@ -14,6 +14,8 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +42,14 @@ type config struct {
 	SessionKeys    [][]byte
 	AdminGroups    []string
 	HelpdeskGroups []string
-	Delegated      bool
+	// Role groups by id; ProtectedGroups and HelpdeskScopeGroups hold ids or names.
+	AdminGroupIDs       []string
+	HelpdeskGroupIDs    []string
+	ProtectedGroups     []string
+	HelpdeskScopeGroups []string
+	// ImageHosts are extra img-src origins for app logos.
+	ImageHosts []string
+	Delegated  bool
 
 	// The Okta credential is APIToken (SSWS) or — recommended — an OAuth 2.0 service app,
 	// ServiceClientID with PrivateKey. Exactly one is configured.
@@ -62,6 +71,7 @@ type config struct {
 	SessionIdle       time.Duration
 	SessionMax        time.Duration
 	StepUpAge         time.Duration
+	StepUpACR         string
 	RoleTTL           time.Duration
 	OktaTimeout       time.Duration
 	OktaMaxInFlight   int
@@ -87,6 +97,11 @@ const (
 	envSessionKeys  = "GATEHOUSE_SESSION_KEYS"
 	envAdminGroups  = "GATEHOUSE_ADMIN_GROUPS"
 	envHelpdesk     = "GATEHOUSE_HELPDESK_GROUPS"
+	envAdminIDs     = "GATEHOUSE_ADMIN_GROUP_IDS"
+	envHelpdeskIDs  = "GATEHOUSE_HELPDESK_GROUP_IDS"
+	envProtected    = "GATEHOUSE_PROTECTED_GROUPS"
+	envScope        = "GATEHOUSE_HELPDESK_SCOPE_GROUPS"
+	envImageHosts   = "GATEHOUSE_IMAGE_HOSTS"
 	envSelfService  = "GATEHOUSE_SELF_SERVICE"
 	envRedisURL     = "GATEHOUSE_REDIS_URL"
 	envLogFormat    = "GATEHOUSE_LOG_FORMAT"
@@ -96,6 +111,7 @@ const (
 	envSessionIdle  = "GATEHOUSE_SESSION_IDLE_TIMEOUT"
 	envSessionMax   = "GATEHOUSE_SESSION_MAX_LIFETIME"
 	envStepUp       = "GATEHOUSE_STEP_UP_AGE"
+	envStepUpACR    = "GATEHOUSE_STEP_UP_ACR"
 	envRoleTTL      = "GATEHOUSE_ROLE_TTL"
 	envOktaTimeout  = "GATEHOUSE_OKTA_TIMEOUT"
 	envOktaInFlight = "GATEHOUSE_OKTA_MAX_IN_FLIGHT"
@@ -146,8 +162,27 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.Redis = opts
 	}
-	c.AdminGroups = splitList(getenv(envAdminGroups), "Gatehouse Admins")
-	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "Gatehouse Helpdesk")
+	// A role group is named by id, or by name (then only an OKTA_GROUP of that name counts).
+	// The default name applies only when neither is set.
+	c.AdminGroupIDs = groupIDs(envAdminIDs, getenv(envAdminIDs), bad)
+	c.HelpdeskGroupIDs = groupIDs(envHelpdeskIDs, getenv(envHelpdeskIDs), bad)
+	c.AdminGroups = splitList(getenv(envAdminGroups), "")
+	if len(c.AdminGroups) == 0 && len(c.AdminGroupIDs) == 0 {
+		c.AdminGroups = []string{"Gatehouse Admins"}
+	}
+	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "")
+	if len(c.HelpdeskGroups) == 0 && len(c.HelpdeskGroupIDs) == 0 {
+		c.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+	}
+	c.ProtectedGroups = splitList(getenv(envProtected), "")
+	c.HelpdeskScopeGroups = splitList(getenv(envScope), "")
+	for _, h := range splitList(getenv(envImageHosts), "") {
+		if err := checkImageHost(h); err != nil {
+			bad("%s: %q %v", envImageHosts, h, err)
+			continue
+		}
+		c.ImageHosts = append(c.ImageHosts, strings.TrimRight(h, "/"))
+	}
 
 	switch mode := strings.ToLower(strings.TrimSpace(getenv(envSelfService))); mode {
 	case "", "service":
@@ -211,9 +246,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.SessionIdle = dur(envSessionIdle, 30*time.Minute, time.Minute)
 	c.SessionMax = dur(envSessionMax, 10*time.Hour, time.Minute)
 	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
+	c.StepUpACR = strings.TrimSpace(getenv(envStepUpACR))
+	if c.StepUpACR != "" && !slices.Contains(oktaACRValues(), c.StepUpACR) {
+		bad("%s must be one of Okta's acr values (%s), not %q", envStepUpACR, strings.Join(oktaACRValues(), ", "), c.StepUpACR)
+	}
 	c.RoleTTL = dur(envRoleTTL, 5*time.Minute, 0)
 	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
-	c.ForgotMinDuration = dur(envForgotMin, 800*time.Millisecond, 0)
+	c.ForgotMinDuration = dur(envForgotMin, 0, 0)
 	c.ShutdownTimeout = dur(envShutdown, 25*time.Second, time.Second)
 	c.DrainDelay = dur(envDrainDelay, 0, 0)
 	if c.DrainDelay > time.Minute {
@@ -471,6 +510,32 @@ func checkURL(raw string) error {
 	return nil
 }
 
+// checkImageHost accepts an origin for CSP img-src: https://host[:port], or https://*.domain
+// for its subdomains (plain http for loopback only). Nothing else: a path, a bare scheme or a
+// lone "*" would widen the policy beyond a host.
+func checkImageHost(h string) error {
+	u, err := url.Parse(strings.TrimRight(h, "/"))
+	if err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("must be an origin such as https://cdn.example.com or https://*.example.com")
+	}
+	host := u.Hostname()
+	if rest, wild := strings.CutPrefix(host, "*."); wild {
+		host = rest
+		if !strings.Contains(host, ".") || strings.Contains(host, "*") {
+			return errors.New("a wildcard must cover the subdomains of a real domain, like https://*.example.com")
+		}
+	} else if strings.Contains(host, "*") {
+		return errors.New("a wildcard may only start the host, like https://*.example.com")
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && loopbackHost(host):
+	default:
+		return errors.New("must use https (plain http is accepted for localhost only)")
+	}
+	return nil
+}
+
 func loopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	return err == nil && loopbackHost(host)
@@ -484,6 +549,7 @@ func loopbackHost(h string) bool {
 	return err == nil && a.IsLoopback()
 }
 
+// splitList splits a comma-separated setting; empty gives [def], or nothing when def is "".
 func splitList(v, def string) []string {
 	var out []string
 	for p := range strings.SplitSeq(v, ",") {
@@ -491,10 +557,31 @@ func splitList(v, def string) []string {
 			out = append(out, p)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && def != "" {
 		return []string{def}
 	}
 	return out
+}
+
+// oktaACRValues are the acr_values Okta's authorization servers accept (the oauth spec's
+// AcrValue; docs/OKTA.md "Step-up").
+func oktaACRValues() []string {
+	return []string{"urn:okta:loa:1fa:any", "urn:okta:loa:1fa:pwd", "urn:okta:loa:2fa:any",
+		"urn:okta:loa:2fa:any:ifpossible", "phr", "phrh"}
+}
+
+// oktaGroupID is the shape of an Okta group id.
+var oktaGroupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// groupIDs reads a list of Okta group ids, reporting entries that cannot be one.
+func groupIDs(name, v string, bad func(string, ...any)) []string {
+	ids := splitList(v, "")
+	for _, id := range ids {
+		if !oktaGroupID.MatchString(id) {
+			bad("%s: %q is not an Okta group id (00g and 17 letters or digits; find it in the group's URL in the Admin Console)", name, id)
+		}
+	}
+	return ids
 }
 
 // LogValue lists the configuration without any secret (SECURITY.md 37).
@@ -509,6 +596,9 @@ func (c config) LogValue() slog.Value {
 		slog.Any("okta_scopes", c.OktaScopes),
 		slog.String("public_url", c.PublicURL), slog.Int("session_keys", len(c.SessionKeys)),
 		slog.Any("admin_groups", c.AdminGroups), slog.Any("helpdesk_groups", c.HelpdeskGroups),
+		slog.Any("admin_group_ids", c.AdminGroupIDs), slog.Any("helpdesk_group_ids", c.HelpdeskGroupIDs),
+		slog.Any("protected_groups", c.ProtectedGroups), slog.Any("helpdesk_scope_groups", c.HelpdeskScopeGroups),
+		slog.Any("image_hosts", c.ImageHosts), slog.String("step_up_acr", c.StepUpACR),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
 		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),

@@ -161,31 +161,37 @@ func serve(srv *http.Server, ln net.Listener, name string) error {
 // appConfig maps the configuration onto one instance's settings.
 func appConfig(cfg config, log *slog.Logger) web.AppConfig {
 	return web.AppConfig{
-		OktaOrgURL:        cfg.OktaOrgURL,
-		ClientID:          cfg.ClientID,
-		ClientSecret:      cfg.ClientSecret,
-		APIToken:          cfg.APIToken,
-		ServiceClientID:   cfg.ServiceClientID,
-		PrivateKey:        cfg.PrivateKey,
-		PrivateKeyID:      cfg.PrivateKeyID,
-		DPoP:              cfg.DPoP,
-		OktaScopes:        cfg.OktaScopes,
-		PublicURL:         cfg.PublicURL,
-		SessionKeys:       cfg.SessionKeys,
-		AdminGroups:       cfg.AdminGroups,
-		HelpdeskGroups:    cfg.HelpdeskGroups,
-		Delegated:         cfg.Delegated,
-		TrustedProxies:    cfg.TrustedProxies,
-		CacheTTL:          cfg.CacheTTL,
-		SequentialReads:   cfg.SequentialReads,
-		SessionIdle:       cfg.SessionIdle,
-		SessionMax:        cfg.SessionMax,
-		StepUpAge:         cfg.StepUpAge,
-		RoleTTL:           cfg.RoleTTL,
-		OktaTimeout:       cfg.OktaTimeout,
-		OktaMaxInFlight:   cfg.OktaMaxInFlight,
-		ForgotMinDuration: cfg.ForgotMinDuration,
-		Logger:            log,
+		OktaOrgURL:          cfg.OktaOrgURL,
+		ClientID:            cfg.ClientID,
+		ClientSecret:        cfg.ClientSecret,
+		APIToken:            cfg.APIToken,
+		ServiceClientID:     cfg.ServiceClientID,
+		PrivateKey:          cfg.PrivateKey,
+		PrivateKeyID:        cfg.PrivateKeyID,
+		DPoP:                cfg.DPoP,
+		OktaScopes:          cfg.OktaScopes,
+		PublicURL:           cfg.PublicURL,
+		SessionKeys:         cfg.SessionKeys,
+		AdminGroups:         cfg.AdminGroups,
+		HelpdeskGroups:      cfg.HelpdeskGroups,
+		AdminGroupIDs:       cfg.AdminGroupIDs,
+		HelpdeskGroupIDs:    cfg.HelpdeskGroupIDs,
+		ProtectedGroups:     cfg.ProtectedGroups,
+		HelpdeskScopeGroups: cfg.HelpdeskScopeGroups,
+		ImageHosts:          cfg.ImageHosts,
+		Delegated:           cfg.Delegated,
+		TrustedProxies:      cfg.TrustedProxies,
+		CacheTTL:            cfg.CacheTTL,
+		SequentialReads:     cfg.SequentialReads,
+		SessionIdle:         cfg.SessionIdle,
+		SessionMax:          cfg.SessionMax,
+		StepUpAge:           cfg.StepUpAge,
+		StepUpACR:           cfg.StepUpACR,
+		RoleTTL:             cfg.RoleTTL,
+		OktaTimeout:         cfg.OktaTimeout,
+		OktaMaxInFlight:     cfg.OktaMaxInFlight,
+		ForgotMinDuration:   cfg.ForgotMinDuration,
+		Logger:              log,
 	}
 }
 
@@ -256,6 +262,10 @@ func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {
 		Logger:                 log.With("component", "okta-emulator"),
 		OnEmail: func(e oktatest.Email) {
 			// Dev mode has no mail server: show what Okta would have sent.
+			if e.Code != "" { // a sign-in's second factor (GATEHOUSE_STEP_UP_ACR)
+				log.Info("okta emulator email", "to", e.To, "kind", e.Kind, "code", e.Code)
+				return
+			}
 			log.Info("okta emulator email", "to", e.To, "kind", e.Kind, "link", e.Link)
 		},
 	})
@@ -293,4 +303,12 @@ var demoAccounts = [][3]string{
 	{"frank@example.com", "DEPROVISIONED", "deactivated"},
 	{"grace@example.com", "PROVISIONED", "activation not finished"},
 	{"heidi@example.com", "RECOVERY", "password reset in progress"},
+	{"ivan@example.com", "ACTIVE", "federated: signs in through an identity provider, no Okta password"},
+	{"judy@example.com", "ACTIVE", "mastered by Active Directory: unlock and resets belong in the directory"},
+	{"kate@example.com", "ACTIVE", "in Finance: a 14-character password policy"},
+	{"leo@example.com", "ACTIVE", "helpdesk, in 300 Active Directory groups"},
+	{"mia@example.com", "ACTIVE", "activation and deactivation are asynchronous"},
+	{"okta-admin@example.com", "ACTIVE", "Okta super administrator, owner of the emulator's API token: protected"},
+	{"nina@example.com", "ACTIVE", "in a directory APP_GROUP named Gatehouse Helpdesk: no role"},
+	{"oscar@example.com", "ACTIVE", "Okta Help Desk Administrator through a group: protected"},
 }

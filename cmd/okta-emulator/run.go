@@ -172,6 +172,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ServiceApps:            apps,
 		// A dev tool: showing the one-time link in the terminal is the point.
 		OnEmail: func(e oktatest.Email) {
+			if e.Code != "" {
+				fmt.Fprintf(errw, "okta-emulator: email kind=%s to=%s code=%s\n", e.Kind, e.To, e.Code)
+				return
+			}
 			fmt.Fprintf(errw, "okta-emulator: email kind=%s to=%s link=%s\n", e.Kind, e.To, e.Link)
 		},
 		Logger: slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn})),

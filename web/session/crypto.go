@@ -38,6 +38,7 @@ const maxCookieValue = 256
 const (
 	adRecord = "gatehouse session record\x00"
 	adLogin  = "gatehouse login transaction\x00"
+	adFlash  = "gatehouse flash\x00"
 )
 
 var errUnsealed = errors.New("session: cannot open sealed value")

@@ -71,3 +71,40 @@ func (s *Store) TakeLogin(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	return tx, nil
 }
+
+// TakeLoginIf consumes the login transaction of r's browser only if match
+// accepts it, and reports whether it did. A transaction match refuses — or a
+// request with none — changes nothing: it stays pending and the login cookie
+// is kept, so only the one request it was meant for (the callback, or the
+// return from a sign-out) can use it up. The consumption is atomic: of two
+// concurrent matching requests, one wins. It returns an error only when the
+// backend fails.
+func (s *Store) TakeLoginIf(ctx context.Context, w http.ResponseWriter, r *http.Request, match func(LoginTx) bool) (bool, error) {
+	id, ok := s.cookieID(r, s.login, s.kr.loginCodecs)
+	if !ok {
+		return false, nil
+	}
+	blob, err := s.b.Get(ctx, loginKey(id))
+	if err != nil {
+		return false, fmt.Errorf("peek login: %w", err)
+	}
+	if blob == nil {
+		return false, nil
+	}
+	pt, err := s.kr.open(blob, adLogin+id)
+	if err != nil {
+		return false, nil
+	}
+	var tx LoginTx
+	if err := json.Unmarshal(pt, &tx); err != nil || !s.o.Now().Before(tx.Created.Add(s.o.LoginTTL)) || !match(tx) {
+		return false, nil
+	}
+	took, err := s.b.CompareAndDelete(ctx, loginKey(id), blob)
+	if err != nil {
+		return false, fmt.Errorf("take login: %w", err)
+	}
+	if took {
+		s.expireCookie(w, s.login)
+	}
+	return took, nil
+}

@@ -28,6 +28,10 @@ type Record struct {
 	RolesCheckedAt time.Time
 	// AuthTime is when the person last authenticated at Okta (auth_time).
 	AuthTime time.Time
+	// ACR and AMR are how they authenticated, as the ID token said: the authentication
+	// context class Okta satisfied (acr, when one was asked for) and the methods used (amr).
+	ACR string
+	AMR []string
 	// Created is when this session was started; the absolute lifetime runs
 	// from it. Set by Store.Start, kept by Rotate.
 	Created time.Time

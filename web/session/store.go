@@ -19,6 +19,7 @@ const (
 	nsIndex    = "u:"
 	nsLogin    = "l:"
 	nsLock     = "k:"
+	nsFlash    = "f:"
 	nsUserLock = "k:u:" // cannot clash with nsLock+hash: base64url has no ':'
 )
 
@@ -38,6 +39,7 @@ type Store struct {
 	kr     *keyring
 	cookie string // session cookie name, with "__Host-" when Secure
 	login  string // login-transaction cookie name
+	flash  string // one-time message cookie name
 }
 
 // NewStore returns a Store that keeps its data in b.
@@ -53,11 +55,11 @@ func NewStore(b Backend, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	s := &Store{b: b, o: o, kr: kr, cookie: o.CookieName, login: o.CookieName + "_login"}
+	s := &Store{b: b, o: o, kr: kr, cookie: o.CookieName, login: o.CookieName + "_login", flash: o.CookieName + "_flash"}
 	if o.Secure {
 		// __Host- makes browsers refuse the cookie unless it is Secure,
 		// Path=/ and host-only, so a sibling subdomain cannot plant one.
-		s.cookie, s.login = "__Host-"+s.cookie, "__Host-"+s.login
+		s.cookie, s.login, s.flash = "__Host-"+s.cookie, "__Host-"+s.login, "__Host-"+s.flash
 	}
 	return s, nil
 }

@@ -38,6 +38,7 @@ func storeSuite(t *testing.T, mk newFixture) {
 		{name: "lock expiry frees a crashed holder", run: testLockExpiry},
 		{name: "lock wait ends with the context", run: testLockContext},
 		{name: "login transactions", run: testLoginTx},
+		{name: "flash messages", run: testFlash},
 		{name: "count and ping", run: testCountPing},
 		{name: "gorilla adapter", run: testGorilla},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,6 +159,33 @@ func testLoginTx(t *testing.T, fx *fixture) {
 		_, err := take(t, valid)
 		assert.NoError(t, err, "failed attempts do not consume another browser's transaction")
 	})
+	t.Run("TakeLoginIf consumes only what it matches", func(t *testing.T) {
+		c := begin(t, "s5")
+		takeIf := func(state string) (bool, *httptest.ResponseRecorder) {
+			w := httptest.NewRecorder()
+			took, err := s.TakeLoginIf(t.Context(), w, request(t, c), func(tx LoginTx) bool { return tx.State == state })
+			require.NoError(t, err)
+			return took, w
+		}
+		took, w := takeIf("stray")
+		assert.False(t, took)
+		assert.Nil(t, setCookie(w, s.LoginCookieName()), "a refused match leaves the cookie alone")
+		took, w = takeIf("s5")
+		assert.True(t, took)
+		require.NotNil(t, setCookie(w, s.LoginCookieName()))
+		assert.Equal(t, -1, setCookie(w, s.LoginCookieName()).MaxAge)
+		took, _ = takeIf("s5")
+		assert.False(t, took, "single use")
+		_, err := take(t, c)
+		assert.ErrorIs(t, err, ErrNoLogin)
+
+		c = begin(t, "s6")
+		took, _ = takeIf("stray")
+		assert.False(t, took)
+		tx, err := take(t, c)
+		require.NoError(t, err, "the pending transaction survived the stray request")
+		assert.Equal(t, "s6", tx.State)
+	})
 	t.Run("encrypted at rest", func(t *testing.T) {
 		c := begin(t, "secret-state")
 		id, ok := decodeID(s.kr.loginCodecs, s.LoginCookieName(), c.Value)
@@ -250,4 +278,56 @@ func testGorilla(t *testing.T, fx *fixture) {
 
 	_, err = g.Get(request(t), "some-other-cookie")
 	assert.Error(t, err, "a GorillaStore serves only its own cookie")
+}
+
+func testFlash(t *testing.T, fx *fixture) {
+	s := newStore(t, fx)
+	set := func(t *testing.T, msg string) *http.Cookie {
+		w := httptest.NewRecorder()
+		require.NoError(t, s.SetFlash(t.Context(), w, msg))
+		c := setCookie(w, s.flash)
+		require.NotNil(t, c)
+		assert.NotContains(t, c.Value, msg, "the cookie holds an id, not the message")
+		return c
+	}
+	take := func(t *testing.T, c ...*http.Cookie) (string, *httptest.ResponseRecorder) {
+		w := httptest.NewRecorder()
+		msg, err := s.TakeFlash(t.Context(), w, request(t, c...))
+		require.NoError(t, err)
+		return msg, w
+	}
+	t.Run("shows once", func(t *testing.T) {
+		c := set(t, "others-signed-out")
+		msg, w := take(t, c)
+		assert.Equal(t, "others-signed-out", msg)
+		require.NotNil(t, setCookie(w, s.flash))
+		assert.Equal(t, -1, setCookie(w, s.flash).MaxAge, "the cookie is cleared")
+		msg, _ = take(t, c)
+		assert.Empty(t, msg, "a replayed cookie finds nothing")
+	})
+	t.Run("no cookie, no answer, no Set-Cookie", func(t *testing.T) {
+		msg, w := take(t)
+		assert.Empty(t, msg)
+		assert.Nil(t, setCookie(w, s.flash))
+	})
+	t.Run("forged or foreign cookies", func(t *testing.T) {
+		_, sess := start(t, s, "00uflash")
+		for _, c := range []*http.Cookie{
+			{Name: s.flash, Value: "others-signed-out"},
+			{Name: s.flash, Value: sess.Value},
+		} {
+			msg, _ := take(t, c)
+			assert.Empty(t, msg)
+		}
+	})
+	t.Run("expires", func(t *testing.T) {
+		c := set(t, "signed-out-everywhere")
+		fx.clock.Advance(FlashTTL + time.Second)
+		msg, _ := take(t, c)
+		assert.Empty(t, msg)
+	})
+	t.Run("bounded", func(t *testing.T) {
+		assert.Error(t, s.SetFlash(t.Context(), httptest.NewRecorder(), ""))
+		assert.Error(t, s.SetFlash(t.Context(), httptest.NewRecorder(), strings.Repeat("x", 201)))
+	})
 }

@@ -22,6 +22,8 @@ type wireRecord struct {
 	Roles   []string `json:"r,omitempty"`
 	RolesAt int64    `json:"rc,omitempty"`
 	Auth    int64    `json:"at,omitempty"`
+	ACR     string   `json:"acr,omitempty"` // optional: records from before it read as ""
+	AMR     []string `json:"amr,omitempty"`
 	Created int64    `json:"c"`
 	Seen    int64    `json:"ls"`
 	Access  string   `json:"ta,omitempty"`
@@ -55,6 +57,8 @@ func marshalRecord(r *Record) ([]byte, error) {
 		Roles:   r.Roles,
 		RolesAt: toNanos(r.RolesCheckedAt),
 		Auth:    toNanos(r.AuthTime),
+		ACR:     r.ACR,
+		AMR:     r.AMR,
 		Created: toNanos(r.Created),
 		Seen:    toNanos(r.LastSeen),
 		Access:  r.Tokens.Access,
@@ -86,6 +90,8 @@ func unmarshalRecord(b []byte, id string) (*Record, error) {
 		Roles:          w.Roles,
 		RolesCheckedAt: fromNanos(w.RolesAt),
 		AuthTime:       fromNanos(w.Auth),
+		ACR:            w.ACR,
+		AMR:            w.AMR,
 		Created:        fromNanos(w.Created),
 		LastSeen:       fromNanos(w.Seen),
 		Tokens: Tokens{

@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"gatehouse/web/session"
+)
+
+// Flashes are one-time, server-side messages for the page after a redirect (SECURITY.md 54):
+// the success banner of a state-changing form is decided by the handler that did the work,
+// never by a query string anyone can put in a link. Their values are fixed words.
+const (
+	flashSignedOutEverywhere = "signed-out-everywhere"
+	flashOthersSignedOut     = "others-signed-out"
+	flashDonePrefix          = "done:" // + action key + ":" + the person's id
+)
+
+// setFlash leaves msg for this browser's next page. The action it reports has happened
+// already, so a store failure loses only the banner; it is noted for the log.
+func setFlash(ctx context.Context, store *session.Store, w http.ResponseWriter, msg string) {
+	if store == nil {
+		return
+	}
+	if err := store.SetFlash(ctx, w, msg); err != nil {
+		ScopeFrom(ctx).Note("flash", "not stored")
+	}
+}
+
+// takeFlash returns the browser's flash, once, or "".
+func takeFlash(store *session.Store, w http.ResponseWriter, r *http.Request) string {
+	if store == nil {
+		return ""
+	}
+	msg, err := store.TakeFlash(r.Context(), w, r)
+	if err != nil {
+		ScopeFrom(r.Context()).Note("flash", "unreadable")
+		return ""
+	}
+	return msg
+}
+
+// doneFlash is the flash of a successful admin action (or "create") on a person.
+func doneFlash(action, userID string) string { return flashDonePrefix + action + ":" + userID }
+
+// doneFor returns the action a done flash reports for the person userID, or "".
+func doneFor(flash, userID string) string {
+	rest, ok := strings.CutPrefix(flash, flashDonePrefix)
+	if !ok {
+		return ""
+	}
+	action, id, ok := strings.Cut(rest, ":")
+	if !ok || id != userID {
+		return ""
+	}
+	return action
+}

@@ -1,0 +1,84 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// FlashTTL is how long a flash waits for the page after the redirect.
+const FlashTTL = 2 * time.Minute
+
+// maxFlash bounds a flash message: a few fixed words, never data from a request.
+const maxFlash = 200
+
+func flashKey(id string) string { return nsFlash + hashID(id) }
+
+// SetFlash keeps msg, server-side, for the next page this browser loads
+// (post/redirect/get): a success banner that cannot be forged with a query
+// string (SECURITY.md 54). The browser holds only a signed random id in the
+// flash cookie; msg is sealed in the backend for FlashTTL and read once.
+func (s *Store) SetFlash(ctx context.Context, w http.ResponseWriter, msg string) error {
+	if msg == "" || len(msg) > maxFlash {
+		return errors.New("set flash: message empty or too long")
+	}
+	pt, err := json.Marshal(flashRecord{Msg: msg, Created: s.o.Now()})
+	if err != nil {
+		return fmt.Errorf("set flash: %w", err)
+	}
+	id := newID()
+	ok, err := s.b.Set(ctx, flashKey(id), s.kr.seal(pt, adFlash+id), FlashTTL, SetIfAbsent)
+	if err != nil {
+		return fmt.Errorf("set flash: %w", err)
+	}
+	if !ok {
+		return errors.New("set flash: id already in use") // 2^-256
+	}
+	v, err := encodeID(s.kr.loginCodecs, s.flash, id)
+	if err != nil {
+		return fmt.Errorf("set flash: %w", err)
+	}
+	http.SetCookie(w, s.newCookie(s.flash, v, seconds(FlashTTL)))
+	return nil
+}
+
+// TakeFlash returns the browser's flash and deletes it (atomically: it
+// shows once), or "" when there is none. When the request carries a flash
+// cookie, the cookie is cleared. It returns an error only when the backend
+// fails.
+func (s *Store) TakeFlash(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error) {
+	if len(r.CookiesNamed(s.flash)) == 0 {
+		return "", nil
+	}
+	s.expireCookie(w, s.flash)
+	id, ok := s.cookieID(r, s.flash, s.kr.loginCodecs)
+	if !ok {
+		return "", nil
+	}
+	blob, err := s.b.Take(ctx, flashKey(id))
+	if err != nil {
+		return "", fmt.Errorf("take flash: %w", err)
+	}
+	if blob == nil {
+		return "", nil
+	}
+	pt, err := s.kr.open(blob, adFlash+id)
+	if err != nil {
+		return "", nil
+	}
+	var f flashRecord
+	// The backend TTL runs on the backend's clock; the store's clock is the one that decides.
+	if json.Unmarshal(pt, &f) != nil || !s.o.Now().Before(f.Created.Add(FlashTTL)) {
+		return "", nil
+	}
+	return f.Msg, nil
+}
+
+// flashRecord is what the backend holds, sealed, for a flash.
+type flashRecord struct {
+	Msg     string
+	Created time.Time
+}
