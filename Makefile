@@ -5,7 +5,7 @@ GO ?= go
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: help run test check generate check-generated fmt check-fmt vet unit build emulator bench fuzz screenshots clean
+.PHONY: help run test check generate check-generated fmt check-fmt vet lint unit build emulator bench fuzz screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -13,7 +13,7 @@ help: ## list the targets
 run: ## start the portal on the embedded Okta emulator with the demo org (http://localhost:8080)
 	$(GO) run ./cmd/gatehouse -dev
 
-test: check-generated check-fmt vet unit ## everything CI runs: fresh templ output, gofmt, go vet, go test -race
+test: check-generated check-fmt vet lint unit ## everything CI runs: fresh templ output, gofmt, go vet, staticcheck, go test -race
 
 check: test ## alias of test
 
@@ -36,6 +36,9 @@ check-fmt: ## fail if any Go file is not gofmt-clean
 
 vet: ## go vet
 	$(GO) vet $(PKGS)
+
+lint: ## staticcheck, pinned in go.mod as a tool (go tool staticcheck)
+	$(GO) tool staticcheck $(PKGS)
 
 unit: ## go test with the race detector (browser and Redis tests skip when chromium or redis-server are missing)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)

@@ -248,12 +248,6 @@ func (b *browser) waitFor(sel string) {
 	}
 }
 
-// waitGone waits until no element matches sel.
-func (b *browser) waitGone(sel string) {
-	b.t.Helper()
-	b.do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
-}
-
 // click clicks the element (which must be visible).
 func (b *browser) click(sel string) {
 	b.t.Helper()
@@ -402,12 +396,6 @@ const htmxSettled = `!document.querySelector(".htmx-request, .htmx-swapping, .ht
 func (b *browser) waitJS(expr string) {
 	b.t.Helper()
 	b.do(chromedp.Poll[chromedp.Void]("("+expr+") && "+htmxSettled, chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
-}
-
-// waitText waits until the text of the first element matching sel contains want.
-func (b *browser) waitText(sel, want string) {
-	b.t.Helper()
-	b.waitJS(fmt.Sprintf(`(function () { var e = document.querySelector(%s); return !!e && e.textContent.indexOf(%s) >= 0; })()`, jsString(sel), jsString(want)))
 }
 
 // waitCount waits until exactly n elements match sel.
