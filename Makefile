@@ -10,8 +10,8 @@ FUZZTIME ?= 30s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
-run: ## start the portal on the embedded Okta emulator with the demo org (http://localhost:8080)
-	$(GO) run ./cmd/gatehouse -dev
+run: ## the portal on the embedded Okta emulator with the demo org (ports: make run ADDR=localhost:9080 OKTA_ADDR=localhost:9081)
+	$(GO) run ./cmd/gatehouse -dev $(if $(ADDR),-addr $(ADDR)) $(if $(OKTA_ADDR),-okta-addr $(OKTA_ADDR))
 
 test: check-generated check-fmt vet lint unit ## everything CI runs: fresh templ output, gofmt, go vet, staticcheck, go test -race
 
