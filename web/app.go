@@ -53,6 +53,10 @@ type AppConfig struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client // for Okta; nil = client.NewHTTPClient()
 	Now        func() time.Time
+	// Assets are the embedded static files; nil indexes them anew. They are compressed lazily,
+	// once per Assets, at brotli's best quality, which costs a second of CPU under the race
+	// detector: tests that start many instances share one.
+	Assets *static.Assets
 	// OktaObserver is told about every Okta call (metrics).
 	OktaObserver func(client.CallInfo)
 	// Observe is told about every request (metrics).
@@ -180,9 +184,11 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Now:            cfg.Now,
 	}, store, okta, log)
 	cache := handlers.NewPersonCache(cfg.CacheTTL, cfg.Now)
-	assets, err := static.New()
-	if err != nil {
-		return nil, fmt.Errorf("static assets: %w", err)
+	assets := cfg.Assets
+	if assets == nil {
+		if assets, err = static.New(); err != nil {
+			return nil, fmt.Errorf("static assets: %w", err)
+		}
 	}
 	srv := NewServer(Options{
 		Logger:   log,

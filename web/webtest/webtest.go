@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gatehouse/client/oktatest"
+	"gatehouse/static"
 	"gatehouse/web"
 )
 
@@ -42,6 +43,11 @@ type Options struct {
 	// and the Secure flag as in production.
 	TLS bool
 }
+
+// sharedAssets are the static files of every Gatehouse a test process starts: each instance
+// would otherwise compress them again (brotli at its best quality: about a second of CPU each
+// under the race detector), and they are the same embedded files for all.
+var sharedAssets = sync.OnceValues(static.New)
 
 // Env is one running Gatehouse and its Okta.
 type Env struct {
@@ -79,6 +85,9 @@ func New(t testing.TB, o Options) *Env {
 		Logger:            o.Logger,
 		Now:               o.Now,
 	}
+	assets, err := sharedAssets()
+	require.NoError(t, err, "static assets")
+	cfg.Assets = assets
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
