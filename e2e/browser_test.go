@@ -305,14 +305,20 @@ func (b *browser) path() string {
 // change it without a load event to wait on.
 func (b *browser) waitPath(what string, ok func(path string) bool) {
 	b.t.Helper()
+	b.waitLocation(what, func(u string) bool { return ok(strings.TrimPrefix(u, b.env.URL)) })
+}
+
+// waitLocation waits until the page's whole URL satisfies ok.
+func (b *browser) waitLocation(what string, ok func(url string) bool) {
+	b.t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
-		p := b.path()
-		if ok(p) {
+		u := b.location()
+		if ok(u) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("the page never reached %s; it is at %s", what, p)
+			b.t.Fatalf("the page never reached %s; it is at %s", what, u)
 		}
 		b.do(chromedp.Sleep(50 * time.Millisecond))
 	}

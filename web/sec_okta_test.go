@@ -39,16 +39,15 @@ func TestSec38_HungOktaGetsAnAnswer(t *testing.T) {
 }
 
 func TestSec39_RateLimitedByOkta(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
+	clock := &offsetClock{}
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}})
 	alice := env.SignInAs(t, "alice@example.com")
 	ada := env.SignInAs(t, "ada@example.com")
 	t.Run("a GET is retried once when the wait fits", func(t *testing.T) {
 		env.Okta.ResetRequests()
 		// Okta's reset is a whole second and the wait is reset − Date + 1 s, so a limit that
 		// ends within the current second means a 2 s wait: the longest the client accepts.
-		for time.Now().Nanosecond() > 500_000_000 {
-			time.Sleep(10 * time.Millisecond)
-		}
+		clock.alignTo(100 * time.Millisecond)
 		env.Okta.ForceRateLimit("/api/v1/users/me", 10*time.Millisecond)
 		res, doc := env.Page(t, alice, "/profile")
 		assert.Equal(t, http.StatusOK, res.StatusCode)
