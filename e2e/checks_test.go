@@ -17,8 +17,9 @@ import (
 // (2.2 added no level-A rule to axe, so there is no wcag22a tag to ask for).
 var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
 
-// axePath is axe-core, kept out of the embedded assets: tests inject it through DevTools.
-var axePath = filepath.Join("..", "static", "testdata", "axe-4.14.1.min.js")
+// axePath is axe-core, kept beside the browser tests and out of the embedded assets: tests
+// inject it through DevTools.
+var axePath = filepath.Join("testdata", "axe-4.14.1.min.js")
 
 // cspListener records securitypolicyviolation events. newBrowser adds it to every document
 // before the page's own scripts; check installs it too where that did not happen.
