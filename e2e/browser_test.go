@@ -248,12 +248,6 @@ func (b *browser) waitFor(sel string) {
 	}
 }
 
-// waitGone waits until no element matches sel.
-func (b *browser) waitGone(sel string) {
-	b.t.Helper()
-	b.do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
-}
-
 // click clicks the element (which must be visible).
 func (b *browser) click(sel string) {
 	b.t.Helper()
@@ -311,14 +305,20 @@ func (b *browser) path() string {
 // change it without a load event to wait on.
 func (b *browser) waitPath(what string, ok func(path string) bool) {
 	b.t.Helper()
+	b.waitLocation(what, func(u string) bool { return ok(strings.TrimPrefix(u, b.env.URL)) })
+}
+
+// waitLocation waits until the page's whole URL satisfies ok.
+func (b *browser) waitLocation(what string, ok func(url string) bool) {
+	b.t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
-		p := b.path()
-		if ok(p) {
+		u := b.location()
+		if ok(u) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("the page never reached %s; it is at %s", what, p)
+			b.t.Fatalf("the page never reached %s; it is at %s", what, u)
 		}
 		b.do(chromedp.Sleep(50 * time.Millisecond))
 	}
@@ -402,12 +402,6 @@ const htmxSettled = `!document.querySelector(".htmx-request, .htmx-swapping, .ht
 func (b *browser) waitJS(expr string) {
 	b.t.Helper()
 	b.do(chromedp.Poll[chromedp.Void]("("+expr+") && "+htmxSettled, chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
-}
-
-// waitText waits until the text of the first element matching sel contains want.
-func (b *browser) waitText(sel, want string) {
-	b.t.Helper()
-	b.waitJS(fmt.Sprintf(`(function () { var e = document.querySelector(%s); return !!e && e.textContent.indexOf(%s) >= 0; })()`, jsString(sel), jsString(want)))
 }
 
 // waitCount waits until exactly n elements match sel.

@@ -30,7 +30,10 @@ func TestSec10_BackAfterLogout(t *testing.T) {
 	b.clickLoad(`[data-testid="sign-out"]`)
 	b.waitFor(`[data-testid="landing"]`)
 	b.do(chromedp.NavigateBack())
-	time.Sleep(300 * time.Millisecond) // the back navigation has no load event to wait on when it redirects
+	// The back navigation has no load event to wait on when it redirects: wait until it has
+	// landed on Okta's sign-in page. A page shown from the browser's cache would stay on
+	// /profile, and the test fails there rather than judging a page still on its way.
+	b.waitLocation("Okta's sign-in page after Back", func(u string) bool { return strings.HasPrefix(u, env.Okta.URL()) })
 	body := run(b, chromedp.Text(chromedp.CSS("body")))
 	assert.NotContains(t, body, "Senior Software Engineer", "no account data after Back")
 	assert.NotContains(t, body, "Alice Anderson", "no account data after Back")
@@ -62,11 +65,25 @@ func TestSec26_FramingBlocked(t *testing.T) {
 	framer := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
 	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
 	defer scancel()
-	require.NoError(t, chromedp.Do(sctx, chromedp.Navigate(framer), chromedp.WaitReady(chromedp.CSS("#g"))))
-	time.Sleep(500 * time.Millisecond)
-	tree, err := chromedp.Call(sctx, page.GetFrameTree, cdp.Empty{})
-	require.NoError(t, err)
-	require.Len(t, tree.FrameTree.ChildFrames, 2, "the two iframes exist")
+	// The framing page's load event waits for its frames, refused ones included.
+	require.NoError(t, chromedp.Do(sctx, chromedp.Navigate(framer), loaded))
+	// Then each frame must have committed a document (Gatehouse's, or Chrome's error page for a
+	// refused one): a frame still on its initial about:blank would prove nothing.
+	var tree page.GetFrameTreeResult
+	require.Eventually(t, func() bool {
+		var err error
+		tree, err = chromedp.Call(sctx, page.GetFrameTree, cdp.Empty{})
+		require.NoError(t, err)
+		if len(tree.FrameTree.ChildFrames) != 2 {
+			return false
+		}
+		for _, child := range tree.FrameTree.ChildFrames {
+			if f := child.Frame; f.UnreachableURL == "" && (f.URL == "" || f.URL == "about:blank") {
+				return false
+			}
+		}
+		return true
+	}, stepTimeout, 20*time.Millisecond, "the two iframes load or are refused")
 	for _, child := range tree.FrameTree.ChildFrames {
 		t.Logf("frame %s url=%q unreachable=%q", child.Frame.ID, child.Frame.URL, child.Frame.UnreachableURL)
 	}

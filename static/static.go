@@ -9,8 +9,8 @@ import (
 	"embed"
 )
 
-// FS holds every file the browser may load. Test-only assets (axe-core) live in testdata/ and
-// are deliberately not embedded.
+// FS holds every file the browser may load. Test-only assets (axe-core) live beside the
+// browser tests in e2e/testdata/, outside this package, so they cannot be embedded by mistake.
 //
 //go:embed css js vendor img
 var FS embed.FS

@@ -82,6 +82,10 @@ type AppConfig struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client // for Okta; nil = client.NewHTTPClient()
 	Now        func() time.Time
+	// Assets are the embedded static files; nil indexes them anew. They are compressed lazily,
+	// once per Assets, at brotli's best quality, which costs a second of CPU under the race
+	// detector: tests that start many instances share one.
+	Assets *static.Assets
 	// OktaNow is the clock the service app dates its assertions, DPoP proofs and token expiry
 	// by: it must agree with Okta's, not with the sessions' clock. nil means Now. Only tests
 	// whose portal clock runs apart from the emulator's set it.
@@ -264,9 +268,11 @@ func NewApp(cfg AppConfig) (*App, error) {
 		Scope:     handlers.ParseGroupRefs(cfg.HelpdeskScopeGroups),
 		Owner:     owner,
 	})
-	assets, err := static.New()
-	if err != nil {
-		return nil, fmt.Errorf("static assets: %w", err)
+	assets := cfg.Assets
+	if assets == nil {
+		if assets, err = static.New(); err != nil {
+			return nil, fmt.Errorf("static assets: %w", err)
+		}
 	}
 	forgot := handlers.NewForgot(okta, limiter, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now, Logger: log})
 	srv := NewServer(Options{

@@ -115,7 +115,8 @@ type inbound struct {
 func TestF2_RateLimitStorm(t *testing.T) {
 	out := &outbound{}
 	var tries attempts
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	clock := &offsetClock{}
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) {
 		c.HTTPClient = out.httpClient()
 		c.OktaObserver = tries.observe
 	}})
@@ -134,12 +135,10 @@ func TestF2_RateLimitStorm(t *testing.T) {
 		postEvery = 10                    // one unlock every 10 GETs: 2 a second
 	)
 
-	// Start half-way through a wall-clock second: Okta's reset is in whole seconds, so 429s
-	// seen in the first half of a second leave a 2 s wait (retried) and the others 3 s (not),
-	// and both paths run.
-	for time.Now().Nanosecond() < 500_000_000 || time.Now().Nanosecond() > 600_000_000 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	// Start half-way through a second of Okta's clock: Okta's reset is in whole seconds, so
+	// 429s seen in the first half of a second leave a 2 s wait (retried) and the others 3 s
+	// (not), and both paths run.
+	clock.alignTo(500 * time.Millisecond)
 	out.reset()
 	start := time.Now()
 	stop := make(chan struct{})

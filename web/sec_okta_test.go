@@ -39,17 +39,18 @@ func TestSec38_HungOktaGetsAnAnswer(t *testing.T) {
 }
 
 func TestSec39_RateLimitedByOkta(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
+	clock := &offsetClock{}
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}})
 	alice := env.SignInAs(t, "alice@example.com")
 	ada := env.SignInAs(t, "ada@example.com")
 	t.Run("a GET is retried once when the wait fits", func(t *testing.T) {
 		env.Okta.ResetRequests()
 		// Okta's reset is a whole second and the wait is reset − Date + 1 s, so a limit that
-		// ends within the current second means a 2 s wait: the longest the client accepts.
-		for time.Now().Nanosecond() > 500_000_000 {
-			time.Sleep(10 * time.Millisecond)
-		}
-		env.Okta.ForceRateLimit("/api/v1/users/me", 10*time.Millisecond)
+		// ends within the current second means a 2 s wait: the longest the client accepts. The
+		// limit lasts 800 ms of that second, so a slow machine still meets it with the first
+		// call, and is over when the retry comes.
+		clock.alignTo(100 * time.Millisecond)
+		env.Okta.ForceRateLimit("/api/v1/users/me", 800*time.Millisecond)
 		res, doc := env.Page(t, alice, "/profile")
 		assert.Equal(t, http.StatusOK, res.StatusCode)
 		assert.Equal(t, 0, doc.Find("[data-testid=alert-error]").Length(), "the retry succeeded: %s", doc.Find("[data-testid=alert-error]").Text())

@@ -319,7 +319,7 @@ func verifyJWT(t *testing.T, s *oktatest.Server, token string) (map[string]any, 
 	require.Equal(t, http.StatusOK, r.status)
 	var set jose.JSONWebKeySet
 	r.json(t, &set)
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, err
 	}

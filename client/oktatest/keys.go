@@ -174,7 +174,7 @@ var errBadJWT = errors.New("invalid token")
 // verifyJWT checks an RS256 JWT against the published keys and returns its
 // claims; expiry is the caller's business. s.mu must be held.
 func (s *Server) verifyJWT(token string) (map[string]any, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, errBadJWT
 	}

@@ -196,3 +196,27 @@ func TestCheckPage(t *testing.T) {
 		})
 	}
 }
+
+// TestFootprintLine reads the figure from the line `go test -bench` prints for the session
+// store's benchmark, and nothing from lines that are not it.
+func TestFootprintLine(t *testing.T) {
+	tests := []struct {
+		name, out string
+		want      string
+	}{
+		{name: "benchmark line", out: "goos: linux\nBenchmarkMemoryStoreSession-2   \t       1\t 391022283 ns/op\t      2833 bytes/session\nPASS\n", want: "2833"},
+		{name: "fractional", out: "BenchmarkMemoryStoreSession \t 1\t 5 ns/op\t 2832.5 bytes/session\n", want: "2832.5"},
+		{name: "no benchmark ran", out: "PASS\nok  \tgatehouse/web/session\t0.01s\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := footprintLine.FindStringSubmatch(tt.out)
+			if tt.want == "" {
+				assert.Nil(t, m)
+				return
+			}
+			require.NotNil(t, m)
+			assert.Equal(t, tt.want, m[1])
+		})
+	}
+}

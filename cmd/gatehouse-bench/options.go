@@ -80,7 +80,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.StormOver, "storm-over", 10*time.Second, "reload storm: over how long")
 	fs.DurationVar(&o.DashFor, "dashboard-duration", 0, "length of the dashboard-only phase (default a quarter of -duration, at least 2s)")
 	fs.IntVar(&o.MemSessions, "memory-sessions", 500, "extra sessions signed in to measure the heap per session (0: skip)")
-	fs.BoolVar(&o.Footprint, "store-footprint", true, "also run the session store's own footprint test (go test ./web/session)")
+	fs.BoolVar(&o.Footprint, "store-footprint", true, "also run the session store's own footprint benchmark (go test -bench ./web/session)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (binaries and logs) after a successful run")
 	if err := fs.Parse(args); err != nil {
 		return o, err

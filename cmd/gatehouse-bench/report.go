@@ -130,7 +130,7 @@ func (r report) perSession() (bytes float64, source string, ok bool) {
 		return r.Sessions.PerSession, fmt.Sprintf("live heap growth ÷ %d sessions", r.Sessions.Sessions), true
 	}
 	if r.StoreFootprint != nil {
-		return *r.StoreFootprint, "session store test", true
+		return *r.StoreFootprint, "session store benchmark", true
 	}
 	return 0, "", false
 }
@@ -263,7 +263,7 @@ func (r report) writeTable(w io.Writer) {
 		}
 	}
 	if r.StoreFootprint != nil {
-		fmt.Fprintf(w, "  store test (10,000 sessions, go test ./web/session): %.0f bytes per session\n", *r.StoreFootprint)
+		fmt.Fprintf(w, "  store benchmark (10,000 sessions, go test -bench ./web/session): %.0f bytes per session\n", *r.StoreFootprint)
 	}
 	if b, source, ok := r.perSession(); ok {
 		fmt.Fprintf(w, "  per session (≤ %d B, %s): %.0f B  %s; 100,000 sessions ≈ %s\n",

@@ -120,7 +120,7 @@ func TestWriteTable(t *testing.T) {
 		{name: "first visit", label: "first visit", want: []string{"37.0 KB  PASS"}},
 		{name: "repeat visit", label: "repeat visit", want: []string{"2.9 KB  PASS"}},
 		{name: "session figure judged on the process measurement", label: "per session", want: []string{"3000 B  PASS", "500 sessions", "100,000 sessions ≈ 286.1 MiB"}},
-		{name: "store cross-check", label: "store test", want: []string{"2832 bytes per session"}},
+		{name: "store cross-check", label: "store benchmark", want: []string{"2832 bytes per session"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

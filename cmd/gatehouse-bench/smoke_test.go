@@ -27,8 +27,8 @@ func TestBenchSmoke(t *testing.T) {
 	const memSessions = 20
 	var out, errOut bytes.Buffer
 	args := []string{
-		"-users", "3", "-admins", "1", "-duration", "1s", "-dashboard-duration", "1s",
-		"-okta-latency", latency.String(), "-storm-views", "10", "-storm-over", "1s",
+		"-users", "3", "-admins", "1", "-duration", "300ms", "-dashboard-duration", "300ms",
+		"-okta-latency", latency.String(), "-storm-views", "10", "-storm-over", "500ms",
 		"-memory-sessions", "20", "-store-footprint=false", "-json",
 	}
 	err := run(t.Context(), args, os.Getenv, os.Environ(), &out, io.MultiWriter(&errOut, testLog{t}))

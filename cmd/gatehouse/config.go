@@ -121,17 +121,145 @@ const (
 	envSequential   = "GATEHOUSE_SEQUENTIAL_READS"
 )
 
-// loadConfig parses flags and the environment and reports every problem at once.
+// Listen addresses when -addr is not given.
+const (
+	defaultAddr     = ":8080"
+	defaultDevAddr  = "localhost:8080" // -dev binds loopback only
+	defaultOktaAddr = "localhost:8081"
+)
+
+// envVar is one environment variable loadConfig reads: its default, written as a value of the
+// variable ("" when there is none), the bounds of a duration (0: none), and what it means, for
+// `gatehouse -h`.
+type envVar struct {
+	name     string
+	def      string
+	required bool
+	min, max time.Duration
+	help     string
+}
+
+// envVars lists every variable in the order of the README's configuration table, with the
+// defaults loadConfig applies: this table is the one place they are written down. `gatehouse
+// -h` prints it; TestReadmeConfigurationTable holds the README to it.
+var envVars = []envVar{
+	{name: envOrgURL, required: true, help: "your Okta org, e.g. https://acme.okta.com (http only for localhost)"},
+	{name: envClientID, required: true, help: "the OIDC web app's client id"},
+	{name: envClientSecret, required: true, help: "its client secret"},
+	{name: envServiceID, help: "the OAuth 2.0 service app's client id (recommended Okta credential; needs " + envKeyFile + "); exactly one of it and " + envAPIToken},
+	{name: envKeyFile, help: "the service app's private key, a PEM file (RSA or EC)"},
+	{name: envKeyID, help: "the key's kid as Okta shows it (optional)"},
+	{name: envDPoP, def: "auto", help: "auto, on or off: DPoP-bound service-app tokens (auto follows what Okta asks)"},
+	{name: envOktaScopes, help: "comma-separated okta.* scopes granted to the service app, when fewer than Gatehouse asks for"},
+	{name: envAPIToken, help: "SSWS API token: the other Okta credential, instead of the service app"},
+	{name: envPublicURL, required: true, help: "the portal's external URL; https gives __Host- cookies and HSTS"},
+	{name: envSessionKeys, required: true, help: "comma-separated 32-byte keys (hex or base64), newest first; older keys still decode"},
+	{name: envAdminGroups, def: "Gatehouse Admins", help: "comma-separated names of OKTA_GROUPs whose members are admins (the default only when " + envAdminIDs + " is unset too)"},
+	{name: envAdminIDs, help: "comma-separated Okta group ids whose members are admins"},
+	{name: envHelpdesk, def: "Gatehouse Helpdesk", help: "comma-separated names of OKTA_GROUPs whose members are helpdesk (the default only when " + envHelpdeskIDs + " is unset too)"},
+	{name: envHelpdeskIDs, help: "comma-separated Okta group ids whose members are helpdesk"},
+	{name: envProtected, help: "comma-separated group ids or names whose members only admins may change"},
+	{name: envScope, help: "comma-separated group ids or OKTA_GROUP names: the helpdesk may act only on their members (empty: everyone not protected)"},
+	{name: envImageHosts, help: "comma-separated extra origins app logos may come from, besides the Okta org and Okta's CDN"},
+	{name: envSelfService, def: "service", help: "service: self-service calls use Gatehouse's Okta credential on the person's own id; delegated: the person's own token"},
+	{name: envRedisURL, help: "redis://[user:pass@]host:6379/0 or rediss://… (TLS) shared by several instances; empty keeps everything in memory"},
+	{name: envLogFormat, def: "json", help: "json or text (text by default with -dev)"},
+	{name: envLogLevel, def: "info", help: "debug, info, warn or error"},
+	{name: envTrusted, help: "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed"},
+	{name: envCacheTTL, def: "30s", help: "per-person cache of their own profile, apps and groups; 0 turns it off"},
+	{name: envSequential, def: "0", help: "benchmarking only: 1 reads the dashboard's sections one after another; never in production"},
+	{name: envSessionIdle, def: "30m", min: time.Minute, help: "a session ends after this long without a request"},
+	{name: envSessionMax, def: "10h", min: time.Minute, help: "… and this long after sign-in in any case"},
+	{name: envStepUp, def: "15m", min: time.Minute, help: "password changes and destructive admin actions need a sign-in younger than this"},
+	{name: envStepUpACR, help: "an Okta acr value (e.g. urn:okta:loa:2fa:any) the step-up sign-in must satisfy; empty: a fresh password is enough"},
+	{name: envRoleTTL, def: "5m", max: 5 * time.Minute, help: "roles are re-read from Okta groups at most this long after the last check; privileged routes re-check them at least every five minutes"},
+	{name: envOktaTimeout, def: "8s", min: 100 * time.Millisecond, help: "deadline of one Okta call, its retries included"},
+	{name: envOktaInFlight, def: "256", help: "concurrent Okta calls before new ones are refused (503)"},
+	{name: envForgotMin, def: "0s", help: "forgot-password answers take at least this long (they no longer wait for Okta, so 0 is fine)"},
+	{name: envShutdown, def: "25s", min: time.Second, help: "how long in-flight requests may take to finish on SIGTERM"},
+	{name: envDrainDelay, def: "0s", max: time.Minute, help: "on SIGTERM, how long to keep serving with /readyz already 503, so the load balancer stops routing here first; it delays every shutdown"},
+}
+
+// lookupEnvVar returns the table's entry for name (the zero entry for a name it lacks).
+func lookupEnvVar(name string) envVar {
+	for _, v := range envVars {
+		if v.name == name {
+			return v
+		}
+	}
+	return envVar{name: name}
+}
+
+// envDefault returns the default of the variable name, "" when it has none.
+func envDefault(name string) string { return lookupEnvVar(name).def }
+
+// bounds describes a duration variable's limits for people, "" when it has none.
+func (v envVar) bounds() string {
+	switch {
+	case v.min > 0 && v.max > 0:
+		return "from " + shortDuration(v.min) + " to " + shortDuration(v.max)
+	case v.min > 0:
+		return "at least " + shortDuration(v.min)
+	case v.max > 0:
+		return "at most " + shortDuration(v.max)
+	}
+	return ""
+}
+
+// newFlagSet defines the flags on c. Flags print nothing themselves: run prints the usage for
+// -h and the error otherwise.
+func newFlagSet(c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: start the embedded Okta emulator with the demo org on loopback; no configuration needed")
+	fs.StringVar(&c.Addr, "addr", "", "listen `address` for the portal (default "+defaultAddr+"; "+defaultDevAddr+" with -dev)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "listen `address` for Prometheus /metrics, such as :9090 (off when empty)")
+	fs.StringVar(&c.OktaAddr, "okta-addr", defaultOktaAddr, "with -dev: listen `address` of the embedded Okta emulator")
+	fs.StringVar(&c.DevAPIToken, "okta-api-token", "", "with -dev: the emulator's API `token` (random when empty)")
+	return fs
+}
+
+// usage is what `gatehouse -h` prints: the flags, then every environment variable with its
+// default.
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: gatehouse [flags]
+
+Gatehouse, the self-service portal for organisations on Okta. It reads its settings from the
+environment variables below; with -dev it needs none and runs on an embedded Okta emulator.
+
+Flags:
+`)
+	fs := newFlagSet(&config{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, "\nEnvironment variables:\n")
+	for _, v := range envVars {
+		switch {
+		case v.required:
+			fmt.Fprintf(w, "  %s (required)\n", v.name)
+		case v.def == "":
+			fmt.Fprintf(w, "  %s (default: empty)\n", v.name)
+		case v.bounds() != "":
+			fmt.Fprintf(w, "  %s (default %q; %s)\n", v.name, v.def, v.bounds())
+		default:
+			fmt.Fprintf(w, "  %s (default %q)\n", v.name, v.def)
+		}
+		// Indented as the flag package indents the flags' help.
+		fmt.Fprintf(w, "    \t%s\n", v.help)
+	}
+}
+
+// loadConfig parses flags and the environment and reports every problem at once. For -h it
+// returns flag.ErrHelp (run prints the usage); for a bad flag it prints the usage to stderr and
+// returns the error.
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.BoolVar(&c.Dev, "dev", false, "development mode: start the embedded Okta emulator with the demo org on loopback; no configuration needed")
-	fs.StringVar(&c.Addr, "addr", "", "listen address for the portal (default :8080; localhost:8080 with -dev)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "listen address for Prometheus /metrics (off when empty)")
-	fs.StringVar(&c.OktaAddr, "okta-addr", "localhost:8081", "with -dev: listen address of the embedded Okta emulator")
-	fs.StringVar(&c.DevAPIToken, "okta-api-token", "", "with -dev: the emulator's API token (random when empty)")
+	fs := newFlagSet(&c)
 	if err := fs.Parse(args); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			usage(stderr)
+		}
 		return c, err
 	}
 	var problems []error
@@ -168,11 +296,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.HelpdeskGroupIDs = groupIDs(envHelpdeskIDs, getenv(envHelpdeskIDs), bad)
 	c.AdminGroups = splitList(getenv(envAdminGroups), "")
 	if len(c.AdminGroups) == 0 && len(c.AdminGroupIDs) == 0 {
-		c.AdminGroups = []string{"Gatehouse Admins"}
+		c.AdminGroups = []string{envDefault(envAdminGroups)}
 	}
 	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "")
 	if len(c.HelpdeskGroups) == 0 && len(c.HelpdeskGroupIDs) == 0 {
-		c.HelpdeskGroups = []string{"Gatehouse Helpdesk"}
+		c.HelpdeskGroups = []string{envDefault(envHelpdesk)}
 	}
 	c.ProtectedGroups = splitList(getenv(envProtected), "")
 	c.HelpdeskScopeGroups = splitList(getenv(envScope), "")
@@ -183,9 +311,16 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.ImageHosts = append(c.ImageHosts, strings.TrimRight(h, "/"))
 	}
+	// orDefault is the variable's value, or its default when it is unset or blank.
+	orDefault := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return envDefault(name)
+	}
 
-	switch mode := strings.ToLower(strings.TrimSpace(getenv(envSelfService))); mode {
-	case "", "service":
+	switch mode := strings.ToLower(orDefault(envSelfService)); mode {
+	case "service":
 	case "delegated":
 		c.Delegated = true
 	default:
@@ -194,7 +329,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.LogFormat = strings.ToLower(strings.TrimSpace(getenv(envLogFormat)))
 	switch c.LogFormat {
 	case "":
-		c.LogFormat = "json"
+		c.LogFormat = envDefault(envLogFormat)
 		if c.Dev {
 			c.LogFormat = "text"
 		}
@@ -202,10 +337,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	default:
 		bad("%s must be json or text, not %q", envLogFormat, c.LogFormat)
 	}
-	if lv := strings.TrimSpace(getenv(envLogLevel)); lv != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(lv)); err != nil {
-			bad("%s must be debug, info, warn or error, not %q", envLogLevel, lv)
-		}
+	if lv := orDefault(envLogLevel); c.LogLevel.UnmarshalText([]byte(lv)) != nil {
+		bad("%s must be debug, info, warn or error, not %q", envLogLevel, lv)
 	}
 	for p := range strings.SplitSeq(getenv(envTrusted), ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -223,57 +356,41 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
-	dur := func(name string, def time.Duration, min time.Duration) time.Duration {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return def
-		}
+	dur := func(name string) time.Duration {
+		v := orDefault(name)
 		d, err := time.ParseDuration(v)
-		if err != nil || d < min {
-			bad("%s must be a duration of at least %s (like 30s or 10m), not %q", name, min, v)
-			return def
+		if ev := lookupEnvVar(name); err != nil || d < ev.min || (ev.max > 0 && d > ev.max) {
+			problems = append(problems, errors.New(durationProblem(ev, v)))
 		}
 		return d
 	}
-	c.CacheTTL = dur(envCacheTTL, 30*time.Second, 0)
-	if v := strings.TrimSpace(getenv(envSequential)); v != "" {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			bad("%s must be 1 or 0 (true or false), not %q", envSequential, v)
-		}
+	c.CacheTTL = dur(envCacheTTL)
+	if on, err := strconv.ParseBool(orDefault(envSequential)); err != nil {
+		bad("%s must be 1 or 0 (true or false), not %q", envSequential, getenv(envSequential))
+	} else {
 		c.SequentialReads = on
 	}
-	c.SessionIdle = dur(envSessionIdle, 30*time.Minute, time.Minute)
-	c.SessionMax = dur(envSessionMax, 10*time.Hour, time.Minute)
-	c.StepUpAge = dur(envStepUp, 15*time.Minute, time.Minute)
+	c.SessionIdle = dur(envSessionIdle)
+	c.SessionMax = dur(envSessionMax)
+	c.StepUpAge = dur(envStepUp)
 	c.StepUpACR = strings.TrimSpace(getenv(envStepUpACR))
 	if c.StepUpACR != "" && !slices.Contains(oktaACRValues(), c.StepUpACR) {
 		bad("%s must be one of Okta's acr values (%s), not %q", envStepUpACR, strings.Join(oktaACRValues(), ", "), c.StepUpACR)
 	}
-	c.RoleTTL = dur(envRoleTTL, 5*time.Minute, 0)
-	c.OktaTimeout = dur(envOktaTimeout, 8*time.Second, 100*time.Millisecond)
-	c.ForgotMinDuration = dur(envForgotMin, 0, 0)
-	c.ShutdownTimeout = dur(envShutdown, 25*time.Second, time.Second)
-	c.DrainDelay = dur(envDrainDelay, 0, 0)
-	if c.DrainDelay > time.Minute {
-		bad("%s must be at most 1m: it delays every shutdown", envDrainDelay)
-	}
+	c.RoleTTL = dur(envRoleTTL)
+	c.OktaTimeout = dur(envOktaTimeout)
+	c.ForgotMinDuration = dur(envForgotMin)
+	c.ShutdownTimeout = dur(envShutdown)
+	c.DrainDelay = dur(envDrainDelay)
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			bad("-metrics-addr %q must be host:port or :port (like :9090)", c.MetricsAddr)
 		}
 	}
-	if c.RoleTTL > 5*time.Minute {
-		bad("%s must be at most 5m: roles are re-checked at least every five minutes", envRoleTTL)
-	}
-	c.OktaMaxInFlight = 256
-	if v := strings.TrimSpace(getenv(envOktaInFlight)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			bad("%s must be a positive number, not %q", envOktaInFlight, v)
-		} else {
-			c.OktaMaxInFlight = n
-		}
+	if n, err := strconv.Atoi(orDefault(envOktaInFlight)); err != nil || n < 1 {
+		bad("%s must be a positive number such as %s, not %q", envOktaInFlight, envDefault(envOktaInFlight), getenv(envOktaInFlight))
+	} else {
+		c.OktaMaxInFlight = n
 	}
 
 	if c.Dev {
@@ -292,7 +409,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.ServiceClientID, c.PrivateKey = devServiceClientID, devKey
 		if c.Addr == "" {
-			c.Addr = "localhost:8080"
+			c.Addr = defaultDevAddr
 		}
 		for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}, {"-metrics-addr", c.MetricsAddr}} {
 			if a.addr == "" {
@@ -315,7 +432,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 
 	if c.Addr == "" {
-		c.Addr = ":8080"
+		c.Addr = defaultAddr
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
@@ -418,6 +535,38 @@ func (c config) credential() string {
 		return "api token"
 	}
 	return "none"
+}
+
+// durationProblem explains why v is not a valid value of the duration variable ev, with an
+// example that is valid: the default, or when that is 0 a value within the bounds.
+func durationProblem(ev envVar, v string) string {
+	example := ev.def
+	if d, err := time.ParseDuration(example); err != nil || d <= 0 {
+		e := max(ev.min, 5*time.Second)
+		if ev.max > 0 {
+			e = min(e, ev.max)
+		}
+		example = shortDuration(e)
+	}
+	if b := ev.bounds(); b != "" {
+		if !strings.HasPrefix(b, "from ") {
+			b = "of " + b
+		}
+		return fmt.Sprintf("%s must be a duration %s, such as %s, not %q", ev.name, b, example, v)
+	}
+	return fmt.Sprintf("%s must be a duration such as %s, or 0, not %q", ev.name, example, v)
+}
+
+// shortDuration writes d as people do: 1m rather than Go's 1m0s, 10h rather than 10h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Fail-fast Redis defaults. go-redis's own (5 s dial, 3 retries with backoff) keep a request

@@ -22,6 +22,7 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/client/oktatest"
+	"gatehouse/static"
 	"gatehouse/web"
 )
 
@@ -50,6 +51,11 @@ type Options struct {
 	// scope. Gatehouse still asks for its defaults.
 	ServiceScopes []string
 }
+
+// sharedAssets are the static files of every Gatehouse a test process starts: each instance
+// would otherwise compress them again (brotli at its best quality: about a second of CPU each
+// under the race detector), and they are the same embedded files for all.
+var sharedAssets = sync.OnceValues(static.New)
 
 // Env is one running Gatehouse and its Okta.
 type Env struct {
@@ -111,6 +117,9 @@ func New(t testing.TB, o Options) *Env {
 		hc.Transport = &assertionRecorder{next: hc.Transport, log: assertions}
 		cfg.HTTPClient = hc
 	}
+	assets, err := sharedAssets()
+	require.NoError(t, err, "static assets")
+	cfg.Assets = assets
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
