@@ -122,7 +122,23 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		authRetries int
 		lastErr     error
 	)
+	key := c.budgetKeyOf(r)
 	for attempt := 1; ; attempt++ {
+		if wait, spent := c.s.budget.wait(key, c.s.cfg.now()); spent && r.method == http.MethodGet {
+			// The budget guard refuses the attempt without sending it. Like a 429 from Okta,
+			// the refusal is waited out once when the reset fits; the next attempt is then
+			// sent as a first try (Okta never saw this one, so it carries no retry headers).
+			err := &budgetError{op: r.op, bucket: key.bucket, retryAfter: wait}
+			c.observe(CallInfo{Op: r.op, Method: r.method, Attempt: attempt, Err: err})
+			if rateRetried || wait > c.s.cfg.maxRetryWait || !fits(ctx, wait) {
+				return nil, err
+			}
+			rateRetried, retry = true, nil
+			if serr := c.s.cfg.sleep(ctx, wait); serr != nil {
+				return nil, unavailable(r.op, serr)
+			}
+			continue
+		}
 		res, err := c.attempt(ctx, r, target, payload, attempt, retry)
 		if err == nil {
 			return res, nil
@@ -224,10 +240,10 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	info.Duration = cfg.now().Sub(start)
 	info.Status = resp.StatusCode
 	info.RequestID = resp.Header.Get("X-Okta-Request-Id")
-	recordRequestID(ctx, info.RequestID)
 	if rl, _ := ParseRateLimit(resp.Header); rl.Known {
 		info.RateLimit = rl
 		c.s.rl.Store(&rl)
+		c.s.budget.record(c.budgetKeyOf(r), rl, resp.Header, cfg.now())
 	}
 	if readErr != nil && !errors.Is(readErr, errBodyTooLarge) {
 		// The connection died mid-body: no usable answer.

@@ -320,7 +320,7 @@ func TestAdminPersonPageSectionsFailAlone(t *testing.T) {
 // TestAdminActionDropsCachedData: with the per-person cache on, the person sees an admin's
 // change at once.
 func TestAdminActionDropsCachedData(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = time.Hour }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	alice := env.SignInAs(t, "alice@example.com")
 	aliceID := env.Okta.UserID("alice@example.com")

@@ -131,7 +131,7 @@ func TestOktaBudgetLow(t *testing.T) {
 	t.Cleanup(srv.Close)
 	okta, err := client.New(srv.URL, "token")
 	require.NoError(t, err)
-	a := NewAdmin(okta, nil, nil, nil, nil, AdminOptions{})
+	a := NewAdmin(okta, nil, nil, nil, AdminOptions{})
 	assert.False(t, a.oktaBudgetLow(), "nothing known yet")
 	tests := []struct {
 		name      string

@@ -130,7 +130,7 @@ func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
 // TestSec49_TokenOwnerAndProtectedGroups: the API token's owner stays protected without any
 // admin role, and so do the members of GATEHOUSE_PROTECTED_GROUPS.
 func TestSec49_TokenOwnerAndProtectedGroups(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.ProtectedGroups = []string{"Sales"}
 	}})
 	owner := env.Okta.UserID(oktatest.DemoOktaAdmin)
@@ -215,7 +215,7 @@ func TestSec49_UnknownFailsClosed(t *testing.T) {
 // members of those groups; the search still shows everyone but offers no selection outside
 // the scope. Administrators are not scoped.
 func TestSec50_HelpdeskScope(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.HelpdeskScopeGroups = []string{"Engineering"}
 	}})
 	hal := env.SignInAs(t, "hal@example.com")

@@ -15,7 +15,6 @@ import (
 	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 const (
@@ -49,7 +48,7 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	v := r.URL.Query()
 	uq := userQuery{Q: strings.TrimSpace(v.Get("q")), Status: client.Status(v.Get("status"))}
 	if validText(uq.Q, 0, 100) != nil {
-		return userQuery{}, BadRequest("Search for at most 100 characters, without line breaks.")
+		return userQuery{}, BadRequest(msgSearchTooLong)
 	}
 	if uq.Status != "" && !uq.Status.Valid() {
 		return userQuery{}, BadRequest("That status does not exist. Choose one from the list.")
@@ -60,7 +59,7 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	uq.After = v.Get("after")
 	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
-		return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+		return userQuery{}, BadRequest(msgBrokenPageLink)
 	}
 	prev := v["prev"]
 	if len(prev) > maxTrail {
@@ -68,7 +67,7 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	for _, p := range prev {
 		if p != "" && !cursorPattern.MatchString(p) {
-			return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+			return userQuery{}, BadRequest(msgBrokenPageLink)
 		}
 	}
 	uq.Prev = prev
@@ -190,11 +189,11 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 // listed, but offer no action (no bulk selection). Without a scope, or for an administrator,
 // it costs nothing; with one, one groups read per row, a few at a time. A row whose groups
 // Okta cannot give is marked too (fail closed).
-func (a *Admin) markScope(ctx context.Context, v *session.Record, rows []views.UserRow) {
+func (a *Admin) markScope(ctx context.Context, v Viewer, rows []views.UserRow) {
 	if !a.opts.Protect.Scoped(v) {
 		return
 	}
-	runBounded(ctx, len(rows), a.opts.BulkConcurrency, func() bool { return false }, func(i int) {
+	runBounded(ctx, len(rows), bulkConcurrency, func() bool { return false }, func(i int) {
 		ok, err := a.opts.Protect.InScope(ctx, v, rows[i].ID)
 		switch {
 		case err != nil:
@@ -274,7 +273,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := doneFor(takeFlash(a.store, w, r), id); done != "" {
+	if done := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -282,7 +281,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 
 // personView loads a person's page. The user (fresh, never from the per-person cache), groups,
 // apps and audit entries load concurrently; all but the user fail in place.
-func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (views.PersonView, error) {
+func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.PersonView, error) {
 	var (
 		wg                     sync.WaitGroup
 		u                      client.User
@@ -294,9 +293,7 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	wg.Go(func() { u, uErr = a.getPerson(ctx, id) })
 	wg.Go(func() { groups, gErr = a.okta.ListUserGroups(ctx, id) })
 	wg.Go(func() { links, lErr = a.okta.ListAppLinks(ctx, id) })
-	if a.audit != nil {
-		wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
-	}
+	wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
 	wg.Wait()
 	if uErr != nil {
 		return views.PersonView{}, uErr
@@ -344,12 +341,12 @@ func doneAlert(done, name, status string) *views.Alert {
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
 // role and the own-account rule allow.
-func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) views.UserPanelView {
+func (a *Admin) panel(ctx context.Context, v Viewer, u client.User) views.UserPanelView {
 	return a.panelWith(ctx, v, u, nil)
 }
 
 // panelWith is panel with the person's groups when the caller already has them.
-func (a *Admin) panelWith(ctx context.Context, v *session.Record, u client.User, groups []client.Group) views.UserPanelView {
+func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups []client.Group) views.UserPanelView {
 	p := views.UserPanelView{
 		ID: u.ID, Name: userName(u), Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,

@@ -281,7 +281,7 @@ func TestSec28_SelfServiceIgnoresOtherIDs(t *testing.T) {
 }
 
 func TestForgotPassword(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.ForgotMinDuration = 300 * time.Millisecond }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.ForgotMinDuration = 300 * time.Millisecond }})
 	type answer struct {
 		status int
 		text   string

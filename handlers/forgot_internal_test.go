@@ -40,8 +40,8 @@ func TestForgotQueueNeverBlocks(t *testing.T) {
 	okta, err := client.New(emu.URL(), emu.APIToken())
 	require.NoError(t, err)
 	var logs lockedBuffer
-	f := NewForgot(okta, nil, ForgotOptions{Workers: 1, QueueSize: 1, Drain: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	f := startForgot(okta, nil, ForgotOptions{Now: time.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		queueShape{workers: 1, size: 1, drain: 5 * time.Second})
 
 	start := time.Now()
 	var outcomes []string

@@ -22,7 +22,7 @@ import (
 func forgotEnv(t *testing.T, o webtest.Options) *webtest.Env {
 	t.Helper()
 	configure := o.Configure
-	o.Configure = func(c *web.AppConfig) {
+	o.Configure = func(c *web.Config) {
 		c.ForgotMinDuration = 0
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 		if configure != nil {

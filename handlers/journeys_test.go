@@ -40,7 +40,7 @@ func TestJourneysByCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := webtest.New(t, webtest.Options{Credential: tt.cred, Configure: func(c *web.AppConfig) { c.Delegated = tt.delegated }})
+			env := webtest.New(t, webtest.Options{Credential: tt.cred, Configure: func(c *web.Config) { c.Delegated = tt.delegated }})
 			// The order matters: the admin journey needs alice's demo password, which the
 			// password journey changes.
 			t.Run("admin", func(t *testing.T) { adminJourney(t, env) })

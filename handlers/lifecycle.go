@@ -6,7 +6,6 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/session"
 )
 
 // Action keys: the last segment of POST /admin/users/{id}/{action} and of the confirmation
@@ -111,10 +110,7 @@ func (act Action) Roles() []string {
 }
 
 // AllowedFor reports whether the signed-in person's roles permit the action.
-func (act Action) AllowedFor(v *session.Record) bool {
-	if v == nil {
-		return false
-	}
+func (act Action) AllowedFor(v Viewer) bool {
 	return slices.ContainsFunc(act.Roles(), v.HasRole)
 }
 
@@ -274,7 +270,7 @@ func (act Action) Done(u client.User) string {
 
 // allowedActions lists the actions v may take on u now: by status and credentials, by role,
 // and never a forbidden one on v's own account.
-func allowedActions(v *session.Record, u client.User) []Action {
+func allowedActions(v Viewer, u client.User) []Action {
 	var out []Action
 	for _, act := range Actions() {
 		if !act.AllowedFor(v) {
@@ -291,7 +287,7 @@ func allowedActions(v *session.Record, u client.User) []Action {
 }
 
 // roleUsed is the role an action was taken under, for the audit trail.
-func roleUsed(v *session.Record) string {
+func roleUsed(v Viewer) string {
 	if v.HasRole(RoleAdmin) {
 		return RoleAdmin
 	}

@@ -14,9 +14,9 @@ func TestOnceGuardSharesOnlyWithItsSession(t *testing.T) {
 	g := newOnceGuard(time.Minute, time.Now)
 	runs := 0
 	submit := func(owner, answer, rotatedTo string) any {
-		return g.do("00ualice:form1", sessionOwner(owner), func() (any, bool, string) {
+		return g.do("00ualice:form1", owner, func() (any, bool, string) {
 			runs++
-			return answer, true, sessionOwner(rotatedTo)
+			return answer, true, rotatedTo
 		})
 	}
 	assert.Equal(t, "A's answer", submit("session-A", "A's answer", "session-A2"))

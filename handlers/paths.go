@@ -71,5 +71,3 @@ func hasControl(s string) bool {
 	}
 	return false
 }
-
-func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -73,7 +73,7 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 		assert.Equal(t, http.StatusOK, res.StatusCode)
 	})
 	t.Run("the BUILT_IN Everyone", func(t *testing.T) {
-		env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.AdminGroups = []string{"Everyone"} }})
+		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.AdminGroups = []string{"Everyone"} }})
 		res, _ := env.Page(t, env.SignInAs(t, "alice@example.com"), "/admin/users")
 		assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	})
@@ -81,12 +81,14 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		appHelpdesk := env.Okta.GroupIDOfType(oktatest.GroupHelpdesk, "APP_GROUP")
 		require.NotEmpty(t, appHelpdesk)
-		env2 := webtest.New(t, webtest.Options{Okta: env.Okta, Configure: func(c *web.AppConfig) {
-			c.HelpdeskGroupIDs = []string{appHelpdesk}
+		// As cmd/gatehouse configures it when only GATEHOUSE_HELPDESK_GROUP_IDS is set (the default
+		// name applies only when neither is: TestConfigRoleGroupsAndProtection).
+		env2 := webtest.New(t, webtest.Options{Okta: env.Okta, Configure: func(c *web.Config) {
+			c.HelpdeskGroupIDs, c.HelpdeskGroups = []string{appHelpdesk}, nil
 		}})
 		res, _ := env2.Page(t, env2.SignInAs(t, oktatest.DemoImported), "/admin/users")
 		assert.Equal(t, http.StatusOK, res.StatusCode, "the id is the configured truth, whatever the group's type")
 		res, _ = env2.Page(t, env2.SignInAs(t, "hal@example.com"), "/admin/users")
-		assert.Equal(t, http.StatusForbidden, res.StatusCode, "with ids set, the default group name no longer applies")
+		assert.Equal(t, http.StatusForbidden, res.StatusCode, "the group of the default name grants nothing when only ids are configured")
 	})
 }

@@ -174,7 +174,7 @@ func TestAppLinksAreSanitised(t *testing.T) {
 // TestDelegatedMode: with GATEHOUSE_SELF_SERVICE=delegated every self-service read uses the
 // person's own token on /users/me/…, and the pages look the same.
 func TestDelegatedMode(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.Delegated = true }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.Delegated = true }})
 	alice := env.SignInAs(t, "alice@example.com")
 	env.Okta.ResetRequests()
 	_, doc := env.Page(t, alice, "/")

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"gatehouse/handlers"
-	"gatehouse/web/session"
 )
 
 func TestACRSatisfied(t *testing.T) {
@@ -33,9 +32,9 @@ func TestACRSatisfied(t *testing.T) {
 		})
 	}
 	now := time.Now()
-	fresh := &session.Record{AuthTime: now, ACR: twoFA, AMR: []string{"pwd", "email"}}
+	fresh := handlers.Viewer{AuthTime: now, ACR: twoFA, AMR: []string{"pwd", "email"}}
 	assert.False(t, handlers.NeedsStepUp(fresh, now, 15*time.Minute, twoFA))
 	assert.True(t, handlers.NeedsStepUp(fresh, now.Add(16*time.Minute), 15*time.Minute, twoFA), "too old, however strong")
-	assert.True(t, handlers.NeedsStepUp(&session.Record{AuthTime: now}, now, 15*time.Minute, twoFA), "recent but weak")
-	assert.False(t, handlers.NeedsStepUp(&session.Record{AuthTime: now}, now, 15*time.Minute, ""), "no acr configured")
+	assert.True(t, handlers.NeedsStepUp(handlers.Viewer{AuthTime: now}, now, 15*time.Minute, twoFA), "recent but weak")
+	assert.False(t, handlers.NeedsStepUp(handlers.Viewer{AuthTime: now}, now, 15*time.Minute, ""), "no acr configured")
 }

@@ -116,7 +116,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 	out := &outbound{}
 	var tries attempts
 	clock := &offsetClock{}
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) {
 		c.HTTPClient = out.httpClient()
 		c.OktaObserver = tries.observe
 	}})
@@ -248,7 +248,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 				assert.False(t, cs[0].retry, "a mutation is never retried")
 			}
 		}
-		// The client's own view, the budget guard's local 429s included.
+		// The client's own view, the budget guard's refusals (never sent) included.
 		getAttempts, postAttempts := tries.byAttempt(http.MethodGet), tries.byAttempt(http.MethodPost)
 		for n := range getAttempts {
 			assert.LessOrEqual(t, n, 2, "a GET made attempt %d", n)
@@ -338,7 +338,7 @@ func TestF3_OktaFailing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // each case waits out a cooldown; they share nothing
 			var br breakerLog
-			env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+			env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 				c.BreakerCooldown = cooldown
 				c.OktaObserver = br.observe
 			}})

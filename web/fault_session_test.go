@@ -158,7 +158,7 @@ func TestF9_ConcurrentRefresh(t *testing.T) {
 			key := make([]byte, 32)
 			_, _ = rand.Read(key)
 			newEnv := func() *webtest.Env {
-				return webtest.New(t, webtest.Options{Okta: okta, Now: clock.Now, Configure: func(c *web.AppConfig) {
+				return webtest.New(t, webtest.Options{Okta: okta, Now: clock.Now, Configure: func(c *web.Config) {
 					c.SessionIdle = 3 * time.Hour // the test moves the clock by hours
 					c.SessionKeys = [][]byte{key}
 					if rds != nil {

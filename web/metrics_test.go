@@ -86,7 +86,7 @@ func newMetrics(t *testing.T) *web.Metrics {
 // through a whole Gatehouse, then scrapes and checks every Gatehouse series.
 func TestMetricsAfterTraffic(t *testing.T) {
 	m := newMetrics(t)
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.Metrics = m
 		c.CacheTTL = 0 // every page reaches the emulator
 	}})
@@ -288,7 +288,7 @@ func TestMetricsCountServiceAppTokenRequests(t *testing.T) {
 	m := newMetrics(t)
 	var ops []string
 	var mu sync.Mutex
-	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Configure: func(c *web.Config) {
 		c.Metrics = m
 		c.OktaObserver = func(ci client.CallInfo) {
 			mu.Lock()

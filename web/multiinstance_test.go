@@ -47,7 +47,7 @@ func failFastRedis(t *testing.T, srv *redistest.Server) *redis.Client {
 func instance(t *testing.T, okta *oktatest.Server, srv *redistest.Server, keys [][]byte) *webtest.Env {
 	t.Helper()
 	rdb := failFastRedis(t, srv)
-	return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.AppConfig) {
+	return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.Config) {
 		c.Redis = rdb
 		c.SessionKeys = keys
 		c.CacheTTL = 0

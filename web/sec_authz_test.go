@@ -30,7 +30,7 @@ func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
 	okta := oktatest.NewServer(oktatest.Config{})
 	t.Cleanup(okta.Close)
 	key := make([]byte, 32)
-	shared := func(c *web.AppConfig) { c.Redis = rdb; c.SessionKeys = [][]byte{key}; c.RedisPrefix = "sec17:" }
+	shared := func(c *web.Config) { c.Redis = rdb; c.SessionKeys = [][]byte{key}; c.RedisPrefix = "sec17:" }
 	a := webtest.New(t, webtest.Options{Okta: okta, Configure: shared})
 	b := webtest.New(t, webtest.Options{Okta: okta, Configure: shared})
 	ada := b.SignInAs(t, "ada@example.com")
@@ -58,7 +58,7 @@ func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
 
 func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	adaID := env.Okta.UserID("ada@example.com")
 	res, _ := env.Page(t, ada, "/admin/users")
@@ -85,7 +85,7 @@ func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
 
 func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	carol := env.Okta.UserID("alice@example.com")
 	clock.Advance(16 * time.Minute)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
@@ -195,7 +197,7 @@ func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
 	}
 	t.Run("500 from a panic", func(t *testing.T) {
 		// A server with no self-service area panics on "/", like any handler bug would.
-		srv := web.NewServer(web.Options{})
+		srv := web.NewServer(web.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 		res := rec.Result()

@@ -25,7 +25,7 @@ func TestSec36_NoSecretsInLogs(t *testing.T) {
 	clock := webtest.NewClock()
 	var keys [][]byte
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger(), Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now},
-		Configure: func(c *web.AppConfig) { keys = c.SessionKeys; c.SessionIdle = 3 * time.Hour }})
+		Configure: func(c *web.Config) { keys = c.SessionKeys; c.SessionIdle = 3 * time.Hour }})
 	secrets := map[string]string{
 		"client secret": env.Okta.ClientSecret(),
 		"api token":     env.Okta.APIToken(),

@@ -221,7 +221,10 @@ func TestSec06_IssuerChecks(t *testing.T) {
 		okta := oktatest.NewServer(oktatest.Config{})
 		defer okta.Close()
 		okta.SetDiscoveryIssuer("https://evil.example.com")
-		app, err := web.NewApp(web.AppConfig{OktaOrgURL: okta.URL(), ClientID: okta.ClientID(), ClientSecret: okta.ClientSecret(), APIToken: okta.APIToken(), PublicURL: "http://127.0.0.1:1", SessionKeys: [][]byte{make([]byte, 32)}})
+		cfg := web.DefaultConfig()
+		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
+		cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), "http://127.0.0.1:1", [][]byte{make([]byte, 32)}
+		app, err := web.NewApp(cfg)
 		require.NoError(t, err)
 		defer app.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -84,7 +84,7 @@ func TestSec54_Finding8_ForgedBanners(t *testing.T) {
 // Gatehouse, the Okta org, Okta's logo CDN and GATEHOUSE_IMAGE_HOSTS only, and a tile whose
 // logo lives elsewhere shows its initials.
 func TestSec55_Finding8_ImageSources(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.ImageHosts = []string{"https://logos.example.com"} }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.ImageHosts = []string{"https://logos.example.com"} }})
 	apps := map[string]string{ // label → logo URL
 		"Tracked":  "https://tracker.example.net/pixel.gif?who=alice",
 		"FromCDN":  "https://ok12static.oktacdn.com/assets/img/logos/default.png",
@@ -141,7 +141,7 @@ func stepUpThroughOkta(t *testing.T, env *webtest.Env, c *http.Client, login str
 // step-up proved a recent sign-in, not a strong one. With GATEHOUSE_STEP_UP_ACR set, the
 // step-up sign-in sends Okta acr_values and the ID token's acr and amr are checked.
 func TestSec56_Finding8_StepUpNeedsSecondFactor(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.StepUpACR = oktatest.ACR2FAAny }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.StepUpACR = oktatest.ACR2FAAny }})
 	alice := env.SignInAs(t, "alice@example.com") // a password, just now
 	change := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {"Tr1cky-Pa55word"}, "confirm_password": {"Tr1cky-Pa55word"}}
 

@@ -42,7 +42,7 @@ func TestSec46_ForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.TrustedProxies = tt.trusted }})
+			env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.TrustedProxies = tt.trusted }})
 			c := webtest.NoRedirects(env.Client())
 			var last int
 			for i := range 31 {

@@ -199,7 +199,7 @@ func redisFor(t *testing.T) *redistest.Server {
 func TestSec18_TokensEncryptedAtRest(t *testing.T) {
 	srv := redisFor(t)
 	rdb := srv.Client(t)
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.Redis = rdb; c.RedisPrefix = "sec18:" }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.Redis = rdb; c.RedisPrefix = "sec18:" }})
 	c := env.SignInAs(t, "alice@example.com")
 	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
 	for _, ck := range c.Jar.Cookies(req.URL) {
@@ -241,7 +241,7 @@ func TestSec19_SessionKeyRotation(t *testing.T) {
 	_, _ = rand.Read(k1)
 	_, _ = rand.Read(k2)
 	withKeys := func(keys ...[]byte) *webtest.Env {
-		return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.AppConfig) { c.Redis = rdb; c.SessionKeys = keys; c.RedisPrefix = "sec19:" }})
+		return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.Config) { c.Redis = rdb; c.SessionKeys = keys; c.RedisPrefix = "sec19:" }})
 	}
 	a := withKeys(k1)
 	b := withKeys(k2, k1)
@@ -262,7 +262,7 @@ func TestSec19_SessionKeyRotation(t *testing.T) {
 
 func TestSec20_OneRefreshForManyRequests(t *testing.T) {
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) {
 		c.SessionIdle = 3 * time.Hour
 		c.OktaTimeout = 500 * time.Millisecond
 	}})
@@ -321,7 +321,7 @@ func revokeAtOkta(t *testing.T, env *webtest.Env, userID string) *http.Response 
 // token endpoint fails the request with a 503 but never signs the person out.
 func TestRefreshErrorsOtherThanInvalidGrantKeepTheSession(t *testing.T) {
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = 3 * time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = 3 * time.Hour }})
 	c := env.SignInAs(t, "alice@example.com")
 	for _, f := range []oktatest.Fault{
 		{Path: "/oauth2/v1/token", Status: http.StatusTooManyRequests, Times: 1},

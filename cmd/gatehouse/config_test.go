@@ -131,8 +131,8 @@ func TestConfigRedisURL(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			require.NotNil(t, cfg.Redis)
-			tt.check(t, cfg.Redis)
+			require.NotNil(t, cfg.RedisOptions)
+			tt.check(t, cfg.RedisOptions)
 		})
 	}
 }
