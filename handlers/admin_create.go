@@ -210,6 +210,23 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: msgFixMany}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}
+	u, err := a.create(ctx, v, in)
+	if err != nil {
+		if fe := createFieldErrors(err); len(fe) > 0 {
+			view.Errors = fe
+			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: msgFixMany, RequestID: RequestID(ctx)}
+			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
+		}
+		he := Classify(fmt.Errorf("create user: %w", err))
+		he.Title = "The person was not added"
+		return he
+	}
+	return a.created(w, r, v, u, in.Activation)
+}
+
+// create asks Okta to create the person in the chosen groups (activated at once when Okta
+// emails the link), and records the outcome.
+func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (client.User, error) {
 	login := in.Login
 	if login == "" {
 		login = in.Email
@@ -221,28 +238,27 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range in.Groups {
 		nu.GroupIDs = append(nu.GroupIDs, g.ID)
 	}
-	target := client.User{Profile: client.Profile{Login: login}}
 	ScopeFrom(ctx).Note("admin_action", auditCreate)
 	u, err := a.okta.CreateUser(ctx, nu, in.Activation == activateEmail)
 	if err != nil {
-		a.failed(ctx, v, target, auditCreate, "", "", err)
-		if fe := createFieldErrors(err); len(fe) > 0 {
-			view.Errors = fe
-			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: msgFixMany, RequestID: RequestID(ctx)}
-			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
-		}
-		he := Classify(fmt.Errorf("create user: %w", err))
-		he.Title = "The person was not added"
-		return he
+		a.failed(ctx, v, client.User{Profile: client.Profile{Login: login}}, auditCreate, "", "", err)
+		return client.User{}, err
 	}
 	a.succeeded(ctx, v, u, auditCreate, "", "activation: "+in.Activation, u.Receipt)
 	ScopeFrom(ctx).Note("target", u.ID)
+	return u, nil
+}
 
+// created answers a successful creation: the person's page after a redirect, or, when the
+// activation link is to be shown, that page at once with the link (never in a URL, never
+// cached).
+func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, activation string) error {
+	ctx := r.Context()
 	var (
 		secret *views.Secret
 		alert  *views.Alert
 	)
-	if in.Activation == activateLink {
+	if activation == activateLink {
 		secret, alert = a.activateWithLink(ctx, v, u)
 	}
 	if secret == nil && alert == nil {
