@@ -21,14 +21,15 @@ import (
 	"time"
 )
 
-// Defaults for the options; SECURITY.md §G explains where each number comes from.
+// Defaults for the options; SECURITY.md §G explains where each number comes from. Gatehouse's
+// configuration (web.DefaultConfig) takes its defaults from these rather than repeating them.
 const (
-	defaultCallTimeout     = 8 * time.Second
+	DefaultCallTimeout     = 8 * time.Second
 	defaultMaxRetryWait    = 2 * time.Second
-	defaultMaxInFlight     = 256
-	defaultMaxInFlightWait = time.Second
-	defaultBreakerFailures = 5
-	defaultBreakerCooldown = 30 * time.Second
+	DefaultMaxInFlight     = 256
+	DefaultMaxInFlightWait = time.Second
+	DefaultBreakerFailures = 5
+	DefaultBreakerCooldown = 30 * time.Second
 )
 
 // userAgent identifies Gatehouse to Okta; Okta support correlates on it.
@@ -171,12 +172,12 @@ func NewWithCredential(baseURL string, cred Credential, opts ...Option) (*Client
 		return nil, errors.New("okta: new client: no credential")
 	}
 	cfg := config{
-		callTimeout:     defaultCallTimeout,
+		callTimeout:     DefaultCallTimeout,
 		maxRetryWait:    defaultMaxRetryWait,
-		maxInFlight:     defaultMaxInFlight,
-		maxInFlightWait: defaultMaxInFlightWait,
-		breakerFailures: defaultBreakerFailures,
-		breakerCooldown: defaultBreakerCooldown,
+		maxInFlight:     DefaultMaxInFlight,
+		maxInFlightWait: DefaultMaxInFlightWait,
+		breakerFailures: DefaultBreakerFailures,
+		breakerCooldown: DefaultBreakerCooldown,
 		now:             time.Now,
 		sleep:           sleepCtx,
 	}

@@ -57,7 +57,7 @@ func NewAdmin(okta AdminOkta, sessions AdminSessions, cache *PersonCache, trail 
 
 // Index handles GET /admin/: the console starts at finding people.
 func (a *Admin) Index(w http.ResponseWriter, r *http.Request) error {
-	Redirect(w, r, "/admin/users")
+	redirect(w, r, "/admin/users")
 	return nil
 }
 
@@ -82,7 +82,7 @@ func adminNav(v Viewer, active string) views.AdminNav {
 // call: it cannot name an Okta user, and it must never reach an Okta URL (SECURITY.md 29).
 func personID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if !ValidUserID(id) {
+	if !validUserID(id) {
 		return "", NotFound("There is no person at this address. Check the link, or find them with the search.")
 	}
 	return id, nil

@@ -75,7 +75,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 		if ok, why := act.Applies(u); !ok {
 			view.NotAllowed = why
 		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
-			view.ReauthURL = ReauthURL(views.ConfirmURL(u.ID, act.Key))
+			view.ReauthURL = reauthURL(views.ConfirmURL(u.ID, act.Key))
 		}
 	}
 	return a.renderConfirm(w, r, http.StatusOK, v, view)
@@ -87,7 +87,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
-	if act.Key == ActionRecoveryQuestion {
+	if act.Key == actionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
 		view.Suggestions = recoverySuggestions()
 	}
@@ -99,7 +99,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int, v Viewer, view views.ConfirmView) error {
 	if IsHTMX(r) {
 		view.InDialog = true
-		if HTMXTarget(r) != views.DialogID {
+		if htmxTarget(r) != views.DialogID {
 			w.Header().Set("HX-Retarget", "#"+views.DialogID)
 			w.Header().Set("HX-Reswap", "innerHTML")
 		}
@@ -111,11 +111,11 @@ func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int
 // selfRefusal explains why an action is not offered on one's own account.
 func selfRefusal(act Action) string {
 	switch act.Key {
-	case ActionResetPassword, ActionExpirePassword:
+	case actionResetPassword, actionExpirePassword:
 		return "You cannot reset or expire your own password from the admin pages. Change it from your profile, or ask another administrator."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return "You cannot clear your own sessions from the admin pages. Use “Sign out everywhere” on your profile instead."
-	case ActionResetFactors:
+	case actionResetFactors:
 		return "You cannot reset your own MFA factors from the admin pages. Ask another administrator."
 	}
 	return "You cannot " + strings.ToLower(act.Label) + " your own account. Ask another administrator if it really needs doing."
@@ -123,57 +123,57 @@ func selfRefusal(act Action) string {
 
 // Unlock handles POST /admin/users/{id}/unlock.
 func (a *Admin) Unlock(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionUnlock)
+	return a.act(w, r, actionUnlock)
 }
 
 // ResetPassword handles POST /admin/users/{id}/reset-password.
 func (a *Admin) ResetPassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionResetPassword)
+	return a.act(w, r, actionResetPassword)
 }
 
 // ExpirePassword handles POST /admin/users/{id}/expire-password.
 func (a *Admin) ExpirePassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionExpirePassword)
+	return a.act(w, r, actionExpirePassword)
 }
 
 // ResetFactors handles POST /admin/users/{id}/reset-factors.
 func (a *Admin) ResetFactors(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionResetFactors)
+	return a.act(w, r, actionResetFactors)
 }
 
 // ClearSessions handles POST /admin/users/{id}/clear-sessions.
 func (a *Admin) ClearSessions(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionClearSessions)
+	return a.act(w, r, actionClearSessions)
 }
 
 // ForgotPassword handles POST /admin/users/{id}/forgot-password.
 func (a *Admin) ForgotPassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionForgotPassword)
+	return a.act(w, r, actionForgotPassword)
 }
 
 // Activate handles POST /admin/users/{id}/activate.
 func (a *Admin) Activate(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionActivate)
+	return a.act(w, r, actionActivate)
 }
 
 // Deactivate handles POST /admin/users/{id}/deactivate.
 func (a *Admin) Deactivate(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionDeactivate)
+	return a.act(w, r, actionDeactivate)
 }
 
 // Suspend handles POST /admin/users/{id}/suspend.
 func (a *Admin) Suspend(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionSuspend)
+	return a.act(w, r, actionSuspend)
 }
 
 // Unsuspend handles POST /admin/users/{id}/unsuspend.
 func (a *Admin) Unsuspend(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionUnsuspend)
+	return a.act(w, r, actionUnsuspend)
 }
 
 // SetRecoveryQuestion handles POST /admin/users/{id}/recovery-question.
 func (a *Admin) SetRecoveryQuestion(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionRecoveryQuestion)
+	return a.act(w, r, actionRecoveryQuestion)
 }
 
 // readActionInput reads and checks the confirmation form. Field problems come back as
@@ -186,7 +186,7 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 		in.Delivery = deliverEmail
 	case deliverEmail, deliverLink:
 	default:
-		return in, nil, BadRequest("Choose how the link should reach them.")
+		return in, nil, badRequest("Choose how the link should reach them.")
 	}
 	switch {
 	case act.Destructive && in.Reason == "":
@@ -197,9 +197,9 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 	default:
 		// Other actions have no reason field. A reason sent anyway (a ticket number from a
 		// script) is recorded when it is sensible, and refused when it is not.
-		return in, nil, BadRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
+		return in, nil, badRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
 	}
-	if act.Key == ActionRecoveryQuestion {
+	if act.Key == actionRecoveryQuestion {
 		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")
 		for k, msg := range recoveryProblems(in.Question, in.Answer) {
 			fe[k] = msg
@@ -264,7 +264,7 @@ func (a *Admin) readAction(w http.ResponseWriter, r *http.Request, key string) (
 		return actionRequest{}, err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return actionRequest{}, BadRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+		return actionRequest{}, badRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
 	}
 	in, fe, err := readActionInput(r, act)
 	if err != nil {
@@ -296,7 +296,7 @@ func (a *Admin) mayTake(ctx context.Context, req *actionRequest) error {
 	}
 	if ok, why := act.Applies(u); !ok {
 		a.denied(ctx, v, u, act.Key, reason, "not applicable: "+string(u.Status))
-		return Conflict(why)
+		return conflict(why)
 	}
 	return nil
 }
@@ -314,7 +314,7 @@ func (a *Admin) confirmAgain(w http.ResponseWriter, r *http.Request, req actionR
 func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionRequest, err error) error {
 	ctx := r.Context()
 	a.failed(ctx, req.viewer, req.person, req.act.Key, req.in.Reason, "", err)
-	if req.act.Key == ActionRecoveryQuestion {
+	if req.act.Key == actionRecoveryQuestion {
 		if fe := recoveryFieldErrors(err); len(fe) > 0 {
 			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: msgFixOne, RequestID: RequestID(ctx)})
 		}
@@ -352,7 +352,7 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 		}))
 	}
 	setFlash(ctx, a.sessions, w, doneFlash(act.Key, u.ID))
-	Redirect(w, r, views.PersonURL(u.ID))
+	redirect(w, r, views.PersonURL(u.ID))
 	return nil
 }
 
@@ -368,7 +368,7 @@ func (a *Admin) afterSuccess(ctx context.Context, v Viewer, act Action, u client
 		return ""
 	}
 	var warn string
-	if act.Key == ActionResetPassword || act.Key == ActionResetFactors {
+	if act.Key == actionResetPassword || act.Key == actionResetFactors {
 		// Okta's reset_password and reset_factors keep the person's Okta sessions and tokens;
 		// after a suspected compromise they must end too.
 		if _, err := a.okta.ClearSessions(ctx, u.ID, true); err != nil {
@@ -388,29 +388,29 @@ func (a *Admin) perform(ctx context.Context, act Action, u client.User, in actio
 		err error
 	)
 	switch act.Key {
-	case ActionActivate:
+	case actionActivate:
 		return a.activate(ctx, u, in)
-	case ActionResetPassword:
+	case actionResetPassword:
 		return a.resetPassword(ctx, u, in)
-	case ActionExpirePassword:
+	case actionExpirePassword:
 		return a.expirePassword(ctx, u, in)
-	case ActionDeactivate:
+	case actionDeactivate:
 		out.receipt, err = a.okta.Deactivate(ctx, u.ID)
-	case ActionSuspend:
+	case actionSuspend:
 		out.receipt, err = a.okta.Suspend(ctx, u.ID)
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		out.receipt, err = a.okta.Unsuspend(ctx, u.ID)
-	case ActionUnlock:
+	case actionUnlock:
 		out.receipt, err = a.okta.Unlock(ctx, u.ID)
-	case ActionResetFactors:
+	case actionResetFactors:
 		out.receipt, err = a.okta.ResetFactors(ctx, u.ID)
-	case ActionClearSessions:
+	case actionClearSessions:
 		out.receipt, err = a.okta.ClearSessions(ctx, u.ID, true)
-	case ActionForgotPassword:
+	case actionForgotPassword:
 		var res client.ForgotPasswordResult
 		res, err = a.okta.ForgotPassword(ctx, u.ID, true)
 		out.receipt = res.Receipt
-	case ActionRecoveryQuestion:
+	case actionRecoveryQuestion:
 		var res client.User
 		res, err = a.okta.SetRecoveryQuestion(ctx, u.ID, in.Question, strings.TrimSpace(in.Answer))
 		out.receipt = res.Receipt

@@ -21,7 +21,7 @@ const notRunBusy = "Not run: Okta is busy — try again in a minute."
 func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	act, ok := ActionByKey(field(r, "action"))
 	if !ok || !act.Bulk {
-		return Action{}, nil, BadRequest("Choose one of the actions in the list.")
+		return Action{}, nil, badRequest("Choose one of the actions in the list.")
 	}
 	if !act.AllowedFor(v) {
 		return Action{}, nil, Forbidden(MsgNeedsAdmin)
@@ -29,8 +29,8 @@ func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, id := range r.PostForm["id"] {
-		if !ValidUserID(id) {
-			return Action{}, nil, BadRequest("One of the selected people is not valid. Go back and select them again.")
+		if !validUserID(id) {
+			return Action{}, nil, badRequest("One of the selected people is not valid. Go back and select them again.")
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -39,9 +39,9 @@ func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	}
 	switch {
 	case len(ids) == 0:
-		return Action{}, nil, BadRequest("Select at least one person in the results first.")
+		return Action{}, nil, badRequest("Select at least one person in the results first.")
 	case len(ids) > maxBulk:
-		return Action{}, nil, BadRequest("Select at most 50 people at a time.")
+		return Action{}, nil, badRequest("Select at most 50 people at a time.")
 	}
 	return act, ids, nil
 }
@@ -123,7 +123,7 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 	}
 	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
 	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
-		view.ReauthURL = ReauthURL("/admin/users")
+		view.ReauthURL = reauthURL("/admin/users")
 	}
 	return view
 }
@@ -139,15 +139,15 @@ func people(n int) string {
 // bulkConsequence says what the bulk action does, without naming anyone.
 func bulkConsequence(act Action) string {
 	switch act.Key {
-	case ActionUnlock:
+	case actionUnlock:
 		return "Each person can sign in again with their existing password."
-	case ActionResetPassword:
+	case actionResetPassword:
 		return "Each person's password stops working, their sessions end, and Okta emails them a reset link."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return "Each person is signed out of Okta and Gatehouse everywhere."
-	case ActionSuspend:
+	case actionSuspend:
 		return "Each person can no longer sign in until unsuspended, and their sessions end."
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		return "Each person can sign in again."
 	}
 	return ""
@@ -184,7 +184,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return BadRequest("Please confirm first: use the button on the preview page.")
+		return badRequest("Please confirm first: use the button on the preview page.")
 	}
 	act, ids, err := readBulk(r, v)
 	if err != nil {
@@ -284,11 +284,11 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 // when it does not change it.
 func bulkResultStatus(act Action) client.Status {
 	switch act.Key {
-	case ActionUnlock, ActionUnsuspend:
+	case actionUnlock, actionUnsuspend:
 		return client.StatusActive
-	case ActionSuspend:
+	case actionSuspend:
 		return client.StatusSuspended
-	case ActionResetPassword:
+	case actionResetPassword:
 		return client.StatusRecovery
 	}
 	return ""

@@ -72,7 +72,7 @@ func parseChosenGroups(values []string) ([]views.GroupChoice, error) {
 	for _, raw := range values {
 		id, name, _ := strings.Cut(raw, ":")
 		if !groupIDPattern.MatchString(id) || validText(name, 0, 255) != nil {
-			return nil, BadRequest("A chosen group is not valid. Reload the page and choose the groups again.")
+			return nil, badRequest("A chosen group is not valid. Reload the page and choose the groups again.")
 		}
 		if seen[id] {
 			continue
@@ -263,7 +263,7 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 	}
 	if secret == nil && alert == nil {
 		setFlash(ctx, a.sessions, w, doneFlash(auditCreate, u.ID))
-		Redirect(w, r, views.PersonURL(u.ID))
+		redirect(w, r, views.PersonURL(u.ID))
 		return nil
 	}
 	pv, err := a.personView(ctx, v, u.ID)
@@ -281,11 +281,11 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (*views.Secret, *views.Alert) {
 	res, err := a.okta.Activate(ctx, u.ID, false)
 	if err != nil {
-		a.failed(ctx, v, u, ActionActivate, "", "", err)
+		a.failed(ctx, v, u, actionActivate, "", "", err)
 		he := Classify(err)
 		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
 	}
-	a.succeeded(ctx, v, u, ActionActivate, "", "activation link shown", res.Receipt)
+	a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
 	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated."}
 	if res.ActivationURL == "" {
 		alert.Text += " Okta did not return an activation link; use “Reset password” to send them one."
@@ -346,7 +346,7 @@ func (a *Admin) GroupSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !IsHTMX(r) {
-		Redirect(w, r, "/admin/users/new")
+		redirect(w, r, "/admin/users/new")
 		return nil
 	}
 	q := r.URL.Query()
@@ -355,7 +355,7 @@ func (a *Admin) GroupSearch(w http.ResponseWriter, r *http.Request) error {
 		query = strings.TrimSpace(q.Get("q"))
 	}
 	if validText(query, 0, 100) != nil {
-		return BadRequest(msgSearchTooLong)
+		return badRequest(msgSearchTooLong)
 	}
 	chosen, err := parseChosenGroups(q["group"])
 	if err != nil {

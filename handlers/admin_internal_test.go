@@ -113,8 +113,8 @@ func TestActionTable(t *testing.T) {
 			helpdesk[act.Key] = true
 		}
 	}
-	assert.Equal(t, map[string]bool{ActionUnlock: true, ActionResetPassword: true, ActionExpirePassword: true,
-		ActionResetFactors: true, ActionClearSessions: true, ActionForgotPassword: true}, helpdesk, "DESIGN.md §3")
+	assert.Equal(t, map[string]bool{actionUnlock: true, actionResetPassword: true, actionExpirePassword: true,
+		actionResetFactors: true, actionClearSessions: true, actionForgotPassword: true}, helpdesk, "DESIGN.md §3")
 	_, ok := ActionByKey("delete")
 	assert.False(t, ok)
 }

@@ -48,10 +48,10 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	v := r.URL.Query()
 	uq := userQuery{Q: strings.TrimSpace(v.Get("q")), Status: client.Status(v.Get("status"))}
 	if validText(uq.Q, 0, 100) != nil {
-		return userQuery{}, BadRequest(msgSearchTooLong)
+		return userQuery{}, badRequest(msgSearchTooLong)
 	}
 	if uq.Status != "" && !uq.Status.Valid() {
-		return userQuery{}, BadRequest("That status does not exist. Choose one from the list.")
+		return userQuery{}, badRequest("That status does not exist. Choose one from the list.")
 	}
 	if uq.Q != "" {
 		// Okta does not page name searches; cursors mean nothing with them.
@@ -59,15 +59,15 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	uq.After = v.Get("after")
 	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
-		return userQuery{}, BadRequest(msgBrokenPageLink)
+		return userQuery{}, badRequest(msgBrokenPageLink)
 	}
 	prev := v["prev"]
 	if len(prev) > maxTrail {
-		return userQuery{}, BadRequest("This page link is too long. Start again from the first page.")
+		return userQuery{}, badRequest("This page link is too long. Start again from the first page.")
 	}
 	for _, p := range prev {
 		if p != "" && !cursorPattern.MatchString(p) {
-			return userQuery{}, BadRequest(msgBrokenPageLink)
+			return userQuery{}, badRequest(msgBrokenPageLink)
 		}
 	}
 	uq.Prev = prev
@@ -117,7 +117,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, act := range Actions() {
 		if act.Bulk && act.AllowedFor(v) {
 			label := act.Label
-			if act.Key == ActionResetPassword {
+			if act.Key == actionResetPassword {
 				label = "Reset password (Okta emails a link)"
 			}
 			view.BulkActions = append(view.BulkActions, views.Option{Value: act.Key, Label: label})
@@ -127,7 +127,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	if view.Err != nil {
 		status = view.errStatus
 	}
-	if HTMXTarget(r) == views.UserResultsID {
+	if htmxTarget(r) == views.UserResultsID {
 		return Render(w, r, status, views.UserResults(view.UserSearchView))
 	}
 	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
@@ -418,7 +418,7 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 			Action: e.Action, TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID), Reason: e.Reason,
 			Result: e.Result, Detail: e.Detail, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
 		}
-		if !ValidUserID(e.TargetID) {
+		if !validUserID(e.TargetID) {
 			rows[i].TargetID = ""
 		}
 	}
@@ -430,11 +430,11 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 func suggestedAction(st client.Status) string {
 	switch st {
 	case client.StatusLockedOut:
-		return ActionUnlock
+		return actionUnlock
 	case client.StatusSuspended:
-		return ActionUnsuspend
+		return actionUnsuspend
 	case client.StatusStaged, client.StatusDeprovisioned:
-		return ActionActivate
+		return actionActivate
 	}
 	return ""
 }

@@ -198,7 +198,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) error {
 		State:    rand.Text(),
 		Nonce:    rand.Text(),
 		Verifier: oauth2.GenerateVerifier(),
-		ReturnTo: LocalPath(q.Get("return")),
+		ReturnTo: localPath(q.Get("return")),
 		Created:  a.opts.Now(),
 		MaxAge:   -1,
 	}
@@ -272,7 +272,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 	scope.SetUser(rec.UserID)
 	scope.Note("event", "signed_in")
 	a.log.InfoContext(ctx, "signed in", "user", rec.UserID, "roles", rec.Roles, "request_id", scope.RequestID)
-	http.Redirect(w, r, LocalPath(tx.ReturnTo), http.StatusSeeOther)
+	http.Redirect(w, r, localPath(tx.ReturnTo), http.StatusSeeOther)
 	return nil
 }
 
@@ -371,7 +371,7 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 		// Step-up asked Okta to authenticate again; an old auth_time means it did not.
 		return nil, idClaims{}, failure(failToken, "stale_auth_time")
 	}
-	if want := tx.Extra["acr"]; want != "" && !ACRSatisfied(want, claims.acr, claims.amr) {
+	if want := tx.Extra["acr"]; want != "" && !acrSatisfied(want, claims.acr, claims.amr) {
 		// Step-up asked for an authentication class (a second factor); the ID token does not
 		// say it was met, so the sign-in does not count as one.
 		return nil, idClaims{}, failure(failStepUp, "acr_not_satisfied", "acr", safeToken(claims.acr))
@@ -504,7 +504,7 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 		return Unavailable("Signing out failed because the session store is unavailable. Please try again.", fmt.Errorf("destroy session: %w", err))
 	}
 	if !signedIn {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	ScopeFrom(ctx).Note("event", "signed_out")
@@ -512,7 +512,7 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 	st := a.oidc
 	a.mu.RUnlock()
 	if st == nil {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	if tokens.Refresh != "" && st.revocation != "" {
@@ -521,19 +521,19 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if st.endSession == "" || tokens.ID == "" {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	state := rand.Text()
 	if err := a.sessions.BeginLogin(ctx, w, session.LoginTx{State: state, Created: a.opts.Now(), Extra: map[string]string{"kind": "logout"}}); err != nil {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	v := url.Values{}
 	v.Set("id_token_hint", tokens.ID)
 	v.Set("post_logout_redirect_uri", a.opts.PostLogoutURL)
 	v.Set("state", state)
-	Redirect(w, r, st.endSession+"?"+v.Encode())
+	redirect(w, r, st.endSession+"?"+v.Encode())
 	return nil
 }
 

@@ -120,13 +120,3 @@ func (c *PersonCache) Sweep() {
 		}
 	}
 }
-
-// Len is the number of live entries (for tests and metrics).
-func (c *PersonCache) Len() int {
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}

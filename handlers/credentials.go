@@ -36,7 +36,7 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
-		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: ReauthURL("/password")}
+		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
 
@@ -397,7 +397,7 @@ func (s *SelfService) renderRecovery(w http.ResponseWriter, r *http.Request, sta
 // SignOutEverywhereForm handles GET /signout-everywhere: the confirmation (in the dialog with
 // htmx, as a page without).
 func (s *SelfService) SignOutEverywhereForm(w http.ResponseWriter, r *http.Request) error {
-	if HTMXTarget(r) == views.DialogID {
+	if htmxTarget(r) == views.DialogID {
 		return Render(w, r, http.StatusOK, views.SignOutEverywhereConfirm())
 	}
 	return Render(w, r, http.StatusOK, views.SignOutEverywherePage(PageFor(r, "Sign out everywhere", views.NavProfile)))
@@ -439,12 +439,12 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}
 		setFlash(ctx, s.sessions, w, flashOthersSignedOut)
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	_ = s.sessions.SignOut(w, r)
 	setFlash(ctx, s.sessions, w, flashSignedOutEverywhere)
-	Redirect(w, r, "/")
+	redirect(w, r, "/")
 	return nil
 }
 

@@ -19,7 +19,7 @@ type Error struct {
 	Err        error
 	RetryAfter time.Duration // sets Retry-After when positive
 	SignIn     bool          // the page offers to sign in again
-	// Redirect, when set on a 401, sends the browser there (HX-Redirect for htmx) instead of
+	// redirect, when set on a 401, sends the browser there (HX-redirect for htmx) instead of
 	// rendering a page: the way an expired session or a step-up re-authentication reaches the
 	// sign-in page.
 	Redirect string
@@ -68,18 +68,18 @@ func Forbidden(msg string) *Error {
 	return &Error{Status: http.StatusForbidden, Title: "Not allowed", Msg: msg}
 }
 
-// BadRequest reports a request that cannot be acted on as sent.
-func BadRequest(msg string) *Error {
+// badRequest reports a request that cannot be acted on as sent.
+func badRequest(msg string) *Error {
 	return &Error{Status: http.StatusBadRequest, Title: "That did not work", Msg: msg}
 }
 
-// Conflict reports an action that does not apply in the current state.
-func Conflict(msg string) *Error {
+// conflict reports an action that does not apply in the current state.
+func conflict(msg string) *Error {
 	return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg}
 }
 
-// TooMany reports a rate limit hit by this person or client.
-func TooMany(msg string, retryAfter time.Duration) *Error {
+// tooMany reports a rate limit hit by this person or client.
+func tooMany(msg string, retryAfter time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Title: "Please slow down", Msg: msg, RetryAfter: retryAfter}
 }
 

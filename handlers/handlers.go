@@ -1,6 +1,6 @@
 // Package handlers holds Gatehouse's HTTP handlers, one file per area (auth, self-service,
 // credentials, admin, forgot password), and what they need at request time: the Func and Error
-// types, the signed-in Viewer in the context, and the Render and Redirect helpers.
+// types, the signed-in Viewer in the context, and the Render and redirect helpers.
 //
 // A handler either writes a complete success response and returns nil, or writes nothing and
 // returns an error; package web turns errors into pages and logs them, once. Handlers never
@@ -31,19 +31,19 @@ func IsHTMX(r *http.Request) bool {
 	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true"
 }
 
-// HTMXTarget returns the id of the element an htmx request will swap, or "".
-func HTMXTarget(r *http.Request) string {
+// htmxTarget returns the id of the element an htmx request will swap, or "".
+func htmxTarget(r *http.Request) string {
 	if !IsHTMX(r) {
 		return ""
 	}
 	return r.Header.Get("HX-Target")
 }
 
-// Redirect sends the browser to url in a way htmx understands: an htmx request never gets a
+// redirect sends the browser to url in a way htmx understands: an htmx request never gets a
 // 3xx (XHR would follow it and swap the target page into a fragment).
-func Redirect(w http.ResponseWriter, r *http.Request, url string) {
+func redirect(w http.ResponseWriter, r *http.Request, url string) {
 	if r.Header.Get("HX-Request") == "true" {
-		w.Header().Set("HX-Redirect", url)
+		w.Header().Set("HX-redirect", url)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

@@ -62,7 +62,7 @@ func (ls *Limits) Check(ctx context.Context, userID string, limits ...Limit) err
 			if ls.refused != nil {
 				ls.refused(lim.Name)
 			}
-			return TooMany("You have tried this too many times. Nothing was done this time; please wait "+humanDuration(retry)+" and try again.", retry)
+			return tooMany("You have tried this too many times. Nothing was done this time; please wait "+humanDuration(retry)+" and try again.", retry)
 		}
 	}
 	return nil

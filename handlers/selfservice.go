@@ -195,7 +195,7 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !IsHTMX(r) {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	ctx := r.Context()
@@ -243,7 +243,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 		view.Total = len(all)
 		view.Apps = filterApps(all, q)
 	}
-	if HTMXTarget(r) == views.AppResultsID {
+	if htmxTarget(r) == views.AppResultsID {
 		return Render(w, r, http.StatusOK, views.AppResults(view))
 	}
 	return Render(w, r, http.StatusOK, views.AppsPage(PageFor(r, "Apps", views.NavApps), view))

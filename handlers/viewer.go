@@ -75,14 +75,14 @@ func NeedsStepUp(v Viewer, now time.Time, age time.Duration, acr string) bool {
 	if age > 0 && now.Sub(v.AuthTime) > age {
 		return true
 	}
-	return acr != "" && !ACRSatisfied(acr, v.ACR, v.AMR)
+	return acr != "" && !acrSatisfied(acr, v.ACR, v.AMR)
 }
 
-// ACRSatisfied reports whether an authentication that Okta reported with acr got and methods
+// acrSatisfied reports whether an authentication that Okta reported with acr got and methods
 // amr satisfies the acr value want: Okta reflects the value it satisfied in the acr claim, so
 // got must be want; and for the values that ask for two factors, amr must show them (two
 // methods, or "mfa"), so that a token claiming the class without the factors is not believed.
-func ACRSatisfied(want, got string, amr []string) bool {
+func acrSatisfied(want, got string, amr []string) bool {
 	if want == "" {
 		return true
 	}
@@ -112,11 +112,11 @@ func acrWantsTwoFactors(acr string) bool {
 }
 
 // SignInAgain sends the person to sign in and come back where they were (htmx: 401 +
-// HX-Redirect).
+// HX-redirect).
 func SignInAgain(r *http.Request, msg string) *Error {
 	return &Error{
 		Status: http.StatusUnauthorized, Title: "Please sign in", Msg: msg,
-		Redirect: "/login?return=" + url.QueryEscape(ReturnPath(r)),
+		Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
 		SignIn:   true,
 	}
 }
@@ -128,22 +128,22 @@ func Reauthenticate(returnTo string) *Error {
 		Status:   http.StatusUnauthorized,
 		Title:    "Please confirm it's you",
 		Msg:      "For your security, sign in again before doing this.",
-		Redirect: ReauthURL(returnTo),
+		Redirect: reauthURL(returnTo),
 		SignIn:   true,
 	}
 }
 
-// ReauthURL sends the person to sign in again (Okta asks for their password even within its
+// reauthURL sends the person to sign in again (Okta asks for their password even within its
 // own session) and come back to path.
-func ReauthURL(path string) string {
-	return "/login?reauth=1&return=" + url.QueryEscape(LocalPath(path))
+func reauthURL(path string) string {
+	return "/login?reauth=1&return=" + url.QueryEscape(localPath(path))
 }
 
-// ReturnPath is where to come back to after signing in: the page itself for a full GET, the
+// returnPath is where to come back to after signing in: the page itself for a full GET, the
 // page the request came from (same origin only) for a form or an htmx request.
-func ReturnPath(r *http.Request) string {
+func returnPath(r *http.Request) string {
 	if r.Method == http.MethodGet && !IsHTMX(r) {
-		return LocalPath(r.URL.RequestURI())
+		return localPath(r.URL.RequestURI())
 	}
 	return RefererPath(r)
 }
@@ -156,7 +156,7 @@ func RefererPath(r *http.Request) string {
 			continue
 		}
 		if u, err := url.Parse(h); err == nil && u.Host == r.Host {
-			return LocalPath(u.RequestURI())
+			return localPath(u.RequestURI())
 		}
 	}
 	return "/"

@@ -36,13 +36,6 @@ type App struct {
 	sessions *sessionLayer
 }
 
-// Okta's circuit breaker opens after this many consecutive failures (SECURITY.md 41), and a
-// call waits at most concurrencyWait for a free slot under the in-flight cap (SECURITY.md 42).
-const (
-	breakerFailures = 5
-	concurrencyWait = time.Second
-)
-
 // NewApp wires the Okta client, the session store, the limiter, the audit trail and every
 // handler area into a Server, from cfg as it is (DefaultConfig holds the defaults). It does
 // not wait for OIDC discovery: call App.Auth.Discover (or let readiness report it).
@@ -80,7 +73,7 @@ func NewApp(cfg Config) (*App, error) {
 	a := &App{Okta: okta, ServiceApp: serviceApp, Sessions: store, Audit: audit.New(cfg.Logger, trail),
 		Cache: handlers.NewPersonCache(cfg.CacheTTL, cfg.Now), sessions: newSessionLayer(store)}
 	a.newHandlers(cfg, limits)
-	a.Server = NewServer(a.serverOptions(cfg, assets, limits))
+	a.Server = newServer(a.serverSettings(cfg, assets, limits))
 	if cfg.Metrics != nil {
 		cfg.Metrics.CountSessionsWith(store.Count)
 	}
@@ -115,8 +108,10 @@ func newOkta(cfg Config) (*client.Client, *client.ServiceApp, error) {
 	opts := []client.Option{
 		client.WithHTTPClient(cfg.HTTPClient),
 		client.WithCallTimeout(cfg.OktaTimeout),
-		client.WithMaxInFlight(cfg.OktaMaxInFlight, concurrencyWait),
-		client.WithBreaker(breakerFailures, cfg.BreakerCooldown),
+		// The failure count and the wait for a slot are the client's (SECURITY.md 41, 42);
+		// the rest is configured.
+		client.WithMaxInFlight(cfg.OktaMaxInFlight, client.DefaultMaxInFlightWait),
+		client.WithBreaker(client.DefaultBreakerFailures, cfg.BreakerCooldown),
 		client.WithBudgetGuard(),
 	}
 	if cfg.OktaObserver != nil {
@@ -208,9 +203,9 @@ func (a *App) credentialOwner(cfg Config) handlers.CredentialOwner {
 	return handlers.NewTokenOwner(a.Okta)
 }
 
-// serverOptions hands the Server its share of cfg and the assembled parts.
-func (a *App) serverOptions(cfg Config, assets *static.Assets, limits *handlers.Limits) Options {
-	return Options{
+// serverSettings hands the Server its share of cfg and the assembled parts.
+func (a *App) serverSettings(cfg Config, assets *static.Assets, limits *handlers.Limits) serverOptions {
+	return serverOptions{
 		Logger: cfg.Logger, Assets: assets, Sessions: a.sessions,
 		Auth: a.Auth, Self: a.Self, Admin: a.Admin, Forgot: a.Forgot, Limits: limits,
 		PublicURL: cfg.PublicURL, OktaOrigin: originOf(cfg.OktaOrgURL), Images: imageSources(cfg),

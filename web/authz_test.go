@@ -30,7 +30,7 @@ func concretePath(path, personID string) string {
 		case "{id}":
 			return personID
 		case "{action}":
-			return handlers.ActionUnlock
+			return handlers.Actions()[0].Key // a real action of the table
 		case "{section}":
 			return "profile"
 		}

@@ -14,6 +14,7 @@ import (
 	"gatehouse/client"
 	"gatehouse/handlers"
 	"gatehouse/static"
+	"gatehouse/web/session"
 )
 
 // Config is everything one Gatehouse instance needs. It is the one configuration type:
@@ -114,17 +115,18 @@ type Config struct {
 }
 
 // DefaultConfig is the configuration with every default filled in: what Gatehouse runs with
-// when nothing says otherwise. It lacks only what has no sensible default (the Okta org, its
-// apps and credential, the public URL and the session keys), which NewApp refuses to go
-// without.
+// when nothing says otherwise. Where the client or the session store has a default of its own
+// for a setting, DefaultConfig takes it from there rather than repeating the number. It lacks
+// only what has no sensible default (the Okta org, its apps and credential, the public URL and
+// the session keys), which NewApp refuses to go without.
 func DefaultConfig() Config {
 	return Config{
 		DPoP:              client.DPoPAuto,
-		OktaTimeout:       8 * time.Second,  // SECURITY.md 38
-		OktaMaxInFlight:   256,              // SECURITY.md 42
-		BreakerCooldown:   30 * time.Second, // SECURITY.md 41
-		SessionIdle:       30 * time.Minute, // SECURITY.md 15
-		SessionMax:        10 * time.Hour,   // SECURITY.md 15
+		OktaTimeout:       client.DefaultCallTimeout,     // SECURITY.md 38: 8 s
+		OktaMaxInFlight:   client.DefaultMaxInFlight,     // SECURITY.md 42: 256
+		BreakerCooldown:   client.DefaultBreakerCooldown, // SECURITY.md 41: 30 s
+		SessionIdle:       session.DefaultIdleTimeout,    // SECURITY.md 15: 30 min
+		SessionMax:        session.DefaultMaxLifetime,    // SECURITY.md 15: 10 h
 		AdminGroups:       []string{"Gatehouse Admins"},
 		HelpdeskGroups:    []string{"Gatehouse Helpdesk"},
 		CacheTTL:          30 * time.Second, // SECURITY.md 48

@@ -19,9 +19,9 @@ import (
 	"gatehouse/static"
 )
 
-// Options are the server's dependencies and settings; NewApp fills them from the Config, and
+// serverOptions are the server's dependencies and settings; NewApp fills them from the Config, and
 // NewServer adds no defaults of its own.
-type Options struct {
+type serverOptions struct {
 	Logger   *slog.Logger
 	Assets   *static.Assets
 	Sessions *sessionLayer // nil: every request is anonymous (header tests)
@@ -56,7 +56,7 @@ type Options struct {
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	o        Options
+	o        serverOptions
 	log      *slog.Logger
 	handler  http.Handler
 	draining atomic.Bool
@@ -66,7 +66,7 @@ type Server struct {
 
 // NewServer builds the handler: routes, then the global middleware stack. It panics on a route
 // conflict (ServeMux does), which TestRoutes catches.
-func NewServer(o Options) *Server {
+func newServer(o serverOptions) *Server {
 	s := &Server{o: o, log: o.Logger}
 	s.cop = http.NewCrossOriginProtection()
 	if o.PublicURL != "" {

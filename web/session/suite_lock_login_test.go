@@ -339,7 +339,7 @@ func testFlash(t *testing.T, fx *fixture) {
 	})
 	t.Run("expires", func(t *testing.T) {
 		c := set(t, "signed-out-everywhere")
-		fx.clock.Advance(FlashTTL + time.Second)
+		fx.clock.Advance(flashTTL + time.Second)
 		msg, _ := take(t, c)
 		assert.Empty(t, msg)
 	})
