@@ -84,7 +84,7 @@ func TestAdminAuditPage(t *testing.T) {
 func TestAdminOktaRefusal(t *testing.T) {
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
-	id := adminTestUser(t, env, oktatest.StatusActive)
+	id := adminTestUser(t, env.Okta, oktatest.StatusActive)
 	env.Okta.Inject(oktatest.Fault{Method: http.MethodPost, Path: "/api/v1/users/" + id + "/lifecycle/suspend", Status: http.StatusForbidden, ErrorCode: "E0000038", Times: 1})
 
 	res, body := post(t, env, ada, personPath(id)+"/suspend", actionForm("suspend"), webtest.HTMX(views.UserPanelID))

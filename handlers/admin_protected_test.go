@@ -38,7 +38,7 @@ func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
 	owner := env.Okta.UserID(oktatest.DemoOktaAdmin)  // SUPER_ADMIN and the API token's owner
 	oscar := env.Okta.UserID(oktatest.DemoGroupAdmin) // HELP_DESK_ADMIN, through a group
 	// Another super administrator, in no Gatehouse group and not the token's owner.
-	sam := adminTestUser(t, env, oktatest.StatusActive)
+	sam := adminTestUser(t, env.Okta, oktatest.StatusActive)
 	env.Okta.AssignUserRole(sam, oktatest.RoleSuperAdmin)
 	require.Contains(t, env.Okta.UserRoles(owner), oktatest.RoleSuperAdmin)
 	require.Contains(t, env.Okta.UserRoles(oscar), oktatest.RoleHelpDeskAdmin)

@@ -38,7 +38,7 @@ func TestAdminSecretsNeverLogged(t *testing.T) {
 	var secrets []string
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id := adminTestUser(t, env, tt.status)
+			id := adminTestUser(t, env.Okta, tt.status)
 			var headers map[string]string
 			if tt.htmx {
 				headers = webtest.HTMX(views.UserPanelID)

@@ -60,9 +60,9 @@ func TestSec51_Finding3_ForgotPasswordTiming(t *testing.T) {
 	const runs = 5
 	kinds := map[string][]string{}
 	for i := range runs {
-		_, login := adminTestPerson(t, env, oktatest.StatusActive) // with a recovery question: may reset
+		_, login := adminTestPerson(t, env.Okta, oktatest.StatusActive) // with a recovery question: may reset
 		kinds["existing"] = append(kinds["existing"], login)
-		_, login = adminTestPerson(t, env, oktatest.StatusSuspended)
+		_, login = adminTestPerson(t, env.Okta, oktatest.StatusSuspended)
 		kinds["suspended"] = append(kinds["suspended"], login)
 		kinds["missing"] = append(kinds["missing"], "nobody"+strconv.Itoa(i)+"."+uniq()+"@example.com")
 	}

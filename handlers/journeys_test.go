@@ -65,7 +65,7 @@ func adminJourney(t *testing.T, env *webtest.Env) {
 	ada := env.SignInAs(t, "ada@example.com")
 
 	t.Run("unlock after five wrong passwords", func(t *testing.T) {
-		id, login := adminTestPerson(t, env, oktatest.StatusActive)
+		id, login := adminTestPerson(t, env.Okta, oktatest.StatusActive)
 		c := env.Client()
 		page := env.StartSignIn(t, c, "/login")
 		for range 5 {
@@ -200,7 +200,7 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 	env := webtest.New(t, webtest.Options{Credential: cred, Logger: logs.Logger(),
 		ServiceScopes: []string{"okta.users.read", "okta.groups.read"}})
 	ada := env.SignInAs(t, "ada@example.com")
-	id := adminTestUser(t, env, oktatest.StatusLockedOut)
+	id := adminTestUser(t, env.Okta, oktatest.StatusLockedOut)
 	res, _ := get(t, env, ada, personPath(id), nil)
 	require.Equal(t, http.StatusOK, res.StatusCode, "reading needs only okta.users.read")
 

@@ -56,7 +56,7 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 	t.Run("an APP_GROUP of a role group's name", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		appAdmins := env.Okta.AddGroup(oktatest.SeedGroup{Name: "Gatehouse Admins", Type: "APP_GROUP"})
-		_, login := adminTestPerson(t, env, oktatest.StatusActive, appAdmins)
+		_, login := adminTestPerson(t, env.Okta, oktatest.StatusActive, appAdmins)
 		for _, who := range []string{oktatest.DemoImported, login} { // APP_GROUP helpdesk, APP_GROUP admins
 			c := env.SignInAs(t, who)
 			res, doc := env.Page(t, c, "/")
