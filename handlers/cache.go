@@ -37,11 +37,7 @@ type cacheEntry struct {
 // NewPersonCache returns a cache whose entries live for ttl; ttl 0 turns caching and
 // coalescing off.
 func NewPersonCache(ttl time.Duration, now func() time.Time) *PersonCache {
-	if now == nil {
-		now = time.Now
-	}
-	c := &PersonCache{ttl: ttl, now: now, entries: map[cacheKey]cacheEntry{}, gens: map[string]uint64{}}
-	return c
+	return &PersonCache{ttl: ttl, now: now, entries: map[cacheKey]cacheEntry{}, gens: map[string]uint64{}}
 }
 
 // cached returns the value for (person, kind), loading it on a miss.
