@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -153,11 +154,16 @@ func metricMethod(method string) string {
 	return "other"
 }
 
-// ObserveOkta records one Okta call attempt; pass it to client.WithObserver.
+// ObserveOkta records one Okta call attempt; pass it to client.WithObserver. Its status label
+// is the HTTP status, "budget" for a GET the client's budget guard did not send (Okta had said
+// its bucket was empty: a rate limit, not a failure), or "error" when no answer came.
 func (m *Metrics) ObserveOkta(ci client.CallInfo) {
 	status := "error"
-	if ci.Status != 0 {
+	switch {
+	case ci.Status != 0:
 		status = strconv.Itoa(ci.Status)
+	case errors.Is(ci.Err, client.ErrBudgetSpent):
+		status = "budget"
 	}
 	m.oktaRequests.WithLabelValues(ci.Op, status).Inc()
 	m.oktaDuration.WithLabelValues(ci.Op).Observe(ci.Duration.Seconds())

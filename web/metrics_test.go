@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -206,6 +207,14 @@ func TestMetricsObservers(t *testing.T) {
 				m.ObserveOkta(client.CallInfo{Op: "getUser", Err: client.ErrUnavailable, Duration: time.Second})
 			},
 			series: series("gatehouse_okta_requests_total", map[string]string{"operation": "getUser", "status": "error"}),
+			want:   1,
+		},
+		{
+			name: "a GET the budget guard did not send is status budget, not a failure",
+			feed: func(m *web.Metrics) {
+				m.ObserveOkta(client.CallInfo{Op: "getUser", Err: fmt.Errorf("refused: %w", client.ErrBudgetSpent)})
+			},
+			series: series("gatehouse_okta_requests_total", map[string]string{"operation": "getUser", "status": "budget"}),
 			want:   1,
 		},
 		{
