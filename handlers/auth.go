@@ -281,14 +281,23 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 type signInFailure struct {
 	reason string // one of the fail* words
 	note   string // signin_failure in the access log
-	extra  []any  // more key, value pairs for the access log
-	err    error
+	detail string // what detailKey notes, when set
+	// detailKey names one more fact for the access log: "okta_error", "oauth_error",
+	// "id_token_problem" or "acr".
+	detailKey string
+	err       error
 }
 
 func (f *signInFailure) Error() string { return "sign-in failed: " + f.note }
 
-func failure(reason, note string, extra ...any) *signInFailure {
-	return &signInFailure{reason: reason, note: note, extra: extra}
+func failure(reason, note string) *signInFailure {
+	return &signInFailure{reason: reason, note: note}
+}
+
+// with adds the access log's detail about the failure.
+func (f *signInFailure) with(key, detail string) *signInFailure {
+	f.detailKey, f.detail = key, detail
+	return f
 }
 
 // failed ends a callback on the error page for a *signInFailure; any other error goes to the
@@ -300,8 +309,8 @@ func (a *Auth) failed(w http.ResponseWriter, r *http.Request, err error) error {
 	}
 	scope := ScopeFrom(r.Context())
 	scope.Note("signin_failure", f.note)
-	for i := 0; i+1 < len(f.extra); i += 2 {
-		scope.Note(f.extra[i].(string), f.extra[i+1])
+	if f.detailKey != "" {
+		scope.Note(f.detailKey, f.detail)
 	}
 	if f.err != nil {
 		scope.Note("signin_error", f.err.Error())
@@ -317,7 +326,7 @@ func (a *Auth) takeTransaction(w http.ResponseWriter, r *http.Request) (session.
 	q := r.URL.Query()
 	tx, err := a.sessions.TakeLogin(r.Context(), w, r)
 	if e := q.Get("error"); e != "" {
-		return tx, failure(failDenied, "okta_error", "okta_error", safeToken(e))
+		return tx, failure(failDenied, "okta_error").with("okta_error", safeToken(e))
 	}
 	switch {
 	case errors.Is(err, session.ErrNoLogin):
@@ -357,7 +366,7 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 		var re *oauth2.RetrieveError
 		// Okta busy (429) or down (5xx) is not the sign-in's fault: say Okta is unavailable.
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
-			return nil, idClaims{}, failure(failToken, "token_exchange", "oauth_error", safeToken(re.ErrorCode))
+			return nil, idClaims{}, failure(failToken, "token_exchange").with("oauth_error", safeToken(re.ErrorCode))
 		}
 		f := failure(failUnavailable, "token_unavailable")
 		f.err = err
@@ -365,7 +374,7 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 	}
 	claims, err := a.verifyIDToken(ctx, st, tok, tx.Nonce)
 	if err != nil {
-		return nil, idClaims{}, failure(failToken, "id_token", "id_token_problem", err.Error())
+		return nil, idClaims{}, failure(failToken, "id_token").with("id_token_problem", err.Error())
 	}
 	if tx.MaxAge == 0 && claims.authTime.Before(tx.Created.Add(-clockSkew)) {
 		// Step-up asked Okta to authenticate again; an old auth_time means it did not.
@@ -374,7 +383,7 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 	if want := tx.Extra["acr"]; want != "" && !acrSatisfied(want, claims.acr, claims.amr) {
 		// Step-up asked for an authentication class (a second factor); the ID token does not
 		// say it was met, so the sign-in does not count as one.
-		return nil, idClaims{}, failure(failStepUp, "acr_not_satisfied", "acr", safeToken(claims.acr))
+		return nil, idClaims{}, failure(failStepUp, "acr_not_satisfied").with("acr", safeToken(claims.acr))
 	}
 	return tok, claims, nil
 }

@@ -280,7 +280,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 }
 
 // breakerLog sorts the Okta client's attempts into those sent (and failed) and those the
-// circuit breaker refused without contacting Okta, through AppConfig.OktaObserver.
+// circuit breaker refused without contacting Okta, through Config.OktaObserver.
 type breakerLog struct {
 	mu             sync.Mutex
 	failed, refuse int
@@ -307,7 +307,7 @@ func (b *breakerLog) counts() (failed, refused int) {
 // circuit breaker opens after 5 failed attempts; while open, pages answer fast with a friendly
 // message and nothing reaches Okta; once Okta recovers the breaker closes after its cooldown;
 // nothing is ever a 500 or shows Go internals. The cooldown is 4 s here instead of 30 s
-// (AppConfig.BreakerCooldown): the state machine is the same, and package client tests the 30 s
+// (Config.BreakerCooldown): the state machine is the same, and package client tests the 30 s
 // default with a fake clock. TLS failures are not emulated (the emulator serves plain HTTP);
 // the client treats them like any other transport error, as it does the dropped connection.
 func TestF3_OktaFailing(t *testing.T) {

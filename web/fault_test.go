@@ -144,7 +144,7 @@ type outboundCall struct {
 }
 
 // httpClient returns the production Okta HTTP client with o in front of its transport, for
-// AppConfig.HTTPClient.
+// Config.HTTPClient.
 func (o *outbound) httpClient() *http.Client {
 	hc := client.NewHTTPClient()
 	o.next = hc.Transport
@@ -186,7 +186,7 @@ func (o *outbound) api() []outboundCall {
 }
 
 // attempts counts the Okta client's attempts (its own view, local refusals included) by
-// method and attempt number, through AppConfig.OktaObserver.
+// method and attempt number, through Config.OktaObserver.
 type attempts struct {
 	mu sync.Mutex
 	n  map[string]map[int]int // method → attempt number → count

@@ -292,7 +292,7 @@ func TestMetricsOwnRegistry(t *testing.T) {
 
 // TestMetricsCountServiceAppTokenRequests: the service app's token requests are counted as
 // operation getServiceToken (the DPoP handshake's two 400s and the 200), and not passed to
-// AppConfig.OktaObserver, which sees Users API calls only.
+// Config.OktaObserver, which sees Users API calls only.
 func TestMetricsCountServiceAppTokenRequests(t *testing.T) {
 	m := newMetrics(t)
 	var ops []string
