@@ -25,6 +25,7 @@ import (
 
 // TestAdminConfirm is handler-level: Admin.Confirm called directly with a signed-in admin.
 func TestAdminConfirm(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	alice, bob, adaID := h.Okta.UserID("alice@example.com"), h.Okta.UserID("bob@example.com"), h.Okta.UserID("ada@example.com")
 	confirm := func(t *testing.T, id, action string, headers map[string]string) (*httptest.ResponseRecorder, error) {
@@ -94,6 +95,7 @@ func TestAdminConfirm(t *testing.T) {
 }
 
 func TestAdminConfirmNeedsRecentSignIn(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := webtest.New(t, webtest.Options{Now: clock.Now})
 	ada := env.SignInAs(t, "ada@example.com")
@@ -119,6 +121,7 @@ func TestAdminConfirmNeedsRecentSignIn(t *testing.T) {
 }
 
 func TestAdminActionGuards(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	hal := env.SignInAs(t, "hal@example.com")
@@ -180,6 +183,7 @@ func TestAdminActionGuards(t *testing.T) {
 // TestAdminActionNeedsReason is handler-level: the confirmation form comes back (422) with what
 // is wrong, and nothing is sent to Okta.
 func TestAdminActionNeedsReason(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	alice := h.Okta.UserID("alice@example.com")
 	long := strings.Repeat("x", 201)
@@ -239,6 +243,7 @@ func TestAdminActionNeedsReason(t *testing.T) {
 }
 
 func TestAdminActionResponses(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 
@@ -304,6 +309,7 @@ func TestAdminActionResponses(t *testing.T) {
 // TestAdminHelpdeskSeesItsActionsOnly is handler-level: the person page offers the helpdesk the
 // actions its role allows, and says why the others are missing.
 func TestAdminHelpdeskSeesItsActionsOnly(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	alice := h.Okta.UserID("alice@example.com")
 	r := h.As(t, webtest.Request(http.MethodGet, personPath(alice), nil, nil, "id", alice), "hal@example.com")
@@ -322,6 +328,7 @@ func TestAdminHelpdeskSeesItsActionsOnly(t *testing.T) {
 // TestAdminPersonPageSectionsFailAlone is handler-level: groups and apps that cannot be loaded
 // are reported in place; the status and actions still show.
 func TestAdminPersonPageSectionsFailAlone(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	bob := h.Okta.UserID("bob@example.com")
 	r := h.As(t, webtest.Request(http.MethodGet, personPath(bob), nil, nil, "id", bob), "ada@example.com")
@@ -340,6 +347,7 @@ func TestAdminPersonPageSectionsFailAlone(t *testing.T) {
 // TestAdminAuditNamesTheOktaCall: an action's audit entry names the Okta request of the action
 // itself (the client returns it with the call), not a read made before or after it.
 func TestAdminAuditNamesTheOktaCall(t *testing.T) {
+	t.Parallel()
 	var answers oktaAnswers
 	h := webtest.NewHandlers(t, webtest.Options{Configure: func(c *web.Config) {
 		c.HTTPClient = client.NewHTTPClient()
@@ -405,6 +413,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // TestAdminActionDropsCachedData: with the per-person cache on, the person sees an admin's
 // change at once.
 func TestAdminActionDropsCachedData(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	alice := env.SignInAs(t, "alice@example.com")

@@ -25,6 +25,7 @@ func bulkOutcomes(doc *goquery.Document) map[string]string {
 }
 
 func TestAdminBulkUnlock(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	adaID := env.Okta.UserID("ada@example.com")
@@ -85,6 +86,7 @@ func TestAdminBulkUnlock(t *testing.T) {
 }
 
 func TestAdminBulkGuards(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	active := adminTestUser(t, env.Okta, oktatest.StatusActive)
@@ -118,6 +120,7 @@ func TestAdminBulkGuards(t *testing.T) {
 // TestAdminBulkStopsWhenOktaIsBusy: once Okta answers 429, nothing more is started and the
 // rest is reported as not run.
 func TestAdminBulkStopsWhenOktaIsBusy(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	var ids []string

@@ -17,6 +17,7 @@ import (
 )
 
 func TestRunBounded(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		n, limit    int
@@ -80,6 +81,7 @@ func TestRunBounded(t *testing.T) {
 }
 
 func TestRunBoundedStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	var calls, skips atomic.Int32
 	runBounded(ctx, 10, 1, func() bool { return false }, func(i int) {
@@ -93,6 +95,7 @@ func TestRunBoundedStopsOnCancel(t *testing.T) {
 }
 
 func TestActionTable(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, act := range Actions() {
 		assert.False(t, seen[act.Key], "duplicate key %s", act.Key)
@@ -120,6 +123,7 @@ func TestActionTable(t *testing.T) {
 }
 
 func TestOktaBudgetLow(t *testing.T) {
+	t.Parallel()
 	var remaining atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Rate-Limit-Limit", "600")

@@ -58,6 +58,7 @@ func actionForm(key string) url.Values {
 // handlers: allowed combinations move the status as USERS-API.md §5.2 says; the others answer
 // 409 in plain words without any Okta call that could change something.
 func TestAdminActionStatusMatrix(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	require.Len(t, handlers.Actions(), len(actionTransitions), "every action of the table is covered")
 	for _, status := range statuses {
@@ -105,6 +106,7 @@ func TestAdminActionStatusMatrix(t *testing.T) {
 // TestAdminActionRefusalWords is handler-level: the 409 explanations name the person and the
 // problem.
 func TestAdminActionRefusalWords(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	bob, alice := h.Okta.UserID("bob@example.com"), h.Okta.UserID("alice@example.com")
 	tests := []struct {

@@ -33,6 +33,7 @@ func oktaChanges(env *webtest.Env) int {
 // them or to one of their groups — is refused, single and bulk, before any change at Okta,
 // and no secret is ever shown; an administrator still may.
 func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	owner := env.Okta.UserID(oktatest.DemoOktaAdmin)  // SUPER_ADMIN and the API token's owner
@@ -130,6 +131,7 @@ func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
 // TestSec49_TokenOwnerAndProtectedGroups: the API token's owner stays protected without any
 // admin role, and so do the members of GATEHOUSE_PROTECTED_GROUPS.
 func TestSec49_TokenOwnerAndProtectedGroups(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.ProtectedGroups = []string{"Sales"}
 	}})
@@ -179,6 +181,7 @@ func TestSec49_TokenOwnerAndProtectedGroups(t *testing.T) {
 // (down, busy, or refusing Gatehouse the read), the helpdesk's action is refused before any
 // change and shows no secret.
 func TestSec49_UnknownFailsClosed(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	alice := env.Okta.UserID("alice@example.com")
@@ -215,6 +218,7 @@ func TestSec49_UnknownFailsClosed(t *testing.T) {
 // members of those groups; the search still shows everyone but offers no selection outside
 // the scope. Administrators are not scoped.
 func TestSec50_HelpdeskScope(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.HelpdeskScopeGroups = []string{"Engineering"}
 	}})

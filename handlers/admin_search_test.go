@@ -25,6 +25,7 @@ func resultLogins(doc *goquery.Document) []string {
 }
 
 func TestAdminFindPeople(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 
@@ -115,6 +116,7 @@ func TestAdminFindPeople(t *testing.T) {
 }
 
 func TestAdminFindPeoplePaging(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 
@@ -154,6 +156,7 @@ func TestAdminFindPeoplePaging(t *testing.T) {
 // TestAdminFindPeopleRejectsJunk is handler-level: a query that cannot be a search is a 400
 // before any Okta call.
 func TestAdminFindPeopleRejectsJunk(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name, query string
@@ -180,6 +183,7 @@ func TestAdminFindPeopleRejectsJunk(t *testing.T) {
 // TestAdminFindPeopleWhenOktaFails is handler-level: a failed search is shown in place, with a
 // retry, and the search box stays usable.
 func TestAdminFindPeopleWhenOktaFails(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	r := h.As(t, webtest.Request(http.MethodGet, "/admin/users?q=ali", nil, nil), "ada@example.com")
 	h.Okta.Inject(oktatest.Fault{Method: http.MethodGet, Path: "/api/v1/users", Status: http.StatusInternalServerError})

@@ -19,6 +19,7 @@ import (
 // TestAdminSecretsNeverLogged runs the three actions that produce one-time secrets and checks
 // each secret reaches the admin's browser but no log record and no audit entry.
 func TestAdminSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
 	logs := &webtest.LogBuffer{}
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")

@@ -34,6 +34,7 @@ func passwordFormID(t *testing.T, env *webtest.Env, c *http.Client) string {
 // TestChangePasswordValidation is handler-level: every rule Gatehouse can check is checked before
 // any Okta call, on the right field, and no password is rendered back.
 func TestChangePasswordValidation(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name    string
@@ -86,6 +87,7 @@ func TestChangePasswordValidation(t *testing.T) {
 }
 
 func TestPasswordChecklist(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	res := env.Do(t, alice, http.MethodPost, "/password/check", url.Values{"new_password": {"abcdefgh1"}, "confirm_password": {""}}, webtest.HTMX(views.PasswordRulesID))
@@ -101,6 +103,7 @@ func TestPasswordChecklist(t *testing.T) {
 }
 
 func TestChangePasswordOktaAnswers(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{OktaConfig: oktatest.Config{PasswordMinAge: time.Hour}})
 	tests := []struct {
 		name    string
@@ -197,6 +200,7 @@ func passwordJourney(t *testing.T, env *webtest.Env, delegated bool) {
 // checked first, Okta's refusal of the password lands on its field, and the question typed is
 // kept but never the answer.
 func TestRecoveryQuestionValidation(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name, question, answer, password, field, message string
@@ -230,6 +234,7 @@ func TestRecoveryQuestionValidation(t *testing.T) {
 // session to a new id through the session layer (gorilla's Save of a session whose id was
 // cleared), keeps it signed in under the new id, and ends the old one (SECURITY.md 16).
 func TestCredentialChangeRotatesTheSession(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	_, login := adminTestPerson(t, h.Okta, oktatest.StatusActive)
 	form := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}
@@ -269,6 +274,7 @@ func TestCredentialChangeRotatesTheSession(t *testing.T) {
 
 // TestSignOutEverywhere ends alice's two parallel sessions and her Okta sessions.
 func TestSignOutEverywhere(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	one := env.SignInAs(t, "alice@example.com")
 	two := env.SignInAs(t, "alice@example.com")
@@ -289,6 +295,7 @@ func TestSignOutEverywhere(t *testing.T) {
 }
 
 func TestSignOutOtherSessions(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	here := env.SignInAs(t, "alice@example.com")
 	elsewhere := env.SignInAs(t, "alice@example.com")
@@ -308,6 +315,7 @@ func TestSignOutOtherSessions(t *testing.T) {
 // TestSec28_SelfServiceIgnoresOtherIDs: ids smuggled in forms, queries or headers never change whose
 // account is read or changed; the emulator sees only alice's id (or me).
 func TestSec28_SelfServiceIgnoresOtherIDs(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	aliceID, bobID := env.Okta.UserID("alice@example.com"), env.Okta.UserID("bob@example.com")
@@ -411,6 +419,7 @@ var _ = goquery.NewDocumentFromReader
 // (the corrected resubmission runs); and a first submission the browser abandons still
 // completes, its result given to the second.
 func TestPasswordDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	id := passwordFormID(t, env, alice)

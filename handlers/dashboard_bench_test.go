@@ -22,6 +22,7 @@ import (
 // Okta reads of the dashboard start one after another (each at least one emulator latency
 // after the previous), and the page is the same either way.
 func TestDashboardSequentialReads(t *testing.T) {
+	t.Parallel()
 	const latency = 30 * time.Millisecond
 	tests := []struct {
 		name       string

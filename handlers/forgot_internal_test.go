@@ -58,6 +58,7 @@ func (o *hangingOkta) ForgotPassword(context.Context, string, bool) (client.Forg
 // request that waited would deadlock the bubble and fail the test, and the drain time passes
 // without sleeping.
 func TestForgotQueueNeverBlocks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		oktaAnswers bool // Okta answers during the drain

@@ -103,6 +103,7 @@ func TestSec51_Finding3_ForgotPasswordTiming(t *testing.T) {
 // for a person's identifier blocked their own reset for an hour. The per-person limit still
 // throttles the emails, but over 15 minutes.
 func TestSec47_Finding7_ForgotLimitShortWindow(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := forgotEnv(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}})
 	for i := range 3 { // a stranger, from three addresses

@@ -27,6 +27,7 @@ import (
 // the journeys also live through a token Okta stops accepting mid-run and, with DPoP, a nonce
 // challenge on the API; and two more cases check a missing scope and a replayed assertion.
 func TestJourneysByCredential(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		cred      webtest.Credential
@@ -221,6 +222,7 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 // TestServiceAppRefusedIsAClearPage: when Okta stops accepting Gatehouse's service app (here
 // its key was replaced in Okta), pages say so in words and the log has Okta's reason.
 func TestServiceAppRefusedIsAClearPage(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")

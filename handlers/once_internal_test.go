@@ -11,6 +11,7 @@ import (
 // that made it and the session it rotated into; another session's replay of the same form id
 // runs on its own, and its own replays share its answer, never the first one's.
 func TestOnceGuardSharesOnlyWithItsSession(t *testing.T) {
+	t.Parallel()
 	g := newOnceGuard(time.Minute, time.Now)
 	runs := 0
 	submit := func(owner, answer, rotatedTo string) any {

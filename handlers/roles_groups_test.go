@@ -18,6 +18,7 @@ import (
 // TestGroupSetGrants: a role group grants its role when named by id, whatever its type, or by
 // name but only as an OKTA_GROUP; restricting sets (protected groups) match names of any type.
 func TestGroupSetGrants(t *testing.T) {
+	t.Parallel()
 	const id = "00g1234567890ABCDEFG"
 	group := func(typ, name string) client.Group {
 		return client.Group{ID: "00gOTHER0000000000000"[:20], Type: typ, Profile: client.GroupProfile{Name: name}}
@@ -53,6 +54,7 @@ func TestGroupSetGrants(t *testing.T) {
 // an OKTA_GROUP of the configured name grants a role, the BUILT_IN Everyone never does, and a
 // group named by id grants its role whatever its type.
 func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
+	t.Parallel()
 	t.Run("an APP_GROUP of a role group's name", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		appAdmins := env.Okta.AddGroup(oktatest.SeedGroup{Name: "Gatehouse Admins", Type: "APP_GROUP"})

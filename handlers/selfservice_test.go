@@ -110,6 +110,7 @@ func selfServicePages(t *testing.T, env *webtest.Env) {
 }
 
 func TestSelfServiceSignedOut(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	c := webtest.NoRedirects(env.Client())
 	for _, path := range []string{"/apps", "/groups", "/profile", "/password", "/recovery-question", "/signout-everywhere", "/dashboard/apps"} {
@@ -130,6 +131,7 @@ func TestSelfServiceSignedOut(t *testing.T) {
 // TestDashboardSectionsFailAlone is handler-level: one failing Okta read does not take the page
 // down: the failed section says so in place, with a retry.
 func TestDashboardSectionsFailAlone(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	r := h.As(t, webtest.Request(http.MethodGet, "/", nil, nil), "alice@example.com")
 	id := h.Okta.UserID("alice@example.com")
@@ -158,6 +160,7 @@ func TestDashboardSectionsFailAlone(t *testing.T) {
 // TestAppLinksAreSanitised is handler-level: a javascript: link from Okta never becomes a live
 // link, and names with markup are text.
 func TestAppLinksAreSanitised(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{})
 	h.Okta.AddApp(oktatest.SeedApp{Name: "evil", Label: `<img src=x onerror=alert(1)>Evil`, LinkURL: "javascript:alert(1)", LogoURL: "javascript:alert(2)", Users: []string{"alice@example.com"}})
 	r := h.As(t, webtest.Request(http.MethodGet, "/apps?q=evil", nil, nil), "alice@example.com")
@@ -176,6 +179,7 @@ func TestAppLinksAreSanitised(t *testing.T) {
 // read uses the person's own token (from the session layer) on /users/me/…, and the pages look
 // the same.
 func TestDelegatedMode(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewHandlers(t, webtest.Options{Configure: func(c *web.Config) { c.Delegated = true }})
 	r := h.As(t, webtest.Request(http.MethodGet, "/", nil, nil), "alice@example.com")
 	h.Okta.ResetRequests()

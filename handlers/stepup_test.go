@@ -10,6 +10,7 @@ import (
 )
 
 func TestACRSatisfied(t *testing.T) {
+	t.Parallel()
 	const twoFA, onePwd = "urn:okta:loa:2fa:any", "urn:okta:loa:1fa:pwd"
 	tests := []struct {
 		name, want, got string

@@ -12,6 +12,7 @@ import (
 // TestNewAppTakesTheConfigAsItIs: NewApp adds no defaults of its own, so a Config that did not
 // start from DefaultConfig is refused with every problem named, rather than run with zeros.
 func TestNewAppTakesTheConfigAsItIs(t *testing.T) {
+	t.Parallel()
 	_, err := web.NewApp(web.Config{})
 	require.Error(t, err)
 	for _, want := range []string{"OktaOrgURL", "ClientID", "ClientSecret", "PublicURL", "SessionKeys", "Okta credential",

@@ -220,6 +220,7 @@ func (a *attempts) byAttempt(method string) map[int]int {
 // rotation, a sign-in fails on the friendly sign-in-failure page in under 9 s while the
 // sessions that already exist keep working.
 func TestF5_JWKSRotationAndOutage(t *testing.T) {
+	t.Parallel()
 	// The table's 9 s: the 8 s default deadline on the token exchange and ID token check, plus
 	// a second for the redirects.
 	const failBy = 9 * time.Second

@@ -86,6 +86,7 @@ func newMetrics(t *testing.T) *web.Metrics {
 // TestMetricsAfterTraffic drives a signed-in session, a 404, an Okta failure and a rate limit
 // through a whole Gatehouse, then scrapes and checks every Gatehouse series.
 func TestMetricsAfterTraffic(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
 	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.Metrics = m
@@ -183,6 +184,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 
 // TestMetricsObservers checks the mapping of each hook onto labels, one case at a time.
 func TestMetricsObservers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		feed   func(m *web.Metrics)
@@ -270,6 +272,7 @@ func TestMetricsObservers(t *testing.T) {
 // TestMetricsSessionCountFailure: with the store down the sessions series is left out (never
 // a made-up 0) and the rest of the scrape still works.
 func TestMetricsSessionCountFailure(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
 	m.CountSessionsWith(func(context.Context) (int, error) { return 0, errors.New("redis: connection refused") })
 	got := scrape(t, m.Handler())
@@ -281,6 +284,7 @@ func TestMetricsSessionCountFailure(t *testing.T) {
 // TestMetricsOwnRegistry: two Metrics in one process do not collide (no global registry), and
 // the same registry refuses a second set.
 func TestMetricsOwnRegistry(t *testing.T) {
+	t.Parallel()
 	newMetrics(t)
 	newMetrics(t)
 	reg := prometheus.NewRegistry()
@@ -294,6 +298,7 @@ func TestMetricsOwnRegistry(t *testing.T) {
 // operation getServiceToken (the DPoP handshake's two 400s and the 200), and not passed to
 // Config.OktaObserver, which sees Users API calls only.
 func TestMetricsCountServiceAppTokenRequests(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
 	var ops []string
 	var mu sync.Mutex

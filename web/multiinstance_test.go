@@ -76,6 +76,7 @@ func readyz(t *testing.T, env *webtest.Env) int {
 // one portal. TestF6_RedisOutageTwoInstances (fault_session_test.go) takes the same pair
 // through a Redis outage.
 func TestTwoInstancesShareRedis(t *testing.T) {
+	t.Parallel()
 	top := t
 	rds := startRedis(t)
 	okta := oktatest.NewServer(oktatest.Config{})

@@ -19,6 +19,7 @@ import (
 // TestReadiness is SECURITY.md 45: /readyz reflects OIDC discovery with its JWKS, Redis and
 // draining, while /healthz depends on none of them.
 func TestReadiness(t *testing.T) {
+	t.Parallel()
 	okta := oktatest.NewServer(oktatest.Config{})
 	t.Cleanup(okta.Close)
 	key := make([]byte, 32)

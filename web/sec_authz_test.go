@@ -25,6 +25,7 @@ func confirmed(reason string) url.Values {
 // TestSec17_AdminActionsEndSessionsEverywhere: clear sessions, suspend, deactivate and reset
 // factors done on instance B end the person's session on instance A (shared Redis).
 func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
+	t.Parallel()
 	srv := redisFor(t)
 	rdb := srv.Client(t)
 	okta := oktatest.NewServer(oktatest.Config{})
@@ -57,6 +58,7 @@ func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
 }
 
 func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
@@ -84,6 +86,7 @@ func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
 }
 
 func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
@@ -132,6 +135,7 @@ func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
 }
 
 func TestSec32_AuditRecordPerAction(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")

@@ -51,6 +51,7 @@ func oktaMutations(env *webtest.Env) int {
 }
 
 func TestSec21_CrossSitePostRejected(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	alice := env.Okta.UserID("alice@example.com")
@@ -84,6 +85,7 @@ func TestSec21_CrossSitePostRejected(t *testing.T) {
 }
 
 func TestSec22_NoStateChangeOnGet(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	bob := env.Okta.UserID("bob@example.com")
@@ -110,6 +112,7 @@ func TestSec22_NoStateChangeOnGet(t *testing.T) {
 }
 
 func TestSec23_ToolchainAndCSRFLibrary(t *testing.T) {
+	t.Parallel()
 	m := regexp.MustCompile(`^go1\.(\d+)(?:\.(\d+))?`).FindStringSubmatch(runtime.Version())
 	require.NotNil(t, m, runtime.Version())
 	minor, _ := strconv.Atoi(m[1])
@@ -159,6 +162,7 @@ func assertSecurityHeaders(t *testing.T, res *http.Response, body string) {
 }
 
 func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	nonces := map[string]bool{}
@@ -213,6 +217,7 @@ func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
 }
 
 func TestSec25_HTMXLockedDown(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	_, doc := env.Page(t, env.Client(), "/")
 	raw, ok := doc.Find(`meta[name="htmx-config"]`).Attr("content")

@@ -71,6 +71,7 @@ func TestSec39_RateLimitedByOkta(t *testing.T) {
 }
 
 func TestSec41_CircuitBreakerFailsFast(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/", Status: http.StatusServiceUnavailable})
@@ -90,6 +91,7 @@ func TestSec41_CircuitBreakerFailsFast(t *testing.T) {
 }
 
 func TestSec42_CancellationAndConcurrencyCap(t *testing.T) {
+	t.Parallel()
 	t.Run("a client that goes away cancels the Okta call", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		alice := env.SignInAs(t, "alice@example.com")
@@ -133,6 +135,7 @@ func TestSec42_CancellationAndConcurrencyCap(t *testing.T) {
 }
 
 func TestSec43_NoCrossUserCaching(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = 30 * time.Second }})
 	alice := env.SignInAs(t, "alice@example.com")
 	hal := env.SignInAs(t, "hal@example.com")
@@ -145,6 +148,7 @@ func TestSec43_NoCrossUserCaching(t *testing.T) {
 }
 
 func TestSec48_OktaBudgetGuard(t *testing.T) {
+	t.Parallel()
 	t.Run("one person reloading costs a handful of calls", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = 30 * time.Second }})
 		alice := env.SignInAs(t, "alice@example.com")
