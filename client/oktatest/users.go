@@ -305,58 +305,6 @@ func looksLikeEmail(s string) bool {
 		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-// checkProfile validates the standard attributes (USERS-API.md §3.1, §4.2).
-// selfID excludes the user being updated from the duplicate-login check.
-// s.mu must be held.
-func (s *Server) checkProfile(p map[string]any, selfID string, pr *problems) {
-	str := func(k string) (string, bool) {
-		v, present := p[k]
-		if !present || v == nil {
-			return "", true
-		}
-		sv, ok := v.(string)
-		return sv, ok
-	}
-	login, ok := str("login")
-	switch {
-	case !ok:
-		pr.add("login", "Invalid value")
-	case strings.TrimSpace(login) == "":
-		pr.add("login", "The field cannot be left blank")
-	case len(login) < 5 || len(login) > 100:
-		pr.add("login", "The field must be between 5 and 100 characters")
-	case !looksLikeEmail(login):
-		pr.add("login", "Username must be in the form of an email address")
-	default:
-		if id, taken := s.st.byLogin[strings.ToLower(login)]; taken && id != selfID {
-			pr.add("login", "An object with this field already exists in the current organization")
-		}
-	}
-	email, ok := str("email")
-	switch {
-	case !ok:
-		pr.add("email", "Invalid value")
-	case strings.TrimSpace(email) == "":
-		pr.add("email", "The field cannot be left blank")
-	case len(email) < 5 || len(email) > 100 || !looksLikeEmail(email):
-		pr.add("email", "Does not match required pattern")
-	}
-	for _, k := range []string{"firstName", "lastName"} {
-		v, ok := str(k)
-		switch {
-		case !ok:
-			pr.add(k, "Invalid value")
-		case strings.TrimSpace(v) == "":
-			pr.add(k, "The field cannot be left blank")
-		case len([]rune(v)) > 50:
-			pr.add(k, "The field must be between 1 and 50 characters")
-		}
-	}
-	if v, ok := str("secondEmail"); !ok || (v != "" && !looksLikeEmail(v)) {
-		pr.add("secondEmail", "Does not match required pattern")
-	}
-}
-
 // checkRecovery validates a recovery question and answer; minLength is the
 // answer length the person's policy asks for.
 func checkRecovery(question, answer string, minLength int, pr *problems) {
@@ -519,6 +467,12 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		// deactivated users by default; chose 403 E0000038.
 		return apiError(http.StatusForbidden, codeStatusConflict)
 	}
+	if c.bearer != nil && body.Profile != nil {
+		// A person's own token may change only what the schema lets SELF write.
+		if err := s.checkSelfWrite(body.Profile); err != nil {
+			return err
+		}
+	}
 	profile := u.profile
 	if body.Profile != nil {
 		if replace {
@@ -532,6 +486,11 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 					profile[k] = v
 				}
 			}
+		}
+	}
+	if body.Profile != nil {
+		if err := s.checkMastered(u, profile); err != nil {
+			return err
 		}
 	}
 	var pr problems
