@@ -138,15 +138,19 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, c *apiCall) er
 	})
 }
 
-// reactivate handles POST …/lifecycle/reactivate?sendEmail=: a new activation
-// link for a PROVISIONED user.
+// reactivate handles POST …/lifecycle/reactivate?sendEmail=: it "restarts the activation
+// workflow" of a PROVISIONED or RECOVERY person (Okta's reactivateUser) with a new
+// activation link, emailed with sendEmail=true, else answered as activationUrl and
+// activationToken; sendEmail defaults to false in the current spec. Any other status
+// answers 403 E0000038 (USERS-API.md §5.2, Okta's example). The link's page sets a
+// password and activates the person.
 func (s *Server) reactivate(w http.ResponseWriter, r *http.Request, c *apiCall) error {
-	sendEmail, err := boolParam(r, "sendEmail", true)
+	sendEmail, err := boolParam(r, "sendEmail", false)
 	if err != nil {
 		return err
 	}
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, pending *[]Email) (any, error) {
-		if u.status != StatusProvisioned {
+		if u.status != StatusProvisioned && u.status != StatusRecovery {
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
 		}
 		u.lastUpdated = now
@@ -254,7 +258,7 @@ func (s *Server) resetFactors(w http.ResponseWriter, r *http.Request, c *apiCall
 			// Unconfirmed (USERS-API.md §5.2): chose 403 E0000038.
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
 		}
-		u.factors = false
+		u.factors = nil
 		u.lastUpdated = now
 		return nil, nil
 	})

@@ -175,7 +175,7 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	now := s.now()
 	t, u := s.oneTimeLink(tok, ottActivation)
-	if t == nil || u == nil || (u.status != StatusProvisioned && u.status != StatusActive) {
+	if t == nil || u == nil || (u.status != StatusProvisioned && u.status != StatusActive && u.status != StatusRecovery) {
 		s.renderError(w, http.StatusNotFound, "This activation link is not valid or has expired. Ask your administrator for a new one.")
 		return
 	}
@@ -186,8 +186,9 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusOK, page{Kind: "message", Title: title, Message: "Your account is already active. You can sign in with your password."})
 		return
 	}
-	if u.hasPassword {
-		// A PROVISIONED user who already has a password only confirms.
+	if u.hasPassword && u.status != StatusRecovery {
+		// A PROVISIONED user who already has a password only confirms; a reactivated
+		// RECOVERY user chooses a new one.
 		if r.Method == http.MethodGet {
 			s.renderPage(w, http.StatusOK, page{Kind: "activate", Title: title, Action: action,
 				Message: fmt.Sprintf("Welcome, %s. Activate your account %s.", profileString(u.profile, "firstName"), u.login())})
