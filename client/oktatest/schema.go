@@ -507,6 +507,14 @@ func (s *Server) updateUserProfile(w http.ResponseWriter, r *http.Request, c *ap
 		}
 	}
 	sc.lastUpdated = s.now()
+	// A removed attribute takes its values with it.
+	for _, p := range s.st.schema.props {
+		if p.custom && sc.prop(p.name) == nil {
+			for _, u := range s.st.users {
+				delete(u.profile, p.name)
+			}
+		}
+	}
 	s.st.schema = sc
 	writeJSON(w, http.StatusOK, s.schemaOut(c.params["schemaId"]))
 	return nil
