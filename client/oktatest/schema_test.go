@@ -170,7 +170,9 @@ func TestUpdateUserSchema(t *testing.T) {
 	post := func(defs map[string]any) resp {
 		return call(t, s, http.MethodPost, "/api/v1/meta/schemas/user/default", ssws(s), map[string]any{"definitions": defs})
 	}
-	perm := func(action string) []map[string]string { return []map[string]string{{"principal": "SELF", "action": action}} }
+	perm := func(action string) []map[string]string {
+		return []map[string]string{{"principal": "SELF", "action": action}}
+	}
 
 	r := post(map[string]any{
 		"base": map[string]any{"properties": map[string]any{"nickName": map[string]any{"permissions": perm("READ_WRITE"), "master": map[string]string{"type": "OKTA"}}}},
