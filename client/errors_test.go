@@ -287,3 +287,31 @@ func TestSentinelHierarchy(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldCauses: Okta's validation causes grouped by the attribute they name, the
+// summary's attribute taking causes without a prefix.
+func TestFieldCauses(t *testing.T) {
+	tests := []struct {
+		name string
+		e    client.Error
+		want map[string][]string
+	}{
+		{name: "prefixed causes", e: client.Error{Summary: "Api validation failed: login", Causes: []string{
+			"login: An object with this field already exists in the current organization", "firstName: The field cannot be left blank"}},
+			want: map[string][]string{"login": {"An object with this field already exists in the current organization"}, "firstName": {"The field cannot be left blank"}}},
+		{name: "a cause without a prefix belongs to the summary's attribute", e: client.Error{Summary: "Api validation failed: password",
+			Causes: []string{"Password requirements were not met. Password requirements: at least 8 characters."}},
+			want: map[string][]string{"password": {"Password requirements were not met. Password requirements: at least 8 characters."}}},
+		{name: "no attribute at all", e: client.Error{Summary: "Update of credentials failed", Causes: []string{"Old Password is not correct"}},
+			want: map[string][]string{"": {"Old Password is not correct"}}},
+		{name: "a sentence with a colon is not an attribute", e: client.Error{Summary: "Api validation failed: factorEnrollRequest",
+			Causes: []string{"Note this: a factor of this type is already set up."}},
+			want: map[string][]string{"factorEnrollRequest": {"Note this: a factor of this type is already set up."}}},
+		{name: "no causes", e: client.Error{Summary: "Api validation failed: login"}, want: map[string][]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.e.FieldCauses())
+		})
+	}
+}
