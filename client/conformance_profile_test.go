@@ -300,6 +300,20 @@ func profileCases() []confCase {
 		)
 	}
 
+	// GET /api/v1/groups with search= and filter=
+	const whyGroups400 = "Okta answers a malformed search or filter with 400 (E0000031, as for users: U for groups); listGroups lists no 400"
+	add(
+		confCase{name: "search OKTA_GROUPs by name, sorted", op: "listGroups", status: 200, run: func(ctx context.Context, env *confEnv) error {
+			return ok(env.c.ListGroups(ctx, client.ListGroupsParams{Search: `type eq "OKTA_GROUP" and profile.name sw ` + client.QuoteSearchValue("Gate"), SortBy: "profile.name"}))
+		}},
+		confCase{name: "filter by type, paged", op: "listGroups", status: 200, run: func(ctx context.Context, env *confEnv) error {
+			return ok(env.c.ListGroups(ctx, client.ListGroupsParams{Filter: `type eq "APP_GROUP"`, Limit: 5}))
+		}},
+		confCase{name: "co on an attribute that does not allow it", op: "listGroups", status: 400, undocumented: whyGroups400, run: func(ctx context.Context, env *confEnv) error {
+			return ok(env.c.ListGroups(ctx, client.ListGroupsParams{Search: `type co "APP"`}))
+		}},
+	)
+
 	// POST …/lifecycle/reactivate
 	reactivate := func(sendEmail bool) func(ctx context.Context, c *client.Client, id string) error {
 		return func(ctx context.Context, c *client.Client, id string) error {

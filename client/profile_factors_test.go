@@ -302,6 +302,28 @@ func TestGroupMembershipClient(t *testing.T) {
 	err := e.c.AddUserToGroup(ctx, e.srv.GroupIDOfType(oktatest.GroupHelpdesk, oktatest.GroupApp), alice)
 	assertOktaError(t, wantErr{status: 403, code: "E0000006", is: is(client.ErrForbidden, client.ErrMembershipRefused)}, err)
 	assert.ErrorIs(t, e.c.AddUserToGroup(ctx, "", alice), client.ErrInvalid)
+
+	t.Run("search the groups Okta lets Gatehouse change, page by page", func(t *testing.T) {
+		var seen []string
+		p := client.ListGroupsParams{Search: `type eq "OKTA_GROUP"`, SortBy: "profile.name", Limit: 2}
+		for range 10 {
+			page, err := e.c.ListGroups(ctx, p)
+			require.NoError(t, err)
+			for _, g := range page.Groups {
+				assert.Equal(t, "OKTA_GROUP", g.Type)
+				seen = append(seen, g.Profile.Name)
+			}
+			if page.NextAfter == "" {
+				break
+			}
+			p.After = page.NextAfter
+		}
+		assert.Contains(t, seen, oktatest.GroupFinance)
+		assert.NotContains(t, seen, "Everyone")
+		assert.True(t, slices.IsSortedFunc(seen, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }), "%v", seen)
+		_, err := e.c.ListGroups(ctx, client.ListGroupsParams{Search: "x", Filter: "y"})
+		assert.ErrorIs(t, err, client.ErrInvalid)
+	})
 }
 
 // TestReactivateUserClient: grace's activation, resent as a link, finishes on Okta's page.

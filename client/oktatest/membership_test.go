@@ -2,7 +2,9 @@ package oktatest_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -136,4 +138,70 @@ func TestLocaleAndZoneinfoClaims(t *testing.T) {
 		call(t, s, http.MethodGet, "/api/v1/users/hal@example.com", ssws(s), nil).json(t, &hal)
 		assert.NotContains(t, hal.Profile, "timezone", "hal chose none; only the claim has a default")
 	})
+}
+
+// TestListGroupsSearch: q= is a name prefix, unpaged; search= and filter= follow Okta's
+// attributes and operators for groups, with paging and sortBy.
+func TestListGroupsSearch(t *testing.T) {
+	s, _ := newServer(t, oktatest.Config{Seed: smallSeed()})
+	names := func(path string) ([]string, resp) {
+		r := call(t, s, http.MethodGet, path, ssws(s), nil)
+		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+		var gs []struct {
+			Type    string         `json:"type"`
+			Profile map[string]any `json:"profile"`
+		}
+		r.json(t, &gs)
+		var out []string
+		for _, g := range gs {
+			out = append(out, g.Type+" "+g.Profile["name"].(string))
+		}
+		return out, r
+	}
+	got, r := names("/api/v1/groups?q=gate")
+	assert.ElementsMatch(t, []string{"OKTA_GROUP Gatehouse Admins", "OKTA_GROUP Gatehouse Helpdesk", "APP_GROUP Gatehouse Helpdesk"}, got)
+	assert.NotContains(t, links(t, r), "next", "q is not paged")
+
+	got, _ = names(`/api/v1/groups?search=` + url.QueryEscape(`type eq "OKTA_GROUP" and profile.name sw "gate"`))
+	assert.ElementsMatch(t, []string{"OKTA_GROUP Gatehouse Admins", "OKTA_GROUP Gatehouse Helpdesk"}, got, "only the groups Okta lets Gatehouse change")
+	got, _ = names(`/api/v1/groups?search=` + url.QueryEscape(`profile.description co "password policy"`))
+	assert.Equal(t, []string{"OKTA_GROUP Finance"}, got)
+	got, _ = names(`/api/v1/groups?search=` + url.QueryEscape(`profile.samAccountName sw "SG-Legal-VPN"`))
+	assert.NotEmpty(t, got, "imported app group profile attributes are searchable")
+	got, _ = names(`/api/v1/groups?filter=` + url.QueryEscape(`type eq "BUILT_IN"`))
+	assert.Equal(t, []string{"BUILT_IN Everyone"}, got)
+
+	t.Run("paged and sorted", func(t *testing.T) {
+		expr := url.QueryEscape(`type eq "OKTA_GROUP"`)
+		first, r := names("/api/v1/groups?limit=3&sortBy=profile.name&sortOrder=desc&search=" + expr)
+		require.Len(t, first, 3)
+		assert.True(t, slices.IsSortedFunc(first, func(a, b string) int { return -cmpFold(a, b) }), "%v", first)
+		next := links(t, r)["next"]
+		require.NotEmpty(t, next)
+		u, err := url.Parse(next)
+		require.NoError(t, err)
+		second, _ := names(u.RequestURI())
+		assert.NotContains(t, second, first[2])
+	})
+	t.Run("Okta's refusals", func(t *testing.T) {
+		for _, q := range []string{
+			"search=" + url.QueryEscape(`type co "APP"`),           // co only on name and description
+			"filter=" + url.QueryEscape(`profile.name eq "Sales"`), // filter has four attributes
+			"search=" + url.QueryEscape(`type eq "X"`) + "&filter=" + url.QueryEscape(`type eq "X"`),
+		} {
+			r := call(t, s, http.MethodGet, "/api/v1/groups?"+q, ssws(s), nil)
+			assert.Equal(t, http.StatusBadRequest, r.status, q)
+		}
+	})
+}
+
+func cmpFold(a, b string) int {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	switch {
+	case la < lb:
+		return -1
+	case la > lb:
+		return 1
+	}
+	return 0
 }

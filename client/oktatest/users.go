@@ -197,12 +197,19 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, c *apiCa
 	return nil
 }
 
-// listGroups handles GET /api/v1/groups?q=&limit=&after=. Okta's spec: a q
-// query is not paged and returns up to 300 groups by default; without q the
-// list is paged.
+// listGroups handles GET /api/v1/groups with q=, search=, filter= or nothing ([SPEC]
+// listGroups): q "finds a group that matches the name property" (a prefix,
+// case-insensitively), is not paged and returns up to 300 groups by default; search= and
+// filter= (groupsearch.go) and the plain list are paged by Link headers, search= with
+// sortBy and sortOrder.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) error {
-	q := strings.ToLower(r.URL.Query().Get("q"))
-	def, after := groupDefaultLimit, r.URL.Query().Get("after")
+	query := r.URL.Query()
+	q, search, filter := strings.ToLower(query.Get("q")), query.Get("search"), query.Get("filter")
+	if (search != "" && filter != "") || (q != "" && (search != "" || filter != "")) {
+		// Unconfirmed for groups: the Users API's E0000033.
+		return apiError(http.StatusBadRequest, codeSearchAndFilter)
+	}
+	def, after := groupDefaultLimit, query.Get("after")
 	if q != "" {
 		def, after = groupQueryLimit, ""
 	}
@@ -210,20 +217,38 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	if err != nil {
 		return err
 	}
+	match := func(g *group) bool { return strings.HasPrefix(strings.ToLower(g.name), q) }
+	if search != "" || filter != "" {
+		mode, expr := modeFilter, filter
+		if search != "" {
+			mode, expr = modeSearch, search
+		}
+		p, err := parseExprOf(expr, mode, groupAttrs())
+		if err != nil {
+			return apiError(http.StatusBadRequest, codeBadFilter)
+		}
+		match = p
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	order := s.st.groupOrder
 	start := 0
-	if after != "" {
-		start = sort.SearchStrings(s.st.groupOrder, after)
-		if start < len(s.st.groupOrder) && s.st.groupOrder[start] == after {
+	if sortBy := query.Get("sortBy"); search != "" && sortBy != "" {
+		order = s.sortedGroups(sortBy, strings.EqualFold(query.Get("sortOrder"), "desc"))
+		if after != "" {
+			start = slices.Index(order, after) + 1
+		}
+	} else if after != "" {
+		start = sort.SearchStrings(order, after)
+		if start < len(order) && order[start] == after {
 			start++
 		}
 	}
 	out := []groupJSON{}
 	nextAfter := ""
-	for _, id := range s.st.groupOrder[start:] {
+	for _, id := range order[start:] {
 		g := s.st.groups[id]
-		if !strings.HasPrefix(strings.ToLower(g.name), q) {
+		if !match(g) {
 			continue
 		}
 		if len(out) == limit {
