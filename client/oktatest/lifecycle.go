@@ -19,7 +19,7 @@ const (
 // Email is a message Okta would have sent.
 type Email struct {
 	To   string `json:"to"`
-	Kind string `json:"kind"` // "activation", "reset_password", "forgot_password" or "verification_code"
+	Kind string `json:"kind"` // "activation", "reset_password", "forgot_password", "verification_code" or "email_change"
 	Link string `json:"link"` // the one-time link in the message
 	// Code is the one-time verification code of a sign-in's second factor (stepup.go).
 	Code string    `json:"code,omitempty"`
@@ -32,6 +32,8 @@ type oneTimeToken struct {
 	userID   string
 	expires  time.Time
 	answered bool // the recovery question was answered (reset pages)
+	// attr and value are the address an email change link sets (emailchange.go).
+	attr, value string
 }
 
 // newOneTimeToken issues a link token, replacing the user's earlier ones of the

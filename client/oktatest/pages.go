@@ -17,7 +17,7 @@ const OrgName = "Gatehouse Demo (Okta emulator)"
 
 // page is the view model of every HTML page the emulator serves.
 type page struct {
-	Kind     string // "signin", "expired", "factor", "setpw", "answer", "activate", "idp" or "message"
+	Kind     string // "signin", "expired", "factor", "setpw", "answer", "activate", "idp", "confirm" or "message"
 	Title    string
 	Rules    string // the password policy's requirements, on password pages
 	Tx       string
@@ -99,6 +99,10 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <label for="code">Verification code</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="6" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}>
 <button type="submit">Verify</button>
+</form>
+{{else if eq .Kind "confirm"}}
+<form method="post" action="{{.Action}}">
+<button type="submit">Confirm</button>
 </form>
 {{else if eq .Kind "activate"}}
 <form method="post" action="{{.Action}}">

@@ -355,3 +355,41 @@ func TestDirectoryMasteredProfile(t *testing.T) {
 	r = call(t, s, http.MethodPost, "/api/v1/users/me", bearer(tok.AccessToken), map[string]any{"profile": map[string]any{"preferredLanguage": "es"}})
 	assert.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 }
+
+// TestSelfEmailChangeNeedsVerification: a person's own change of an email address is held
+// until they follow the link sent to the new address; an admin's applies at once.
+func TestSelfEmailChangeNeedsVerification(t *testing.T) {
+	s, _ := newServer(t, oktatest.Config{Seed: smallSeed()})
+	alice := s.UserID("alice@example.com")
+	tok, err := s.MintTokens("alice@example.com", "openid", "okta.users.manage.self")
+	require.NoError(t, err)
+	r := call(t, s, http.MethodPost, "/api/v1/users/me", bearer(tok.AccessToken), map[string]any{"profile": map[string]any{
+		"secondEmail": "alice.home@example.net", "mobilePhone": "+1 503 555 0144"}})
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	var u struct {
+		Profile map[string]any `json:"profile"`
+	}
+	r.json(t, &u)
+	assert.Nil(t, u.Profile["secondEmail"], "not yet: Okta waits for the verification")
+	assert.Equal(t, "+1 503 555 0144", u.Profile["mobilePhone"], "the rest applies at once")
+
+	mails := s.Emails()
+	last := mails[len(mails)-1]
+	assert.Equal(t, oktatest.EmailChangeVerification, last.Kind)
+	assert.Equal(t, "alice.home@example.net", last.To)
+	b := newBrowser(t)
+	page := b.get(t, last.Link)
+	require.Equal(t, http.StatusOK, page.status)
+	_, ok := s.ProfileValue(alice, "secondEmail")
+	assert.False(t, ok, "opening the link changes nothing")
+	done := b.submitForm(t, s, page, nil)
+	require.Equal(t, http.StatusOK, done.status)
+	v, _ := s.ProfileValue(alice, "secondEmail")
+	assert.Equal(t, "alice.home@example.net", v)
+	assert.Equal(t, http.StatusNotFound, newBrowser(t).get(t, last.Link).status, "the link works once")
+
+	r = call(t, s, http.MethodPost, "/api/v1/users/"+alice, ssws(s), map[string]any{"profile": map[string]any{"secondEmail": "alice.other@example.net"}})
+	require.Equal(t, http.StatusOK, r.status)
+	v, _ = s.ProfileValue(alice, "secondEmail")
+	assert.Equal(t, "alice.other@example.net", v, "an admin's change applies at once")
+}

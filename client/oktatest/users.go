@@ -476,8 +476,12 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		// okta.users.manage.self covers profile updates only.
 		return s.insufficientScope(scopeUsersManage)
 	}
+	var pendingEmails []Email
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer func() {
+		s.mu.Unlock()
+		s.notify(pendingEmails)
+	}()
 	u, err := s.target(c)
 	if err != nil {
 		return err
@@ -543,6 +547,9 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		return err
 	}
 	now := s.now()
+	if c.bearer != nil && body.Profile != nil {
+		pendingEmails = s.deferEmailChanges(u, body.Profile, profile, now)
+	}
 	oldLogin := u.login()
 	u.profile = profile
 	if u.login() != oldLogin {
