@@ -49,7 +49,8 @@ const entryColumns = "time_us, actor_id, actor_login, actor_login_lower, actor_i
 // The indexes answer the audit page's questions without scanning the table, newest first:
 // every one ends in (time_us, id), the order of the trail, so a filter on one field reads the
 // index backwards and stops after a page. Actor and target have one index for the id and one
-// for the login, because the filter matches either (Query asks both and merges).
+// for the login, because the filter matches either: the planner combines the two for a quiet
+// person, or walks the time index for a busy one (docs/PERFORMANCE.md, "The audit trail").
 var indexes = []struct{ name, columns string }{
 	{"gatehouse_audit_time", "time_us, id"},
 	{"gatehouse_audit_actor_id", "actor_id, time_us, id"},
