@@ -452,6 +452,7 @@ func conformanceCases() []confCase {
 	cases = append(cases, policyConformanceCases()...)
 	cases = append(cases, myAccountConformanceCases()...)
 	cases = append(cases, roleCases()...)
+	cases = append(cases, profileCases()...)
 	return cases
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -58,6 +59,27 @@ var (
 	// operation needs (WWW-Authenticate error="insufficient_scope"); Error.Scope names it.
 	// It also matches ErrForbidden.
 	ErrMissingScope error = &sentinel{msg: "okta: the access token lacks a required scope", parent: ErrForbidden}
+	// ErrInvalidPasscode matches Okta's 403 for a wrong one-time code when activating or
+	// verifying a factor (E0000068 "Invalid Passcode/Answer"), a code used twice (E0000082)
+	// or one outside the time window (E0000083).
+	ErrInvalidPasscode = errors.New("okta: the passcode is not right")
+	// ErrFactorAlreadyEnrolled matches Okta's 400 for enrolling a factor of a type and
+	// provider the person already has (cause "A factor of this type is already set up.").
+	// It also matches ErrInvalid.
+	ErrFactorAlreadyEnrolled error = &sentinel{msg: "okta: a factor of this type is already set up", parent: ErrInvalid}
+	// ErrReadOnlyAttribute matches Okta's 403 for a profile attribute the caller may not
+	// change: E0000077 (read-only: a person's own token and an attribute the schema does
+	// not let SELF write) or E0000078 (immutable). It also matches ErrForbidden.
+	ErrReadOnlyAttribute error = &sentinel{msg: "okta: the attribute is read-only", parent: ErrForbidden}
+	// ErrProfileMastered matches Okta's 403 E0000023: the person's profile is mastered by
+	// a directory (Active Directory, LDAP), which owns the attribute. It also matches
+	// ErrForbidden.
+	ErrProfileMastered error = &sentinel{msg: "okta: the profile is mastered by another system", parent: ErrForbidden}
+	// ErrMembershipRefused matches Okta's 403 to a group membership change that is not about
+	// a missing scope: the group is an APP_GROUP or BUILT_IN (Okta manages memberships of
+	// OKTA_GROUPs only), or the credential's admin role does not cover it. It also matches
+	// ErrForbidden.
+	ErrMembershipRefused error = &sentinel{msg: "okta: the group membership cannot be changed", parent: ErrForbidden}
 	// ErrServiceCredential matches a refusal of the OAuth service app at Okta's token endpoint
 	// (invalid_client, consent_required, invalid_scope, ...): a configuration problem that
 	// retrying does not fix. See *TokenError.
@@ -180,9 +202,55 @@ func (e *Error) Is(target error) bool {
 		return e.isPasswordPolicy()
 	case ErrFeatureDisabled:
 		return e.Code == "E0000015"
+	case ErrInvalidPasscode:
+		return e.Code == "E0000068" || e.Code == "E0000082" || e.Code == "E0000083"
+	case ErrFactorAlreadyEnrolled:
+		return e.StatusCode == http.StatusBadRequest && e.hasCause("a factor of this type is already set up")
+	case ErrReadOnlyAttribute:
+		return e.Code == "E0000077" || e.Code == "E0000078"
+	case ErrProfileMastered:
+		return e.Code == "E0000023"
+	case ErrMembershipRefused:
+		return e.StatusCode == http.StatusForbidden && e.AuthError != "insufficient_scope" &&
+			(e.Op == "addUserToGroup" || e.Op == "removeUserFromGroup")
 	}
 	return false
 }
+
+// hasCause reports whether a cause starts with prefix (case-insensitively).
+func (e *Error) hasCause(prefix string) bool {
+	for _, c := range e.Causes {
+		if strings.HasPrefix(strings.ToLower(c), prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldCauses groups Okta's validation causes by the profile attribute they name: Okta
+// writes each as "attribute: message" ("mobilePhone: The field must be between 0 and 100
+// characters"), and names the first attribute in the summary ("Api validation failed:
+// mobilePhone"), which also takes causes without a prefix. Causes naming no attribute are
+// under "". Show the messages in the person's language from the attribute and Okta's
+// code; Okta's texts are for the log.
+func (e *Error) FieldCauses() map[string][]string {
+	out := map[string][]string{}
+	summaryField, _ := strings.CutPrefix(e.Summary, "Api validation failed: ")
+	if summaryField == e.Summary || !causeField.MatchString(summaryField) {
+		summaryField = ""
+	}
+	for _, c := range e.Causes {
+		field, msg, ok := strings.Cut(c, ": ")
+		if !ok || !causeField.MatchString(field) {
+			field, msg = summaryField, c
+		}
+		out[field] = append(out[field], msg)
+	}
+	return out
+}
+
+// causeField is the shape of an attribute name in a cause ("profile.login" included).
+var causeField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // passwordPolicyCauses are the beginnings of Okta's policy causes (docs/OKTA.md
 // "Password policies" lists where each was observed).

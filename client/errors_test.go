@@ -30,6 +30,12 @@ var allSentinels = map[string]error{
 	"ErrPasswordPolicy":     client.ErrPasswordPolicy,
 	"ErrFeatureDisabled":    client.ErrFeatureDisabled,
 	"ErrConcurrencyLimited": client.ErrConcurrencyLimited,
+
+	"ErrInvalidPasscode":       client.ErrInvalidPasscode,
+	"ErrFactorAlreadyEnrolled": client.ErrFactorAlreadyEnrolled,
+	"ErrReadOnlyAttribute":     client.ErrReadOnlyAttribute,
+	"ErrProfileMastered":       client.ErrProfileMastered,
+	"ErrMembershipRefused":     client.ErrMembershipRefused,
 }
 
 // TestErrorMapping checks that each documented Okta error becomes an *Error with
@@ -157,6 +163,52 @@ func TestErrorMapping(t *testing.T) {
 			op:   "suspendUser", want: []string{"ErrInvalid"}, message: "okta: suspendUser: 400 Bad Request",
 		},
 		{
+			name: "403 E0000068 wrong passcode",
+			call: func(ctx context.Context, c *client.Client) error {
+				_, err := c.ActivateFactor(ctx, userID, "ostf1fmaMGJLMNGNLIVG", "123456")
+				return err
+			},
+			status: 403, body: `{"errorCode":"E0000068","errorSummary":"Invalid Passcode/Answer","errorLink":"E0000068","errorId":"oaei_IfXcpnTHit_YEKGInpFw","errorCauses":[{"errorSummary":"Your passcode doesn't match our records. Please try again."}]}`,
+			op: "activateFactor", code: "E0000068", causes: []string{"Your passcode doesn't match our records. Please try again."},
+			want: []string{"ErrForbidden", "ErrInvalidPasscode"},
+		},
+		{
+			name: "400 a factor of this type is already set up",
+			call: func(ctx context.Context, c *client.Client) error {
+				_, err := c.EnrollTOTP(ctx, userID, client.FactorProviderGoogle)
+				return err
+			},
+			status: 400, body: `{"errorCode":"E0000001","errorSummary":"Api validation failed: factorEnrollRequest","errorLink":"E0000001","errorId":"oaeneEaQF8qQrepOWHSkdoejw","errorCauses":[{"errorSummary":"A factor of this type is already set up."}]}`,
+			op: "enrollFactor", code: "E0000001", causes: []string{"A factor of this type is already set up."},
+			want: []string{"ErrInvalid", "ErrFactorAlreadyEnrolled"},
+		},
+		{
+			name: "403 E0000077 read-only attribute",
+			call: func(ctx context.Context, c *client.Client) error {
+				_, err := c.UpdateUserProfile(ctx, "me", map[string]any{"title": "Boss"})
+				return err
+			},
+			status: 403, body: errorJSON("E0000077", "Cannot modify the title attribute because it is read-only."),
+			op: "updateProfile", code: "E0000077", want: []string{"ErrForbidden", "ErrReadOnlyAttribute"},
+		},
+		{
+			name: "403 E0000023 profile mastered by a directory",
+			call: func(ctx context.Context, c *client.Client) error {
+				_, err := c.UpdateUserProfile(ctx, userID, map[string]any{"title": "Boss"})
+				return err
+			},
+			status: 403, body: errorJSON("E0000023", "Operation failed because user profile is mastered under another system"),
+			op: "updateProfile", code: "E0000023", want: []string{"ErrForbidden", "ErrProfileMastered"},
+		},
+		{
+			name: "403 E0000006 on a membership change: an app group",
+			call: func(ctx context.Context, c *client.Client) error {
+				return c.AddUserToGroup(ctx, "00g1emaKYZTWRYYRRTSK", userID)
+			},
+			status: 403, body: errorJSON("E0000006", "You do not have permission to perform the requested action"),
+			op: "addUserToGroup", code: "E0000006", want: []string{"ErrForbidden", "ErrMembershipRefused"},
+		},
+		{
 			name: "409 E0000112 still activating", call: suspend, status: 409,
 			body: errorJSON("E0000112", "Cannot update this user because they are still being activated."),
 			op:   "suspendUser", code: "E0000112", want: []string{"ErrTransitioning"},
@@ -232,6 +284,34 @@ func TestSentinelHierarchy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, errors.Is(tt.err, tt.target))
+		})
+	}
+}
+
+// TestFieldCauses: Okta's validation causes grouped by the attribute they name, the
+// summary's attribute taking causes without a prefix.
+func TestFieldCauses(t *testing.T) {
+	tests := []struct {
+		name string
+		e    client.Error
+		want map[string][]string
+	}{
+		{name: "prefixed causes", e: client.Error{Summary: "Api validation failed: login", Causes: []string{
+			"login: An object with this field already exists in the current organization", "firstName: The field cannot be left blank"}},
+			want: map[string][]string{"login": {"An object with this field already exists in the current organization"}, "firstName": {"The field cannot be left blank"}}},
+		{name: "a cause without a prefix belongs to the summary's attribute", e: client.Error{Summary: "Api validation failed: password",
+			Causes: []string{"Password requirements were not met. Password requirements: at least 8 characters."}},
+			want: map[string][]string{"password": {"Password requirements were not met. Password requirements: at least 8 characters."}}},
+		{name: "no attribute at all", e: client.Error{Summary: "Update of credentials failed", Causes: []string{"Old Password is not correct"}},
+			want: map[string][]string{"": {"Old Password is not correct"}}},
+		{name: "a sentence with a colon is not an attribute", e: client.Error{Summary: "Api validation failed: factorEnrollRequest",
+			Causes: []string{"Note this: a factor of this type is already set up."}},
+			want: map[string][]string{"factorEnrollRequest": {"Note this: a factor of this type is already set up."}}},
+		{name: "no causes", e: client.Error{Summary: "Api validation failed: login"}, want: map[string][]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.e.FieldCauses())
 		})
 	}
 }

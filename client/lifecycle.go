@@ -132,3 +132,15 @@ func (c *Client) postAction(ctx context.Context, op, id, rest string, query url.
 	stampFrom(out, res)
 	return rc, nil
 }
+
+// ReactivateUser restarts the activation of a PROVISIONED person (or a RECOVERY one) with a
+// new activation link (POST /api/v1/users/{id}/lifecycle/reactivate): emailed by Okta with
+// sendEmail, else returned in the result (both fields optional, as for Activate). Any other
+// status matches ErrInvalidStatus.
+func (c *Client) ReactivateUser(ctx context.Context, id string, sendEmail bool) (ActivationResult, error) {
+	var res ActivationResult
+	if _, err := c.postAction(ctx, "reactivateUser", id, "/lifecycle/reactivate", url.Values{"sendEmail": {strconv.FormatBool(sendEmail)}}, &res); err != nil {
+		return ActivationResult{}, err
+	}
+	return res, nil
+}

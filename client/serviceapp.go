@@ -46,10 +46,11 @@ const (
 )
 
 // DefaultScopes are the okta.* scopes Gatehouse asks for: reading and managing users,
-// reading and managing group membership, reading admin roles and password policies.
+// reading and managing group membership, reading admin roles, password policies and the
+// user schema (which profile attributes a person may see and edit).
 func DefaultScopes() []string {
 	return []string{"okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage",
-		"okta.roles.read", "okta.policies.read"}
+		"okta.roles.read", "okta.policies.read", "okta.schemas.read"}
 }
 
 // DPoPMode says when the service app binds its tokens with DPoP.

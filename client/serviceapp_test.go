@@ -356,7 +356,7 @@ func TestServiceAppMissingScope(t *testing.T) {
 	infos := e.tokenInfos()
 	require.Len(t, infos, 1)
 	assert.Equal(t, []string{"okta.users.read", "okta.groups.read"}, infos[0].Scopes)
-	assert.Equal(t, []string{"okta.users.manage", "okta.groups.manage", "okta.roles.read", "okta.policies.read"}, infos[0].Missing)
+	assert.Equal(t, []string{"okta.users.manage", "okta.groups.manage", "okta.roles.read", "okta.policies.read", "okta.schemas.read"}, infos[0].Missing)
 
 	err = ok(e.c.Unlock(t.Context(), bob))
 	require.Error(t, err)

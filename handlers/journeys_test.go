@@ -215,7 +215,7 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 
 	log := logs.String()
 	assert.Contains(t, log, "the access token lacks the scope okta.users.manage", "the request's log line names it")
-	assert.Contains(t, log, `"missing_scopes":["okta.users.manage","okta.groups.manage","okta.roles.read","okta.policies.read"]`,
+	assert.Contains(t, log, `"missing_scopes":["okta.users.manage","okta.groups.manage","okta.roles.read","okta.policies.read","okta.schemas.read"]`,
 		"the first token's log line lists every scope Okta did not grant")
 }
 

@@ -25,6 +25,9 @@ const (
 	scopeUsersRead       = "okta.users.read"
 	scopeUsersManage     = "okta.users.manage"
 	scopeGroupsRead      = "okta.groups.read"
+	scopeGroupsManage    = "okta.groups.manage"
+	scopeSchemasRead     = "okta.schemas.read"
+	scopeSchemasManage   = "okta.schemas.manage"
 )
 
 // access says who may call a route with a bearer token (USERS-API.md §7.2). An
@@ -48,6 +51,8 @@ type apiRoute struct {
 	access access
 	scope  string // the scope to name in WWW-Authenticate
 	h      apiHandler
+	// public routes need no credential: the path holds a secret of its own.
+	public bool
 }
 
 // apiCall is what an API handler knows about its caller and path.
@@ -103,7 +108,9 @@ func (s *Server) apiRoutes() []apiRoute {
 		lc("unsuspend", "unsuspendUser", s.unsuspend),
 		lc("unlock", "unlockUser", s.unlock),
 		{method: http.MethodGet, path: []string{"groups"}, op: "listGroups", scope: scopeGroupsRead, h: s.listGroups},
-	}, append(s.policyRoutes(), s.roleRoutes()...)...)
+		{method: http.MethodGet, path: []string{"meta", "schemas", "user", "{schemaId}"}, op: "getUserSchema", scope: scopeSchemasRead, h: s.getUserSchema},
+		{method: http.MethodPost, path: []string{"meta", "schemas", "user", "{schemaId}"}, op: "updateUserProfile", scope: scopeSchemasManage, h: s.updateUserProfile},
+	}, slices.Concat(s.policyRoutes(), s.roleRoutes(), s.factorRoutes(), s.membershipRoutes())...)
 }
 
 // matchAPI finds the route for r. Path segments are matched after unescaping,
@@ -160,6 +167,17 @@ func matchSegments(pattern, segs []string) (map[string]string, bool) {
 
 // serveAPI authenticates, authorizes and dispatches a /api/v1 request.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, m apiMatch, rec *reqRecord) {
+	if m.route != nil && m.route.public {
+		if err := m.route.h(w, r, &apiCall{id: m.params["id"], params: m.params, path: r.URL.Path}); err != nil {
+			var oe *oktaError
+			if !errors.As(err, &oe) {
+				s.log.Error("oktatest: api handler", "op", rec.op, "err", err)
+				oe = apiError(http.StatusInternalServerError, codeInternal)
+			}
+			writeOktaError(w, oe)
+		}
+		return
+	}
 	c, err := s.authenticate(r, rec)
 	if err == nil {
 		switch {

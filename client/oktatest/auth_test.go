@@ -40,7 +40,7 @@ func TestBearerScopes(t *testing.T) {
 		{name: "change password with manage.self", method: "POST", path: "/api/v1/users/me/credentials/change_password", token: manageSelf, body: cp, status: 403, code: "E0000014"},
 		{name: "recovery question with manage.self", method: "POST", path: "/api/v1/users/me/credentials/change_recovery_question", token: manageSelf,
 			body: map[string]any{"password": map[string]string{"value": demoPassword}, "recovery_question": map[string]string{"question": "Favourite colour?", "answer": "Turquoise"}}, status: 200},
-		{name: "profile update with manage.self", method: "POST", path: "/api/v1/users/me", token: manageSelf, body: map[string]any{"profile": map[string]any{"nickName": "Ally"}}, status: 200},
+		{name: "profile update with manage.self", method: "POST", path: "/api/v1/users/me", token: manageSelf, body: map[string]any{"profile": map[string]any{"mobilePhone": "+1 503 555 0100"}}, status: 200},
 		{name: "credential update via profile route", method: "POST", path: "/api/v1/users/me", token: manageSelf,
 			body: map[string]any{"credentials": map[string]any{"password": map[string]string{"value": newPass}}}, status: 403, code: "E0000006"},
 		{name: "me without read.self", method: "GET", path: "/api/v1/users/me", token: openidOnly, status: 403, code: "E0000006"},

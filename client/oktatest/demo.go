@@ -79,7 +79,11 @@ func DemoOrg() Seed {
 		"preferredLanguage": "en", "locale": "en_US", "timezone": "America/Los_Angeles", "nickName": "Al",
 	})
 	alice.RecoveryQuestion, alice.RecoveryAnswer = pet, "Biscuit"
-	alice.Factors = true
+	alice.Profile["officeLocation"] = "PDX"
+	alice.Profile["badgeNumber"] = "A-1001"
+	alice.Profile["pronouns"] = "she/her"
+	// Okta Verify on her phone, no authenticator app yet (she sets one up in Gatehouse).
+	alice.EnrolledFactors = []SeedFactor{{Type: FactorPush, DeviceName: "Alice's iPhone", DeviceType: "SmartPhone_IPhone", Platform: "IOS"}}
 	alice.LastLogin = time.Date(2024, 5, 20, 8, 15, 0, 0, time.UTC)
 
 	ada := person("Ada", "Lovelace", StatusActive, []string{GroupAdmins}, map[string]any{
@@ -87,16 +91,24 @@ func DemoOrg() Seed {
 		"locale": "en_GB", "timezone": "Europe/London",
 	})
 	ada.RecoveryQuestion, ada.RecoveryAnswer = "What is the name of your favorite teacher?", "Babbage"
-	ada.Factors = true
+	ada.Profile["officeLocation"] = "LON"
+	// An active authenticator app (Google Authenticator) besides Okta Verify.
+	ada.EnrolledFactors = []SeedFactor{
+		{Type: FactorPush, DeviceName: "Ada's Pixel", DeviceType: "SmartPhone_Android", Platform: "ANDROID"},
+		{Type: FactorTOTP, Provider: FactorProviderGoogle},
+	}
 	hal := person("Hal", "Jordan", StatusActive, []string{GroupHelpdesk}, map[string]any{
 		"title": "Helpdesk Analyst", "department": "IT Support", "employeeNumber": "1003", "city": "Austin", "state": "TX", "countryCode": "US",
 	})
 	hal.RecoveryQuestion, hal.RecoveryAnswer = pet, "Rocket"
+	hal.EnrolledFactors = []SeedFactor{{Type: FactorSMS, PhoneNumber: "+15125550143"}}
 	bob := person("Bob", "Brown", StatusLockedOut, []string{GroupSales}, map[string]any{"title": "Account Executive", "department": "Sales"})
 	carol := person("Carol", "Chen", StatusSuspended, []string{GroupSales}, map[string]any{"title": "Sales Manager", "department": "Sales"})
 	dave := person("Dave", "Davis", StatusStaged, nil, map[string]any{"title": "Contractor"})
 	erin := person("Erin", "Evans", StatusPasswordExpired, []string{GroupEngineering}, map[string]any{"title": "Software Engineer", "department": "Engineering"})
 	erin.RecoveryQuestion, erin.RecoveryAnswer = pet, "Whiskers"
+	// An authenticator app she started to set up and never finished.
+	erin.EnrolledFactors = []SeedFactor{{Type: FactorTOTP, Provider: FactorProviderGoogle, Status: FactorStatusPendingActivation}}
 	frank := person("Frank", "Fischer", StatusDeprovisioned, nil, map[string]any{"title": "Former Analyst"})
 	grace := person("Grace", "Green", StatusProvisioned, nil, map[string]any{"title": "New Hire", "department": "Marketing"})
 	grace.Password = ""
@@ -105,7 +117,10 @@ func DemoOrg() Seed {
 	oktaAdmin := SeedUser{Profile: map[string]any{"login": DemoOktaAdmin, "email": DemoOktaAdmin,
 		"firstName": "Olga", "lastName": "Admin", "displayName": "Olga Admin", "title": "Okta super administrator (API token owner)",
 		"department": "IT", "organization": "Gatehouse Demo"},
-		Password: DemoPassword, Roles: []string{RoleSuperAdmin}, Factors: true}
+		Password: DemoPassword, Roles: []string{RoleSuperAdmin}, EnrolledFactors: []SeedFactor{
+			{Type: FactorPush, DeviceName: "Olga's iPhone"},
+			{Type: FactorWebAuthn, DeviceName: "YubiKey 5C NFC"},
+		}}
 	nina := person("Nina", "Imported", StatusActive, []string{appGroupHelpdeskID()}, map[string]any{
 		"title": "Support Contractor", "department": "Support"})
 	oscar := person("Oscar", "Ortiz", StatusActive, []string{GroupOktaHelpDesk}, map[string]any{
@@ -129,6 +144,20 @@ func DemoOrg() Seed {
 	mia := person("Mia", "Moreau", StatusActive, []string{GroupSales}, map[string]any{"title": "Account Executive", "department": "Sales"})
 	mia.AsyncLifecycle = true
 	mia.RecoveryQuestion, mia.RecoveryAnswer = pet, "Domino"
+
+	// People whose profiles ask for another language and time zone (issue 20).
+	lena := person("Lena", "Schäfer", StatusActive, []string{GroupEngineering}, map[string]any{
+		"title": "Softwareentwicklerin", "department": "Engineering", "city": "Berlin", "countryCode": "DE",
+		"preferredLanguage": "de", "locale": "de_DE", "timezone": "Europe/Berlin", "officeLocation": "BER",
+		"mobilePhone": "+49 30 5550 1234",
+	})
+	lena.RecoveryQuestion, lena.RecoveryAnswer = "Wie hieß Ihr erstes Haustier?", "Bello"
+	lena.EnrolledFactors = []SeedFactor{{Type: FactorPush, DeviceName: "Lenas Galaxy", DeviceType: "SmartPhone_Android", Platform: "ANDROID"}}
+	yuki := person("Yuki", "Tanaka", StatusActive, []string{GroupSales}, map[string]any{
+		"displayName": "田中 由紀", "title": "営業担当", "department": "Sales", "city": "Tokyo", "countryCode": "JP",
+		"preferredLanguage": "ja", "locale": "ja_JP", "timezone": "Asia/Tokyo", "officeLocation": "TYO",
+	})
+	yuki.RecoveryQuestion, yuki.RecoveryAnswer = pet, "Mochi"
 
 	// The org's default policy is Okta's, except that it locks a person out
 	// after five failed sign-ins (DESIGN.md §5) and says so on the sign-in page.
@@ -160,7 +189,8 @@ func DemoOrg() Seed {
 			{Name: "okta_admin_console", Label: "Okta Admin Console", LogoURL: "/logos/okta_admin_console.svg", SortOrder: 7, Groups: []string{GroupAdmins}},
 			{Name: "servicenow", Label: "ServiceNow", LogoURL: "/logos/servicenow.svg", SortOrder: 8, Groups: []string{GroupHelpdesk, GroupAdmins}},
 		},
-		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, ivan, judy, kate, leo, mia, nina, oktaAdmin, oscar},
+		Users:          []SeedUser{alice, ada, hal, bob, carol, dave, erin, frank, grace, heidi, ivan, judy, kate, leo, mia, nina, oktaAdmin, oscar, lena, yuki},
+		Schema:         demoSchema(),
 		GeneratedUsers: 1000,
 		PasswordPolicies: []SeedPolicy{
 			{
@@ -183,6 +213,31 @@ func DemoOrg() Seed {
 				Recovery:   PasswordRecovery{QuestionActive: true, QuestionMinLength: answerMinLength, EmailActive: true, EmailTokenMinutes: 60},
 			},
 			defaultPolicy,
+		},
+	}
+}
+
+// demoSchema is the demo org's user schema: Okta's default, except that a person may edit
+// their mobile phone, preferred language and time zone (and these come from Okta even for
+// people a directory masters), may not change their primary email, and three custom
+// attributes: an office (an enum with display names), a badge number (a pattern, read-only)
+// and pronouns (a length).
+func demoSchema() *SeedSchema {
+	return &SeedSchema{
+		Permissions: map[string]string{
+			"preferredLanguage": PermissionReadWrite,
+			"timezone":          PermissionReadWrite,
+			"email":             PermissionReadOnly,
+		},
+		OktaMastered: []string{"mobilePhone", "preferredLanguage", "timezone"},
+		Custom: []SchemaProperty{
+			{Name: "officeLocation", Title: "Office", Description: "The office the person works from",
+				Enum:       []string{"BER", "LON", "PDX", "TYO", "AUS", "REMOTE"},
+				EnumTitles: []string{"Berlin", "London", "Portland", "Tokyo", "Austin", "Remote"},
+				Permission: PermissionReadWrite, Master: MasterOkta},
+			{Name: "badgeNumber", Title: "Badge number", Description: "Building access badge, set by Facilities",
+				Pattern: `[A-Z]-[0-9]{4}`, MinLength: intPtr(6), MaxLength: intPtr(6), Permission: PermissionReadOnly},
+			{Name: "pronouns", Title: "Pronouns", MaxLength: intPtr(30), Permission: PermissionReadWrite, Master: MasterOkta},
 		},
 	}
 }

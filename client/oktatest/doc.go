@@ -9,6 +9,12 @@
 //     X-Rate-Limit-* headers;
 //   - Okta's admin role assignments for users and groups
 //     (GET/POST /api/v1/users/{id}/roles, DELETE …/roles/{id}; roles.go);
+//   - the user schema (GET/POST /api/v1/meta/schemas/user/{id}, schema.go) with the
+//     SELF permission of each attribute; every profile write is validated against it;
+//   - the Factors API (/api/v1/users/{id}/factors…, factors.go): list, TOTP enrolment
+//     and activation checked per RFC 6238 (totp.go), unenrolment, a QR code image;
+//   - group membership (PUT/DELETE /api/v1/groups/{groupId}/users/{userId},
+//     membership.go);
 //   - the Policies API for PASSWORD policies (/api/v1/policies and their rules)
 //     and, on an Identity Engine org, the MyAccount API's
 //     /idp/myaccount/password/complexity-requirements;
@@ -36,13 +42,15 @@
 //
 // The package deliberately does not import gatehouse/client: it declares its own wire
 // structs, so a wrong JSON tag in the client cannot hide behind the same wrong tag here.
-// It imports only the standard library and go-jose.
+// It imports only the standard library, go-jose and rsc.io/qr (the QR code image of a
+// TOTP enrolment).
 //
 // # Test hooks
 //
 // Besides the Okta API, a Server offers Go methods to seed and inspect the org
 // (AddUser, SetStatus, SetProvider, SetAsyncLifecycle, CompleteTransitions,
-// Emails, SignInSessions, ...), to inject faults (Inject, SetLatency,
+// Emails, SignInSessions, Factors, EnrollFactor, TOTPCode, SetSchemaPermission,
+// ProfileValue, GroupMembers, ...), to inject faults (Inject, SetLatency,
 // ForceRateLimit) and to tamper with ID tokens (TamperNextIDToken,
 // RotateSigningKey, SetJWKSDown, SetDiscoveryIssuer).
 //

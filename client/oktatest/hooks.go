@@ -99,12 +99,22 @@ func (s *Server) SetPassword(id, password string) {
 	}
 }
 
-// SetFactors marks the user as having MFA factors enrolled (or not).
+// SetFactors gives the user MFA factors (an Okta Verify push factor on a phone, when they
+// have none) or removes them all.
 func (s *Server) SetFactors(id string, enrolled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.st.users[id]; u != nil {
-		u.factors = enrolled
+	u := s.st.users[id]
+	switch {
+	case u == nil:
+	case !enrolled:
+		u.factors = nil
+	case !u.hasFactors():
+		f, err := seedFactor(u, SeedFactor{Type: FactorPush}, "set-factors", s.now())
+		if err != nil {
+			panic("oktatest: SetFactors: " + err.Error())
+		}
+		u.factors = []*factor{f}
 	}
 }
 

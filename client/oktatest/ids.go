@@ -20,6 +20,7 @@ const (
 	prefixUserType   = "oty"
 	prefixOrg        = "00o"
 	prefixAppLink    = "aln"
+	prefixSchema     = "osc"
 	idBodyLength     = 17
 )
 

@@ -19,7 +19,7 @@ const (
 // Email is a message Okta would have sent.
 type Email struct {
 	To   string `json:"to"`
-	Kind string `json:"kind"` // "activation", "reset_password", "forgot_password" or "verification_code"
+	Kind string `json:"kind"` // "activation", "reset_password", "forgot_password", "verification_code" or "email_change"
 	Link string `json:"link"` // the one-time link in the message
 	// Code is the one-time verification code of a sign-in's second factor (stepup.go).
 	Code string    `json:"code,omitempty"`
@@ -32,6 +32,8 @@ type oneTimeToken struct {
 	userID   string
 	expires  time.Time
 	answered bool // the recovery question was answered (reset pages)
+	// attr and value are the address an email change link sets (emailchange.go).
+	attr, value string
 }
 
 // newOneTimeToken issues a link token, replacing the user's earlier ones of the
@@ -138,15 +140,19 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, c *apiCall) er
 	})
 }
 
-// reactivate handles POST …/lifecycle/reactivate?sendEmail=: a new activation
-// link for a PROVISIONED user.
+// reactivate handles POST …/lifecycle/reactivate?sendEmail=: it "restarts the activation
+// workflow" of a PROVISIONED or RECOVERY person (Okta's reactivateUser) with a new
+// activation link, emailed with sendEmail=true, else answered as activationUrl and
+// activationToken; sendEmail defaults to false in the current spec. Any other status
+// answers 403 E0000038 (USERS-API.md §5.2, Okta's example). The link's page sets a
+// password and activates the person.
 func (s *Server) reactivate(w http.ResponseWriter, r *http.Request, c *apiCall) error {
-	sendEmail, err := boolParam(r, "sendEmail", true)
+	sendEmail, err := boolParam(r, "sendEmail", false)
 	if err != nil {
 		return err
 	}
 	return s.lifecycleOp(w, c, func(u *user, now time.Time, pending *[]Email) (any, error) {
-		if u.status != StatusProvisioned {
+		if u.status != StatusProvisioned && u.status != StatusRecovery {
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
 		}
 		u.lastUpdated = now
@@ -254,7 +260,7 @@ func (s *Server) resetFactors(w http.ResponseWriter, r *http.Request, c *apiCall
 			// Unconfirmed (USERS-API.md §5.2): chose 403 E0000038.
 			return nil, apiError(http.StatusForbidden, codeStatusConflict)
 		}
-		u.factors = false
+		u.factors = nil
 		u.lastUpdated = now
 		return nil, nil
 	})

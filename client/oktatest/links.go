@@ -55,6 +55,6 @@ func (s *Server) actionLinks(u *user, now time.Time) []string {
 	case StatusSuspended:
 		add(true, "unsuspend", "deactivate")
 	}
-	add(u.factors && u.status != StatusDeprovisioned, "resetFactors")
+	add(u.hasFactors() && u.status != StatusDeprovisioned, "resetFactors")
 	return rels
 }

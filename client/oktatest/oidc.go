@@ -194,6 +194,18 @@ func (s *Server) issueTokens(g grant) (tokenResponse, error) {
 	return resp, nil
 }
 
+// defaultZoneinfo is the zoneinfo claim of a person without a time zone.
+const defaultZoneinfo = "America/Los_Angeles"
+
+// oidcLocale turns a profile locale (en_US) into the claim's BCP 47 form (en-US); an
+// unset one is Okta's default, en_US.
+func oidcLocale(v string) string {
+	if v == "" {
+		v = "en_US"
+	}
+	return strings.ReplaceAll(v, "_", "-")
+}
+
 // profileClaims returns the OIDC claims the profile and email scopes release.
 func (s *Server) profileClaims(u *user, scopes []string) map[string]any {
 	c := map[string]any{}
@@ -203,12 +215,14 @@ func (s *Server) profileClaims(u *user, scopes []string) map[string]any {
 		c["given_name"] = profileString(u.profile, "firstName")
 		c["family_name"] = profileString(u.profile, "lastName")
 		c["updated_at"] = u.lastUpdated.Unix()
-		if v := profileString(u.profile, "locale"); v != "" {
-			c["locale"] = v
-		}
-		if v := profileString(u.profile, "timezone"); v != "" {
-			c["zoneinfo"] = v
-		}
+		// Okta releases locale and zoneinfo with the profile scope (its discovery document's
+		// claims_supported; UserInfoExample "en-US", "America/Los_Angeles"). The profile's
+		// locale "is en_US by default" (Okta's UserSchemaBaseProperties) and comes out as a
+		// BCP 47 tag (OpenID Connect Core §5.1); a person without a time zone gets
+		// America/Los_Angeles, as recorded userinfo answers show (docs/OKTA.md "Languages
+		// and time zones"). So neither claim says what the person chose: the profile does.
+		c["locale"] = oidcLocale(profileString(u.profile, "locale"))
+		c["zoneinfo"] = orDefault(profileString(u.profile, "timezone"), defaultZoneinfo)
 	}
 	if slices.Contains(scopes, scopeEmail) {
 		c["email"] = u.email()

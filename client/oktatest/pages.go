@@ -17,7 +17,7 @@ const OrgName = "Gatehouse Demo (Okta emulator)"
 
 // page is the view model of every HTML page the emulator serves.
 type page struct {
-	Kind     string // "signin", "expired", "factor", "setpw", "answer", "activate", "idp" or "message"
+	Kind     string // "signin", "expired", "factor", "setpw", "answer", "activate", "idp", "confirm" or "message"
 	Title    string
 	Rules    string // the password policy's requirements, on password pages
 	Tx       string
@@ -100,6 +100,10 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;font-weight:600
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="6" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}>
 <button type="submit">Verify</button>
 </form>
+{{else if eq .Kind "confirm"}}
+<form method="post" action="{{.Action}}">
+<button type="submit">Confirm</button>
+</form>
 {{else if eq .Kind "activate"}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="step" value="activate">
@@ -175,7 +179,7 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	now := s.now()
 	t, u := s.oneTimeLink(tok, ottActivation)
-	if t == nil || u == nil || (u.status != StatusProvisioned && u.status != StatusActive) {
+	if t == nil || u == nil || (u.status != StatusProvisioned && u.status != StatusActive && u.status != StatusRecovery) {
 		s.renderError(w, http.StatusNotFound, "This activation link is not valid or has expired. Ask your administrator for a new one.")
 		return
 	}
@@ -186,8 +190,9 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusOK, page{Kind: "message", Title: title, Message: "Your account is already active. You can sign in with your password."})
 		return
 	}
-	if u.hasPassword {
-		// A PROVISIONED user who already has a password only confirms.
+	if u.hasPassword && u.status != StatusRecovery {
+		// A PROVISIONED user who already has a password only confirms; a reactivated
+		// RECOVERY user chooses a new one.
 		if r.Method == http.MethodGet {
 			s.renderPage(w, http.StatusOK, page{Kind: "activate", Title: title, Action: action,
 				Message: fmt.Sprintf("Welcome, %s. Activate your account %s.", profileString(u.profile, "firstName"), u.login())})

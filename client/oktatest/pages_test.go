@@ -60,7 +60,7 @@ func TestActivationLink(t *testing.T) {
 	})
 	t.Run("emailed link for a provisioned user", func(t *testing.T) {
 		grace := s.UserID("grace@example.com")
-		require.Equal(t, 200, call(t, s, "POST", "/api/v1/users/"+grace+"/lifecycle/reactivate", ssws(s), nil).status)
+		require.Equal(t, 200, call(t, s, "POST", "/api/v1/users/"+grace+"/lifecycle/reactivate?sendEmail=true", ssws(s), nil).status)
 		emails := s.Emails()
 		last := emails[len(emails)-1]
 		require.Equal(t, "grace@example.com", last.To)

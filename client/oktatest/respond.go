@@ -37,6 +37,10 @@ const (
 	codeNextLoginStaged  = "E0000125"
 	codeStillActivating  = "E0000112"
 	codeNotAcceptable    = "E0000149"
+	codeProfileMastered  = "E0000023"
+	codeInvalidPasscode  = "E0000068"
+	codeReadOnlyAttr     = "E0000077"
+	codeEnumMismatch     = "E0000123"
 )
 
 const contentTypeJSON = "application/json;charset=UTF-8"
@@ -98,6 +102,12 @@ func summaryFor(code string) string {
 		return "Cannot update this user because they are still being activated. Please try again in a few minutes."
 	case codeNotAcceptable:
 		return "The HTTP request is not acceptable"
+	case codeProfileMastered:
+		return "Operation failed because user profile is mastered under another system"
+	case codeInvalidPasscode:
+		return "Invalid Passcode/Answer"
+	case codeEnumMismatch:
+		return "Array specified in enum field must match const values specified in oneOf field."
 	default:
 		return "Error"
 	}

@@ -89,6 +89,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /reset_password/{token}", "resetPasswordPage", s.handleResetPage)
 	handle("GET /signin/reset-password/{token}", "resetPasswordPage", s.handleResetPage)
 	handle("POST /signin/reset-password/{token}", "resetPasswordPage", s.handleResetPage)
+	handle("GET /verify_email/{token}", "verifyEmailChange", s.handleVerifyEmail)
+	handle("POST /verify_email/{token}", "verifyEmailChange", s.handleVerifyEmail)
 	handle("GET /home/{appName}/{appID}/{linkID}", "appHome", s.handleAppHome)
 	handle("GET /logos/{file}", "logo", s.handleLogo)
 	handle("GET /logos/groups/{file}", "logo", s.handleGroupLogo)

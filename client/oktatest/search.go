@@ -9,7 +9,15 @@ import (
 )
 
 // predicate selects users for filter= and search= expressions.
-type predicate func(u *user) bool
+type predicate = func(u *user) bool
+
+// exprAttrs tells the parser about the records an expression selects (users or groups):
+// how to read an attribute and which attributes and operators each dialect accepts.
+type exprAttrs[T any] struct {
+	value  func(rec T, attr string) (string, bool)
+	check  func(mode exprMode, attr, op string) error
+	isTime func(attr string) bool
+}
 
 // exprMode chooses the dialect: Okta's older filter= accepts a small subset,
 // search= is SCIM-like (USERS-API.md §4.1). In both, attribute names are case
@@ -74,16 +82,30 @@ func tokenizeExpr(s string) ([]exprToken, error) {
 	return toks, nil
 }
 
-type exprParser struct {
-	toks   []exprToken
-	pos    int
-	mode   exprMode
-	typeID string
+type exprParser[T any] struct {
+	toks  []exprToken
+	pos   int
+	mode  exprMode
+	attrs exprAttrs[T]
 }
 
-// parseExpr compiles a filter or search expression into a predicate.
+// parseExpr compiles a filter or search expression over users into a predicate.
 // typeID is the org's (single) user type id, for type.id.
 func parseExpr(s string, mode exprMode, typeID string) (predicate, error) {
+	return parseExprOf(s, mode, userAttrs(typeID))
+}
+
+// userAttrs are the attributes of users' filter= and search= expressions.
+func userAttrs(typeID string) exprAttrs[*user] {
+	return exprAttrs[*user]{
+		value:  func(u *user, attr string) (string, bool) { return attrValue(u, attr, typeID) },
+		check:  checkUserAttrOp,
+		isTime: isTimeAttr,
+	}
+}
+
+// parseExprOf compiles an expression over records of any kind.
+func parseExprOf[T any](s string, mode exprMode, attrs exprAttrs[T]) (func(T) bool, error) {
 	toks, err := tokenizeExpr(s)
 	if err != nil {
 		return nil, err
@@ -91,7 +113,7 @@ func parseExpr(s string, mode exprMode, typeID string) (predicate, error) {
 	if len(toks) == 0 {
 		return nil, fmt.Errorf("empty expression: %w", errBadExpr)
 	}
-	p := &exprParser{toks: toks, mode: mode, typeID: typeID}
+	p := &exprParser[T]{toks: toks, mode: mode, attrs: attrs}
 	pred, err := p.or()
 	if err != nil {
 		return nil, err
@@ -102,11 +124,11 @@ func parseExpr(s string, mode exprMode, typeID string) (predicate, error) {
 	return pred, nil
 }
 
-func (p *exprParser) peekWord(w string) bool {
+func (p *exprParser[T]) peekWord(w string) bool {
 	return p.pos < len(p.toks) && !p.toks[p.pos].quoted && strings.EqualFold(p.toks[p.pos].text, w)
 }
 
-func (p *exprParser) next() (exprToken, bool) {
+func (p *exprParser[T]) next() (exprToken, bool) {
 	if p.pos >= len(p.toks) {
 		return exprToken{}, false
 	}
@@ -115,7 +137,7 @@ func (p *exprParser) next() (exprToken, bool) {
 	return t, true
 }
 
-func (p *exprParser) or() (predicate, error) {
+func (p *exprParser[T]) or() (func(T) bool, error) {
 	left, err := p.and()
 	if err != nil {
 		return nil, err
@@ -127,12 +149,12 @@ func (p *exprParser) or() (predicate, error) {
 			return nil, err
 		}
 		l := left
-		left = func(u *user) bool { return l(u) || right(u) }
+		left = func(r T) bool { return l(r) || right(r) }
 	}
 	return left, nil
 }
 
-func (p *exprParser) and() (predicate, error) {
+func (p *exprParser[T]) and() (func(T) bool, error) {
 	left, err := p.factor()
 	if err != nil {
 		return nil, err
@@ -144,12 +166,12 @@ func (p *exprParser) and() (predicate, error) {
 			return nil, err
 		}
 		l := left
-		left = func(u *user) bool { return l(u) && right(u) }
+		left = func(r T) bool { return l(r) && right(r) }
 	}
 	return left, nil
 }
 
-func (p *exprParser) factor() (predicate, error) {
+func (p *exprParser[T]) factor() (func(T) bool, error) {
 	t, ok := p.next()
 	if !ok {
 		return nil, fmt.Errorf("unexpected end: %w", errBadExpr)
@@ -173,12 +195,12 @@ func (p *exprParser) factor() (predicate, error) {
 		return nil, fmt.Errorf("expected an operator: %w", errBadExpr)
 	}
 	op := strings.ToLower(opTok.text)
-	if err := p.checkAttrOp(attr, op); err != nil {
+	if err := p.attrs.check(p.mode, attr, op); err != nil {
 		return nil, err
 	}
 	if op == "pr" {
 		// pr: "the attribute has a non-empty value".
-		return func(u *user) bool { v, present := attrValue(u, attr, p.typeID); return present && v != "" }, nil
+		return func(r T) bool { v, present := p.attrs.value(r, attr); return present && v != "" }, nil
 	}
 	val, ok := p.next()
 	if !ok || (!val.quoted && (val.text == "(" || val.text == ")")) {
@@ -187,7 +209,7 @@ func (p *exprParser) factor() (predicate, error) {
 	if p.mode == modeFilter && !val.quoted {
 		return nil, fmt.Errorf("filter values must be quoted: %w", errBadExpr)
 	}
-	return compare(attr, op, val.text, p.typeID, p.mode == modeFilter)
+	return compare(p.attrs, attr, op, val.text, p.mode == modeFilter)
 }
 
 // filterAttrs are the attributes filter= accepts.
@@ -205,8 +227,9 @@ func containsAttrs() []string {
 	return []string{"profile.firstName", "profile.lastName", "profile.email", "profile.login"}
 }
 
-func (p *exprParser) checkAttrOp(attr, op string) error {
-	if p.mode == modeFilter {
+// checkUserAttrOp accepts the attributes and operators of users' filter= and search=.
+func checkUserAttrOp(mode exprMode, attr, op string) error {
+	if mode == modeFilter {
 		if !slices.Contains(filterAttrs(), attr) {
 			return fmt.Errorf("attribute %s not filterable: %w", attr, errBadExpr)
 		}
@@ -281,8 +304,8 @@ func timeAttr(t time.Time) (string, bool) {
 
 // compare builds the predicate of one comparison; caseSensitive compares
 // values as given (filter=), otherwise case-insensitively (search=).
-func compare(attr, op, want, typeID string, caseSensitive bool) (predicate, error) {
-	if isTimeAttr(attr) && op != "sw" && op != "co" {
+func compare[T any](attrs exprAttrs[T], attr, op, want string, caseSensitive bool) (func(T) bool, error) {
+	if attrs.isTime(attr) && op != "sw" && op != "co" {
 		t, err := time.Parse(time.RFC3339Nano, want)
 		if err != nil {
 			return nil, fmt.Errorf("bad timestamp %q: %w", want, errBadExpr)
@@ -296,8 +319,8 @@ func compare(attr, op, want, typeID string, caseSensitive bool) (predicate, erro
 		return strings.ToLower(v)
 	}
 	lw := fold(want)
-	return func(u *user) bool {
-		got, ok := attrValue(u, attr, typeID)
+	return func(r T) bool {
+		got, ok := attrs.value(r, attr)
 		if !ok {
 			return false
 		}

@@ -20,6 +20,9 @@ type Seed struct {
 	// PasswordPolicies are the org's PASSWORD policies; without one marked
 	// Default the org also gets OktaDefaultPolicy().
 	PasswordPolicies []SeedPolicy `json:"passwordPolicies"`
+	// Schema changes Okta's default user schema: SELF permissions, source priorities and
+	// custom attributes (schema.go).
+	Schema *SeedSchema `json:"schema"`
 }
 
 // SeedGroup describes a group. Type is OKTA_GROUP (default), APP_GROUP or BUILT_IN.
@@ -61,9 +64,13 @@ type SeedUser struct {
 	Password         string         `json:"password"`
 	RecoveryQuestion string         `json:"recoveryQuestion"`
 	RecoveryAnswer   string         `json:"recoveryAnswer"`
-	Groups           []string       `json:"groups"`  // group names (or ids); Everyone is implicit
-	Factors          bool           `json:"factors"` // has MFA factors enrolled
-	LastLogin        time.Time      `json:"lastLogin"`
+	Groups           []string       `json:"groups"` // group names (or ids); Everyone is implicit
+	// Factors gives the person an Okta Verify push factor on an iPhone when
+	// EnrolledFactors is empty.
+	Factors bool `json:"factors"`
+	// EnrolledFactors are the person's MFA factors (factors.go).
+	EnrolledFactors []SeedFactor `json:"enrolledFactors"`
+	LastLogin       time.Time    `json:"lastLogin"`
 	// Provider is credentials.provider: "" or OKTA, ACTIVE_DIRECTORY, LDAP,
 	// FEDERATION, SOCIAL or IMPORT. FEDERATION and SOCIAL people have no
 	// password or recovery question.
@@ -169,6 +176,10 @@ func (s *Server) applySeed(seed Seed) error {
 	defer s.mu.Unlock()
 	now := s.now()
 	epoch := seedEpoch(now)
+	s.st.schema = defaultUserSchema(epoch)
+	if err := s.st.schema.applySeed(seed.Schema); err != nil {
+		return err
+	}
 	everyone := s.addGroupLocked(SeedGroup{Name: everyoneName, Description: "All users in your organization", Type: GroupBuiltIn}, epoch)
 	s.st.everyoneID = everyone.id
 	for _, g := range seed.Groups {
@@ -289,7 +300,7 @@ func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {
 	u := &user{
 		id: id, status: status, profile: copyProfile(su.Profile), salt: newSalt(),
 		created: created, lastUpdated: created, lastLogin: su.LastLogin.UTC(),
-		factors: su.Factors, groups: map[string]bool{}, apps: map[string]bool{},
+		groups: map[string]bool{}, apps: map[string]bool{},
 		async: su.AsyncLifecycle,
 	}
 	if t := su.Provider.Type; t != "" && t != providerOkta {
@@ -320,6 +331,17 @@ func (s *Server) addUserLocked(su SeedUser, created time.Time) (*user, error) {
 	}
 	if status == StatusLockedOut {
 		u.lockedAt = created
+	}
+	factors := su.EnrolledFactors
+	if len(factors) == 0 && su.Factors {
+		factors = []SeedFactor{{Type: FactorPush}}
+	}
+	for i, sf := range factors {
+		f, err := seedFactor(u, sf, fmt.Sprint(i), created)
+		if err != nil {
+			return nil, fmt.Errorf("seed user %q: %w", login, err)
+		}
+		u.factors = append(u.factors, f)
 	}
 	u.lastUpdated = created
 	for _, name := range su.Groups {

@@ -17,7 +17,9 @@ import (
 // (AmrValue: pwd, email, sms, otp, …). The emulator models the password-only and two-factor
 // values: a two-factor sign-in asks, after the password, for a one-time code it "emails" (the
 // outbox, the control API and dev mode's log show it), and the ID token then says amr
-// ["pwd","email"] and acr as chosen. It cannot do phishing-resistant factors (phr, phrh).
+// ["pwd","email"] and acr as chosen. A person with an active authenticator app (a TOTP
+// factor, factors.go) may answer with its code instead: amr ["pwd","google_otp"] or
+// ["pwd","okta_verify"]. It cannot do phishing-resistant factors (phr, phrh).
 
 // ACR values of the org authorization server.
 const (
@@ -97,10 +99,31 @@ func (s *Server) afterPassword(w http.ResponseWriter, r *http.Request, txID stri
 	tx.factor = &factorChallenge{userID: u.id, code: hashSecret(u.salt, code), expires: now.Add(factorCodeTTL)}
 	e := Email{To: u.email(), Kind: EmailVerificationCode, Code: code, Time: now}
 	s.st.emails = append(s.st.emails, e)
+	msg := "We sent a verification code to " + maskEmail(u.email()) + ". Enter it below."
+	if len(u.activeTOTP()) > 0 {
+		msg = "Enter the code from your authenticator app, or the one we sent to " + maskEmail(u.email()) + "."
+	}
 	s.mu.Unlock()
 	s.notify([]Email{e})
-	s.renderPage(w, http.StatusOK, page{Kind: "factor", Title: "Verify it's you", Tx: txID,
-		Message: "We sent a verification code to " + maskEmail(u.email()) + ". Enter it below."})
+	s.renderPage(w, http.StatusOK, page{Kind: "factor", Title: "Verify it's you", Tx: txID, Message: msg})
+}
+
+// totpAMR checks code against the person's active TOTP factors and returns the amr value
+// of the one it matched (Okta's AmrValue: google_otp for Google Authenticator, okta_verify
+// for Okta Verify's codes), or "". A code works once per factor. s.mu must be held.
+func totpAMR(u *user, code string, now time.Time) string {
+	for _, f := range u.activeTOTP() {
+		step, ok := matchTOTP(f.secret, code, now)
+		if !ok || step <= f.lastStep {
+			continue
+		}
+		f.lastStep = step
+		if f.provider == FactorProviderGoogle {
+			return "google_otp"
+		}
+		return "okta_verify"
+	}
+	return ""
 }
 
 // handleFactor serves POST /signin/factor: the one-time code of a two-factor sign-in.
@@ -117,6 +140,11 @@ func (s *Server) handleFactor(w http.ResponseWriter, r *http.Request) {
 	if u == nil || !canSignIn(u.status) {
 		s.mu.Unlock()
 		s.renderError(w, http.StatusBadRequest, "Your sign-in request has expired. Go back to the application and sign in again.")
+		return
+	}
+	if amr := totpAMR(u, code, now); amr != "" {
+		// A person with an authenticator app may answer with its code instead.
+		s.completeSignIn(w, r, txID, tx, u, now, []string{"pwd", amr})
 		return
 	}
 	got := hashSecret(u.salt, code)

@@ -52,7 +52,7 @@ type user struct {
 	question   string
 	answer     [32]byte
 	hasAnswer  bool
-	factors    bool
+	factors    []*factor // enrolled MFA factors (factors.go)
 	failedSign int
 	lockedAt   time.Time // when a lockout began, for autoUnlockMinutes
 
@@ -198,8 +198,9 @@ type store struct {
 	refreshCount    int
 	allowSelfCred   bool
 
-	policies policySet // password policies, default last (policies.go)
-	roles    roleBook  // admin role assignments (roles.go)
+	policies policySet   // password policies, default last (policies.go)
+	schema   *userSchema // the default user type's profile schema (schema.go)
+	roles    roleBook    // admin role assignments (roles.go)
 }
 
 func newStore(allowSelfCred bool) *store {
@@ -218,6 +219,7 @@ func newStore(allowSelfCred bool) *store {
 		orgID:         derivedID(prefixOrg, "gatehouse-demo"),
 		allowSelfCred: allowSelfCred,
 		roles:         newRoleBook(),
+		schema:        defaultUserSchema(time.Time{}),
 	}
 }
 

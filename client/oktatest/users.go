@@ -197,12 +197,19 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, c *apiCa
 	return nil
 }
 
-// listGroups handles GET /api/v1/groups?q=&limit=&after=. Okta's spec: a q
-// query is not paged and returns up to 300 groups by default; without q the
-// list is paged.
+// listGroups handles GET /api/v1/groups with q=, search=, filter= or nothing ([SPEC]
+// listGroups): q "finds a group that matches the name property" (a prefix,
+// case-insensitively), is not paged and returns up to 300 groups by default; search= and
+// filter= (groupsearch.go) and the plain list are paged by Link headers, search= with
+// sortBy and sortOrder.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) error {
-	q := strings.ToLower(r.URL.Query().Get("q"))
-	def, after := groupDefaultLimit, r.URL.Query().Get("after")
+	query := r.URL.Query()
+	q, search, filter := strings.ToLower(query.Get("q")), query.Get("search"), query.Get("filter")
+	if (search != "" && filter != "") || (q != "" && (search != "" || filter != "")) {
+		// Unconfirmed for groups: the Users API's E0000033.
+		return apiError(http.StatusBadRequest, codeSearchAndFilter)
+	}
+	def, after := groupDefaultLimit, query.Get("after")
 	if q != "" {
 		def, after = groupQueryLimit, ""
 	}
@@ -210,20 +217,38 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *apiCall) 
 	if err != nil {
 		return err
 	}
+	match := func(g *group) bool { return strings.HasPrefix(strings.ToLower(g.name), q) }
+	if search != "" || filter != "" {
+		mode, expr := modeFilter, filter
+		if search != "" {
+			mode, expr = modeSearch, search
+		}
+		p, err := parseExprOf(expr, mode, groupAttrs())
+		if err != nil {
+			return apiError(http.StatusBadRequest, codeBadFilter)
+		}
+		match = p
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	order := s.st.groupOrder
 	start := 0
-	if after != "" {
-		start = sort.SearchStrings(s.st.groupOrder, after)
-		if start < len(s.st.groupOrder) && s.st.groupOrder[start] == after {
+	if sortBy := query.Get("sortBy"); search != "" && sortBy != "" {
+		order = s.sortedGroups(sortBy, strings.EqualFold(query.Get("sortOrder"), "desc"))
+		if after != "" {
+			start = slices.Index(order, after) + 1
+		}
+	} else if after != "" {
+		start = sort.SearchStrings(order, after)
+		if start < len(order) && order[start] == after {
 			start++
 		}
 	}
 	out := []groupJSON{}
 	nextAfter := ""
-	for _, id := range s.st.groupOrder[start:] {
+	for _, id := range order[start:] {
 		g := s.st.groups[id]
-		if !strings.HasPrefix(strings.ToLower(g.name), q) {
+		if !match(g) {
 			continue
 		}
 		if len(out) == limit {
@@ -303,58 +328,6 @@ func looksLikeEmail(s string) bool {
 	return ok && local != "" && domain != "" && !strings.ContainsAny(s, " \t\r\n") &&
 		!strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
 		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
-
-// checkProfile validates the standard attributes (USERS-API.md §3.1, §4.2).
-// selfID excludes the user being updated from the duplicate-login check.
-// s.mu must be held.
-func (s *Server) checkProfile(p map[string]any, selfID string, pr *problems) {
-	str := func(k string) (string, bool) {
-		v, present := p[k]
-		if !present || v == nil {
-			return "", true
-		}
-		sv, ok := v.(string)
-		return sv, ok
-	}
-	login, ok := str("login")
-	switch {
-	case !ok:
-		pr.add("login", "Invalid value")
-	case strings.TrimSpace(login) == "":
-		pr.add("login", "The field cannot be left blank")
-	case len(login) < 5 || len(login) > 100:
-		pr.add("login", "The field must be between 5 and 100 characters")
-	case !looksLikeEmail(login):
-		pr.add("login", "Username must be in the form of an email address")
-	default:
-		if id, taken := s.st.byLogin[strings.ToLower(login)]; taken && id != selfID {
-			pr.add("login", "An object with this field already exists in the current organization")
-		}
-	}
-	email, ok := str("email")
-	switch {
-	case !ok:
-		pr.add("email", "Invalid value")
-	case strings.TrimSpace(email) == "":
-		pr.add("email", "The field cannot be left blank")
-	case len(email) < 5 || len(email) > 100 || !looksLikeEmail(email):
-		pr.add("email", "Does not match required pattern")
-	}
-	for _, k := range []string{"firstName", "lastName"} {
-		v, ok := str(k)
-		switch {
-		case !ok:
-			pr.add(k, "Invalid value")
-		case strings.TrimSpace(v) == "":
-			pr.add(k, "The field cannot be left blank")
-		case len([]rune(v)) > 50:
-			pr.add(k, "The field must be between 1 and 50 characters")
-		}
-	}
-	if v, ok := str("secondEmail"); !ok || (v != "" && !looksLikeEmail(v)) {
-		pr.add("secondEmail", "Does not match required pattern")
-	}
 }
 
 // checkRecovery validates a recovery question and answer; minLength is the
@@ -503,8 +476,12 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		// okta.users.manage.self covers profile updates only.
 		return s.insufficientScope(scopeUsersManage)
 	}
+	var pendingEmails []Email
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer func() {
+		s.mu.Unlock()
+		s.notify(pendingEmails)
+	}()
 	u, err := s.target(c)
 	if err != nil {
 		return err
@@ -519,6 +496,12 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		// deactivated users by default; chose 403 E0000038.
 		return apiError(http.StatusForbidden, codeStatusConflict)
 	}
+	if c.bearer != nil && body.Profile != nil {
+		// A person's own token may change only what the schema lets SELF write.
+		if err := s.checkSelfWrite(body.Profile); err != nil {
+			return err
+		}
+	}
 	profile := u.profile
 	if body.Profile != nil {
 		if replace {
@@ -532,6 +515,11 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 					profile[k] = v
 				}
 			}
+		}
+	}
+	if body.Profile != nil {
+		if err := s.checkMastered(u, profile); err != nil {
+			return err
 		}
 	}
 	var pr problems
@@ -559,6 +547,9 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, c *apiCall, r
 		return err
 	}
 	now := s.now()
+	if c.bearer != nil && body.Profile != nil {
+		pendingEmails = s.deferEmailChanges(u, body.Profile, profile, now)
+	}
 	oldLogin := u.login()
 	u.profile = profile
 	if u.login() != oldLogin {

@@ -110,14 +110,15 @@ func TestUserLinksFollowStatus(t *testing.T) {
 		want  []string
 	}{
 		{name: "active with question and factors", login: "alice@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetFactors", "resetPassword", "self", "suspend"}},
-		{name: "active without factors", login: "hal@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetPassword", "self", "suspend"}},
+		{name: "active without factors", login: "kate@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetPassword", "self", "suspend"}},
 		{name: "staged", login: "dave@example.com", want: []string{"activate", "self"}},
 		{name: "suspended", login: "carol@example.com", want: []string{"deactivate", "self", "unsuspend"}},
 		{name: "locked out", login: "bob@example.com", want: []string{"deactivate", "expirePassword", "resetPassword", "self", "unlock"}},
 		{name: "deprovisioned", login: "frank@example.com", want: []string{"activate", "self"}},
 		// Okta's expirePassword example offers forgotPassword and
 		// changeRecoveryQuestion to a PASSWORD_EXPIRED user (links.go).
-		{name: "password expired", login: "erin@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetPassword", "self"}},
+		// erin has a TOTP factor pending activation: resetFactors too.
+		{name: "password expired", login: "erin@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "forgotPassword", "resetFactors", "resetPassword", "self"}},
 		{name: "provisioned", login: "grace@example.com", want: []string{"deactivate", "reactivate", "resetPassword", "self"}},
 		{name: "recovery", login: "heidi@example.com", want: []string{"changePassword", "changeRecoveryQuestion", "deactivate", "expirePassword", "resetPassword", "self"}},
 	}
@@ -226,9 +227,9 @@ func TestListUsersPagesToTheEnd(t *testing.T) {
 			assert.Equal(t, page[len(page)-1].ID, nu.Query().Get("after"))
 		}
 	}
-	// 1,000 generated + alice, ada, hal, ivan, judy, kate, leo, mia, nina, oscar
-	// and the API token's owner.
-	assert.Len(t, seen, 1011)
+	// 1,000 generated + alice, ada, hal, ivan, judy, kate, leo, mia, nina, oscar,
+	// lena, yuki and the API token's owner.
+	assert.Len(t, seen, 1013)
 	assert.Equal(t, 6, pages)
 }
 
@@ -347,7 +348,7 @@ func TestListUsersQuery(t *testing.T) {
 			}
 			next = links(t, r)["next"]
 		}
-		assert.Len(t, all, 1000+17) // the demo people and the admin, minus frank
+		assert.Len(t, all, 1000+19) // the demo people and the admin, minus frank
 		assert.NotContains(t, all, "DEPROVISIONED")
 	})
 }
@@ -544,7 +545,7 @@ func TestAPIRoutingErrors(t *testing.T) {
 		{name: "unknown scheme", method: "GET", path: "/api/v1/users/me", auth: "Basic Zm9vOmJhcg==", status: 401, code: "E0000011"},
 		{name: "unknown bearer", method: "GET", path: "/api/v1/users/me", auth: "Bearer nope", status: 401, code: "E0000011"},
 		{name: "wrong method", method: "GET", path: "/api/v1/users/" + alice + "/lifecycle/suspend", auth: ssws(s), status: 405, code: "E0000022"},
-		{name: "unknown route", method: "GET", path: "/api/v1/meta/schemas/user/default", auth: ssws(s), status: 501, code: "E0000060"},
+		{name: "unknown route", method: "GET", path: "/api/v1/meta/types/user", auth: ssws(s), status: 501, code: "E0000060"},
 		{name: "bad JSON", method: "POST", path: "/api/v1/users", auth: ssws(s), body: "{not json", status: 400, code: "E0000003"},
 		{name: "empty create body", method: "POST", path: "/api/v1/users", auth: ssws(s), status: 400, code: "E0000003"},
 		{name: "body over 1 MiB", method: "POST", path: "/api/v1/users", auth: ssws(s), body: `{"profile":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`, status: 413, code: "E0000003"},

@@ -55,6 +55,7 @@ var layers = map[string]int{
 	"web/ratelimit":   leafLayer,
 	"web/audit":       leafLayer,
 	"web/redistest":   leafLayer,
+	"web/pgtest":      leafLayer,
 }
 
 // testsToo lists packages whose tests obey the leaf rule as well: the emulator's tests speak

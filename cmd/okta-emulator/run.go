@@ -250,6 +250,17 @@ func printBanner(w io.Writer, srv *oktatest.Server, o options, demo bool) {
 			if len(u.Groups) > 100 {
 				notes = append(notes, fmt.Sprintf("%d groups", len(u.Groups)))
 			}
+			if lang, _ := u.Profile["preferredLanguage"].(string); lang != "" && lang != "en" {
+				notes = append(notes, "language "+lang)
+			}
+			for _, f := range u.EnrolledFactors {
+				switch {
+				case f.Type == oktatest.FactorTOTP && f.Status == oktatest.FactorStatusPendingActivation:
+					notes = append(notes, "authenticator app set up halfway")
+				case f.Type == oktatest.FactorTOTP:
+					notes = append(notes, "authenticator app")
+				}
+			}
 			fmt.Fprintf(w, "  %-22s %-16s %s\n", u.Profile["login"], status, strings.Join(notes, ", "))
 		}
 	}
