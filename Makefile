@@ -20,7 +20,10 @@ help: ## list the targets
 run: ## the portal on the embedded Okta emulator with the demo org (ports: make run ADDR=localhost:9080 OKTA_ADDR=localhost:9081)
 	$(GO) run ./cmd/gatehouse -dev $(if $(ADDR),-addr $(ADDR)) $(if $(OKTA_ADDR),-okta-addr $(OKTA_ADDR))
 
-test: check-generated check-fmt vet lint unit ## everything CI runs: fresh templ output, gofmt, go vet, staticcheck, go test -race
+# vet and staticcheck run beside the tests rather than before them: the test binaries mostly
+# wait (on the latency they inject, timeouts, the browser), and the linters use that CPU.
+test: check-generated check-fmt ## everything CI runs: fresh templ output, gofmt, go vet, staticcheck, go test -race
+	@$(MAKE) --no-print-directory -j3 --output-sync=line vet lint unit
 
 check: test ## alias of test
 

@@ -116,10 +116,12 @@ func TestBusyProbeFreesTheHalfOpenSlot(t *testing.T) {
 	clock.Advance(time.Second)
 
 	c.s.sem <- struct{}{} // a request admitted earlier still holds the only slot
-	assert.ErrorIs(t, c.Suspend(t.Context(), "00u1"), ErrBusy)
+	_, err = c.Suspend(t.Context(), "00u1")
+	assert.ErrorIs(t, err, ErrBusy)
 	<-c.s.sem
 
 	assert.False(t, c.BreakerOpen(), "the refused probe gave its turn back")
-	require.NoError(t, c.Suspend(t.Context(), "00u1"), "the next call is the probe")
+	_, err = c.Suspend(t.Context(), "00u1")
+	require.NoError(t, err, "the next call is the probe")
 	assert.False(t, c.BreakerOpen())
 }

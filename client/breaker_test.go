@@ -14,7 +14,7 @@ import (
 	"gatehouse/client"
 )
 
-func suspendCall(ctx context.Context, c *client.Client) error { return c.Suspend(ctx, userID) }
+func suspendCall(ctx context.Context, c *client.Client) error { return ok(c.Suspend(ctx, userID)) }
 
 func TestBreakerOpensFailsFastAndRecovers(t *testing.T) {
 	clock := newFakeClock()
@@ -181,12 +181,12 @@ func TestBreakerCountsNetworkErrors(t *testing.T) {
 	c, err := client.New("http://"+addr, testToken, client.WithBreaker(3, time.Minute), client.WithClock(newFakeClock().Now, nil))
 	require.NoError(t, err)
 	for range 3 {
-		err := c.Suspend(t.Context(), userID)
+		err := ok(c.Suspend(t.Context(), userID))
 		assert.ErrorIs(t, err, client.ErrUnavailable)
 		assert.NotErrorIs(t, err, client.ErrCircuitOpen)
 	}
 	assert.True(t, c.BreakerOpen())
-	assert.ErrorIs(t, c.Suspend(t.Context(), userID), client.ErrCircuitOpen)
+	assert.ErrorIs(t, ok(c.Suspend(t.Context(), userID)), client.ErrCircuitOpen)
 }
 
 // TestBreakerCountsEachAttempt documents that retries are attempts: a GET that

@@ -21,14 +21,15 @@ import (
 	"time"
 )
 
-// Defaults for the options; SECURITY.md §G explains where each number comes from.
+// Defaults for the options; SECURITY.md §G explains where each number comes from. Gatehouse's
+// configuration (web.DefaultConfig) takes its defaults from these rather than repeating them.
 const (
-	defaultCallTimeout     = 8 * time.Second
+	DefaultCallTimeout     = 8 * time.Second
 	defaultMaxRetryWait    = 2 * time.Second
-	defaultMaxInFlight     = 256
-	defaultMaxInFlightWait = time.Second
-	defaultBreakerFailures = 5
-	defaultBreakerCooldown = 30 * time.Second
+	DefaultMaxInFlight     = 256
+	DefaultMaxInFlightWait = time.Second
+	DefaultBreakerFailures = 5
+	DefaultBreakerCooldown = 30 * time.Second
 )
 
 // userAgent identifies Gatehouse to Okta; Okta support correlates on it.
@@ -50,6 +51,7 @@ type shared struct {
 	breaker *breaker
 	sem     chan struct{} // nil when the concurrency cap is off
 	rl      atomic.Pointer[RateLimit]
+	budget  *budget // nil unless WithBudgetGuard
 }
 
 // config holds what the Options set.
@@ -61,6 +63,7 @@ type config struct {
 	maxInFlightWait time.Duration
 	breakerFailures int
 	breakerCooldown time.Duration
+	budgetGuard     bool
 	observer        func(CallInfo)
 	now             func() time.Time
 	sleep           func(ctx context.Context, d time.Duration) error
@@ -109,6 +112,15 @@ func WithBreaker(failures int, cooldown time.Duration) Option {
 		c.breakerFailures = failures
 		c.breakerCooldown = cooldown
 	}
+}
+
+// WithBudgetGuard makes the Client stop sending GETs that count against an Okta rate-limit
+// bucket Okta's last answer called empty (X-Rate-Limit-Remaining 0), until the bucket resets:
+// such a GET waits for the reset when the wait fits (the same rule as the retry after a 429)
+// or fails at once with ErrBudgetSpent. Mutations are always sent. Buckets are Okta's
+// endpoint families, per credential class (budget.go). Off by default.
+func WithBudgetGuard() Option {
+	return func(c *config) { c.budgetGuard = true }
 }
 
 // WithObserver registers fn to be called synchronously after every HTTP attempt,
@@ -160,12 +172,12 @@ func NewWithCredential(baseURL string, cred Credential, opts ...Option) (*Client
 		return nil, errors.New("okta: new client: no credential")
 	}
 	cfg := config{
-		callTimeout:     defaultCallTimeout,
+		callTimeout:     DefaultCallTimeout,
 		maxRetryWait:    defaultMaxRetryWait,
-		maxInFlight:     defaultMaxInFlight,
-		maxInFlightWait: defaultMaxInFlightWait,
-		breakerFailures: defaultBreakerFailures,
-		breakerCooldown: defaultBreakerCooldown,
+		maxInFlight:     DefaultMaxInFlight,
+		maxInFlightWait: DefaultMaxInFlightWait,
+		breakerFailures: DefaultBreakerFailures,
+		breakerCooldown: DefaultBreakerCooldown,
 		now:             time.Now,
 		sleep:           sleepCtx,
 	}
@@ -179,6 +191,9 @@ func NewWithCredential(baseURL string, cred Credential, opts ...Option) (*Client
 		cfg.hc = NewHTTPClient()
 	}
 	s := &shared{cfg: cfg, breaker: newBreaker(cfg.breakerFailures, cfg.breakerCooldown, cfg.now)}
+	if cfg.budgetGuard {
+		s.budget = newBudget()
+	}
 	if cfg.maxInFlight > 0 {
 		s.sem = make(chan struct{}, cfg.maxInFlight)
 	}

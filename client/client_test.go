@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,11 +143,11 @@ func TestWithBearer(t *testing.T) {
 
 	t.Run("the breaker is shared", func(t *testing.T) {
 		f.setHandler(always(http.StatusInternalServerError, ""))
-		_ = user.Suspend(t.Context(), "me")
-		_ = user.Suspend(t.Context(), "me")
+		_ = ok(user.Suspend(t.Context(), "me"))
+		_ = ok(user.Suspend(t.Context(), "me"))
 		assert.True(t, user.BreakerOpen())
 		assert.True(t, svc.BreakerOpen(), "failures through the copy open the original's breaker")
-		assert.ErrorIs(t, svc.Suspend(t.Context(), userID), client.ErrCircuitOpen)
+		assert.ErrorIs(t, ok(svc.Suspend(t.Context(), userID)), client.ErrCircuitOpen)
 		assert.Equal(t, 4, f.count())
 	})
 	t.Run("an unusable token is refused locally", func(t *testing.T) {
@@ -182,19 +183,34 @@ func TestObserverSeesNetworkErrors(t *testing.T) {
 	assert.Equal(t, 1, got[0].Attempt)
 }
 
-func TestWithRequestIDsRecordsOktaRequestIDs(t *testing.T) {
+// TestMutationsReturnOktaRequestIDs: every call that changes something hands back the id Okta
+// gave its answer, so an audit record names that very call whatever else the request did.
+func TestMutationsReturnOktaRequestIDs(t *testing.T) {
 	n := 0
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		n++
-		reply(w, http.StatusOK, `{}`, "X-Okta-Request-Id", fmt.Sprintf("req%d", n))
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/lifecycle/activate"):
+			reply(w, http.StatusOK, `{"activationUrl":"https://x/welcome/t","activationToken":"t"}`, "X-Okta-Request-Id", fmt.Sprintf("req%d", n))
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/users"):
+			reply(w, http.StatusOK, `{"id":"00u1a2b3c4D5e6F7g8h9","status":"STAGED","profile":{"login":"a@example.com"}}`, "X-Okta-Request-Id", fmt.Sprintf("req%d", n))
+		default:
+			reply(w, http.StatusOK, `{}`, "X-Okta-Request-Id", fmt.Sprintf("req%d", n))
+		}
 	})
 	c := newClient(t, f, nil)
-	ctx, ids := client.WithRequestIDs(t.Context())
-	require.NoError(t, c.Suspend(ctx, "00u1a2b3c4D5e6F7g8h9"))
-	require.NoError(t, c.Unsuspend(ctx, "00u1a2b3c4D5e6F7g8h9"))
-	assert.Equal(t, []string{"req1", "req2"}, ids.All())
-	assert.Equal(t, "req2", ids.Last())
-	assert.NoError(t, c.Suspend(t.Context(), "00u1a2b3c4D5e6F7g8h9"), "a context without a collector works as before")
-	var none *client.RequestIDs
-	assert.Empty(t, none.Last())
+	ctx := t.Context()
+	suspended, err := c.Suspend(ctx, "00u1a2b3c4D5e6F7g8h9")
+	require.NoError(t, err)
+	unsuspended, err := c.Unsuspend(ctx, "00u1a2b3c4D5e6F7g8h9")
+	require.NoError(t, err)
+	activated, err := c.Activate(ctx, "00u1a2b3c4D5e6F7g8h9", false)
+	require.NoError(t, err)
+	created, err := c.CreateUser(ctx, client.NewUser{Profile: client.Profile{Login: "a@example.com"}}, false)
+	require.NoError(t, err)
+	assert.Equal(t, "req1", suspended.RequestID)
+	assert.Equal(t, "req2", unsuspended.RequestID)
+	assert.Equal(t, "req3", activated.RequestID)
+	assert.Equal(t, "https://x/welcome/t", activated.ActivationURL)
+	assert.Equal(t, "req4", created.RequestID)
 }

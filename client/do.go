@@ -116,13 +116,22 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	}
 
 	var (
-		retry       *retryMark // set on the attempt that retries a 429
-		rateRetried bool
-		transient   int
-		authRetries int
-		lastErr     error
+		st      retryState
+		retry   *retryMark // set on the attempt that retries a 429
+		lastErr error
 	)
+	key := c.budgetKeyOf(r)
 	for attempt := 1; ; attempt++ {
+		if r.method == http.MethodGet {
+			waited, err := c.budgetGate(ctx, r, key, attempt, &st)
+			if err != nil {
+				return nil, err
+			}
+			if waited {
+				retry = nil
+				continue
+			}
+		}
 		res, err := c.attempt(ctx, r, target, payload, attempt, retry)
 		if err == nil {
 			return res, nil
@@ -133,39 +142,77 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return nil, lastErr
 		}
 		lastErr = err
-		if res != nil && res.authRetry && authRetries < maxAuthRetries {
-			// Okta refused the credential, not the request: nothing happened, so even a
-			// mutation is resent, at once, with a fresh token or proof.
-			authRetries++
-			retry = nil
-			continue
-		}
-		if r.method != http.MethodGet {
+		wait, mark, again := c.retryWait(ctx, r, res, err, &st)
+		if !again {
 			return nil, err
 		}
-		retry = nil
-		var wait time.Duration
-		switch {
-		case res != nil && res.status == http.StatusTooManyRequests && !rateRetried:
-			w, ok := ParseRetryWait(res.header)
-			if !ok || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
-				return nil, err
+		retry = mark
+		if wait > 0 {
+			if serr := c.s.cfg.sleep(ctx, wait); serr != nil {
+				return nil, unavailable(r.op, serr)
 			}
-			rateRetried, wait = true, w
-			retry = &retryMark{requestID: res.header.Get("X-Okta-Request-Id")}
-		case transient < maxTransientRetries && (isTransientStatus(res) || (res == nil && isConnReset(err))):
-			wait = rand.N(backoffBase << transient) // full jitter
-			if !fits(ctx, wait) {
-				return nil, err
-			}
-			transient++
-		default:
-			return nil, err
-		}
-		if serr := c.s.cfg.sleep(ctx, wait); serr != nil {
-			return nil, unavailable(r.op, serr)
 		}
 	}
+}
+
+// retryState is what a call has spent of its retries.
+type retryState struct {
+	rateWaited bool // the one wait for a rate limit (Okta's 429, or the budget guard's)
+	transient  int
+	auth       int
+}
+
+// budgetGate applies the budget guard to an attempt of a GET: when Okta said the call's
+// bucket is spent, the attempt is refused without being sent. Like a 429 from Okta, the
+// refusal is waited out once when the reset fits (waited true: the next attempt is sent as a
+// first try, with no retry headers, since Okta never saw this one); otherwise the call fails.
+func (c *Client) budgetGate(ctx context.Context, r request, key budgetKey, attempt int, st *retryState) (waited bool, err error) {
+	wait, spent := c.s.budget.wait(key, c.s.cfg.now())
+	if !spent {
+		return false, nil
+	}
+	refused := &budgetError{op: r.op, bucket: key.bucket, retryAfter: wait}
+	c.observe(CallInfo{Op: r.op, Method: r.method, Attempt: attempt, Err: refused})
+	if st.rateWaited || wait > c.s.cfg.maxRetryWait || !fits(ctx, wait) {
+		return false, refused
+	}
+	st.rateWaited = true
+	if serr := c.s.cfg.sleep(ctx, wait); serr != nil {
+		return false, unavailable(r.op, serr)
+	}
+	return true, nil
+}
+
+// retryWait decides whether a failed attempt is sent again, after how long and with which
+// retry mark. Any call is resent at once when the credential can fix a 401: Okta refused the
+// credential, not the request, so nothing happened. Only GETs are resent otherwise: once after
+// a 429 whose wait fits, up to twice with jittered backoff after a 502/503/504 or a dropped
+// connection.
+func (c *Client) retryWait(ctx context.Context, r request, res *response, err error, st *retryState) (time.Duration, *retryMark, bool) {
+	if res != nil && res.authRetry && st.auth < maxAuthRetries {
+		st.auth++
+		return 0, nil, true
+	}
+	if r.method != http.MethodGet {
+		return 0, nil, false
+	}
+	switch {
+	case res != nil && res.status == http.StatusTooManyRequests && !st.rateWaited:
+		w, ok := ParseRetryWait(res.header)
+		if !ok || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
+			return 0, nil, false
+		}
+		st.rateWaited = true
+		return w, &retryMark{requestID: res.header.Get("X-Okta-Request-Id")}, true
+	case st.transient < maxTransientRetries && (isTransientStatus(res) || (res == nil && isConnReset(err))):
+		wait := rand.N(backoffBase << st.transient) // full jitter
+		if !fits(ctx, wait) {
+			return 0, nil, false
+		}
+		st.transient++
+		return wait, nil, true
+	}
+	return 0, nil, false
 }
 
 // attempt sends one HTTP request. It returns the response whenever one arrived
@@ -224,10 +271,10 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	info.Duration = cfg.now().Sub(start)
 	info.Status = resp.StatusCode
 	info.RequestID = resp.Header.Get("X-Okta-Request-Id")
-	recordRequestID(ctx, info.RequestID)
 	if rl, _ := ParseRateLimit(resp.Header); rl.Known {
 		info.RateLimit = rl
 		c.s.rl.Store(&rl)
+		c.s.budget.record(c.budgetKeyOf(r), rl, resp.Header, cfg.now())
 	}
 	if readErr != nil && !errors.Is(readErr, errBodyTooLarge) {
 		// The connection died mid-body: no usable answer.

@@ -147,7 +147,7 @@ func TestEmulatorRateLimitedMutationIsNotRetried(t *testing.T) {
 		call   func(ctx context.Context, c *client.Client, id string) error
 	}{
 		{name: "suspend", method: http.MethodPost, suffix: "/lifecycle/suspend", call: func(ctx context.Context, c *client.Client, id string) error {
-			return c.Suspend(ctx, id)
+			return ok(c.Suspend(ctx, id))
 		}},
 		{name: "reset password", method: http.MethodPost, suffix: "/lifecycle/reset_password", call: func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.ResetPassword(ctx, id, false)
@@ -158,7 +158,7 @@ func TestEmulatorRateLimitedMutationIsNotRetried(t *testing.T) {
 			return err
 		}},
 		{name: "clear sessions", method: http.MethodDelete, suffix: "/sessions", call: func(ctx context.Context, c *client.Client, id string) error {
-			return c.ClearSessions(ctx, id, false)
+			return ok(c.ClearSessions(ctx, id, false))
 		}},
 	}
 	e := newEmulator(t, emuConfig{})
@@ -192,7 +192,7 @@ func TestEmulatorHungRoute(t *testing.T) {
 			return err
 		}},
 		{name: "suspend", method: http.MethodPost, suffix: "/lifecycle/suspend", call: func(ctx context.Context, id string) error {
-			return c.Suspend(ctx, id)
+			return ok(c.Suspend(ctx, id))
 		}},
 	}
 	for _, tt := range tests {
@@ -234,7 +234,7 @@ func TestEmulatorDroppedConnection(t *testing.T) {
 		id, _ := e.addUser(oktatest.StatusActive)
 		path := "/api/v1/users/" + id + "/lifecycle/suspend"
 		e.srv.Inject(oktatest.Fault{Method: http.MethodPost, Path: path, Drop: true, Times: 1})
-		err := e.c.Suspend(t.Context(), id)
+		err := ok(e.c.Suspend(t.Context(), id))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, client.ErrUnavailable)
 		var oe *client.Error
@@ -287,7 +287,7 @@ func TestEmulatorBearerScopes(t *testing.T) {
 			_, err := bc.ChangePassword(ctx, "me", oktatest.DemoPassword, smNewPassword, client.ChangePasswordOptions{})
 			return err
 		}},
-		{name: "admin operation", call: func(ctx context.Context) error { return bc.Suspend(ctx, bob) }},
+		{name: "admin operation", call: func(ctx context.Context) error { return ok(bc.Suspend(ctx, bob)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,7 +295,7 @@ func TestEmulatorBearerScopes(t *testing.T) {
 		})
 	}
 	t.Run("clearing sessions with oauthTokens revokes the token", func(t *testing.T) {
-		require.NoError(t, e.c.ClearSessions(t.Context(), alice, true))
+		require.NoError(t, ok(e.c.ClearSessions(t.Context(), alice, true)))
 		_, err := bc.GetCurrentUser(t.Context())
 		assertOktaError(t, wantErr{status: http.StatusUnauthorized, code: "E0000011", is: is(client.ErrUnauthorized)}, err)
 	})

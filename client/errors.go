@@ -42,6 +42,10 @@ var (
 	// requests in flight org-wide), which reports X-Rate-Limit-Limit 0. It also
 	// matches ErrRateLimited.
 	ErrConcurrencyLimited error = &sentinel{msg: "okta: too many requests in flight at Okta", parent: ErrRateLimited}
+	// ErrBudgetSpent means the Client refused a GET without sending it: Okta's last answer
+	// for the call's rate-limit bucket said the bucket was empty, and it has not reset yet
+	// (WithBudgetGuard). RetryAfter says for how long. It also matches ErrRateLimited.
+	ErrBudgetSpent error = &sentinel{msg: "okta: rate-limit bucket spent", parent: ErrRateLimited}
 	// ErrUnavailable matches every failure to get an answer from Okta: 5xx, network
 	// errors, timeouts, cancellation, an open circuit breaker and ErrBusy.
 	ErrUnavailable = errors.New("okta: unavailable")
@@ -332,6 +336,21 @@ func newError(op string, status int, h http.Header, body []byte) *Error {
 		}
 	}
 	return e
+}
+
+// RetryAfter returns how long to wait before err's call may be tried again, when the Client
+// knows: for Okta's 429 what its rate-limit headers say, for a GET the budget guard refused
+// the time until its bucket resets. It returns 0 otherwise.
+func RetryAfter(err error) time.Duration {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	var be *budgetError
+	if errors.As(err, &be) {
+		return be.retryAfter
+	}
+	return 0
 }
 
 // callError is a failure that is not an Okta answer: a network error, a timeout,

@@ -41,7 +41,7 @@ var allSentinels = map[string]error{
 // TestErrorMapping checks that each documented Okta error becomes an *Error with
 // its fields and matches exactly the intended sentinels.
 func TestErrorMapping(t *testing.T) {
-	suspend := func(ctx context.Context, c *client.Client) error { return c.Suspend(ctx, userID) }
+	suspend := func(ctx context.Context, c *client.Client) error { return ok(c.Suspend(ctx, userID)) }
 	getUser := func(ctx context.Context, c *client.Client) error { _, err := c.GetUser(ctx, "nobody"); return err }
 	tests := []struct {
 		name       string
@@ -98,14 +98,14 @@ func TestErrorMapping(t *testing.T) {
 		},
 		{
 			name:   "400 unsuspend a user that is not suspended",
-			call:   func(ctx context.Context, c *client.Client) error { return c.Unsuspend(ctx, userID) },
+			call:   func(ctx context.Context, c *client.Client) error { return ok(c.Unsuspend(ctx, userID)) },
 			status: 400, body: errUnsuspendJSON, op: "unsuspendUser", code: "E0000001",
 			causes: []string{"Cannot unsuspend a user that is not suspended"},
 			want:   []string{"ErrInvalid", "ErrInvalidStatus"},
 		},
 		{
 			name:   "403 E0000032 unlock a user that is not locked",
-			call:   func(ctx context.Context, c *client.Client) error { return c.Unlock(ctx, userID) },
+			call:   func(ctx context.Context, c *client.Client) error { return ok(c.Unlock(ctx, userID)) },
 			status: 403, body: errUnlockJSON, op: "unlockUser", code: "E0000032",
 			causes: []string{"The user is not locked out."},
 			want:   []string{"ErrForbidden", "ErrInvalidStatus"},

@@ -57,6 +57,9 @@ type User struct {
 	// Links are Okta's HAL links. On a single user they hint at the operations
 	// the user's status allows; collections carry only "self".
 	Links Links `json:"_links,omitempty"`
+	// Receipt names the answer that carried the user (a get, a create, a change);
+	// empty for users read from a list.
+	Receipt
 }
 
 // HasLink reports whether Okta sent the link relation rel (e.g. "suspend",
@@ -89,6 +92,9 @@ type UserCredentials struct {
 	// RecoveryQuestion is the question text, "" when none is set.
 	RecoveryQuestion string
 	Provider         Provider
+	// Receipt names the answer of a change-password or change-recovery-question call;
+	// empty inside a user.
+	Receipt
 }
 
 // ProviderType is credentials.provider.type: where a user's password is

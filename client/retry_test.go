@@ -119,7 +119,7 @@ func TestRateLimitedNotRetried(t *testing.T) {
 		{
 			name:           "a mutation is never retried",
 			handler:        rateLimited("r1", 0),
-			call:           func(ctx context.Context, c *client.Client) error { return c.Unlock(ctx, userID) },
+			call:           func(ctx context.Context, c *client.Client) error { return ok(c.Unlock(ctx, userID)) },
 			wantRetryAfter: time.Second,
 		},
 		{
@@ -134,7 +134,7 @@ func TestRateLimitedNotRetried(t *testing.T) {
 		{
 			name:    "a DELETE is never retried",
 			handler: rateLimited("r1", 0),
-			call:    func(ctx context.Context, c *client.Client) error { return c.ClearSessions(ctx, userID, false) },
+			call:    func(ctx context.Context, c *client.Client) error { return ok(c.ClearSessions(ctx, userID, false)) },
 
 			wantRetryAfter: time.Second,
 		},
@@ -201,7 +201,7 @@ func TestSec40_TransientErrorsRetriedOnGet(t *testing.T) {
 		{
 			name:      "503 on a mutation is not retried",
 			handlers:  []http.HandlerFunc{unavailable, always(http.StatusOK, "{}")},
-			call:      func(ctx context.Context, c *client.Client) error { return c.Deactivate(ctx, userID) },
+			call:      func(ctx context.Context, c *client.Client) error { return ok(c.Deactivate(ctx, userID)) },
 			wantErr:   true,
 			wantCount: 1,
 		},
@@ -277,7 +277,7 @@ func TestConnectionResetBeforeResponse(t *testing.T) {
 		f := newFake(t, resetOnce(t, always(http.StatusOK, "{}")))
 		s := &sleeper{}
 		c := newClient(t, f, s)
-		err := c.Suspend(t.Context(), userID)
+		err := ok(c.Suspend(t.Context(), userID))
 		assert.ErrorIs(t, err, client.ErrUnavailable)
 		var oe *client.Error
 		assert.False(t, errors.As(err, &oe), "no fake status for a network error")

@@ -32,6 +32,7 @@ func redactGo(s string) string {
 type ActivationResult struct {
 	ActivationURL   string `json:"activationUrl"`
 	ActivationToken string `json:"activationToken"`
+	Receipt
 }
 
 // String returns the result with its secrets redacted.
@@ -55,6 +56,7 @@ func (r ActivationResult) LogValue() slog.Value {
 // ResetPasswordResult is the answer of ResetPassword with sendEmail=false.
 type ResetPasswordResult struct {
 	ResetPasswordURL string `json:"resetPasswordUrl"`
+	Receipt
 }
 
 // String returns the result with its secret redacted.
@@ -75,6 +77,7 @@ func (r ResetPasswordResult) LogValue() slog.Value {
 // ForgotPasswordResult is the answer of ForgotPassword with sendEmail=false.
 type ForgotPasswordResult struct {
 	ResetPasswordURL string `json:"resetPasswordUrl"`
+	Receipt
 }
 
 // String returns the result with its secret redacted.
@@ -95,6 +98,7 @@ func (r ForgotPasswordResult) LogValue() slog.Value {
 // TempPasswordResult is the answer of ExpirePasswordWithTempPassword.
 type TempPasswordResult struct {
 	TempPassword string `json:"tempPassword"`
+	Receipt
 }
 
 // String returns the result with its secret redacted.

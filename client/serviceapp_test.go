@@ -300,7 +300,7 @@ func TestServiceAppTokenRejectedMidRun(t *testing.T) {
 			require.NoError(t, err)
 			e.srv.ExpireServiceTokens(svcID)
 
-			require.NoError(t, e.c.Unlock(t.Context(), id))
+			require.NoError(t, ok(e.c.Unlock(t.Context(), id)))
 			assert.Equal(t, oktatest.StatusActive, e.srv.UserStatus(id))
 			unlocks := e.calls("/api/v1/users/" + id + "/lifecycle/unlock")
 			require.Len(t, unlocks, 2)
@@ -328,7 +328,7 @@ func TestServiceAppResourceNonceChallenge(t *testing.T) {
 	require.NoError(t, err)
 	e.srv.RequireDPoPNonceForAPI(true)
 
-	require.NoError(t, e.c.Suspend(t.Context(), e.srv.UserID("alice@example.com")), "a mutation answers the challenge too")
+	require.NoError(t, ok(e.c.Suspend(t.Context(), e.srv.UserID("alice@example.com"))), "a mutation answers the challenge too")
 	calls := e.calls("/api/v1/users/" + e.srv.UserID("alice@example.com") + "/lifecycle/suspend")
 	require.Len(t, calls, 2)
 	assert.Equal(t, 401, calls[0].status)
@@ -358,7 +358,7 @@ func TestServiceAppMissingScope(t *testing.T) {
 	assert.Equal(t, []string{"okta.users.read", "okta.groups.read"}, infos[0].Scopes)
 	assert.Equal(t, []string{"okta.users.manage", "okta.groups.manage", "okta.roles.read", "okta.policies.read", "okta.schemas.read"}, infos[0].Missing)
 
-	err = e.c.Unlock(t.Context(), bob)
+	err = ok(e.c.Unlock(t.Context(), bob))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, client.ErrMissingScope)
 	assert.ErrorIs(t, err, client.ErrForbidden)

@@ -312,7 +312,7 @@ func (c *Client) ChangeRecoveryQuestion(ctx context.Context, id, password, quest
 func (c *Client) ForgotPassword(ctx context.Context, id string, sendEmail bool) (ForgotPasswordResult, error) {
 	const op = "forgotPassword"
 	var res ForgotPasswordResult
-	if err := c.postAction(ctx, op, id, "/credentials/forgot_password", url.Values{"sendEmail": {strconv.FormatBool(sendEmail)}}, &res); err != nil {
+	if _, err := c.postAction(ctx, op, id, "/credentials/forgot_password", url.Values{"sendEmail": {strconv.FormatBool(sendEmail)}}, &res); err != nil {
 		return ForgotPasswordResult{}, err
 	}
 	return res, nil
@@ -334,6 +334,7 @@ func (c *Client) call(ctx context.Context, r request, out any) (http.Header, err
 	if err := json.Unmarshal(res.body, out); err != nil {
 		return nil, fmt.Errorf("okta: %s: decode response: %w", r.op, err)
 	}
+	stampFrom(out, res)
 	return res.header, nil
 }
 

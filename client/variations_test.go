@@ -225,7 +225,7 @@ func TestTransitioningThroughTheClient(t *testing.T) {
 	e := newEmulator(t, emuConfig{})
 	ctx := t.Context()
 	mia := e.srv.UserID("mia@example.com")
-	require.NoError(t, e.c.Deactivate(ctx, mia))
+	require.NoError(t, ok(e.c.Deactivate(ctx, mia)))
 	u, err := e.c.GetUser(ctx, mia)
 	require.NoError(t, err)
 	assert.True(t, u.Transitioning())
@@ -233,7 +233,7 @@ func TestTransitioningThroughTheClient(t *testing.T) {
 	assert.Equal(t, client.StatusActive, u.Status)
 	assert.Empty(t, u.Links["deactivate"], "nothing is offered while the transition runs")
 
-	err = e.c.Deactivate(ctx, mia)
+	err = ok(e.c.Deactivate(ctx, mia))
 	assert.ErrorIs(t, err, client.ErrTransitioning)
 	assert.NotErrorIs(t, err, client.ErrInvalidStatus)
 	e.clock.Advance(5 * time.Second)

@@ -181,7 +181,8 @@ func TestBrowserSessionExpiresWhilePageOpen(t *testing.T) {
 	require.Equal(t, 1, n, "alice had one Gatehouse session")
 	// Okta's own session ends too, as when it times out: otherwise Okta would sign her straight
 	// back in without showing a form.
-	require.NoError(t, env.App.Okta.ClearSessions(t.Context(), alice, false))
+	_, err = env.App.Okta.ClearSessions(t.Context(), alice, false)
+	require.NoError(t, err)
 
 	b.typeInto(`[data-testid="app-search"]`, "sl")
 	b.waitFor(`input[name="username"]`)

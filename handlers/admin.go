@@ -3,95 +3,78 @@ package handlers
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
-// AdminOptions configures the admin console.
+// AdminOptions configures the admin console. NewApp fills every field from web.Config; Admin
+// adds no defaults of its own.
 type AdminOptions struct {
 	Now func() time.Time
-	// StepUpAge is how recent a sign-in must be for destructive actions (default 15 min). The
-	// middleware enforces it on the POST routes; the confirmation pages use it to offer a new
-	// sign-in before the person fills in a form that would be refused.
+	// StepUpAge is how recent a sign-in must be for destructive actions. The middleware
+	// enforces it on the POST routes; the confirmation pages use it to offer a new sign-in
+	// before the person fills in a form that would be refused.
 	StepUpAge time.Duration
 	// StepUpACR, when set, is the Okta acr value the step-up sign-in must satisfy
 	// (GATEHOUSE_STEP_UP_ACR), e.g. urn:okta:loa:2fa:any.
 	StepUpACR string
-	// Policy checks an initial password when creating a person (default
-	// DefaultPasswordPolicy).
+	// Policy checks an initial password when creating a person.
 	Policy PasswordPolicy
-	// BulkConcurrency bounds the Okta calls in flight during a bulk action (default 4).
-	BulkConcurrency int
-	// BulkMinRemaining stops a bulk run from starting new calls when Okta's
-	// X-Rate-Limit-Remaining falls to this value or below (default 5).
-	BulkMinRemaining int
 	// Protect decides whether a viewer may act on a person (protected accounts, helpdesk
 	// scope). Nil refuses every helpdesk action on others (fail closed).
 	Protect *Protection
 }
+
+// Bulk actions (admin_bulk.go) and the helpdesk-scope marks on search results keep at most
+// bulkConcurrency Okta calls in flight, and a bulk run stops starting calls once Okta's
+// X-Rate-Limit-Remaining falls to bulkMinRemaining: a bulk run must not drain a bucket the
+// whole org shares.
+const (
+	bulkConcurrency  = 4
+	bulkMinRemaining = 5
+)
 
 // Admin serves the admin and helpdesk console: find people, look at one person, take the
 // actions of the action table (lifecycle.go) on them, alone or in bulk, create people, and read
 // the audit trail. Every action is authorised twice: by the route table's access level before
 // the handler runs, and by the action table (role, status, own account) inside it.
 type Admin struct {
-	okta  *client.Client
-	store *session.Store
-	cache *PersonCache
-	audit audit.Log
-	log   *slog.Logger
-	opts  AdminOptions
+	okta     AdminOkta
+	sessions AdminSessions
+	cache    *PersonCache
+	audit    AuditTrail
+	opts     AdminOptions
 }
 
 // NewAdmin returns the admin handlers.
-func NewAdmin(okta *client.Client, store *session.Store, cache *PersonCache, auditLog audit.Log, log *slog.Logger, opts AdminOptions) *Admin {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.StepUpAge <= 0 {
-		opts.StepUpAge = 15 * time.Minute
-	}
-	if opts.Policy.MinLength == 0 {
-		opts.Policy = DefaultPasswordPolicy()
-	}
-	if opts.BulkConcurrency <= 0 {
-		opts.BulkConcurrency = 4
-	}
-	if opts.BulkMinRemaining <= 0 {
-		opts.BulkMinRemaining = 5
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Admin{okta: okta, store: store, cache: cache, audit: auditLog, log: log, opts: opts}
+func NewAdmin(okta AdminOkta, sessions AdminSessions, cache *PersonCache, trail AuditTrail, opts AdminOptions) *Admin {
+	return &Admin{okta: okta, sessions: sessions, cache: cache, audit: trail, opts: opts}
 }
 
 // Index handles GET /admin/: the console starts at finding people.
 func (a *Admin) Index(w http.ResponseWriter, r *http.Request) error {
-	Redirect(w, r, "/admin/users")
+	redirect(w, r, "/admin/users")
 	return nil
 }
 
 // staff returns the signed-in person, who must hold an admin or helpdesk role. The route table
 // already guarantees it; this keeps a handler safe if it is ever wired differently.
-func staff(r *http.Request) (*session.Record, error) {
+func staff(r *http.Request) (Viewer, error) {
 	v, err := requireViewer(r)
 	if err != nil {
-		return nil, err
+		return Viewer{}, err
 	}
-	if !IsStaff(v) {
-		return nil, Forbidden("This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator.")
+	if !v.IsStaff() {
+		return Viewer{}, Forbidden(MsgStaffOnly)
 	}
 	return v, nil
 }
 
-func adminNav(v *session.Record, active string) views.AdminNav {
+func adminNav(v Viewer, active string) views.AdminNav {
 	return views.AdminNav{Active: active, CanCreate: v.HasRole(RoleAdmin)}
 }
 
@@ -99,7 +82,7 @@ func adminNav(v *session.Record, active string) views.AdminNav {
 // call: it cannot name an Okta user, and it must never reach an Okta URL (SECURITY.md 29).
 func personID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if !ValidUserID(id) {
+	if !validUserID(id) {
 		return "", NotFound("There is no person at this address. Check the link, or find them with the search.")
 	}
 	return id, nil
@@ -119,19 +102,13 @@ func (a *Admin) getPerson(ctx context.Context, id string) (client.User, error) {
 }
 
 // record writes one audit entry for an action by v on target. It never carries a one-time
-// secret: callers pass only the fixed detail words and the Okta error, if any.
-func (a *Admin) record(ctx context.Context, v *session.Record, target client.User, action, reason, result, detail string, err error) {
-	if a.audit == nil {
-		return
-	}
+// secret: callers pass only the fixed detail words, the receipt of the Okta call on success and
+// Okta's error, if any.
+func (a *Admin) record(ctx context.Context, v Viewer, target client.User, action, reason, result, detail string, rc client.Receipt, err error) {
 	e := audit.Entry{
 		Time: a.opts.Now(), ActorID: v.UserID, ActorLogin: v.Login, ActorIssuer: v.Issuer, Role: roleUsed(v),
 		TargetID: target.ID, TargetLogin: target.Profile.Login, Action: action, Reason: reason,
-		Result: result, Detail: detail, RequestID: RequestID(ctx),
-	}
-	if result == audit.ResultSuccess {
-		// The request's collector (installed by web) holds Okta's id for the call just made.
-		e.OktaRequestID = client.RequestIDsFrom(ctx).Last()
+		Result: result, Detail: detail, RequestID: RequestID(ctx), OktaRequestID: rc.RequestID,
 	}
 	var ce *client.Error
 	if errors.As(err, &ce) {
@@ -147,4 +124,17 @@ func (a *Admin) record(ctx context.Context, v *session.Record, target client.Use
 	if rerr := a.audit.Record(ctx, e); rerr != nil {
 		ScopeFrom(ctx).Note("audit_store", "failed")
 	}
+}
+
+// denied, failed and succeeded record an action's outcome (record's three uses).
+func (a *Admin) denied(ctx context.Context, v Viewer, target client.User, action, reason, detail string) {
+	a.record(ctx, v, target, action, reason, audit.ResultDenied, detail, client.Receipt{}, nil)
+}
+
+func (a *Admin) failed(ctx context.Context, v Viewer, target client.User, action, reason, detail string, err error) {
+	a.record(ctx, v, target, action, reason, audit.ResultFailure, detail, client.Receipt{}, err)
+}
+
+func (a *Admin) succeeded(ctx context.Context, v Viewer, target client.User, action, reason, detail string, rc client.Receipt) {
+	a.record(ctx, v, target, action, reason, audit.ResultSuccess, detail, rc, nil)
 }

@@ -9,8 +9,6 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 // Delivery choices for the actions that produce a one-time link.
@@ -33,11 +31,13 @@ type actionInput struct {
 }
 
 // actionOutcome is what an action produced: a one-time secret to show once (never stored,
-// never logged) and fixed words for the audit detail.
+// never logged), fixed words for the audit detail, and the receipt of Okta's answer, which the
+// audit entry names.
 type actionOutcome struct {
-	secret *views.Secret
-	detail string
-	note   string
+	secret  *views.Secret
+	detail  string
+	note    string
+	receipt client.Receipt
 }
 
 // Confirm handles GET /admin/users/{id}/confirm/{action}: it names the person and the
@@ -58,7 +58,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 		return NotFound("There is no such action.")
 	}
 	if !act.AllowedFor(v) {
-		return Forbidden("This action needs the admin role. Ask an administrator to do it.")
+		return Forbidden(MsgNeedsAdmin)
 	}
 	u, err := a.getPerson(r.Context(), id)
 	if err != nil {
@@ -75,7 +75,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 		if ok, why := act.Applies(u); !ok {
 			view.NotAllowed = why
 		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
-			view.ReauthURL = ReauthURL(views.ConfirmURL(u.ID, act.Key))
+			view.ReauthURL = reauthURL(views.ConfirmURL(u.ID, act.Key))
 		}
 	}
 	return a.renderConfirm(w, r, http.StatusOK, v, view)
@@ -87,7 +87,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
-	if act.Key == ActionRecoveryQuestion {
+	if act.Key == actionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
 		view.Suggestions = recoverySuggestions()
 	}
@@ -96,10 +96,10 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 
 // renderConfirm renders the confirmation where the request wants it: into the dialog for htmx
 // (a 422 from the dialog's form is retargeted there), as a page otherwise.
-func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int, v *session.Record, view views.ConfirmView) error {
+func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int, v Viewer, view views.ConfirmView) error {
 	if IsHTMX(r) {
 		view.InDialog = true
-		if HTMXTarget(r) != views.DialogID {
+		if htmxTarget(r) != views.DialogID {
 			w.Header().Set("HX-Retarget", "#"+views.DialogID)
 			w.Header().Set("HX-Reswap", "innerHTML")
 		}
@@ -111,11 +111,11 @@ func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int
 // selfRefusal explains why an action is not offered on one's own account.
 func selfRefusal(act Action) string {
 	switch act.Key {
-	case ActionResetPassword, ActionExpirePassword:
+	case actionResetPassword, actionExpirePassword:
 		return "You cannot reset or expire your own password from the admin pages. Change it from your profile, or ask another administrator."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return "You cannot clear your own sessions from the admin pages. Use “Sign out everywhere” on your profile instead."
-	case ActionResetFactors:
+	case actionResetFactors:
 		return "You cannot reset your own MFA factors from the admin pages. Ask another administrator."
 	}
 	return "You cannot " + strings.ToLower(act.Label) + " your own account. Ask another administrator if it really needs doing."
@@ -123,57 +123,57 @@ func selfRefusal(act Action) string {
 
 // Unlock handles POST /admin/users/{id}/unlock.
 func (a *Admin) Unlock(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionUnlock)
+	return a.act(w, r, actionUnlock)
 }
 
 // ResetPassword handles POST /admin/users/{id}/reset-password.
 func (a *Admin) ResetPassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionResetPassword)
+	return a.act(w, r, actionResetPassword)
 }
 
 // ExpirePassword handles POST /admin/users/{id}/expire-password.
 func (a *Admin) ExpirePassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionExpirePassword)
+	return a.act(w, r, actionExpirePassword)
 }
 
 // ResetFactors handles POST /admin/users/{id}/reset-factors.
 func (a *Admin) ResetFactors(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionResetFactors)
+	return a.act(w, r, actionResetFactors)
 }
 
 // ClearSessions handles POST /admin/users/{id}/clear-sessions.
 func (a *Admin) ClearSessions(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionClearSessions)
+	return a.act(w, r, actionClearSessions)
 }
 
 // ForgotPassword handles POST /admin/users/{id}/forgot-password.
 func (a *Admin) ForgotPassword(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionForgotPassword)
+	return a.act(w, r, actionForgotPassword)
 }
 
 // Activate handles POST /admin/users/{id}/activate.
 func (a *Admin) Activate(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionActivate)
+	return a.act(w, r, actionActivate)
 }
 
 // Deactivate handles POST /admin/users/{id}/deactivate.
 func (a *Admin) Deactivate(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionDeactivate)
+	return a.act(w, r, actionDeactivate)
 }
 
 // Suspend handles POST /admin/users/{id}/suspend.
 func (a *Admin) Suspend(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionSuspend)
+	return a.act(w, r, actionSuspend)
 }
 
 // Unsuspend handles POST /admin/users/{id}/unsuspend.
 func (a *Admin) Unsuspend(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionUnsuspend)
+	return a.act(w, r, actionUnsuspend)
 }
 
 // SetRecoveryQuestion handles POST /admin/users/{id}/recovery-question.
 func (a *Admin) SetRecoveryQuestion(w http.ResponseWriter, r *http.Request) error {
-	return a.act(w, r, ActionRecoveryQuestion)
+	return a.act(w, r, actionRecoveryQuestion)
 }
 
 // readActionInput reads and checks the confirmation form. Field problems come back as
@@ -186,7 +186,7 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 		in.Delivery = deliverEmail
 	case deliverEmail, deliverLink:
 	default:
-		return in, nil, BadRequest("Choose how the link should reach them.")
+		return in, nil, badRequest("Choose how the link should reach them.")
 	}
 	switch {
 	case act.Destructive && in.Reason == "":
@@ -197,9 +197,9 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 	default:
 		// Other actions have no reason field. A reason sent anyway (a ticket number from a
 		// script) is recorded when it is sensible, and refused when it is not.
-		return in, nil, BadRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
+		return in, nil, badRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
 	}
-	if act.Key == ActionRecoveryQuestion {
+	if act.Key == actionRecoveryQuestion {
 		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")
 		for k, msg := range recoveryProblems(in.Question, in.Answer) {
 			fe[k] = msg
@@ -208,80 +208,128 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 	return in, fe, nil
 }
 
+// actionRequest is one submitted action, read and checked: who asks, what, on whom, with which
+// input, and the field problems of that input (a 422 with the form again).
+type actionRequest struct {
+	viewer   Viewer
+	act      Action
+	person   client.User
+	in       actionInput
+	problems views.FieldErrors
+}
+
 // act runs one action of the table on the person in the path. It checks everything again on
 // the server (role, own account, status, confirmation, reason), calls Okta, writes one audit
 // entry, drops the person's cached data and, where the table says so, ends their Gatehouse
 // sessions. htmx gets the refreshed panel (and the dialog closed); without JavaScript a one-time
 // secret is rendered on a result page, anything else redirects to the person's page.
 func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
-	v, err := staff(r)
+	req, err := a.readAction(w, r, key)
 	if err != nil {
 		return err
+	}
+	if err := a.mayTake(r.Context(), &req); err != nil {
+		return err
+	}
+	if len(req.problems) > 0 {
+		return a.confirmAgain(w, r, req, req.problems, &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: msgFixOne})
+	}
+	out, err := a.perform(r.Context(), req.act, req.person, req.in)
+	if err != nil {
+		return a.actionFailed(w, r, req, err)
+	}
+	return a.actionDone(w, r, req, out)
+}
+
+// readAction reads and checks the request before anything is asked of Okta: a staff viewer,
+// an action of the table their role allows, a well-formed person id, the confirmation and the
+// form's input.
+func (a *Admin) readAction(w http.ResponseWriter, r *http.Request, key string) (actionRequest, error) {
+	v, err := staff(r)
+	if err != nil {
+		return actionRequest{}, err
 	}
 	act, ok := ActionByKey(key)
 	if !ok {
-		return fmt.Errorf("action %q is not in the action table", key)
+		return actionRequest{}, fmt.Errorf("action %q is not in the action table", key)
 	}
 	if !act.AllowedFor(v) {
-		return Forbidden("This action needs the admin role. Ask an administrator to do it.")
+		return actionRequest{}, Forbidden(MsgNeedsAdmin)
 	}
 	id, err := personID(r)
 	if err != nil {
-		return err
+		return actionRequest{}, err
 	}
 	if err := parseForm(w, r); err != nil {
-		return err
+		return actionRequest{}, err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return BadRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+		return actionRequest{}, badRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
 	}
 	in, fe, err := readActionInput(r, act)
 	if err != nil {
-		return err
+		return actionRequest{}, err
 	}
-	ctx := r.Context()
-	sc := ScopeFrom(ctx)
+	sc := ScopeFrom(r.Context())
 	sc.Note("admin_action", act.Key)
 	sc.Note("target", id)
-	u, err := a.getPerson(ctx, id)
+	return actionRequest{viewer: v, act: act, person: client.User{ID: id}, in: in, problems: fe}, nil
+}
+
+// mayTake loads the person fresh from Okta and checks that the viewer may take the action on
+// them now: not a protected account (for the helpdesk), not their own account for the actions
+// that forbid it, and a status the action applies in. Each refusal is recorded.
+func (a *Admin) mayTake(ctx context.Context, req *actionRequest) error {
+	u, err := a.getPerson(ctx, req.person.ID)
 	if err != nil {
 		return err
 	}
+	req.person = u
+	v, act, reason := req.viewer, req.act, req.in.Reason
 	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, vd.Detail, nil)
+		a.denied(ctx, v, u, act.Key, reason, vd.Detail)
 		return vd.AsError()
 	}
 	if act.NotOnSelf && u.ID == v.UserID {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "own account", nil)
+		a.denied(ctx, v, u, act.Key, reason, "own account")
 		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(act)}
 	}
 	if ok, why := act.Applies(u); !ok {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultDenied, "not applicable: "+string(u.Status), nil)
-		return Conflict(why)
+		a.denied(ctx, v, u, act.Key, reason, "not applicable: "+string(u.Status))
+		return conflict(why)
 	}
-	if len(fe) > 0 {
-		view := confirmView(act, u, in)
-		view.Errors = fe
-		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: "Please fix the problem marked below."}
-		return a.renderConfirm(w, r, http.StatusUnprocessableEntity, v, view)
-	}
+	return nil
+}
 
-	out, err := a.perform(ctx, act, u, in)
-	if err != nil {
-		a.record(ctx, v, u, act.Key, in.Reason, audit.ResultFailure, "", err)
-		if act.Key == ActionRecoveryQuestion {
-			if fe := recoveryFieldErrors(err); len(fe) > 0 {
-				view := confirmView(act, u, in)
-				view.Errors = fe
-				view.Alert = &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: "Please fix the problem marked below.", RequestID: RequestID(ctx)}
-				return a.renderConfirm(w, r, http.StatusUnprocessableEntity, v, view)
-			}
+// confirmAgain shows the confirmation again with the input kept (never a secret answer) and
+// what is wrong with it.
+func (a *Admin) confirmAgain(w http.ResponseWriter, r *http.Request, req actionRequest, fe views.FieldErrors, alert *views.Alert) error {
+	view := confirmView(req.act, req.person, req.in)
+	view.Errors, view.Alert = fe, alert
+	return a.renderConfirm(w, r, http.StatusUnprocessableEntity, req.viewer, view)
+}
+
+// actionFailed records Okta's refusal and explains it: on the form, when Okta refused the
+// recovery question itself, or as an error page in plain words.
+func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionRequest, err error) error {
+	ctx := r.Context()
+	a.failed(ctx, req.viewer, req.person, req.act.Key, req.in.Reason, "", err)
+	if req.act.Key == actionRecoveryQuestion {
+		if fe := recoveryFieldErrors(err); len(fe) > 0 {
+			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: msgFixOne, RequestID: RequestID(ctx)})
 		}
-		return a.actionFailure(ctx, act, u, err)
 	}
+	return a.actionFailure(ctx, req.act, req.person, err)
+}
+
+// actionDone finishes a successful action (the audit entry, the cache, the sessions) and
+// answers with the person as Okta has them now.
+func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionRequest, out actionOutcome) error {
+	ctx := r.Context()
+	v, act, u := req.viewer, req.act, req.person
 	alert := &views.Alert{Kind: "success", Title: "Done"}
-	if warn := a.afterSuccess(ctx, v, act, u, in.Reason, out.detail); warn != "" {
-		sc.Note("end_sessions", "incomplete")
+	if warn := a.afterSuccess(ctx, v, act, u, req.in.Reason, out.detail, out.receipt); warn != "" {
+		ScopeFrom(ctx).Note("end_sessions", "incomplete")
 		alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
 		out.note += warn
 	}
@@ -303,110 +351,131 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
 		}))
 	}
-	setFlash(ctx, a.store, w, doneFlash(act.Key, u.ID))
-	Redirect(w, r, views.PersonURL(u.ID))
+	setFlash(ctx, a.sessions, w, doneFlash(act.Key, u.ID))
+	redirect(w, r, views.PersonURL(u.ID))
 	return nil
 }
 
 // afterSuccess does what follows every successful action, single or bulk: the audit record
-// (first, so it carries the action's own Okta request id), dropping the person's cached data,
-// and, where the action table says so, ending their sessions — Okta's, for the actions whose
-// Okta call leaves them alive, and Gatehouse's on every instance. It returns a warning
-// sentence when part of that failed.
-func (a *Admin) afterSuccess(ctx context.Context, v *session.Record, act Action, u client.User, reason, detail string) string {
-	a.record(ctx, v, u, act.Key, reason, audit.ResultSuccess, detail, nil)
+// (naming the action's own Okta request), dropping the person's cached data, and, where the
+// action table says so, ending their sessions — Okta's, for the actions whose Okta call leaves
+// them alive, and Gatehouse's on every instance. It returns a warning sentence when part of
+// that failed.
+func (a *Admin) afterSuccess(ctx context.Context, v Viewer, act Action, u client.User, reason, detail string, rc client.Receipt) string {
+	a.succeeded(ctx, v, u, act.Key, reason, detail, rc)
 	a.cache.Invalidate(u.ID)
 	if !act.EndsSessions {
 		return ""
 	}
 	var warn string
-	if act.Key == ActionResetPassword || act.Key == ActionResetFactors {
+	if act.Key == actionResetPassword || act.Key == actionResetFactors {
 		// Okta's reset_password and reset_factors keep the person's Okta sessions and tokens;
 		// after a suspected compromise they must end too.
-		if err := a.okta.ClearSessions(ctx, u.ID, true); err != nil {
+		if _, err := a.okta.ClearSessions(ctx, u.ID, true); err != nil {
 			warn += " Okta could not end their Okta sessions: use “Clear sessions” to try again."
 		}
 	}
-	if _, err := a.store.DestroyUser(ctx, u.ID, ""); err != nil {
+	if _, err := a.sessions.EndSessions(ctx, u.ID, false); err != nil {
 		warn += " Gatehouse could not end their Gatehouse sessions: use “Clear sessions” to try again."
 	}
 	return warn
 }
 
-// perform makes the Okta call of one action.
+// perform makes the Okta call of one action and returns what it produced, with Okta's receipt.
 func (a *Admin) perform(ctx context.Context, act Action, u client.User, in actionInput) (actionOutcome, error) {
-	var out actionOutcome
-	first := firstName(u)
+	var (
+		out actionOutcome
+		err error
+	)
 	switch act.Key {
-	case ActionActivate:
-		res, err := a.okta.Activate(ctx, u.ID, in.Delivery != deliverLink)
-		if err != nil {
-			return out, err
-		}
-		out.detail, out.note = "activation email", emailNote(u, "the activation link")
-		if u.Credentials.HasPassword {
-			out.detail, out.note = "activated with existing password", first+" can sign in with their existing password."
-		}
-		if in.Delivery == deliverLink {
-			out.detail = "activation link shown"
-			out.note = ""
-			if res.ActivationURL == "" {
-				out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
-			} else {
-				out.secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
-					Hint: "Send it to " + first + " through a channel only they can read. It works for 7 days."}
-			}
-		}
-		return out, nil
-	case ActionResetPassword:
-		res, err := a.okta.ResetPassword(ctx, u.ID, in.Delivery != deliverLink)
-		if err != nil {
-			return out, err
-		}
-		out.detail, out.note = "reset email", emailNote(u, "a reset link")
-		if in.Delivery == deliverLink {
-			out.detail, out.note = "reset link shown", ""
-			if res.ResetPasswordURL == "" {
-				out.note = "Okta did not return a reset link; ask Okta to email it instead."
-			} else {
-				out.secret = &views.Secret{Label: "Password reset link for " + userName(u), Value: res.ResetPasswordURL,
-					Hint: "Send it to " + first + " through a channel only they can read. It works for one hour."}
-			}
-		}
-		return out, nil
-	case ActionExpirePassword:
-		if !in.TempPassword {
-			_, err := a.okta.ExpirePassword(ctx, u.ID)
-			return out, err
-		}
-		res, err := a.okta.ExpirePasswordWithTempPassword(ctx, u.ID)
-		if err != nil {
-			return out, err
-		}
-		out.detail = "temporary password shown"
-		out.secret = &views.Secret{Label: "Temporary password for " + userName(u), Value: res.TempPassword,
-			Hint: first + " signs in with it once and then chooses a new password. Tell them in person or by phone."}
-		return out, nil
-	case ActionDeactivate:
-		return out, a.okta.Deactivate(ctx, u.ID)
-	case ActionSuspend:
-		return out, a.okta.Suspend(ctx, u.ID)
-	case ActionUnsuspend:
-		return out, a.okta.Unsuspend(ctx, u.ID)
-	case ActionUnlock:
-		return out, a.okta.Unlock(ctx, u.ID)
-	case ActionResetFactors:
-		return out, a.okta.ResetFactors(ctx, u.ID)
-	case ActionClearSessions:
-		return out, a.okta.ClearSessions(ctx, u.ID, true)
-	case ActionForgotPassword:
-		_, err := a.okta.ForgotPassword(ctx, u.ID, true)
-		return out, err
-	case ActionRecoveryQuestion:
-		_, err := a.okta.SetRecoveryQuestion(ctx, u.ID, in.Question, strings.TrimSpace(in.Answer))
-		return out, err
+	case actionActivate:
+		return a.activate(ctx, u, in)
+	case actionResetPassword:
+		return a.resetPassword(ctx, u, in)
+	case actionExpirePassword:
+		return a.expirePassword(ctx, u, in)
+	case actionDeactivate:
+		out.receipt, err = a.okta.Deactivate(ctx, u.ID)
+	case actionSuspend:
+		out.receipt, err = a.okta.Suspend(ctx, u.ID)
+	case actionUnsuspend:
+		out.receipt, err = a.okta.Unsuspend(ctx, u.ID)
+	case actionUnlock:
+		out.receipt, err = a.okta.Unlock(ctx, u.ID)
+	case actionResetFactors:
+		out.receipt, err = a.okta.ResetFactors(ctx, u.ID)
+	case actionClearSessions:
+		out.receipt, err = a.okta.ClearSessions(ctx, u.ID, true)
+	case actionForgotPassword:
+		var res client.ForgotPasswordResult
+		res, err = a.okta.ForgotPassword(ctx, u.ID, true)
+		out.receipt = res.Receipt
+	case actionRecoveryQuestion:
+		var res client.User
+		res, err = a.okta.SetRecoveryQuestion(ctx, u.ID, in.Question, strings.TrimSpace(in.Answer))
+		out.receipt = res.Receipt
+	default:
+		return out, fmt.Errorf("action %q has no Okta call", act.Key)
 	}
-	return out, fmt.Errorf("action %q has no Okta call", act.Key)
+	return out, err
+}
+
+// activate activates a staged or deactivated person: Okta emails the link, or the link is
+// shown once; a person with a password is active at once.
+func (a *Admin) activate(ctx context.Context, u client.User, in actionInput) (actionOutcome, error) {
+	res, err := a.okta.Activate(ctx, u.ID, in.Delivery != deliverLink)
+	if err != nil {
+		return actionOutcome{}, err
+	}
+	first := firstName(u)
+	out := actionOutcome{receipt: res.Receipt, detail: "activation email", note: emailNote(u, "the activation link")}
+	if u.Credentials.HasPassword {
+		out.detail, out.note = "activated with existing password", first+" can sign in with their existing password."
+	}
+	if in.Delivery == deliverLink {
+		out.detail, out.note = "activation link shown", ""
+		if res.ActivationURL == "" {
+			out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
+		} else {
+			out.secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
+				Hint: "Send it to " + first + " through a channel only they can read. It works for 7 days."}
+		}
+	}
+	return out, nil
+}
+
+// resetPassword sends the person a reset link, by Okta's email or shown once.
+func (a *Admin) resetPassword(ctx context.Context, u client.User, in actionInput) (actionOutcome, error) {
+	res, err := a.okta.ResetPassword(ctx, u.ID, in.Delivery != deliverLink)
+	if err != nil {
+		return actionOutcome{}, err
+	}
+	out := actionOutcome{receipt: res.Receipt, detail: "reset email", note: emailNote(u, "a reset link")}
+	if in.Delivery == deliverLink {
+		out.detail, out.note = "reset link shown", ""
+		if res.ResetPasswordURL == "" {
+			out.note = "Okta did not return a reset link; ask Okta to email it instead."
+		} else {
+			out.secret = &views.Secret{Label: "Password reset link for " + userName(u), Value: res.ResetPasswordURL,
+				Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for one hour."}
+		}
+	}
+	return out, nil
+}
+
+// expirePassword expires the password, optionally replacing it with a temporary one shown once.
+func (a *Admin) expirePassword(ctx context.Context, u client.User, in actionInput) (actionOutcome, error) {
+	if !in.TempPassword {
+		res, err := a.okta.ExpirePassword(ctx, u.ID)
+		return actionOutcome{receipt: res.Receipt}, err
+	}
+	res, err := a.okta.ExpirePasswordWithTempPassword(ctx, u.ID)
+	if err != nil {
+		return actionOutcome{}, err
+	}
+	return actionOutcome{receipt: res.Receipt, detail: "temporary password shown",
+		secret: &views.Secret{Label: "Temporary password for " + userName(u), Value: res.TempPassword,
+			Hint: firstName(u) + " signs in with it once and then chooses a new password. Tell them in person or by phone."}}, nil
 }
 
 func emailNote(u client.User, what string) string {

@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"gatehouse/client"
 	"gatehouse/client/oktatest"
 	"gatehouse/handlers"
 	"gatehouse/views"
@@ -19,16 +23,20 @@ import (
 	"gatehouse/web/webtest"
 )
 
+// TestAdminConfirm is handler-level: Admin.Confirm called directly with a signed-in admin.
 func TestAdminConfirm(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	ada := env.SignInAs(t, "ada@example.com")
-	alice := env.Okta.UserID("alice@example.com")
-	adaID := env.Okta.UserID("ada@example.com")
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	alice, bob, adaID := h.Okta.UserID("alice@example.com"), h.Okta.UserID("bob@example.com"), h.Okta.UserID("ada@example.com")
+	confirm := func(t *testing.T, id, action string, headers map[string]string) (*httptest.ResponseRecorder, error) {
+		r := webtest.Request(http.MethodGet, personPath(id)+"/confirm/"+action, nil, headers, "id", id, "action", action)
+		return webtest.Call(h.App.Admin.Confirm, h.As(t, r, "ada@example.com"))
+	}
 
 	t.Run("a page without JavaScript names the person and the consequence", func(t *testing.T) {
-		res, body := get(t, env, ada, personPath(alice)+"/confirm/suspend", nil)
-		require.Equal(t, http.StatusOK, res.StatusCode)
-		doc := parseHTML(t, body)
+		w, err := confirm(t, alice, "suspend", nil)
+		require.NoError(t, err)
+		doc := parseHTML(t, w.Body.String())
 		assert.Equal(t, 1, doc.Find("html").Length(), "a whole page")
 		assert.Equal(t, "Suspend Alice Anderson (alice@example.com)?", doc.Find("[data-testid=confirm-question]").Text())
 		assert.Contains(t, doc.Find("[data-testid=consequence]").Text(), "Alice will not be able to sign in")
@@ -44,11 +52,10 @@ func TestAdminConfirm(t *testing.T) {
 	})
 
 	t.Run("htmx gets the dialog content that posts back with htmx", func(t *testing.T) {
-		res, body := get(t, env, ada, personPath(alice)+"/confirm/reset-password", webtest.HTMX(views.DialogID))
-		require.Equal(t, http.StatusOK, res.StatusCode)
-		assert.NotContains(t, body, "<html")
-		doc := parseHTML(t, body)
-		form := doc.Find("form[data-testid=confirm-form]")
+		w, err := confirm(t, alice, "reset-password", webtest.HTMX(views.DialogID))
+		require.NoError(t, err)
+		assert.NotContains(t, w.Body.String(), "<html")
+		form := parseHTML(t, w.Body.String()).Find("form[data-testid=confirm-form]")
 		assert.Equal(t, personPath(alice)+"/reset-password", form.AttrOr("hx-post", ""))
 		assert.Equal(t, "#"+views.UserPanelID, form.AttrOr("hx-target", ""))
 		assert.Equal(t, "innerHTML", form.AttrOr("hx-swap", ""))
@@ -56,35 +63,39 @@ func TestAdminConfirm(t *testing.T) {
 	})
 
 	t.Run("a non-destructive action asks no reason", func(t *testing.T) {
-		_, body := get(t, env, ada, personPath(env.Okta.UserID("bob@example.com"))+"/confirm/unlock", nil)
-		doc := parseHTML(t, body)
+		w, err := confirm(t, bob, "unlock", nil)
+		require.NoError(t, err)
+		doc := parseHTML(t, w.Body.String())
 		assert.Equal(t, 1, doc.Find("form[data-testid=confirm-form]").Length())
 		assert.Zero(t, doc.Find("input[name=reason]").Length())
 		assert.False(t, doc.Find("[data-testid=confirm-button]").HasClass("danger"))
 	})
 
 	t.Run("an action that does not apply says why and offers no form", func(t *testing.T) {
-		res, body := get(t, env, ada, personPath(alice)+"/confirm/unlock", nil)
-		require.Equal(t, http.StatusOK, res.StatusCode)
-		doc := parseHTML(t, body)
+		w, err := confirm(t, alice, "unlock", nil)
+		require.NoError(t, err)
+		doc := parseHTML(t, w.Body.String())
 		assert.Zero(t, doc.Find("form[data-testid=confirm-form]").Length())
 		assert.Contains(t, doc.Find("[data-testid=confirm]").Text(), "Alice Anderson is not locked out, so there is nothing to unlock.")
 	})
 
 	t.Run("not on one's own account", func(t *testing.T) {
-		_, body := get(t, env, ada, personPath(adaID)+"/confirm/suspend", nil)
-		doc := parseHTML(t, body)
+		w, err := confirm(t, adaID, "suspend", nil)
+		require.NoError(t, err)
+		doc := parseHTML(t, w.Body.String())
 		assert.Zero(t, doc.Find("form[data-testid=confirm-form]").Length())
 		assert.Contains(t, doc.Find("[data-testid=confirm]").Text(), "You cannot suspend your own account")
 	})
 
 	t.Run("unknown action", func(t *testing.T) {
-		res, _ := get(t, env, ada, personPath(alice)+"/confirm/delete", nil)
-		assert.Equal(t, http.StatusNotFound, res.StatusCode)
+		w, err := confirm(t, alice, "delete", nil)
+		assert.Equal(t, http.StatusNotFound, statusOf(err))
+		assert.Zero(t, w.Body.Len(), "a failing handler writes nothing")
 	})
 }
 
 func TestAdminConfirmNeedsRecentSignIn(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := webtest.New(t, webtest.Options{Now: clock.Now})
 	ada := env.SignInAs(t, "ada@example.com")
@@ -110,6 +121,7 @@ func TestAdminConfirmNeedsRecentSignIn(t *testing.T) {
 }
 
 func TestAdminActionGuards(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	hal := env.SignInAs(t, "hal@example.com")
@@ -168,11 +180,17 @@ func TestAdminActionGuards(t *testing.T) {
 	assert.Len(t, auditFor(t, env, adaID), 4)
 }
 
+// TestAdminActionNeedsReason is handler-level: the confirmation form comes back (422) with what
+// is wrong, and nothing is sent to Okta.
 func TestAdminActionNeedsReason(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	ada := env.SignInAs(t, "ada@example.com")
-	alice := env.Okta.UserID("alice@example.com")
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	alice := h.Okta.UserID("alice@example.com")
 	long := strings.Repeat("x", 201)
+	handler := map[string]handlers.Func{
+		handlers.ActionSuspend: h.App.Admin.Suspend, handlers.ActionResetPassword: h.App.Admin.ResetPassword,
+		handlers.ActionRecoveryQuestion: h.App.Admin.SetRecoveryQuestion,
+	}
 
 	tests := []struct {
 		name       string
@@ -190,22 +208,25 @@ func TestAdminActionNeedsReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env.Okta.ResetRequests()
 			var headers map[string]string
 			if tt.htmx {
 				headers = webtest.HTMX(views.UserPanelID)
 			}
-			res, body := post(t, env, ada, personPath(alice)+"/"+tt.action, tt.form, headers)
-			require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, body)
-			assert.Zero(t, mutations(env, ""), "nothing sent to Okta")
-			doc := parseHTML(t, body)
+			r := webtest.Request(http.MethodPost, personPath(alice)+"/"+tt.action, tt.form, headers, "id", alice)
+			r = h.As(t, r, "ada@example.com")
+			h.Okta.ResetRequests()
+			w, err := webtest.Call(handler[tt.action], r)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusUnprocessableEntity, w.Code, w.Body.String())
+			assert.Zero(t, h.Okta.CountRequests(isMutation), "nothing sent to Okta")
+			doc := parseHTML(t, w.Body.String())
 			assert.NotEmpty(t, doc.Find("[data-testid=error-"+tt.wantField+"]").Text())
 			if tt.wantReason != "" {
 				assert.Equal(t, tt.wantReason, doc.Find("input[name=reason]").AttrOr("value", ""))
 			}
 			if tt.htmx {
-				assert.Equal(t, "#"+views.DialogID, res.Header.Get("HX-Retarget"))
-				assert.NotContains(t, body, "<html")
+				assert.Equal(t, "#"+views.DialogID, w.Header().Get("HX-Retarget"))
+				assert.NotContains(t, w.Body.String(), "<html")
 				assert.NotEmpty(t, doc.Find("form[hx-post]").Length())
 			}
 			if tt.wantLink {
@@ -218,10 +239,11 @@ func TestAdminActionNeedsReason(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, oktatest.StatusActive, env.Okta.UserStatus(alice))
+	assert.Equal(t, oktatest.StatusActive, h.Okta.UserStatus(alice))
 }
 
 func TestAdminActionResponses(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 
@@ -255,7 +277,7 @@ func TestAdminActionResponses(t *testing.T) {
 	})
 
 	t.Run("a one-time link without JavaScript is shown on a result page, never redirected", func(t *testing.T) {
-		id := adminTestUser(t, env, oktatest.StatusActive)
+		id := adminTestUser(t, env.Okta, oktatest.StatusActive)
 		form := actionForm("reset-password")
 		form.Set("delivery", "link")
 		res, body := post(t, env, ada, personPath(id)+"/reset-password", form, nil)
@@ -272,7 +294,7 @@ func TestAdminActionResponses(t *testing.T) {
 	})
 
 	t.Run("ending sessions where the table says", func(t *testing.T) {
-		id, login := adminTestPerson(t, env, oktatest.StatusActive)
+		id, login := adminTestPerson(t, env.Okta, oktatest.StatusActive)
 		victim := env.SignIn(t, login, webtest.DemoPassword)
 		res, _ := get(t, env, victim, "/profile", nil)
 		require.Equal(t, http.StatusOK, res.StatusCode)
@@ -284,12 +306,16 @@ func TestAdminActionResponses(t *testing.T) {
 	})
 }
 
+// TestAdminHelpdeskSeesItsActionsOnly is handler-level: the person page offers the helpdesk the
+// actions its role allows, and says why the others are missing.
 func TestAdminHelpdeskSeesItsActionsOnly(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	hal := env.SignInAs(t, "hal@example.com")
-	alice := env.Okta.UserID("alice@example.com")
-	_, body := get(t, env, hal, personPath(alice), nil)
-	doc := parseHTML(t, body)
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	alice := h.Okta.UserID("alice@example.com")
+	r := h.As(t, webtest.Request(http.MethodGet, personPath(alice), nil, nil, "id", alice), "hal@example.com")
+	w, err := webtest.Call(h.App.Admin.ShowUser, r)
+	require.NoError(t, err)
+	doc := parseHTML(t, w.Body.String())
 	var got []string
 	doc.Find("[data-testid=actions] a").Each(func(_ int, s *goquery.Selection) {
 		got = append(got, strings.TrimPrefix(s.AttrOr("data-testid", ""), "action-"))
@@ -299,28 +325,96 @@ func TestAdminHelpdeskSeesItsActionsOnly(t *testing.T) {
 	assert.Zero(t, doc.Find("[data-testid=subnav-create]").Length(), "no Add person for the helpdesk")
 }
 
-// TestAdminPersonPageSectionsFailAlone: groups and apps that cannot be loaded are reported in
-// place; the status and actions still show.
+// TestAdminPersonPageSectionsFailAlone is handler-level: groups and apps that cannot be loaded
+// are reported in place; the status and actions still show.
 func TestAdminPersonPageSectionsFailAlone(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	ada := env.SignInAs(t, "ada@example.com")
-	bob := env.Okta.UserID("bob@example.com")
-	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/groups", Status: http.StatusInternalServerError})
-	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/appLinks", Status: http.StatusInternalServerError})
-	t.Cleanup(env.Okta.ClearFaults)
-	res, body := get(t, env, ada, personPath(bob), nil)
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	doc := parseHTML(t, body)
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	bob := h.Okta.UserID("bob@example.com")
+	r := h.As(t, webtest.Request(http.MethodGet, personPath(bob), nil, nil, "id", bob), "ada@example.com")
+	h.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/groups", Status: http.StatusInternalServerError})
+	h.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + bob + "/appLinks", Status: http.StatusInternalServerError})
+	t.Cleanup(h.Okta.ClearFaults)
+	w, err := webtest.Call(h.App.Admin.ShowUser, r)
+	require.NoError(t, err)
+	doc := parseHTML(t, w.Body.String())
 	assert.Contains(t, doc.Find("[data-testid=person-groups] [data-testid=alert-error]").Text(), "could not be loaded")
 	assert.Contains(t, doc.Find("[data-testid=person-apps] [data-testid=alert-error]").Text(), "could not be loaded")
 	assert.Equal(t, "LOCKED_OUT", doc.Find("#"+views.UserPanelID+" [data-testid=status-badge]").AttrOr("data-status", ""))
 	assert.Equal(t, 1, doc.Find("[data-testid=action-unlock]").Length())
 }
 
+// TestAdminAuditNamesTheOktaCall: an action's audit entry names the Okta request of the action
+// itself (the client returns it with the call), not a read made before or after it.
+func TestAdminAuditNamesTheOktaCall(t *testing.T) {
+	t.Parallel()
+	var answers oktaAnswers
+	h := webtest.NewHandlers(t, webtest.Options{Configure: func(c *web.Config) {
+		c.HTTPClient = client.NewHTTPClient()
+		c.HTTPClient.Transport = answers.record(c.HTTPClient.Transport)
+	}})
+	bob := h.Okta.UserID("bob@example.com")
+	r := webtest.Request(http.MethodPost, personPath(bob)+"/unlock", actionForm(handlers.ActionUnlock), nil, "id", bob)
+	r = h.As(t, r, "ada@example.com")
+	answers.reset()
+	w, err := webtest.Call(h.App.Admin.Unlock, r)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+
+	ids := answers.ids()
+	unlock := ids["POST /api/v1/users/"+bob+"/lifecycle/unlock"]
+	require.Len(t, unlock, 1)
+	require.Len(t, ids["GET /api/v1/users/"+bob], 2, "the person is read before and after the action")
+	entries, err := h.App.Audit.Recent(t.Context(), audit.Filter{Target: bob, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, audit.ResultSuccess, entries[0].Result)
+	assert.Equal(t, unlock[0], entries[0].OktaRequestID, "the entry names the unlock call")
+}
+
+// oktaAnswers records the X-Okta-Request-Id of every answer, by method and path.
+type oktaAnswers struct {
+	mu  sync.Mutex
+	got map[string][]string
+}
+
+func (a *oktaAnswers) record(next http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		res, err := next.RoundTrip(req)
+		if err == nil {
+			a.mu.Lock()
+			if a.got == nil {
+				a.got = map[string][]string{}
+			}
+			k := req.Method + " " + req.URL.Path
+			a.got[k] = append(a.got[k], res.Header.Get("X-Okta-Request-Id"))
+			a.mu.Unlock()
+		}
+		return res, err
+	})
+}
+
+func (a *oktaAnswers) reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.got = nil
+}
+
+func (a *oktaAnswers) ids() map[string][]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.got)
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // TestAdminActionDropsCachedData: with the per-person cache on, the person sees an admin's
 // change at once.
 func TestAdminActionDropsCachedData(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = time.Hour }})
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	alice := env.SignInAs(t, "alice@example.com")
 	aliceID := env.Okta.UserID("alice@example.com")

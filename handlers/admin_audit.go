@@ -29,9 +29,6 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	if len(view.Errors) > 0 {
 		return Render(w, r, http.StatusBadRequest, views.AuditPage(page, view))
 	}
-	if a.audit == nil {
-		return Render(w, r, http.StatusOK, views.AuditPage(page, view))
-	}
 	entries, err := a.audit.Recent(r.Context(), audit.Filter{Actor: view.Actor, Target: view.Target, Limit: auditPageLimit})
 	if err != nil {
 		ScopeFrom(r.Context()).Note("audit_read", "failed")

@@ -17,6 +17,7 @@ import (
 )
 
 func TestAdminAuditPage(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	hal := env.SignInAs(t, "hal@example.com")
@@ -82,9 +83,10 @@ func TestAdminAuditPage(t *testing.T) {
 // TestAdminOktaRefusal: when Okta refuses an action the portal thought applied (someone else
 // acted meanwhile), the person reads plain words, and the audit entry keeps Okta's request id.
 func TestAdminOktaRefusal(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
-	id := adminTestUser(t, env, oktatest.StatusActive)
+	id := adminTestUser(t, env.Okta, oktatest.StatusActive)
 	env.Okta.Inject(oktatest.Fault{Method: http.MethodPost, Path: "/api/v1/users/" + id + "/lifecycle/suspend", Status: http.StatusForbidden, ErrorCode: "E0000038", Times: 1})
 
 	res, body := post(t, env, ada, personPath(id)+"/suspend", actionForm("suspend"), webtest.HTMX(views.UserPanelID))
@@ -104,6 +106,7 @@ func TestAdminOktaRefusal(t *testing.T) {
 
 // TestAdminEscapesOktaData: names from Okta are text, never markup or attributes.
 func TestAdminEscapesOktaData(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	evil := `<script>alert(1)</script>`

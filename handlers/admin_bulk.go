@@ -10,8 +10,6 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 // maxBulk is how many people one bulk action may select.
@@ -20,19 +18,19 @@ const maxBulk = 50
 const notRunBusy = "Not run: Okta is busy — try again in a minute."
 
 // readBulk reads the action and the selected people of a bulk form.
-func readBulk(r *http.Request, v *session.Record) (Action, []string, error) {
+func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	act, ok := ActionByKey(field(r, "action"))
 	if !ok || !act.Bulk {
-		return Action{}, nil, BadRequest("Choose one of the actions in the list.")
+		return Action{}, nil, badRequest("Choose one of the actions in the list.")
 	}
 	if !act.AllowedFor(v) {
-		return Action{}, nil, Forbidden("This action needs the admin role. Ask an administrator to do it.")
+		return Action{}, nil, Forbidden(MsgNeedsAdmin)
 	}
 	var ids []string
 	seen := map[string]bool{}
 	for _, id := range r.PostForm["id"] {
-		if !ValidUserID(id) {
-			return Action{}, nil, BadRequest("One of the selected people is not valid. Go back and select them again.")
+		if !validUserID(id) {
+			return Action{}, nil, badRequest("One of the selected people is not valid. Go back and select them again.")
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -41,9 +39,9 @@ func readBulk(r *http.Request, v *session.Record) (Action, []string, error) {
 	}
 	switch {
 	case len(ids) == 0:
-		return Action{}, nil, BadRequest("Select at least one person in the results first.")
+		return Action{}, nil, badRequest("Select at least one person in the results first.")
 	case len(ids) > maxBulk:
-		return Action{}, nil, BadRequest("Select at most 50 people at a time.")
+		return Action{}, nil, badRequest("Select at most 50 people at a time.")
 	}
 	return act, ids, nil
 }
@@ -86,7 +84,7 @@ func bulkRow(u client.User) views.BulkRow {
 }
 
 // check says whether the bulk action applies to u for viewer v, and why not.
-func bulkCheck(v *session.Record, act Action, u client.User) (bool, string) {
+func bulkCheck(v Viewer, act Action, u client.User) (bool, string) {
 	if u.ID == v.UserID {
 		return false, "This is your own account; bulk actions never change it."
 	}
@@ -94,10 +92,10 @@ func bulkCheck(v *session.Record, act Action, u client.User) (bool, string) {
 }
 
 // preview loads each person (bounded concurrency) and says whether the action applies.
-func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids []string) views.BulkView {
+func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string) views.BulkView {
 	rows := make([]views.BulkRow, len(ids))
 	var busy atomic.Bool
-	runBounded(ctx, len(ids), a.opts.BulkConcurrency, busy.Load, func(i int) {
+	runBounded(ctx, len(ids), bulkConcurrency, busy.Load, func(i int) {
 		u, err := a.okta.GetUser(ctx, ids[i])
 		if err != nil {
 			if errors.Is(err, client.ErrRateLimited) {
@@ -125,7 +123,7 @@ func (a *Admin) preview(ctx context.Context, v *session.Record, act Action, ids 
 	}
 	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
 	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
-		view.ReauthURL = ReauthURL("/admin/users")
+		view.ReauthURL = reauthURL("/admin/users")
 	}
 	return view
 }
@@ -141,15 +139,15 @@ func people(n int) string {
 // bulkConsequence says what the bulk action does, without naming anyone.
 func bulkConsequence(act Action) string {
 	switch act.Key {
-	case ActionUnlock:
+	case actionUnlock:
 		return "Each person can sign in again with their existing password."
-	case ActionResetPassword:
+	case actionResetPassword:
 		return "Each person's password stops working, their sessions end, and Okta emails them a reset link."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return "Each person is signed out of Okta and Gatehouse everywhere."
-	case ActionSuspend:
+	case actionSuspend:
 		return "Each person can no longer sign in until unsuspended, and their sessions end."
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		return "Each person can sign in again."
 	}
 	return ""
@@ -186,7 +184,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return BadRequest("Please confirm first: use the button on the preview page.")
+		return badRequest("Please confirm first: use the button on the preview page.")
 	}
 	act, ids, err := readBulk(r, v)
 	if err != nil {
@@ -198,7 +196,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		view := a.preview(ctx, v, act, ids)
 		view.Reason = reason
 		view.Errors["reason"] = "Enter a reason or a ticket number (at most 200 characters). It goes into the audit log."
-		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: "Please fix the problem marked below."}
+		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: msgFixOne}
 		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, act.Label+": preview", views.NavAdmin), view))
 	}
 	ScopeFrom(ctx).Note("admin_action", "bulk-"+act.Key)
@@ -207,7 +205,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 	rows := make([]views.BulkRow, len(ids))
 	var stopped atomic.Bool
 	busy := func() bool { return stopped.Load() || a.oktaBudgetLow() }
-	runBounded(ctx, len(ids), a.opts.BulkConcurrency, busy, func(i int) {
+	runBounded(ctx, len(ids), bulkConcurrency, busy, func(i int) {
 		rows[i] = a.bulkOne(ctx, v, act, ids[i], reason, &stopped)
 	}, func(i int) {
 		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkNotRun, Text: notRunBusy}
@@ -235,13 +233,11 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 // it, is nearly spent: a bulk run then stops starting calls rather than drain the org's limit.
 func (a *Admin) oktaBudgetLow() bool {
 	rl := a.okta.RateLimit()
-	return rl.Known && rl.Remaining <= a.opts.BulkMinRemaining
+	return rl.Known && rl.Remaining <= bulkMinRemaining
 }
 
 // bulkOne re-checks one person and, when the action applies, takes it.
-func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, reason string, stopped *atomic.Bool) views.BulkRow {
-	// Rows run concurrently: each gets its own collector of Okta request ids for its audit entry.
-	ctx, _ = client.WithRequestIDs(ctx)
+func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason string, stopped *atomic.Bool) views.BulkRow {
 	u, err := a.okta.GetUser(ctx, id)
 	if err != nil {
 		if errors.Is(err, client.ErrRateLimited) {
@@ -258,7 +254,7 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 	// Checked again row by row at run time: the preview may be stale, and the form can be
 	// forged.
 	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
-		a.record(ctx, v, u, act.Key, reason, audit.ResultDenied, "bulk: "+vd.Detail, nil)
+		a.denied(ctx, v, u, act.Key, reason, "bulk: "+vd.Detail)
 		row.Outcome, row.Text = views.BulkSkipped, vd.Reason
 		return row
 	}
@@ -266,9 +262,9 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 		row.Outcome, row.Text = views.BulkNotRun, notRunBusy
 		return row
 	}
-	_, err = a.perform(ctx, act, u, actionInput{Reason: reason, Delivery: deliverEmail})
+	out, err := a.perform(ctx, act, u, actionInput{Reason: reason, Delivery: deliverEmail})
 	if err != nil {
-		a.record(ctx, v, u, act.Key, reason, audit.ResultFailure, "bulk", err)
+		a.failed(ctx, v, u, act.Key, reason, "bulk", err)
 		if errors.Is(err, client.ErrRateLimited) {
 			stopped.Store(true)
 			row.Outcome, row.Text = views.BulkNotRun, notRunBusy
@@ -277,7 +273,7 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 		row.Outcome, row.Text = views.BulkFailed, Classify(a.actionFailure(ctx, act, u, err)).Msg
 		return row
 	}
-	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, v, act, u, reason, "bulk")
+	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, v, act, u, reason, "bulk", out.receipt)
 	if s := bulkResultStatus(act); s != "" {
 		row.Status = string(s)
 	}
@@ -288,11 +284,11 @@ func (a *Admin) bulkOne(ctx context.Context, v *session.Record, act Action, id, 
 // when it does not change it.
 func bulkResultStatus(act Action) client.Status {
 	switch act.Key {
-	case ActionUnlock, ActionUnsuspend:
+	case actionUnlock, actionUnsuspend:
 		return client.StatusActive
-	case ActionSuspend:
+	case actionSuspend:
 		return client.StatusSuspended
-	case ActionResetPassword:
+	case actionResetPassword:
 		return client.StatusRecovery
 	}
 	return ""

@@ -25,13 +25,14 @@ func bulkOutcomes(doc *goquery.Document) map[string]string {
 }
 
 func TestAdminBulkUnlock(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	adaID := env.Okta.UserID("ada@example.com")
-	locked1 := adminTestUser(t, env, oktatest.StatusLockedOut)
-	locked2 := adminTestUser(t, env, oktatest.StatusLockedOut)
-	active := adminTestUser(t, env, oktatest.StatusActive)
-	suspended := adminTestUser(t, env, oktatest.StatusSuspended)
+	locked1 := adminTestUser(t, env.Okta, oktatest.StatusLockedOut)
+	locked2 := adminTestUser(t, env.Okta, oktatest.StatusLockedOut)
+	active := adminTestUser(t, env.Okta, oktatest.StatusActive)
+	suspended := adminTestUser(t, env.Okta, oktatest.StatusSuspended)
 	ids := []string{locked1, active, locked2, suspended, adaID}
 
 	// The results table posts the selected rows to the preview.
@@ -85,12 +86,13 @@ func TestAdminBulkUnlock(t *testing.T) {
 }
 
 func TestAdminBulkGuards(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
-	active := adminTestUser(t, env, oktatest.StatusActive)
+	active := adminTestUser(t, env.Okta, oktatest.StatusActive)
 	tooMany := make([]string, 51)
 	for i := range tooMany {
-		tooMany[i] = adminTestUser(t, env, oktatest.StatusActive)
+		tooMany[i] = adminTestUser(t, env.Okta, oktatest.StatusActive)
 	}
 	tests := []struct {
 		name       string
@@ -118,11 +120,12 @@ func TestAdminBulkGuards(t *testing.T) {
 // TestAdminBulkStopsWhenOktaIsBusy: once Okta answers 429, nothing more is started and the
 // rest is reported as not run.
 func TestAdminBulkStopsWhenOktaIsBusy(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	var ids []string
 	for range 12 {
-		ids = append(ids, adminTestUser(t, env, oktatest.StatusLockedOut))
+		ids = append(ids, adminTestUser(t, env.Okta, oktatest.StatusLockedOut))
 	}
 	env.Okta.ForceRateLimit("/api/v1/users", time.Hour)
 	t.Cleanup(env.Okta.ClearFaults)

@@ -11,8 +11,6 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 // Activation choices on the add-person form.
@@ -45,13 +43,13 @@ type createInput struct {
 }
 
 // requireAdmin is the belt to the route table's braces for admin-only pages.
-func requireAdmin(r *http.Request) (*session.Record, error) {
+func requireAdmin(r *http.Request) (Viewer, error) {
 	v, err := staff(r)
 	if err != nil {
-		return nil, err
+		return Viewer{}, err
 	}
 	if !v.HasRole(RoleAdmin) {
-		return nil, Forbidden("Adding people needs the admin role. Ask an administrator to do it.")
+		return Viewer{}, Forbidden("Adding people needs the admin role. Ask an administrator to do it.")
 	}
 	return v, nil
 }
@@ -74,7 +72,7 @@ func parseChosenGroups(values []string) ([]views.GroupChoice, error) {
 	for _, raw := range values {
 		id, name, _ := strings.Cut(raw, ":")
 		if !groupIDPattern.MatchString(id) || validText(name, 0, 255) != nil {
-			return nil, BadRequest("A chosen group is not valid. Reload the page and choose the groups again.")
+			return nil, badRequest("A chosen group is not valid. Reload the page and choose the groups again.")
 		}
 		if seen[id] {
 			continue
@@ -173,7 +171,7 @@ func validEmail(s string) bool {
 	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-func (a *Admin) createView(v *session.Record, in createInput) views.CreateUserView {
+func (a *Admin) createView(v Viewer, in createInput) views.CreateUserView {
 	return views.CreateUserView{
 		Nav: adminNav(v, views.AdminCreate), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
 		Login: in.Login, Activation: in.Activation, Rules: a.createRules(), Errors: views.FieldErrors{},
@@ -209,9 +207,26 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
 	}
 	if view.Errors = a.validateCreate(in); len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: "Please fix the problems marked below."}
+		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: msgFixMany}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}
+	u, err := a.create(ctx, v, in)
+	if err != nil {
+		if fe := createFieldErrors(err); len(fe) > 0 {
+			view.Errors = fe
+			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: msgFixMany, RequestID: RequestID(ctx)}
+			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
+		}
+		he := Classify(fmt.Errorf("create user: %w", err))
+		he.Title = "The person was not added"
+		return he
+	}
+	return a.created(w, r, v, u, in.Activation)
+}
+
+// create asks Okta to create the person in the chosen groups (activated at once when Okta
+// emails the link), and records the outcome.
+func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (client.User, error) {
 	login := in.Login
 	if login == "" {
 		login = in.Email
@@ -223,33 +238,32 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range in.Groups {
 		nu.GroupIDs = append(nu.GroupIDs, g.ID)
 	}
-	target := client.User{Profile: client.Profile{Login: login}}
 	ScopeFrom(ctx).Note("admin_action", auditCreate)
 	u, err := a.okta.CreateUser(ctx, nu, in.Activation == activateEmail)
 	if err != nil {
-		a.record(ctx, v, target, auditCreate, "", audit.ResultFailure, "", err)
-		if fe := createFieldErrors(err); len(fe) > 0 {
-			view.Errors = fe
-			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: "Please fix the problems marked below.", RequestID: RequestID(ctx)}
-			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
-		}
-		he := Classify(fmt.Errorf("create user: %w", err))
-		he.Title = "The person was not added"
-		return he
+		a.failed(ctx, v, client.User{Profile: client.Profile{Login: login}}, auditCreate, "", "", err)
+		return client.User{}, err
 	}
-	a.record(ctx, v, u, auditCreate, "", audit.ResultSuccess, "activation: "+in.Activation, nil)
+	a.succeeded(ctx, v, u, auditCreate, "", "activation: "+in.Activation, u.Receipt)
 	ScopeFrom(ctx).Note("target", u.ID)
+	return u, nil
+}
 
+// created answers a successful creation: the person's page after a redirect, or, when the
+// activation link is to be shown, that page at once with the link (never in a URL, never
+// cached).
+func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, activation string) error {
+	ctx := r.Context()
 	var (
 		secret *views.Secret
 		alert  *views.Alert
 	)
-	if in.Activation == activateLink {
+	if activation == activateLink {
 		secret, alert = a.activateWithLink(ctx, v, u)
 	}
 	if secret == nil && alert == nil {
-		setFlash(ctx, a.store, w, doneFlash(auditCreate, u.ID))
-		Redirect(w, r, views.PersonURL(u.ID))
+		setFlash(ctx, a.sessions, w, doneFlash(auditCreate, u.ID))
+		redirect(w, r, views.PersonURL(u.ID))
 		return nil
 	}
 	pv, err := a.personView(ctx, v, u.ID)
@@ -264,14 +278,14 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 
 // activateWithLink activates a just-created STAGED person without an email and returns the
 // link to show once; a failure leaves the person staged and says so.
-func (a *Admin) activateWithLink(ctx context.Context, v *session.Record, u client.User) (*views.Secret, *views.Alert) {
+func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (*views.Secret, *views.Alert) {
 	res, err := a.okta.Activate(ctx, u.ID, false)
 	if err != nil {
-		a.record(ctx, v, u, ActionActivate, "", audit.ResultFailure, "", err)
+		a.failed(ctx, v, u, actionActivate, "", "", err)
 		he := Classify(err)
 		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
 	}
-	a.record(ctx, v, u, ActionActivate, "", audit.ResultSuccess, "activation link shown", nil)
+	a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
 	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated."}
 	if res.ActivationURL == "" {
 		alert.Text += " Okta did not return an activation link; use “Reset password” to send them one."
@@ -332,7 +346,7 @@ func (a *Admin) GroupSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !IsHTMX(r) {
-		Redirect(w, r, "/admin/users/new")
+		redirect(w, r, "/admin/users/new")
 		return nil
 	}
 	q := r.URL.Query()
@@ -341,7 +355,7 @@ func (a *Admin) GroupSearch(w http.ResponseWriter, r *http.Request) error {
 		query = strings.TrimSpace(q.Get("q"))
 	}
 	if validText(query, 0, 100) != nil {
-		return BadRequest("Search for at most 100 characters, without line breaks.")
+		return badRequest(msgSearchTooLong)
 	}
 	chosen, err := parseChosenGroups(q["group"])
 	if err != nil {

@@ -36,6 +36,7 @@ func createForm(login string, extra url.Values) url.Values {
 }
 
 func TestAdminCreatePerson(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	eng, sales := env.Okta.GroupID(oktatest.GroupEngineering), env.Okta.GroupID(oktatest.GroupSales)
@@ -89,6 +90,7 @@ func TestAdminCreatePerson(t *testing.T) {
 }
 
 func TestAdminCreatePersonProblems(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 
@@ -141,6 +143,7 @@ func manyGroups(n int) []string {
 }
 
 func TestAdminGroupPicker(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	eng, sales := env.Okta.GroupID(oktatest.GroupEngineering), env.Okta.GroupID(oktatest.GroupSales)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gatehouse/client/oktatest"
+	"gatehouse/handlers"
 	"gatehouse/web/audit"
 	"gatehouse/web/webtest"
 )
@@ -21,19 +22,19 @@ func uniq() string { return strings.ToLower(rand.Text()[:10]) }
 
 // adminTestUser adds a person in status, with the demo password and a recovery question (so
 // credential preconditions hold), and returns their id.
-func adminTestUser(t *testing.T, env *webtest.Env, status string, groups ...string) string {
+func adminTestUser(t *testing.T, okta *oktatest.Server, status string, groups ...string) string {
 	t.Helper()
-	id, _ := adminTestPerson(t, env, status, groups...)
+	id, _ := adminTestPerson(t, okta, status, groups...)
 	return id
 }
 
 // adminTestPerson is adminTestUser returning the login too.
-func adminTestPerson(t *testing.T, env *webtest.Env, status string, groups ...string) (id, login string) {
+func adminTestPerson(t *testing.T, okta *oktatest.Server, status string, groups ...string) (id, login string) {
 	t.Helper()
 	tag := uniq()
 	first := "Tess" + tag[:4]
 	login = "tess." + tag + "@example.com"
-	id = env.Okta.AddUser(oktatest.SeedUser{
+	id = okta.AddUser(oktatest.SeedUser{
 		Status: status,
 		Profile: map[string]any{"login": login, "email": login, "firstName": first, "lastName": "Tester",
 			"displayName": first + " Tester"},
@@ -108,3 +109,16 @@ func auditFor(t *testing.T, env *webtest.Env, target string) []audit.Entry {
 }
 
 func personPath(id string) string { return "/admin/users/" + id }
+
+// statusOf is the status the error adaptor would answer for a handler's error (0 for none).
+func statusOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	return handlers.Classify(err).Status
+}
+
+// isMutation matches the Okta calls that could change something about a person.
+func isMutation(r oktatest.Request) bool {
+	return r.Method != http.MethodGet && strings.HasPrefix(r.Path, "/api/v1/users")
+}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestRunBounded(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		n, limit    int
@@ -80,6 +81,7 @@ func TestRunBounded(t *testing.T) {
 }
 
 func TestRunBoundedStopsOnCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	var calls, skips atomic.Int32
 	runBounded(ctx, 10, 1, func() bool { return false }, func(i int) {
@@ -93,6 +95,7 @@ func TestRunBoundedStopsOnCancel(t *testing.T) {
 }
 
 func TestActionTable(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, act := range Actions() {
 		assert.False(t, seen[act.Key], "duplicate key %s", act.Key)
@@ -113,13 +116,14 @@ func TestActionTable(t *testing.T) {
 			helpdesk[act.Key] = true
 		}
 	}
-	assert.Equal(t, map[string]bool{ActionUnlock: true, ActionResetPassword: true, ActionExpirePassword: true,
-		ActionResetFactors: true, ActionClearSessions: true, ActionForgotPassword: true}, helpdesk, "DESIGN.md §3")
+	assert.Equal(t, map[string]bool{actionUnlock: true, actionResetPassword: true, actionExpirePassword: true,
+		actionResetFactors: true, actionClearSessions: true, actionForgotPassword: true}, helpdesk, "DESIGN.md §3")
 	_, ok := ActionByKey("delete")
 	assert.False(t, ok)
 }
 
 func TestOktaBudgetLow(t *testing.T) {
+	t.Parallel()
 	var remaining atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Rate-Limit-Limit", "600")
@@ -131,7 +135,7 @@ func TestOktaBudgetLow(t *testing.T) {
 	t.Cleanup(srv.Close)
 	okta, err := client.New(srv.URL, "token")
 	require.NoError(t, err)
-	a := NewAdmin(okta, nil, nil, nil, nil, AdminOptions{})
+	a := NewAdmin(okta, nil, nil, nil, AdminOptions{})
 	assert.False(t, a.oktaBudgetLow(), "nothing known yet")
 	tests := []struct {
 		name      string

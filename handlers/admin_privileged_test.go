@@ -16,6 +16,7 @@ import (
 // TestHelpdeskCannotTouchPrivilegedAccounts: the helpdesk may reset an employee's password but
 // never an administrator's or another helpdesk member's — that would be an account takeover.
 func TestHelpdeskCannotTouchPrivilegedAccounts(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	ada := env.Okta.UserID("ada@example.com")
@@ -65,6 +66,7 @@ func TestHelpdeskCannotTouchPrivilegedAccounts(t *testing.T) {
 // one-time flash the action itself left; a crafted ?done= link shows none, and a reload shows
 // it no more.
 func TestAdminDoneBannerNeedsTheAction(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	bob := env.Okta.UserID("bob@example.com")

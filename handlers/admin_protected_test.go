@@ -33,12 +33,13 @@ func oktaChanges(env *webtest.Env) int {
 // them or to one of their groups — is refused, single and bulk, before any change at Okta,
 // and no secret is ever shown; an administrator still may.
 func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	owner := env.Okta.UserID(oktatest.DemoOktaAdmin)  // SUPER_ADMIN and the API token's owner
 	oscar := env.Okta.UserID(oktatest.DemoGroupAdmin) // HELP_DESK_ADMIN, through a group
 	// Another super administrator, in no Gatehouse group and not the token's owner.
-	sam := adminTestUser(t, env, oktatest.StatusActive)
+	sam := adminTestUser(t, env.Okta, oktatest.StatusActive)
 	env.Okta.AssignUserRole(sam, oktatest.RoleSuperAdmin)
 	require.Contains(t, env.Okta.UserRoles(owner), oktatest.RoleSuperAdmin)
 	require.Contains(t, env.Okta.UserRoles(oscar), oktatest.RoleHelpDeskAdmin)
@@ -130,7 +131,8 @@ func TestSec49_Finding1_HelpdeskCannotTakeOverOktaAdmins(t *testing.T) {
 // TestSec49_TokenOwnerAndProtectedGroups: the API token's owner stays protected without any
 // admin role, and so do the members of GATEHOUSE_PROTECTED_GROUPS.
 func TestSec49_TokenOwnerAndProtectedGroups(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.ProtectedGroups = []string{"Sales"}
 	}})
 	owner := env.Okta.UserID(oktatest.DemoOktaAdmin)
@@ -179,6 +181,7 @@ func TestSec49_TokenOwnerAndProtectedGroups(t *testing.T) {
 // (down, busy, or refusing Gatehouse the read), the helpdesk's action is refused before any
 // change and shows no secret.
 func TestSec49_UnknownFailsClosed(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 	alice := env.Okta.UserID("alice@example.com")
@@ -215,7 +218,8 @@ func TestSec49_UnknownFailsClosed(t *testing.T) {
 // members of those groups; the search still shows everyone but offers no selection outside
 // the scope. Administrators are not scoped.
 func TestSec50_HelpdeskScope(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.HelpdeskScopeGroups = []string{"Engineering"}
 	}})
 	hal := env.SignInAs(t, "hal@example.com")

@@ -25,6 +25,7 @@ func resultLogins(doc *goquery.Document) []string {
 }
 
 func TestAdminFindPeople(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
 
@@ -115,6 +116,7 @@ func TestAdminFindPeople(t *testing.T) {
 }
 
 func TestAdminFindPeoplePaging(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 
@@ -151,9 +153,11 @@ func TestAdminFindPeoplePaging(t *testing.T) {
 	assert.Equal(t, "#"+views.UserResultsID, third.Find("[data-testid=page-next]").AttrOr("hx-target", ""))
 }
 
+// TestAdminFindPeopleRejectsJunk is handler-level: a query that cannot be a search is a 400
+// before any Okta call.
 func TestAdminFindPeopleRejectsJunk(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	ada := env.SignInAs(t, "ada@example.com")
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name, query string
 	}{
@@ -166,22 +170,28 @@ func TestAdminFindPeopleRejectsJunk(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env.Okta.ResetRequests()
-			res, _ := get(t, env, ada, "/admin/users?"+tt.query, nil)
-			assert.Equal(t, http.StatusBadRequest, res.StatusCode)
-			assert.Zero(t, oktaAPICalls(env), "refused before any Okta call")
+			r := h.As(t, webtest.Request(http.MethodGet, "/admin/users?"+tt.query, nil, nil), "ada@example.com")
+			h.Okta.ResetRequests()
+			w, err := webtest.Call(h.App.Admin.ListUsers, r)
+			assert.Equal(t, http.StatusBadRequest, statusOf(err))
+			assert.Zero(t, w.Body.Len(), "a failing handler writes nothing")
+			assert.Zero(t, h.Okta.CountRequests(func(r oktatest.Request) bool { return strings.HasPrefix(r.Path, "/api/v1/") }), "refused before any Okta call")
 		})
 	}
 }
 
+// TestAdminFindPeopleWhenOktaFails is handler-level: a failed search is shown in place, with a
+// retry, and the search box stays usable.
 func TestAdminFindPeopleWhenOktaFails(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	ada := env.SignInAs(t, "ada@example.com")
-	env.Okta.Inject(oktatest.Fault{Method: http.MethodGet, Path: "/api/v1/users", Status: http.StatusInternalServerError})
-	t.Cleanup(env.Okta.ClearFaults)
-	res, body := get(t, env, ada, "/admin/users?q=ali", nil)
-	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
-	doc := parseHTML(t, body)
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	r := h.As(t, webtest.Request(http.MethodGet, "/admin/users?q=ali", nil, nil), "ada@example.com")
+	h.Okta.Inject(oktatest.Fault{Method: http.MethodGet, Path: "/api/v1/users", Status: http.StatusInternalServerError})
+	t.Cleanup(h.Okta.ClearFaults)
+	w, err := webtest.Call(h.App.Admin.ListUsers, r)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	doc := parseHTML(t, w.Body.String())
 	assert.NotEmpty(t, doc.Find("#"+views.UserResultsID+" [data-testid=alert-error]").Text(), "the error is shown in place")
 	assert.Equal(t, "/admin/users?q=ali", doc.Find("[data-testid=retry]").AttrOr("href", ""))
 	assert.Equal(t, 1, doc.Find("form[data-testid=user-search-form]").Length(), "the search box stays usable")

@@ -19,6 +19,7 @@ import (
 // TestAdminSecretsNeverLogged runs the three actions that produce one-time secrets and checks
 // each secret reaches the admin's browser but no log record and no audit entry.
 func TestAdminSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
 	logs := &webtest.LogBuffer{}
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")
@@ -38,7 +39,7 @@ func TestAdminSecretsNeverLogged(t *testing.T) {
 	var secrets []string
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id := adminTestUser(t, env, tt.status)
+			id := adminTestUser(t, env.Okta, tt.status)
 			var headers map[string]string
 			if tt.htmx {
 				headers = webtest.HTMX(views.UserPanelID)

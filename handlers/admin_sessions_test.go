@@ -15,6 +15,7 @@ import (
 // person's Okta sessions and tokens end too, not only their Gatehouse sessions — that is what
 // a helpdesk reset after a suspected compromise is for.
 func TestAdminResetsEndOktaSessions(t *testing.T) {
+	t.Parallel()
 	for _, action := range []string{"reset-password", "reset-factors"} {
 		t.Run(action, func(t *testing.T) {
 			env := webtest.New(t, webtest.Options{})

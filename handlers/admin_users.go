@@ -15,7 +15,6 @@ import (
 	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 const (
@@ -49,10 +48,10 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	v := r.URL.Query()
 	uq := userQuery{Q: strings.TrimSpace(v.Get("q")), Status: client.Status(v.Get("status"))}
 	if validText(uq.Q, 0, 100) != nil {
-		return userQuery{}, BadRequest("Search for at most 100 characters, without line breaks.")
+		return userQuery{}, badRequest(msgSearchTooLong)
 	}
 	if uq.Status != "" && !uq.Status.Valid() {
-		return userQuery{}, BadRequest("That status does not exist. Choose one from the list.")
+		return userQuery{}, badRequest("That status does not exist. Choose one from the list.")
 	}
 	if uq.Q != "" {
 		// Okta does not page name searches; cursors mean nothing with them.
@@ -60,15 +59,15 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	uq.After = v.Get("after")
 	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
-		return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+		return userQuery{}, badRequest(msgBrokenPageLink)
 	}
 	prev := v["prev"]
 	if len(prev) > maxTrail {
-		return userQuery{}, BadRequest("This page link is too long. Start again from the first page.")
+		return userQuery{}, badRequest("This page link is too long. Start again from the first page.")
 	}
 	for _, p := range prev {
 		if p != "" && !cursorPattern.MatchString(p) {
-			return userQuery{}, BadRequest("This page link is broken. Start again from the first page.")
+			return userQuery{}, badRequest(msgBrokenPageLink)
 		}
 	}
 	uq.Prev = prev
@@ -118,7 +117,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, act := range Actions() {
 		if act.Bulk && act.AllowedFor(v) {
 			label := act.Label
-			if act.Key == ActionResetPassword {
+			if act.Key == actionResetPassword {
 				label = "Reset password (Okta emails a link)"
 			}
 			view.BulkActions = append(view.BulkActions, views.Option{Value: act.Key, Label: label})
@@ -128,7 +127,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	if view.Err != nil {
 		status = view.errStatus
 	}
-	if HTMXTarget(r) == views.UserResultsID {
+	if htmxTarget(r) == views.UserResultsID {
 		return Render(w, r, status, views.UserResults(view.UserSearchView))
 	}
 	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
@@ -190,11 +189,11 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 // listed, but offer no action (no bulk selection). Without a scope, or for an administrator,
 // it costs nothing; with one, one groups read per row, a few at a time. A row whose groups
 // Okta cannot give is marked too (fail closed).
-func (a *Admin) markScope(ctx context.Context, v *session.Record, rows []views.UserRow) {
+func (a *Admin) markScope(ctx context.Context, v Viewer, rows []views.UserRow) {
 	if !a.opts.Protect.Scoped(v) {
 		return
 	}
-	runBounded(ctx, len(rows), a.opts.BulkConcurrency, func() bool { return false }, func(i int) {
+	runBounded(ctx, len(rows), bulkConcurrency, func() bool { return false }, func(i int) {
 		ok, err := a.opts.Protect.InScope(ctx, v, rows[i].ID)
 		switch {
 		case err != nil:
@@ -274,7 +273,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := doneFor(takeFlash(a.store, w, r), id); done != "" {
+	if done := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -282,7 +281,7 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 
 // personView loads a person's page. The user (fresh, never from the per-person cache), groups,
 // apps and audit entries load concurrently; all but the user fail in place.
-func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (views.PersonView, error) {
+func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.PersonView, error) {
 	var (
 		wg                     sync.WaitGroup
 		u                      client.User
@@ -294,9 +293,7 @@ func (a *Admin) personView(ctx context.Context, v *session.Record, id string) (v
 	wg.Go(func() { u, uErr = a.getPerson(ctx, id) })
 	wg.Go(func() { groups, gErr = a.okta.ListUserGroups(ctx, id) })
 	wg.Go(func() { links, lErr = a.okta.ListAppLinks(ctx, id) })
-	if a.audit != nil {
-		wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
-	}
+	wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
 	wg.Wait()
 	if uErr != nil {
 		return views.PersonView{}, uErr
@@ -344,12 +341,12 @@ func doneAlert(done, name, status string) *views.Alert {
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
 // role and the own-account rule allow.
-func (a *Admin) panel(ctx context.Context, v *session.Record, u client.User) views.UserPanelView {
+func (a *Admin) panel(ctx context.Context, v Viewer, u client.User) views.UserPanelView {
 	return a.panelWith(ctx, v, u, nil)
 }
 
 // panelWith is panel with the person's groups when the caller already has them.
-func (a *Admin) panelWith(ctx context.Context, v *session.Record, u client.User, groups []client.Group) views.UserPanelView {
+func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups []client.Group) views.UserPanelView {
 	p := views.UserPanelView{
 		ID: u.ID, Name: userName(u), Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
@@ -421,7 +418,7 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 			Action: e.Action, TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID), Reason: e.Reason,
 			Result: e.Result, Detail: e.Detail, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
 		}
-		if !ValidUserID(e.TargetID) {
+		if !validUserID(e.TargetID) {
 			rows[i].TargetID = ""
 		}
 	}
@@ -433,11 +430,11 @@ func auditRows(entries []audit.Entry) []views.AuditRow {
 func suggestedAction(st client.Status) string {
 	switch st {
 	case client.StatusLockedOut:
-		return ActionUnlock
+		return actionUnlock
 	case client.StatusSuspended:
-		return ActionUnsuspend
+		return actionUnsuspend
 	case client.StatusStaged, client.StatusDeprovisioned:
-		return ActionActivate
+		return actionActivate
 	}
 	return ""
 }

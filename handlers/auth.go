@@ -17,12 +17,12 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
-	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/session"
 )
 
-// AuthOptions configures sign-in against Okta's org authorization server.
+// AuthOptions configures sign-in against Okta's org authorization server. NewApp fills every
+// field from web.Config; Auth adds no defaults of its own.
 type AuthOptions struct {
 	Issuer        string // the Okta org URL
 	ClientID      string
@@ -37,17 +37,19 @@ type AuthOptions struct {
 	// StepUpACR, when set, is sent as acr_values on the step-up sign-in (?reauth=1), and the
 	// ID token's acr and amr must show it was satisfied (SECURITY.md 56).
 	StepUpACR string
-	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh); default 8s.
+	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh).
 	Timeout time.Duration
 	Now     func() time.Time
 }
 
 // Auth signs people in and out with OIDC (authorization code + PKCE S256 + state + nonce).
 type Auth struct {
-	opts  AuthOptions
-	store *session.Store
-	okta  *client.Client
-	log   *slog.Logger
+	opts     AuthOptions
+	sessions AuthSessions
+	okta     AuthOkta
+	// log records sign-ins, an authentication event the security log must hold (SECURITY.md
+	// 36); failures go through the error adaptor like everyone else's.
+	log *slog.Logger
 
 	mu        sync.RWMutex
 	oidc      *oidcState // nil until discovery succeeds
@@ -75,17 +77,8 @@ const clockSkew = 2 * time.Minute
 
 // NewAuth returns the sign-in handlers. Call Discover before serving; until it succeeds the
 // sign-in page answers 503 and readiness fails.
-func NewAuth(opts AuthOptions, store *session.Store, okta *client.Client, log *slog.Logger) *Auth {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = client.NewHTTPClient()
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 8 * time.Second
-	}
-	return &Auth{opts: opts, store: store, okta: okta, log: log}
+func NewAuth(opts AuthOptions, sessions AuthSessions, okta AuthOkta, log *slog.Logger) *Auth {
+	return &Auth{opts: opts, sessions: sessions, okta: okta, log: log}
 }
 
 // Discover loads the issuer's discovery document and JWKS. go-oidc refuses a document whose
@@ -205,7 +198,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) error {
 		State:    rand.Text(),
 		Nonce:    rand.Text(),
 		Verifier: oauth2.GenerateVerifier(),
-		ReturnTo: LocalPath(q.Get("return")),
+		ReturnTo: localPath(q.Get("return")),
 		Created:  a.opts.Now(),
 		MaxAge:   -1,
 	}
@@ -221,8 +214,8 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) error {
 			opts = append(opts, oauth2.SetAuthURLParam("acr_values", acr))
 		}
 	}
-	if err := a.store.BeginLogin(r.Context(), w, tx); err != nil {
-		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("begin login: %w", err))
+	if err := a.sessions.BeginLogin(r.Context(), w, tx); err != nil {
+		return Unavailable(msgSignInUnavailable, fmt.Errorf("begin login: %w", err))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, st.oauth.AuthCodeURL(tx.State, opts...), http.StatusFound)
@@ -243,95 +236,173 @@ const (
 
 // Callback handles GET /auth/callback: it checks the transaction, redeems the code with the
 // PKCE verifier, verifies the ID token and its nonce, loads the person from Okta and starts a
-// session with a fresh id. Every failure creates no session and ends on a clean error page.
+// session with a fresh id. Every failure creates no session and ends on a clean error page
+// (/auth/error, with a fixed reason word and what went wrong noted for the access log).
 func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 	// The URL carries the authorization code: never leak it through Referer.
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 	ctx := r.Context()
-	scope := ScopeFrom(ctx)
-	q := r.URL.Query()
-
-	tx, txErr := a.store.TakeLogin(ctx, w, r)
-	if e := q.Get("error"); e != "" {
-		scope.Note("signin_failure", "okta_error")
-		scope.Note("okta_error", safeToken(e))
-		return a.fail(w, r, failDenied)
-	}
-	switch {
-	case errors.Is(txErr, session.ErrNoLogin):
-		scope.Note("signin_failure", "no_transaction")
-		return a.fail(w, r, failExpired)
-	case txErr != nil:
-		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("take login: %w", txErr))
-	}
-	now := a.opts.Now()
-	if now.Sub(tx.Created) > loginTTL {
-		scope.Note("signin_failure", "transaction_expired")
-		return a.fail(w, r, failExpired)
-	}
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(tx.State)) != 1 || tx.State == "" {
-		scope.Note("signin_failure", "state_mismatch")
-		return a.fail(w, r, failState)
+	tx, err := a.takeTransaction(w, r)
+	if err != nil {
+		return a.failed(w, r, err)
 	}
 	st, err := a.state(ctx)
 	if err != nil {
 		return err
 	}
-	// RFC 9207: an iss parameter, when present (or required), must name our issuer.
+	code, err := a.checkResponse(r, st)
+	if err != nil {
+		return a.failed(w, r, err)
+	}
+	tctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), a.opts.Timeout)
+	defer cancel()
+	tok, claims, err := a.redeem(tctx, st, tx, code)
+	if err != nil {
+		return a.failed(w, r, err)
+	}
+	rec, err := a.newSession(tctx, tok, claims)
+	if err != nil {
+		return a.failed(w, r, err)
+	}
+	if err := a.sessions.SignIn(w, r, rec); err != nil {
+		return Unavailable(msgSignInUnavailable, fmt.Errorf("start session: %w", err))
+	}
+	scope := ScopeFrom(ctx)
+	scope.SetUser(rec.UserID)
+	scope.Note("event", "signed_in")
+	a.log.InfoContext(ctx, "signed in", "user", rec.UserID, "roles", rec.Roles, "request_id", scope.RequestID)
+	http.Redirect(w, r, localPath(tx.ReturnTo), http.StatusSeeOther)
+	return nil
+}
+
+// signInFailure is why a callback did not sign anyone in: the reason word for /auth/error,
+// what the access log notes (never a secret), and the underlying error, if any, for the log.
+type signInFailure struct {
+	reason string // one of the fail* words
+	note   string // signin_failure in the access log
+	detail string // what detailKey notes, when set
+	// detailKey names one more fact for the access log: "okta_error", "oauth_error",
+	// "id_token_problem" or "acr".
+	detailKey string
+	err       error
+}
+
+func (f *signInFailure) Error() string { return "sign-in failed: " + f.note }
+
+func failure(reason, note string) *signInFailure {
+	return &signInFailure{reason: reason, note: note}
+}
+
+// with adds the access log's detail about the failure.
+func (f *signInFailure) with(key, detail string) *signInFailure {
+	f.detailKey, f.detail = key, detail
+	return f
+}
+
+// failed ends a callback on the error page for a *signInFailure; any other error goes to the
+// adaptor (the session store failed, say).
+func (a *Auth) failed(w http.ResponseWriter, r *http.Request, err error) error {
+	f, ok := err.(*signInFailure)
+	if !ok {
+		return err
+	}
+	scope := ScopeFrom(r.Context())
+	scope.Note("signin_failure", f.note)
+	if f.detailKey != "" {
+		scope.Note(f.detailKey, f.detail)
+	}
+	if f.err != nil {
+		scope.Note("signin_error", f.err.Error())
+	}
+	http.Redirect(w, r, "/auth/error?reason="+f.reason, http.StatusSeeOther)
+	return nil
+}
+
+// takeTransaction consumes the browser's pending sign-in (whatever the outcome: a callback
+// URL is good for one try) and checks that Okta's answer belongs to it: no error from Okta,
+// not expired, and the same state, compared in constant time (SECURITY.md 3, 4).
+func (a *Auth) takeTransaction(w http.ResponseWriter, r *http.Request) (session.LoginTx, error) {
+	q := r.URL.Query()
+	tx, err := a.sessions.TakeLogin(r.Context(), w, r)
+	if e := q.Get("error"); e != "" {
+		return tx, failure(failDenied, "okta_error").with("okta_error", safeToken(e))
+	}
+	switch {
+	case errors.Is(err, session.ErrNoLogin):
+		return tx, failure(failExpired, "no_transaction")
+	case err != nil:
+		return tx, Unavailable(msgSignInUnavailable, fmt.Errorf("take login: %w", err))
+	}
+	if a.opts.Now().Sub(tx.Created) > loginTTL {
+		return tx, failure(failExpired, "transaction_expired")
+	}
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(tx.State)) != 1 || tx.State == "" {
+		return tx, failure(failState, "state_mismatch")
+	}
+	return tx, nil
+}
+
+// checkResponse checks the rest of Okta's redirect and returns its code. RFC 9207: an iss
+// parameter, when present (or when discovery says Okta always sends one), must name our
+// issuer (SECURITY.md 6).
+func (a *Auth) checkResponse(r *http.Request, st *oidcState) (string, error) {
+	q := r.URL.Query()
 	if iss, ok := q["iss"]; (ok && (len(iss) != 1 || iss[0] != a.opts.Issuer)) || (!ok && st.issParamNeeded) {
-		scope.Note("signin_failure", "iss_mismatch")
-		return a.fail(w, r, failState)
+		return "", failure(failState, "iss_mismatch")
 	}
 	code := q.Get("code")
 	if code == "" {
-		scope.Note("signin_failure", "no_code")
-		return a.fail(w, r, failState)
+		return "", failure(failState, "no_code")
 	}
+	return code, nil
+}
 
-	tctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), a.opts.Timeout)
-	defer cancel()
-	tok, err := st.oauth.Exchange(tctx, code, oauth2.VerifierOption(tx.Verifier))
+// redeem exchanges the code (with the PKCE verifier) and verifies the ID token, and, for a
+// step-up, that Okta really authenticated again and as strongly as asked.
+func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, code string) (*oauth2.Token, idClaims, error) {
+	tok, err := st.oauth.Exchange(ctx, code, oauth2.VerifierOption(tx.Verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
 		// Okta busy (429) or down (5xx) is not the sign-in's fault: say Okta is unavailable.
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
-			scope.Note("signin_failure", "token_exchange")
-			scope.Note("oauth_error", safeToken(re.ErrorCode))
-			return a.fail(w, r, failToken)
+			return nil, idClaims{}, failure(failToken, "token_exchange").with("oauth_error", safeToken(re.ErrorCode))
 		}
-		scope.Note("signin_failure", "token_unavailable")
-		return a.failWith(w, r, failUnavailable, err)
+		f := failure(failUnavailable, "token_unavailable")
+		f.err = err
+		return nil, idClaims{}, f
 	}
-	claims, err := a.verifyIDToken(tctx, st, tok, tx.Nonce)
+	claims, err := a.verifyIDToken(ctx, st, tok, tx.Nonce)
 	if err != nil {
-		scope.Note("signin_failure", "id_token")
-		scope.Note("id_token_problem", err.Error())
-		return a.fail(w, r, failToken)
+		return nil, idClaims{}, failure(failToken, "id_token").with("id_token_problem", err.Error())
 	}
 	if tx.MaxAge == 0 && claims.authTime.Before(tx.Created.Add(-clockSkew)) {
 		// Step-up asked Okta to authenticate again; an old auth_time means it did not.
-		scope.Note("signin_failure", "stale_auth_time")
-		return a.fail(w, r, failToken)
+		return nil, idClaims{}, failure(failToken, "stale_auth_time")
 	}
-	if want := tx.Extra["acr"]; want != "" && !ACRSatisfied(want, claims.acr, claims.amr) {
+	if want := tx.Extra["acr"]; want != "" && !acrSatisfied(want, claims.acr, claims.amr) {
 		// Step-up asked for an authentication class (a second factor); the ID token does not
 		// say it was met, so the sign-in does not count as one.
-		scope.Note("signin_failure", "acr_not_satisfied")
-		scope.Note("acr", safeToken(claims.acr))
-		return a.fail(w, r, failStepUp)
+		return nil, idClaims{}, failure(failStepUp, "acr_not_satisfied").with("acr", safeToken(claims.acr))
 	}
+	return tok, claims, nil
+}
 
-	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(tctx)
+// newSession builds the session record of the person the tokens belong to: /users/me with
+// their own access token, which must be the person the ID token names (DESIGN.md §2), and
+// their roles from their Okta groups. A failed roles lookup signs them in without roles:
+// privileged routes re-check (and fail closed) before use.
+func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaims) (*session.Record, error) {
+	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(ctx)
 	if err != nil {
-		scope.Note("signin_failure", "users_me")
-		return a.failWith(w, r, failUnavailable, err)
+		f := failure(failUnavailable, "users_me")
+		f.err = err
+		return nil, f
 	}
 	if me.ID != claims.subject {
-		// /users/me must be the person the ID token names (DESIGN.md §2).
-		scope.Note("signin_failure", "subject_mismatch")
-		return a.fail(w, r, failAccount)
+		return nil, failure(failAccount, "subject_mismatch")
 	}
+	now := a.opts.Now()
 	rec := &session.Record{
 		UserID:   me.ID,
 		Issuer:   a.opts.Issuer,
@@ -341,8 +412,6 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 		AuthTime: claims.authTime,
 		ACR:      claims.acr,
 		AMR:      claims.amr,
-		Created:  now,
-		LastSeen: now,
 		Tokens: session.Tokens{
 			Access:  tok.AccessToken,
 			Refresh: tok.RefreshToken,
@@ -350,21 +419,12 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 			Expiry:  a.expiry(tok),
 		},
 	}
-	if roles, err := a.Roles(tctx, me.ID); err == nil {
-		rec.Roles = roles
-		rec.RolesCheckedAt = now
+	if roles, err := a.Roles(ctx, me.ID); err == nil {
+		rec.Roles, rec.RolesCheckedAt = roles, now
 	} else {
-		// Sign in without roles; privileged routes re-check (and fail closed) before use.
-		scope.Note("roles_lookup", "failed")
+		ScopeFrom(ctx).Note("roles_lookup", "failed")
 	}
-	if err := a.store.Start(ctx, w, r, rec); err != nil {
-		return Unavailable("Sign-in is temporarily unavailable. Please try again in a minute.", fmt.Errorf("start session: %w", err))
-	}
-	scope.SetUser(rec.UserID)
-	scope.Note("event", "signed_in")
-	a.log.InfoContext(ctx, "signed in", "user", rec.UserID, "roles", rec.Roles, "request_id", scope.RequestID)
-	http.Redirect(w, r, LocalPath(tx.ReturnTo), http.StatusSeeOther)
-	return nil
+	return rec, nil
 }
 
 type idClaims struct {
@@ -420,16 +480,6 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 	return idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR}, nil
 }
 
-func (a *Auth) fail(w http.ResponseWriter, r *http.Request, reason string) error {
-	http.Redirect(w, r, "/auth/error?reason="+reason, http.StatusSeeOther)
-	return nil
-}
-
-func (a *Auth) failWith(w http.ResponseWriter, r *http.Request, reason string, err error) error {
-	ScopeFrom(r.Context()).Note("signin_error", err.Error())
-	return a.fail(w, r, reason)
-}
-
 // Failed handles GET /auth/error: a clean page explaining a failed sign-in.
 func (a *Auth) Failed(w http.ResponseWriter, r *http.Request) error {
 	title, msg := "Sign-in did not complete", "Something went wrong while signing you in. Please try again."
@@ -458,12 +508,12 @@ func (a *Auth) Failed(w http.ResponseWriter, r *http.Request) error {
 // back to the landing page with a state we check there.
 func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	rec := Viewer(ctx)
-	if err := a.store.Destroy(ctx, w, r); err != nil {
+	tokens, signedIn := a.sessions.Tokens(ctx)
+	if err := a.sessions.SignOut(w, r); err != nil {
 		return Unavailable("Signing out failed because the session store is unavailable. Please try again.", fmt.Errorf("destroy session: %w", err))
 	}
-	if rec == nil {
-		Redirect(w, r, "/")
+	if !signedIn {
+		redirect(w, r, "/")
 		return nil
 	}
 	ScopeFrom(ctx).Note("event", "signed_out")
@@ -471,28 +521,28 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 	st := a.oidc
 	a.mu.RUnlock()
 	if st == nil {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
-	if rec.Tokens.Refresh != "" && st.revocation != "" {
-		if err := a.revoke(ctx, st.revocation, rec.Tokens.Refresh); err != nil {
+	if tokens.Refresh != "" && st.revocation != "" {
+		if err := a.revoke(ctx, st.revocation, tokens.Refresh); err != nil {
 			ScopeFrom(ctx).Note("revoke_refresh_token", "failed")
 		}
 	}
-	if st.endSession == "" || rec.Tokens.ID == "" {
-		Redirect(w, r, "/")
+	if st.endSession == "" || tokens.ID == "" {
+		redirect(w, r, "/")
 		return nil
 	}
 	state := rand.Text()
-	if err := a.store.BeginLogin(ctx, w, session.LoginTx{State: state, Created: a.opts.Now(), Extra: map[string]string{"kind": "logout"}}); err != nil {
-		Redirect(w, r, "/")
+	if err := a.sessions.BeginLogin(ctx, w, session.LoginTx{State: state, Created: a.opts.Now(), Extra: map[string]string{"kind": "logout"}}); err != nil {
+		redirect(w, r, "/")
 		return nil
 	}
 	v := url.Values{}
-	v.Set("id_token_hint", rec.Tokens.ID)
+	v.Set("id_token_hint", tokens.ID)
 	v.Set("post_logout_redirect_uri", a.opts.PostLogoutURL)
 	v.Set("state", state)
-	Redirect(w, r, st.endSession+"?"+v.Encode())
+	redirect(w, r, st.endSession+"?"+v.Encode())
 	return nil
 }
 
@@ -505,7 +555,7 @@ func (a *Auth) SignedOut(w http.ResponseWriter, r *http.Request) bool {
 	if state == "" {
 		return false
 	}
-	took, err := a.store.TakeLoginIf(r.Context(), w, r, func(tx session.LoginTx) bool {
+	took, err := a.sessions.TakeLoginIf(r.Context(), w, r, func(tx session.LoginTx) bool {
 		return tx.Extra["kind"] == "logout" && tx.State != "" && subtle.ConstantTimeCompare([]byte(state), []byte(tx.State)) == 1
 	})
 	return err == nil && took
@@ -536,20 +586,22 @@ func (a *Auth) revoke(ctx context.Context, endpoint, token string) error {
 // sign in again.
 var ErrSessionRevoked = errors.New("refresh token rejected by Okta")
 
-// Refresh renews rec's tokens with its refresh token. The caller holds the session lock and
-// saves rec. invalid_grant (revoked, expired, person deactivated) returns ErrSessionRevoked;
-// Okta being unreachable returns another error and the session is kept.
-func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
-	if rec.Tokens.Refresh == "" {
-		return ErrSessionRevoked
+// Refresh renews a session's tokens with its refresh token and returns the new ones; the
+// caller (the session layer, under the session's lock) stores them. The refreshed ID token, if
+// Okta sends one, must still name userID. invalid_grant (revoked, expired, person deactivated)
+// returns ErrSessionRevoked; Okta being unreachable returns another error and the session is
+// kept.
+func (a *Auth) Refresh(ctx context.Context, userID string, cur session.Tokens) (session.Tokens, error) {
+	if cur.Refresh == "" {
+		return cur, ErrSessionRevoked
 	}
 	st, err := a.state(ctx)
 	if err != nil {
-		return err
+		return cur, err
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, a.opts.HTTPClient), a.opts.Timeout)
 	defer cancel()
-	ts := st.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: rec.Tokens.Refresh, Expiry: time.Unix(1, 0)})
+	ts := st.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.Refresh, Expiry: time.Unix(1, 0)})
 	tok, err := ts.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
@@ -557,23 +609,24 @@ func (a *Auth) Refresh(ctx context.Context, rec *session.Record) error {
 		// person deactivated). Anything else — rate limited, a client-secret rotation in
 		// progress, Okta down — keeps the session and fails this request.
 		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return fmt.Errorf("%w: %s", ErrSessionRevoked, safeToken(re.ErrorCode))
+			return cur, fmt.Errorf("%w: %s", ErrSessionRevoked, safeToken(re.ErrorCode))
 		}
-		return fmt.Errorf("refresh tokens: %w", err)
+		return cur, fmt.Errorf("refresh tokens: %w", err)
 	}
+	next := cur
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
 		claims, err := a.verifyIDToken(ctx, st, tok, "")
-		if err != nil || claims.subject != rec.UserID {
-			return fmt.Errorf("%w: refreshed id token rejected", ErrSessionRevoked)
+		if err != nil || claims.subject != userID {
+			return cur, fmt.Errorf("%w: refreshed id token rejected", ErrSessionRevoked)
 		}
-		rec.Tokens.ID = raw
+		next.ID = raw
 	}
-	rec.Tokens.Access = tok.AccessToken
+	next.Access = tok.AccessToken
 	if tok.RefreshToken != "" {
-		rec.Tokens.Refresh = tok.RefreshToken
+		next.Refresh = tok.RefreshToken
 	}
-	rec.Tokens.Expiry = a.expiry(tok)
-	return nil
+	next.Expiry = a.expiry(tok)
+	return next, nil
 }
 
 // expiry places the access token's lifetime on our clock (x/oauth2 computes Token.Expiry with

@@ -37,11 +37,7 @@ type cacheEntry struct {
 // NewPersonCache returns a cache whose entries live for ttl; ttl 0 turns caching and
 // coalescing off.
 func NewPersonCache(ttl time.Duration, now func() time.Time) *PersonCache {
-	if now == nil {
-		now = time.Now
-	}
-	c := &PersonCache{ttl: ttl, now: now, entries: map[cacheKey]cacheEntry{}, gens: map[string]uint64{}}
-	return c
+	return &PersonCache{ttl: ttl, now: now, entries: map[cacheKey]cacheEntry{}, gens: map[string]uint64{}}
 }
 
 // cached returns the value for (person, kind), loading it on a miss.
@@ -119,14 +115,4 @@ func (c *PersonCache) Sweep() {
 			delete(c.entries, k)
 		}
 	}
-}
-
-// Len is the number of live entries (for tests and metrics).
-func (c *PersonCache) Len() int {
-	if c == nil {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
 }

@@ -10,7 +10,6 @@ import (
 	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
 // recoverySuggestions are offered as examples; people may write their own.
@@ -25,7 +24,7 @@ func recoverySuggestions() []string {
 	}
 }
 
-func (s *SelfService) person(v *session.Record) Person {
+func (s *SelfService) person(v Viewer) Person {
 	first, last, _ := strings.Cut(v.Name, " ")
 	return Person{Login: v.Login, FirstName: first, LastName: last}
 }
@@ -37,7 +36,7 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
-		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: ReauthURL("/password")}
+		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
 
@@ -78,16 +77,15 @@ func (s *SelfService) ChangePassword(w http.ResponseWriter, r *http.Request) err
 // runs on a context that outlives this request, so a double click that aborts the first POST
 // cannot abort a change Okta may already be making; the new session cookie it sets is replayed
 // to every response that shares the result.
-func guarded[V any](g *onceGuard, w http.ResponseWriter, r *http.Request, v *session.Record,
-	change func(http.ResponseWriter, *http.Request, *session.Record) formResult[V]) formResult[V] {
-	res := g.do(onceKey(v, r), sessionOwner(v.ID), func() (any, bool, string) {
+func guarded[V any](g *onceGuard, w http.ResponseWriter, r *http.Request, v Viewer,
+	change func(http.ResponseWriter, *http.Request, Viewer) formResult[V]) formResult[V] {
+	res := g.do(onceKey(v, r), v.Session, func() (any, bool, string) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 		defer cancel()
 		res := change(w, r.WithContext(ctx), v)
 		res.cookies = w.Header().Values("Set-Cookie")
-		// A successful change rotates the session (v.ID is the new id): the browser's reload
-		// comes from there.
-		return res, res.err == nil && res.status == http.StatusOK, sessionOwner(v.ID)
+		// A successful change rotates the session: the browser's reload comes from the new one.
+		return res, res.err == nil && res.status == http.StatusOK, res.rotated
 	}).(formResult[V])
 	if len(w.Header().Values("Set-Cookie")) == 0 {
 		for _, c := range res.cookies {
@@ -103,9 +101,10 @@ type formResult[V any] struct {
 	view    V
 	err     error    // for the error adaptor (rate limited)
 	cookies []string // Set-Cookie lines of the first response (a rotated session id)
+	rotated string   // the Viewer.Session the change rotated the session into, if it did
 }
 
-func onceKey(v *session.Record, r *http.Request) string {
+func onceKey(v Viewer, r *http.Request) string {
 	id := r.PostFormValue("form_id")
 	if id == "" || len(id) > 64 {
 		return ""
@@ -114,7 +113,7 @@ func onceKey(v *session.Record, r *http.Request) string {
 }
 
 // changePassword does the work of ChangePassword once per form id.
-func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *session.Record) formResult[views.PasswordView] {
+func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v Viewer) formResult[views.PasswordView] {
 	ctx := r.Context()
 	current, pw, confirm := secretField(r, "current_password"), secretField(r, "new_password"), secretField(r, "confirm_password")
 	who := s.person(v)
@@ -138,31 +137,41 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v *
 		view.Rules, view.Checked = s.opts.Policy.Check(pw, confirm, who), true
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: "Please fix the problems marked below."}
+		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: msgFixMany}
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
+	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
-	c, id := s.target(v)
-	_, err := c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
+	c, id, err := s.target(ctx, v)
+	var creds client.UserCredentials
+	if err == nil {
+		creds, err = c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
+	}
 	if err != nil {
 		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, s.opts.Policy.Rules(), false
 		status, fe, alert := passwordFailure(err)
 		view.Errors, view.Alert = fe, alert
 		view.Alert.RequestID = RequestID(ctx)
-		s.record(r, v, "self.change-password", audit.ResultFailure, err)
+		s.record(ctx, v, "self.change-password", audit.ResultFailure, client.Receipt{}, err)
 		return formResult[views.PasswordView]{status: status, view: view}
 	}
 	s.cache.Invalidate(v.UserID)
 	ScopeFrom(ctx).Note("event", "password_changed")
-	s.record(r, v, "self.change-password", audit.ResultSuccess, nil)
-	// A credential change starts a new session id (SECURITY.md 16).
-	if err := s.store.Rotate(ctx, w, v); err != nil {
-		ScopeFrom(ctx).Note("session_rotate", "failed")
+	s.record(ctx, v, "self.change-password", audit.ResultSuccess, creds.Receipt, nil)
+	return formResult[views.PasswordView]{status: http.StatusOK, view: views.PasswordView{Done: true}, rotated: s.rotate(w, r)}
+}
+
+// rotate gives the session a new id after a credential change (SECURITY.md 16) and returns its
+// new Viewer.Session. The change has happened either way: a failure is noted, not reported.
+func (s *SelfService) rotate(w http.ResponseWriter, r *http.Request) string {
+	key, err := s.sessions.Rotate(w, r)
+	if err != nil {
+		ScopeFrom(r.Context()).Note("session_rotate", "failed")
+		return ""
 	}
-	return formResult[views.PasswordView]{status: http.StatusOK, view: views.PasswordView{Done: true}}
+	return key
 }
 
 func (s *SelfService) renderPassword(w http.ResponseWriter, r *http.Request, status int, view views.PasswordView) error {
@@ -189,7 +198,7 @@ func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	case ce.Code == "E0000014" || ce.Code == "E0000001" || ce.Code == "E0000080":
 		switch {
 		case strings.Contains(causes, "old password") || strings.Contains(causes, "credentials provided were incorrect") || strings.Contains(causes, "oldpassword"):
-			fe["current_password"] = "That is not your current password."
+			fe["current_password"] = msgNotCurrentPassword
 		case strings.Contains(causes, "used too recently") || strings.Contains(causes, "history"):
 			fe["new_password"] = "You have used this password recently. Choose one you have not used before."
 		case strings.Contains(causes, "cannot be your current password"):
@@ -205,7 +214,7 @@ func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
 			notChanged.Text = "Okta refused the new password. Check it against the rules and try again."
 			return http.StatusUnprocessableEntity, fe, notChanged
 		}
-		notChanged.Text = "Please fix the problem marked below."
+		notChanged.Text = msgFixOne
 		return http.StatusUnprocessableEntity, fe, notChanged
 	case ce.Code == "E0000035" || errors.Is(err, client.ErrInvalidStatus):
 		notChanged.Text = "Your account cannot change its password here right now. Please contact your helpdesk."
@@ -269,7 +278,7 @@ func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) err
 }
 
 // changeRecovery does the work of ChangeRecovery once per form id.
-func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *session.Record) formResult[views.RecoveryView] {
+func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v Viewer) formResult[views.RecoveryView] {
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
 	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Errors: views.FieldErrors{}}
@@ -280,14 +289,17 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 		view.Errors["current_password"] = "Enter your current password to confirm it's you."
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: "Please fix the problems marked below."}
+		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: msgFixMany}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
-	if err := CheckLimits(ctx, s.opts.Limiter, v.UserID, currentPasswordLimits()...); err != nil {
+	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
-	c, id := s.target(v)
-	_, err := c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
+	c, id, err := s.target(ctx, v)
+	var creds client.UserCredentials
+	if err == nil {
+		creds, err = c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
+	}
 	if err != nil {
 		status, fe, alert := recoveryFailure(err)
 		view.Errors, view.Alert = fe, alert
@@ -295,16 +307,14 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v *
 			view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 		}
 		view.Alert.RequestID = RequestID(ctx)
-		s.record(r, v, "self.change-recovery-question", audit.ResultFailure, err)
+		s.record(ctx, v, "self.change-recovery-question", audit.ResultFailure, client.Receipt{}, err)
 		return formResult[views.RecoveryView]{status: status, view: view}
 	}
 	s.cache.Invalidate(v.UserID)
 	ScopeFrom(ctx).Note("event", "recovery_question_changed")
-	s.record(r, v, "self.change-recovery-question", audit.ResultSuccess, nil)
-	if err := s.store.Rotate(ctx, w, v); err != nil {
-		ScopeFrom(ctx).Note("session_rotate", "failed")
-	}
-	return formResult[views.RecoveryView]{status: http.StatusOK, view: views.RecoveryView{Done: true, CurrentQuestion: question, CurrentKnown: true}}
+	s.record(ctx, v, "self.change-recovery-question", audit.ResultSuccess, creds.Receipt, nil)
+	done := views.RecoveryView{Done: true, CurrentQuestion: question, CurrentKnown: true}
+	return formResult[views.RecoveryView]{status: http.StatusOK, view: done, rotated: s.rotate(w, r)}
 }
 
 // recoveryProblems applies Okta's rules for recovery questions and answers (USERS-API.md §4.2).
@@ -322,7 +332,7 @@ func recoveryProblems(question, answer string) views.FieldErrors {
 	case validText(a, 4, 100) != nil:
 		fe["answer"] = "Use between 4 and 100 characters."
 	case question != "" && strings.Contains(strings.ToLower(question), strings.ToLower(a)):
-		fe["answer"] = "The answer must not be part of the question."
+		fe["answer"] = msgAnswerInQuestion
 	}
 	return fe
 }
@@ -334,12 +344,12 @@ func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	if errors.As(err, &ce) {
 		switch {
 		case ce.Code == "E0000014":
-			fe["current_password"] = "That is not your current password."
-			alert.Text = "Please fix the problem marked below."
+			fe["current_password"] = msgNotCurrentPassword
+			alert.Text = msgFixOne
 			return http.StatusUnprocessableEntity, fe, alert
 		case ce.Code == "E0000001":
 			if fe = recoveryFieldErrors(err); len(fe) > 0 {
-				alert.Text = "Please fix the problem marked below."
+				alert.Text = msgFixOne
 				return http.StatusUnprocessableEntity, fe, alert
 			}
 			fe = views.FieldErrors{}
@@ -367,7 +377,7 @@ func recoveryFieldErrors(err error) views.FieldErrors {
 		lc := strings.ToLower(c)
 		switch {
 		case strings.Contains(lc, "part of the question"):
-			fe["answer"] = "The answer must not be part of the question."
+			fe["answer"] = msgAnswerInQuestion
 		case strings.Contains(lc, "answer"):
 			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
 		case strings.Contains(lc, "question"):
@@ -387,7 +397,7 @@ func (s *SelfService) renderRecovery(w http.ResponseWriter, r *http.Request, sta
 // SignOutEverywhereForm handles GET /signout-everywhere: the confirmation (in the dialog with
 // htmx, as a page without).
 func (s *SelfService) SignOutEverywhereForm(w http.ResponseWriter, r *http.Request) error {
-	if HTMXTarget(r) == views.DialogID {
+	if htmxTarget(r) == views.DialogID {
 		return Render(w, r, http.StatusOK, views.SignOutEverywhereConfirm())
 	}
 	return Render(w, r, http.StatusOK, views.SignOutEverywherePage(PageFor(r, "Sign out everywhere", views.NavProfile)))
@@ -409,55 +419,47 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 	}
 	ctx := r.Context()
 	keepThis := r.PostFormValue("scope") == "others"
-	// Clearing sessions needs okta.users.manage, which no self scope grants, so this call uses
-	// the service credential on the session's own id in both modes.
-	if err := s.okta.ClearSessions(ctx, v.UserID, !keepThis); err != nil {
+	rc, err := s.okta.ClearSessions(ctx, v.UserID, !keepThis)
+	if err != nil {
 		he := Classify(err)
 		he.Title = "Nothing was signed out"
 		return he
 	}
-	except := ""
-	if keepThis {
-		except = v.ID
-	}
-	n, err := s.store.DestroyUser(ctx, v.UserID, except)
+	n, err := s.sessions.EndSessions(ctx, v.UserID, keepThis)
 	if err != nil {
 		return Unavailable("Okta signed you out, but Gatehouse could not end its own sessions. Please try again.", err)
 	}
 	s.cache.Invalidate(v.UserID)
 	ScopeFrom(ctx).Note("event", "signout_everywhere")
 	ScopeFrom(ctx).Note("sessions_ended", n)
-	s.record(r, v, "self.signout-everywhere", audit.ResultSuccess, nil)
+	s.record(ctx, v, "self.signout-everywhere", audit.ResultSuccess, rc, nil)
 	if keepThis {
 		msg := views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in to Gatehouse here. Everywhere else — Gatehouse on other devices and Okta itself — you will need to sign in again."}
 		if IsHTMX(r) {
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}
-		setFlash(ctx, s.store, w, flashOthersSignedOut)
-		Redirect(w, r, "/")
+		setFlash(ctx, s.sessions, w, flashOthersSignedOut)
+		redirect(w, r, "/")
 		return nil
 	}
-	_ = s.store.Destroy(ctx, w, r)
-	setFlash(ctx, s.store, w, flashSignedOutEverywhere)
-	Redirect(w, r, "/")
+	_ = s.sessions.SignOut(w, r)
+	setFlash(ctx, s.sessions, w, flashSignedOutEverywhere)
+	redirect(w, r, "/")
 	return nil
 }
 
-// record writes a self-service event to the audit trail (actor and target are the person).
-func (s *SelfService) record(r *http.Request, v *session.Record, action string, result string, err error) {
-	if s.audit == nil {
-		return
-	}
+// record writes a self-service event to the audit trail (actor and target are the person),
+// naming the Okta call it records: rc on success, the refusal's own request id on failure.
+func (s *SelfService) record(ctx context.Context, v Viewer, action, result string, rc client.Receipt, err error) {
 	e := audit.Entry{
 		Time: s.opts.Now(), ActorID: v.UserID, ActorLogin: v.Login, ActorIssuer: v.Issuer, Role: "self",
-		TargetID: v.UserID, TargetLogin: v.Login, Action: action, Result: result, RequestID: RequestID(r.Context()),
+		TargetID: v.UserID, TargetLogin: v.Login, Action: action, Result: result, RequestID: RequestID(ctx),
+		OktaRequestID: rc.RequestID,
 	}
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		e.OktaRequestID = ce.RequestID
 		e.Detail = ce.Code
-	} else if err == nil {
-		e.OktaRequestID = client.RequestIDsFrom(r.Context()).Last()
 	}
-	_ = s.audit.Record(r.Context(), e)
+	_ = s.audit.Record(ctx, e)
 }

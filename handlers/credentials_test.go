@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gatehouse/client/oktatest"
+	"gatehouse/handlers"
 	"gatehouse/views"
 	"gatehouse/web"
 	"gatehouse/web/webtest"
@@ -29,9 +31,11 @@ func passwordFormID(t *testing.T, env *webtest.Env, c *http.Client) string {
 	return id
 }
 
+// TestChangePasswordValidation is handler-level: every rule Gatehouse can check is checked before
+// any Okta call, on the right field, and no password is rendered back.
 func TestChangePasswordValidation(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	alice := env.SignInAs(t, "alice@example.com")
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name    string
 		form    url.Values
@@ -52,14 +56,16 @@ func TestChangePasswordValidation(t *testing.T) {
 				name += " (htmx)"
 			}
 			t.Run(name, func(t *testing.T) {
-				env.Okta.ResetRequests()
-				var h map[string]string
+				var headers map[string]string
 				if htmx {
-					h = webtest.HTMX(views.PasswordFormID)
+					headers = webtest.HTMX(views.PasswordFormID)
 				}
-				res := env.Do(t, alice, http.MethodPost, "/password", tt.form, h)
-				doc := webtest.Parse(t, res)
-				assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+				r := h.As(t, webtest.Request(http.MethodPost, "/password", tt.form, headers), "alice@example.com")
+				h.Okta.ResetRequests()
+				w, err := webtest.Call(h.App.Self.ChangePassword, r)
+				require.NoError(t, err)
+				doc := parseHTML(t, w.Body.String())
+				assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
 				msg := doc.Find("[data-testid=error-" + tt.field + "]").Text()
 				assert.Contains(t, msg, tt.message)
 				in := doc.Find("input[name=" + tt.field + "]")
@@ -71,7 +77,7 @@ func TestChangePasswordValidation(t *testing.T) {
 						assert.NotContains(t, html, `value="`+pw[0]+`"`, "no password is re-rendered")
 					}
 				}
-				assert.Equal(t, 0, env.Okta.CountRequests(func(r oktatest.Request) bool { return strings.Contains(r.Path, "change_password") }), "validation happens before any Okta call")
+				assert.Equal(t, 0, h.Okta.CountRequests(func(r oktatest.Request) bool { return strings.Contains(r.Path, "change_password") }), "validation happens before any Okta call")
 				if htmx {
 					assert.Equal(t, 0, doc.Find("header.site-header").Length(), "htmx gets the panel only")
 				}
@@ -81,6 +87,7 @@ func TestChangePasswordValidation(t *testing.T) {
 }
 
 func TestPasswordChecklist(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	res := env.Do(t, alice, http.MethodPost, "/password/check", url.Values{"new_password": {"abcdefgh1"}, "confirm_password": {""}}, webtest.HTMX(views.PasswordRulesID))
@@ -96,6 +103,7 @@ func TestPasswordChecklist(t *testing.T) {
 }
 
 func TestChangePasswordOktaAnswers(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{OktaConfig: oktatest.Config{PasswordMinAge: time.Hour}})
 	tests := []struct {
 		name    string
@@ -188,9 +196,12 @@ func passwordJourney(t *testing.T, env *webtest.Env, delegated bool) {
 	assert.Contains(t, doc.Find("[data-testid=current-question]").Text(), "first concert", "the new question shows (the cache was dropped)")
 }
 
+// TestRecoveryQuestionValidation is handler-level: Okta's rules for questions and answers are
+// checked first, Okta's refusal of the password lands on its field, and the question typed is
+// kept but never the answer.
 func TestRecoveryQuestionValidation(t *testing.T) {
-	env := webtest.New(t, webtest.Options{})
-	alice := env.SignInAs(t, "alice@example.com")
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
 	tests := []struct {
 		name, question, answer, password, field, message string
 		status                                           int
@@ -203,9 +214,12 @@ func TestRecoveryQuestionValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := env.Do(t, alice, http.MethodPost, "/recovery-question", url.Values{"question": {tt.question}, "answer": {tt.answer}, "current_password": {tt.password}}, nil)
-			doc := webtest.Parse(t, res)
-			assert.Equal(t, tt.status, res.StatusCode)
+			form := url.Values{"question": {tt.question}, "answer": {tt.answer}, "current_password": {tt.password}}
+			r := h.As(t, webtest.Request(http.MethodPost, "/recovery-question", form, nil), "alice@example.com")
+			w, err := webtest.Call(h.App.Self.ChangeRecovery, r)
+			require.NoError(t, err)
+			doc := parseHTML(t, w.Body.String())
+			assert.Equal(t, tt.status, w.Code)
 			assert.Contains(t, doc.Find("[data-testid=error-"+tt.field+"]").Text(), tt.message)
 			assert.Equal(t, tt.question, doc.Find("input[name=question]").AttrOr("value", ""), "the question typed is kept")
 			html, _ := doc.Html()
@@ -216,8 +230,51 @@ func TestRecoveryQuestionValidation(t *testing.T) {
 	}
 }
 
+// TestCredentialChangeRotatesTheSession is handler-level: a successful password change moves the
+// session to a new id through the session layer (gorilla's Save of a session whose id was
+// cleared), keeps it signed in under the new id, and ends the old one (SECURITY.md 16).
+func TestCredentialChangeRotatesTheSession(t *testing.T) {
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	_, login := adminTestPerson(t, h.Okta, oktatest.StatusActive)
+	form := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}
+	r := h.As(t, webtest.Request(http.MethodPost, "/password", form, nil), login)
+	old, err := r.Cookie(h.App.Sessions.CookieName())
+	require.NoError(t, err)
+	before, _ := handlers.ViewerFrom(r.Context())
+
+	w, err := webtest.Call(h.App.Self.ChangePassword, r)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var fresh *http.Cookie
+	for _, c := range w.Result().Cookies() {
+		if c.Name == old.Name {
+			fresh = c
+		}
+	}
+	require.NotNil(t, fresh, "the response sets the new session cookie")
+	assert.NotEqual(t, old.Value, fresh.Value)
+
+	again := httptest.NewRequest(http.MethodGet, "/", nil)
+	again.AddCookie(fresh)
+	loaded, err := h.App.LoadSession(again)
+	require.NoError(t, err)
+	after, ok := handlers.ViewerFrom(loaded.Context())
+	require.True(t, ok, "still signed in, under the new id")
+	assert.Equal(t, before.UserID, after.UserID)
+	assert.NotEqual(t, before.Session, after.Session, "another session")
+
+	stale := httptest.NewRequest(http.MethodGet, "/", nil)
+	stale.AddCookie(old)
+	loaded, err = h.App.LoadSession(stale)
+	require.NoError(t, err)
+	_, ok = handlers.ViewerFrom(loaded.Context())
+	assert.False(t, ok, "the old id no longer signs anyone in")
+}
+
 // TestSignOutEverywhere ends alice's two parallel sessions and her Okta sessions.
 func TestSignOutEverywhere(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	one := env.SignInAs(t, "alice@example.com")
 	two := env.SignInAs(t, "alice@example.com")
@@ -238,6 +295,7 @@ func TestSignOutEverywhere(t *testing.T) {
 }
 
 func TestSignOutOtherSessions(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	here := env.SignInAs(t, "alice@example.com")
 	elsewhere := env.SignInAs(t, "alice@example.com")
@@ -257,6 +315,7 @@ func TestSignOutOtherSessions(t *testing.T) {
 // TestSec28_SelfServiceIgnoresOtherIDs: ids smuggled in forms, queries or headers never change whose
 // account is read or changed; the emulator sees only alice's id (or me).
 func TestSec28_SelfServiceIgnoresOtherIDs(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	aliceID, bobID := env.Okta.UserID("alice@example.com"), env.Okta.UserID("bob@example.com")
@@ -281,7 +340,7 @@ func TestSec28_SelfServiceIgnoresOtherIDs(t *testing.T) {
 }
 
 func TestForgotPassword(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.ForgotMinDuration = 300 * time.Millisecond }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.ForgotMinDuration = 300 * time.Millisecond }})
 	type answer struct {
 		status int
 		text   string
@@ -360,6 +419,7 @@ var _ = goquery.NewDocumentFromReader
 // (the corrected resubmission runs); and a first submission the browser abandons still
 // completes, its result given to the second.
 func TestPasswordDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	id := passwordFormID(t, env, alice)

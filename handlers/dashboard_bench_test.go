@@ -22,6 +22,7 @@ import (
 // Okta reads of the dashboard start one after another (each at least one emulator latency
 // after the previous), and the page is the same either way.
 func TestDashboardSequentialReads(t *testing.T) {
+	t.Parallel()
 	const latency = 30 * time.Millisecond
 	tests := []struct {
 		name       string
@@ -34,7 +35,7 @@ func TestDashboardSequentialReads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := webtest.New(t, webtest.Options{
 				OktaConfig: oktatest.Config{Latency: latency},
-				Configure:  func(c *web.AppConfig) { c.SequentialReads = tt.sequential },
+				Configure:  func(c *web.Config) { c.SequentialReads = tt.sequential },
 			})
 			alice := env.SignInAs(t, "alice@example.com")
 			env.Okta.ResetRequests()
@@ -71,7 +72,7 @@ func TestDashboardSequentialReads(t *testing.T) {
 func BenchmarkDashboardRequest(b *testing.B) {
 	for _, enc := range []string{"identity", "gzip"} {
 		b.Run(enc, func(b *testing.B) {
-			env := webtest.New(b, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = time.Hour }})
+			env := webtest.New(b, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = time.Hour }})
 			alice := env.SignInAs(b, "alice@example.com")
 			u, err := url.Parse(env.URL)
 			require.NoError(b, err)

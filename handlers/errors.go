@@ -5,66 +5,87 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"gatehouse/client"
 )
 
-// Limiter counts attempts per key in a fixed window. Implementations: memory, Redis.
-type Limiter interface {
-	// Allow records one attempt under key and reports whether it is within n per window; when
-	// not, retryAfter says how long until the window resets.
-	Allow(ctx context.Context, key string, n int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+// Error is a failure with a message fit for the person using the portal. Msg is a full sentence
+// they can act on; Err is for the log only.
+type Error struct {
+	Status     int
+	Title      string
+	Msg        string
+	Err        error
+	RetryAfter time.Duration // sets Retry-After when positive
+	SignIn     bool          // the page offers to sign in again
+	// redirect, when set on a 401, sends the browser there (HX-redirect for htmx) instead of
+	// rendering a page: the way an expired session or a step-up re-authentication reaches the
+	// sign-in page.
+	Redirect string
 }
 
-// Limit is a rate limit (SECURITY.md 47): at most N attempts per Window, counted per person,
-// per client address, or under an explicit Key.
-type Limit struct {
-	Name     string
-	N        int
-	Window   time.Duration
-	ByClient bool   // per client IP (through trusted proxies only) instead of per person
-	Key      string // an explicit key instead (e.g. a hashed forgot-password identifier)
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Title, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Msg)
 }
 
-// CheckLimits counts one attempt against each limit and answers 429 with Retry-After when any
-// is exceeded. The route table applies it before handlers; the credential changes apply it
-// just before their Okta call, so a form that fails validation costs nothing. Anonymous
-// requests are counted per client whatever the limit says.
-func CheckLimits(ctx context.Context, l Limiter, userID string, limits ...Limit) error {
-	if l == nil {
-		return nil
-	}
-	for _, lim := range limits {
-		key := lim.Name + ":u:" + userID
-		switch {
-		case lim.Key != "":
-			key = lim.Name + ":k:" + lim.Key
-		case lim.ByClient || userID == "":
-			key = lim.Name + ":ip:" + ScopeFrom(ctx).ClientIP
-		}
-		ok, retry, err := l.Allow(ctx, key, lim.N, lim.Window)
-		if err != nil {
-			return Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", fmt.Errorf("rate limiter: %w", err))
-		}
-		if !ok {
-			ScopeFrom(ctx).Note("rate_limited", lim.Name)
-			return TooMany("You have tried this too many times. Nothing was done this time; please wait "+humanDuration(retry)+" and try again.", retry)
-		}
-	}
-	return nil
+func (e *Error) Unwrap() error { return e.Err }
+
+// The sentences people read in more than one place. Each is said once, here, so the same
+// situation is always explained the same way.
+const (
+	// MsgNeedsAdmin refuses a helpdesk member an admin-only action (routes and handlers).
+	MsgNeedsAdmin = "This action needs the admin role. Ask an administrator to do it."
+	// MsgStaffOnly refuses the admin console to someone with neither role.
+	MsgStaffOnly = "This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator."
+	// msgSignInUnavailable: the session store failed during a sign-in step.
+	msgSignInUnavailable = "Sign-in is temporarily unavailable. Please try again in a minute."
+	// msgSessionEnded sends someone whose session is gone to sign in.
+	msgSessionEnded = "Your session has ended. Sign in to continue."
+	// msgFixOne and msgFixMany introduce the field errors of a form shown again.
+	msgFixOne  = "Please fix the problem marked below."
+	msgFixMany = "Please fix the problems marked below."
+	// msgNotCurrentPassword marks a wrong current password, whichever form it was typed in.
+	msgNotCurrentPassword = "That is not your current password."
+	// msgAnswerInQuestion refuses a recovery answer that appears in its question (Okta's rule).
+	msgAnswerInQuestion = "The answer must not be part of the question."
+	// msgSearchTooLong refuses a search box over its bound.
+	msgSearchTooLong = "Search for at most 100 characters, without line breaks."
+	// msgBrokenPageLink refuses a paging link that was tampered with.
+	msgBrokenPageLink = "This page link is broken. Start again from the first page."
+)
+
+// NotFound reports a missing page or person.
+func NotFound(msg string) *Error {
+	return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: msg}
 }
 
-func humanDuration(d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		return "a minute"
-	case d < time.Hour:
-		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
-	default:
-		return "an hour"
-	}
+// Forbidden reports that the person may not do this.
+func Forbidden(msg string) *Error {
+	return &Error{Status: http.StatusForbidden, Title: "Not allowed", Msg: msg}
+}
+
+// badRequest reports a request that cannot be acted on as sent.
+func badRequest(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Title: "That did not work", Msg: msg}
+}
+
+// conflict reports an action that does not apply in the current state.
+func conflict(msg string) *Error {
+	return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg}
+}
+
+// tooMany reports a rate limit hit by this person or client.
+func tooMany(msg string, retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Title: "Please slow down", Msg: msg, RetryAfter: retryAfter}
+}
+
+// Unavailable reports that a dependency (Okta, the session store) cannot serve the request now.
+func Unavailable(msg string, err error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable", Msg: msg, Err: err}
 }
 
 // Classify turns any error into an *Error with words for the person. Errors from Okta keep
@@ -78,11 +99,12 @@ func Classify(err error) *Error {
 	errors.As(err, &ce)
 	switch {
 	case errors.Is(err, client.ErrRateLimited):
+		// Okta's 429, or a GET the client's budget guard did not send because Okta had said
+		// its bucket was empty: either way Okta asked to slow down.
 		e := Unavailable("Okta is busy right now and asked Gatehouse to slow down. Please try again in a minute.", err)
 		e.Title = "Okta is busy"
-		if ce != nil && ce.RetryAfter > 0 {
-			e.RetryAfter = ce.RetryAfter
-		} else {
+		e.RetryAfter = client.RetryAfter(err)
+		if e.RetryAfter <= 0 {
 			e.RetryAfter = 30 * time.Second
 		}
 		return e

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-
-	"gatehouse/web/session"
 )
 
 // Flashes are one-time, server-side messages for the page after a redirect (SECURITY.md 54):
@@ -19,20 +17,14 @@ const (
 
 // setFlash leaves msg for this browser's next page. The action it reports has happened
 // already, so a store failure loses only the banner; it is noted for the log.
-func setFlash(ctx context.Context, store *session.Store, w http.ResponseWriter, msg string) {
-	if store == nil {
-		return
-	}
+func setFlash(ctx context.Context, store Flashes, w http.ResponseWriter, msg string) {
 	if err := store.SetFlash(ctx, w, msg); err != nil {
 		ScopeFrom(ctx).Note("flash", "not stored")
 	}
 }
 
 // takeFlash returns the browser's flash, once, or "".
-func takeFlash(store *session.Store, w http.ResponseWriter, r *http.Request) string {
-	if store == nil {
-		return ""
-	}
+func takeFlash(store Flashes, w http.ResponseWriter, r *http.Request) string {
 	msg, err := store.TakeFlash(r.Context(), w, r)
 	if err != nil {
 		ScopeFrom(r.Context()).Note("flash", "unreadable")

@@ -17,26 +17,34 @@ import (
 	"gatehouse/views"
 )
 
-// ForgotOptions configures the public forgot-password form.
+// ForgotOptions configures the public forgot-password form. NewApp fills every field from
+// web.Config; Forgot adds no defaults of its own.
 type ForgotOptions struct {
-	// MinDuration, when set, pads every answer to at least this long. The answer no longer
-	// depends on Okta at all (the lookup and the email happen after it, in the background
-	// queue), so this is only a floor against automated probing; default 0.
+	// MinDuration, when positive, pads every answer to at least this long. The answer no
+	// longer depends on Okta at all (the lookup and the email happen after it, in the
+	// background queue), so this is only a floor against automated probing.
 	MinDuration time.Duration
-	// PerIdentifier limits requests for one username or email (default 3 per 15 minutes): it
-	// throttles emails to one person, over a window short enough that a stranger who spends
-	// it does not lock the person out of their own reset for long.
-	PerIdentifier       int
-	PerIdentifierWindow time.Duration
-	// Workers and QueueSize shape the background queue (default 2 workers, 256 waiting).
-	Workers   int
-	QueueSize int
-	// Drain is how long Close lets queued requests finish at shutdown (default 5 s).
-	Drain  time.Duration
+	Now         func() time.Time
+	// Logger receives the queue's outcomes: they happen after the answer, so no error adaptor
+	// sees them.
 	Logger *slog.Logger
-	Now    func() time.Time
-	Sleep  func(ctx context.Context, d time.Duration)
 }
+
+// forgotIDLimit limits requests for one username or email: it throttles emails to one person,
+// over a window short enough that a stranger who spends it does not lock the person out of
+// their own reset for long (SECURITY.md 47).
+var forgotIDLimit = Limit{Name: "forgot-id", N: 3, Window: 15 * time.Minute}
+
+// queueShape is the background queue's size: workers, requests waiting, and how long Close
+// lets the queued ones finish at shutdown.
+type queueShape struct {
+	workers, size int
+	drain         time.Duration
+}
+
+// forgotQueue is the queue production runs: two workers keep Okta calls few, 256 waiting
+// absorb a burst, and 5 s of drain fit in the shutdown timeout.
+var forgotQueue = queueShape{workers: 2, size: 256, drain: 5 * time.Second}
 
 // Forgot serves GET and POST /forgot-password for people who are signed out. The answer
 // never waits for Okta: a valid request is queued and answered at once, the same way whether
@@ -44,10 +52,11 @@ type ForgotOptions struct {
 // for the email afterwards. A full queue drops the request with a log line rather than make
 // anyone wait.
 type Forgot struct {
-	okta    *client.Client
-	limiter Limiter
-	opts    ForgotOptions
-	log     *slog.Logger
+	okta   ForgotOkta
+	limits *Limits
+	opts   ForgotOptions
+	shape  queueShape
+	log    *slog.Logger
 
 	jobs    chan forgotJob
 	stop    chan struct{}
@@ -67,39 +76,16 @@ type forgotJob struct {
 
 // NewForgot returns the forgot-password handlers and starts their background workers; Close
 // stops them.
-func NewForgot(okta *client.Client, limiter Limiter, opts ForgotOptions) *Forgot {
-	if opts.PerIdentifier == 0 {
-		opts.PerIdentifier, opts.PerIdentifierWindow = 3, 15*time.Minute
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 2
-	}
-	if opts.QueueSize <= 0 {
-		opts.QueueSize = 256
-	}
-	if opts.Drain <= 0 {
-		opts.Drain = 5 * time.Second
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = func(ctx context.Context, d time.Duration) {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-			}
-		}
-	}
-	f := &Forgot{okta: okta, limiter: limiter, opts: opts, log: opts.Logger,
-		jobs: make(chan forgotJob, opts.QueueSize), stop: make(chan struct{})}
+func NewForgot(okta ForgotOkta, limits *Limits, opts ForgotOptions) *Forgot {
+	return startForgot(okta, limits, opts, forgotQueue)
+}
+
+// startForgot is NewForgot with the queue's shape (a test makes it small).
+func startForgot(okta ForgotOkta, limits *Limits, opts ForgotOptions, shape queueShape) *Forgot {
+	f := &Forgot{okta: okta, limits: limits, opts: opts, shape: shape, log: opts.Logger,
+		jobs: make(chan forgotJob, shape.size), stop: make(chan struct{})}
 	f.base, f.cancel = context.WithCancel(context.Background())
-	for range opts.Workers {
+	for range shape.workers {
 		f.workers.Go(f.work)
 	}
 	return f
@@ -115,7 +101,7 @@ func (f *Forgot) Close() {
 		go func() { f.workers.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(f.opts.Drain):
+		case <-time.After(f.shape.drain):
 			f.cancel()
 			<-done
 		}
@@ -198,12 +184,14 @@ func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 		view := views.ForgotView{Identifier: id, Errors: views.FieldErrors{"identifier": msg}}
 		return f.render(w, r, http.StatusUnprocessableEntity, view)
 	}
-	if err := CheckLimits(ctx, f.limiter, "", Limit{Name: "forgot-id", N: f.opts.PerIdentifier, Window: f.opts.PerIdentifierWindow, Key: hashKey(id)}); err != nil {
+	limit := forgotIDLimit
+	limit.Key = hashKey(id)
+	if err := f.limits.Check(ctx, "", limit); err != nil {
 		return err
 	}
 	ScopeFrom(ctx).Note("forgot", f.enqueue(ctx, id))
 	if wait := f.opts.MinDuration - f.opts.Now().Sub(start); wait > 0 {
-		f.opts.Sleep(ctx, wait)
+		sleep(ctx, wait)
 	}
 	return f.render(w, r, http.StatusOK, views.ForgotView{Sent: true})
 }
@@ -261,4 +249,14 @@ func identifierProblem(id string) string {
 func hashKey(s string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(s)))
 	return hex.EncodeToString(sum[:12])
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

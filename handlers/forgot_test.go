@@ -22,7 +22,7 @@ import (
 func forgotEnv(t *testing.T, o webtest.Options) *webtest.Env {
 	t.Helper()
 	configure := o.Configure
-	o.Configure = func(c *web.AppConfig) {
+	o.Configure = func(c *web.Config) {
 		c.ForgotMinDuration = 0
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 		if configure != nil {
@@ -60,9 +60,9 @@ func TestSec51_Finding3_ForgotPasswordTiming(t *testing.T) {
 	const runs = 5
 	kinds := map[string][]string{}
 	for i := range runs {
-		_, login := adminTestPerson(t, env, oktatest.StatusActive) // with a recovery question: may reset
+		_, login := adminTestPerson(t, env.Okta, oktatest.StatusActive) // with a recovery question: may reset
 		kinds["existing"] = append(kinds["existing"], login)
-		_, login = adminTestPerson(t, env, oktatest.StatusSuspended)
+		_, login = adminTestPerson(t, env.Okta, oktatest.StatusSuspended)
 		kinds["suspended"] = append(kinds["suspended"], login)
 		kinds["missing"] = append(kinds["missing"], "nobody"+strconv.Itoa(i)+"."+uniq()+"@example.com")
 	}
@@ -103,6 +103,7 @@ func TestSec51_Finding3_ForgotPasswordTiming(t *testing.T) {
 // for a person's identifier blocked their own reset for an hour. The per-person limit still
 // throttles the emails, but over 15 minutes.
 func TestSec47_Finding7_ForgotLimitShortWindow(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := forgotEnv(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}})
 	for i := range 3 { // a stranger, from three addresses

@@ -19,7 +19,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &mbe) {
 			return &Error{Status: http.StatusRequestEntityTooLarge, Title: "Too much data", Msg: "The form sent more data than Gatehouse accepts. Please shorten what you typed and try again.", Err: err}
 		}
-		return BadRequest("The form could not be read. Please reload the page and try again.")
+		return badRequest("The form could not be read. Please reload the page and try again.")
 	}
 	return nil
 }

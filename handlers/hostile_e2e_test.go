@@ -18,6 +18,7 @@ import (
 // right-to-left overrides and control characters from Okta data or a reason were shown as
 // they are (audit log, profile). Every page now shows them as visible codes.
 func TestSec55_Finding8_HostileCharacters(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	const rlo = "\u202E"
 	login := "eve." + uniq() + "@example.com"

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNeutralize(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"plain text and markup whitespace", "<p class=\"x\">\tAlice Anderson\r\n</p>", "<p class=\"x\">\tAlice Anderson\r\n</p>"},
 		{"right-to-left override", "invoice\u202Egnp.exe", "invoice[U+202E]gnp.exe"},

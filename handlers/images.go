@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// OktaLogoCDN is where Okta serves app and group logos from: its examples use hosts such as
+// oktaLogoCDN is where Okta serves app and group logos from: its examples use hosts such as
 // ok12static.oktacdn.com and tc2static.oktacdn.com (docs/OKTA.md "Image sources").
-const OktaLogoCDN = "https://*.oktacdn.com"
+const oktaLogoCDN = "https://*.oktacdn.com"
 
 // ImageSources are the origins images may come from (SECURITY.md 55): Gatehouse itself, the
 // Okta org, Okta's logo CDN, and the hosts an operator adds. The Content-Security-Policy's
@@ -23,7 +23,7 @@ type ImageSources struct {
 // ("https://cdn.example.com", "https://*.example.com"; cmd/gatehouse checks their shape).
 func NewImageSources(oktaOrigin string, extra ...string) ImageSources {
 	var s ImageSources
-	for _, src := range append([]string{oktaOrigin, OktaLogoCDN}, extra...) {
+	for _, src := range append([]string{oktaOrigin, oktaLogoCDN}, extra...) {
 		src = strings.TrimRight(strings.TrimSpace(src), "/")
 		if src != "" && !slices.Contains(s.sources, src) {
 			s.sources = append(s.sources, src)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestImageSources(t *testing.T) {
+	t.Parallel()
 	s := handlers.NewImageSources("https://acme.okta.com", "https://cdn.example.com", "https://*.images.example.org")
 	assert.Equal(t, "https://acme.okta.com https://*.oktacdn.com https://cdn.example.com https://*.images.example.org", s.CSP())
 	tests := []struct {

@@ -27,6 +27,7 @@ import (
 // the journeys also live through a token Okta stops accepting mid-run and, with DPoP, a nonce
 // challenge on the API; and two more cases check a missing scope and a replayed assertion.
 func TestJourneysByCredential(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		cred      webtest.Credential
@@ -40,7 +41,7 @@ func TestJourneysByCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := webtest.New(t, webtest.Options{Credential: tt.cred, Configure: func(c *web.AppConfig) { c.Delegated = tt.delegated }})
+			env := webtest.New(t, webtest.Options{Credential: tt.cred, Configure: func(c *web.Config) { c.Delegated = tt.delegated }})
 			// The order matters: the admin journey needs alice's demo password, which the
 			// password journey changes.
 			t.Run("admin", func(t *testing.T) { adminJourney(t, env) })
@@ -65,7 +66,7 @@ func adminJourney(t *testing.T, env *webtest.Env) {
 	ada := env.SignInAs(t, "ada@example.com")
 
 	t.Run("unlock after five wrong passwords", func(t *testing.T) {
-		id, login := adminTestPerson(t, env, oktatest.StatusActive)
+		id, login := adminTestPerson(t, env.Okta, oktatest.StatusActive)
 		c := env.Client()
 		page := env.StartSignIn(t, c, "/login")
 		for range 5 {
@@ -200,7 +201,7 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 	env := webtest.New(t, webtest.Options{Credential: cred, Logger: logs.Logger(),
 		ServiceScopes: []string{"okta.users.read", "okta.groups.read"}})
 	ada := env.SignInAs(t, "ada@example.com")
-	id := adminTestUser(t, env, oktatest.StatusLockedOut)
+	id := adminTestUser(t, env.Okta, oktatest.StatusLockedOut)
 	res, _ := get(t, env, ada, personPath(id), nil)
 	require.Equal(t, http.StatusOK, res.StatusCode, "reading needs only okta.users.read")
 
@@ -221,6 +222,7 @@ func missingScope(t *testing.T, cred webtest.Credential) {
 // TestServiceAppRefusedIsAClearPage: when Okta stops accepting Gatehouse's service app (here
 // its key was replaced in Okta), pages say so in words and the log has Okta's reason.
 func TestServiceAppRefusedIsAClearPage(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")

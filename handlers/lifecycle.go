@@ -6,23 +6,22 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/session"
 )
 
 // Action keys: the last segment of POST /admin/users/{id}/{action} and of the confirmation
 // page /admin/users/{id}/confirm/{action}.
 const (
-	ActionActivate         = "activate"
-	ActionDeactivate       = "deactivate"
-	ActionSuspend          = "suspend"
-	ActionUnsuspend        = "unsuspend"
-	ActionUnlock           = "unlock"
-	ActionResetPassword    = "reset-password"
-	ActionExpirePassword   = "expire-password"
-	ActionResetFactors     = "reset-factors"
-	ActionClearSessions    = "clear-sessions"
-	ActionForgotPassword   = "forgot-password"
-	ActionRecoveryQuestion = "recovery-question"
+	actionActivate         = "activate"
+	actionDeactivate       = "deactivate"
+	actionSuspend          = "suspend"
+	actionUnsuspend        = "unsuspend"
+	actionUnlock           = "unlock"
+	actionResetPassword    = "reset-password"
+	actionExpirePassword   = "expire-password"
+	actionResetFactors     = "reset-factors"
+	actionClearSessions    = "clear-sessions"
+	actionForgotPassword   = "forgot-password"
+	actionRecoveryQuestion = "recovery-question"
 )
 
 // Action describes one thing staff can do to an account: who may do it, in which Okta statuses
@@ -65,29 +64,29 @@ func statusesExcept(except ...client.Status) []client.Status {
 // Actions returns the action table, in the order the person page lists the buttons.
 func Actions() []Action {
 	return []Action{
-		{Key: ActionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true,
+		{Key: actionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true,
 			Statuses: []client.Status{client.StatusLockedOut}},
-		{Key: ActionResetPassword, Label: "Reset password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionResetPassword, Label: "Reset password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusLockedOut, client.StatusRecovery, client.StatusProvisioned}},
-		{Key: ActionExpirePassword, Label: "Expire password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
+		{Key: actionExpirePassword, Label: "Expire password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusRecovery, client.StatusLockedOut}},
-		{Key: ActionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true,
+		{Key: actionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true,
 			Statuses: []client.Status{client.StatusActive}},
-		{Key: ActionResetFactors, Label: "Reset MFA factors", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+		{Key: actionResetFactors, Label: "Reset MFA factors", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
-		{Key: ActionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned, client.StatusStaged, client.StatusProvisioned)},
 		// Setting someone's recovery question bypasses their password, so it is treated like a
 		// password reset: reason, recent sign-in, never on one's own account.
-		{Key: ActionRecoveryQuestion, Label: "Set recovery question", Destructive: true, StepUp: true, NotOnSelf: true,
+		{Key: actionRecoveryQuestion, Label: "Set recovery question", Destructive: true, StepUp: true, NotOnSelf: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
-		{Key: ActionActivate, Label: "Activate",
+		{Key: actionActivate, Label: "Activate",
 			Statuses: []client.Status{client.StatusStaged, client.StatusDeprovisioned}},
-		{Key: ActionUnsuspend, Label: "Unsuspend", Bulk: true,
+		{Key: actionUnsuspend, Label: "Unsuspend", Bulk: true,
 			Statuses: []client.Status{client.StatusSuspended}},
-		{Key: ActionSuspend, Label: "Suspend", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionSuspend, Label: "Suspend", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: []client.Status{client.StatusActive}},
-		{Key: ActionDeactivate, Label: "Deactivate", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+		{Key: actionDeactivate, Label: "Deactivate", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
 	}
 }
@@ -111,10 +110,7 @@ func (act Action) Roles() []string {
 }
 
 // AllowedFor reports whether the signed-in person's roles permit the action.
-func (act Action) AllowedFor(v *session.Record) bool {
-	if v == nil {
-		return false
-	}
+func (act Action) AllowedFor(v Viewer) bool {
 	return slices.ContainsFunc(act.Roles(), v.HasRole)
 }
 
@@ -138,17 +134,17 @@ func (act Action) Applies(u client.User) (bool, string) {
 func (act Action) notInStatus(u client.User, name string) string {
 	st := u.Status
 	switch act.Key {
-	case ActionUnlock:
+	case actionUnlock:
 		return name + " is not locked out, so there is nothing to unlock."
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		return name + " is not suspended, so there is nothing to unsuspend."
-	case ActionSuspend:
+	case actionSuspend:
 		if st == client.StatusSuspended {
 			return name + " is already suspended."
 		}
-	case ActionDeactivate:
+	case actionDeactivate:
 		return name + " is already deactivated."
-	case ActionActivate:
+	case actionActivate:
 		switch st {
 		case client.StatusActive:
 			return name + " is already active."
@@ -156,11 +152,11 @@ func (act Action) notInStatus(u client.User, name string) string {
 			return name + " is already activated and has not finished setting up the account yet. Reset the password to send a new setup link."
 		}
 		return name + " is already activated. Only staged or deactivated accounts can be activated."
-	case ActionClearSessions:
+	case actionClearSessions:
 		if st == client.StatusStaged || st == client.StatusProvisioned {
 			return name + " has never signed in, so there are no sessions to end."
 		}
-	case ActionForgotPassword:
+	case actionForgotPassword:
 		return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". Okta only sends forgot-password emails to active accounts."
 	}
 	return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". " + act.Label + " is only possible when the account is " + statusList(act.Statuses) + "."
@@ -193,30 +189,30 @@ func firstName(u client.User) string {
 func (act Action) Consequence(u client.User) string {
 	first := firstName(u)
 	switch act.Key {
-	case ActionActivate:
+	case actionActivate:
 		if u.Credentials.HasPassword {
 			return first + " already has a password, so the account becomes active at once and they can sign in with it."
 		}
 		return first + " gets an activation link to choose a password and finish setting up the account. Okta can email it, or you can pass it on yourself."
-	case ActionDeactivate:
+	case actionDeactivate:
 		return first + " loses access to Okta and every app assigned to them, and all their sessions end now. Apps may remove their accounts. The account can be activated again later, but app access may have to be set up again."
-	case ActionSuspend:
+	case actionSuspend:
 		return first + " will not be able to sign in until the account is unsuspended, and all their Okta and Gatehouse sessions end now. Their apps and groups are kept."
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		return first + " will be able to sign in again with their existing password."
-	case ActionUnlock:
+	case actionUnlock:
 		return first + " will be able to sign in again with their existing password. If they have forgotten it, reset the password instead."
-	case ActionResetPassword:
+	case actionResetPassword:
 		return first + "'s current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
-	case ActionExpirePassword:
+	case actionExpirePassword:
 		return first + " will have to choose a new password the next time they sign in. With a temporary password, their current one stops working and they sign in with the temporary one instead."
-	case ActionResetFactors:
+	case actionResetFactors:
 		return "Every MFA factor " + first + " has enrolled (authenticator apps, phones, security keys) is removed and their sessions end. They will set up MFA again at their next sign-in."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return first + " is signed out of Okta and Gatehouse everywhere, and the tokens Okta issued to their apps are revoked. They can sign in again straight away."
-	case ActionForgotPassword:
+	case actionForgotPassword:
 		return "Okta emails " + first + " a link to reset their password; they answer their recovery question first. Their current password keeps working until then."
-	case ActionRecoveryQuestion:
+	case actionRecoveryQuestion:
 		return first + "'s recovery question and answer are replaced. Give them the new answer in a safe way, not by email."
 	}
 	return ""
@@ -226,17 +222,17 @@ func (act Action) Consequence(u client.User) string {
 func (act Action) Question(u client.User) string {
 	who := userName(u) + " (" + u.Profile.Login + ")"
 	switch act.Key {
-	case ActionResetPassword:
+	case actionResetPassword:
 		return "Reset the password of " + who + "?"
-	case ActionExpirePassword:
+	case actionExpirePassword:
 		return "Expire the password of " + who + "?"
-	case ActionForgotPassword:
+	case actionForgotPassword:
 		return "Send " + who + " a forgot-password email?"
-	case ActionResetFactors:
+	case actionResetFactors:
 		return "Reset the MFA factors of " + who + "?"
-	case ActionClearSessions:
+	case actionClearSessions:
 		return "End every session of " + who + "?"
-	case ActionRecoveryQuestion:
+	case actionRecoveryQuestion:
 		return "Set a recovery question for " + who + "?"
 	}
 	return act.Label + " " + who + "?"
@@ -246,27 +242,27 @@ func (act Action) Question(u client.User) string {
 func (act Action) Done(u client.User) string {
 	name := userName(u)
 	switch act.Key {
-	case ActionActivate:
+	case actionActivate:
 		return name + "'s account is activated."
-	case ActionDeactivate:
+	case actionDeactivate:
 		return name + "'s account is deactivated and their sessions have ended."
-	case ActionSuspend:
+	case actionSuspend:
 		return name + " is suspended and their sessions have ended."
-	case ActionUnsuspend:
+	case actionUnsuspend:
 		return name + " is unsuspended and can sign in again."
-	case ActionUnlock:
+	case actionUnlock:
 		return name + " is unlocked and can sign in again."
-	case ActionResetPassword:
+	case actionResetPassword:
 		return name + "'s password is reset and their sessions have ended."
-	case ActionExpirePassword:
+	case actionExpirePassword:
 		return name + "'s password is expired; they choose a new one at their next sign-in."
-	case ActionResetFactors:
+	case actionResetFactors:
 		return name + "'s MFA factors are reset and their sessions have ended."
-	case ActionClearSessions:
+	case actionClearSessions:
 		return name + "'s sessions have ended everywhere."
-	case ActionForgotPassword:
+	case actionForgotPassword:
 		return "Okta has emailed " + name + " a link to reset their password."
-	case ActionRecoveryQuestion:
+	case actionRecoveryQuestion:
 		return name + "'s recovery question is set."
 	}
 	return "Done."
@@ -274,7 +270,7 @@ func (act Action) Done(u client.User) string {
 
 // allowedActions lists the actions v may take on u now: by status and credentials, by role,
 // and never a forbidden one on v's own account.
-func allowedActions(v *session.Record, u client.User) []Action {
+func allowedActions(v Viewer, u client.User) []Action {
 	var out []Action
 	for _, act := range Actions() {
 		if !act.AllowedFor(v) {
@@ -291,7 +287,7 @@ func allowedActions(v *session.Record, u client.User) []Action {
 }
 
 // roleUsed is the role an action was taken under, for the audit trail.
-func roleUsed(v *session.Record) string {
+func roleUsed(v Viewer) string {
 	if v.HasRole(RoleAdmin) {
 		return RoleAdmin
 	}

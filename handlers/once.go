@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"sync"
 	"time"
@@ -30,14 +28,11 @@ type onceEntry struct {
 	done   chan struct{}
 	result any
 	exp    time.Time
-	owners []string // sessions (sessionOwner) whose replays share result
+	owners []string // sessions (Viewer.Session) whose replays share result
 }
 
-// sessionOwner names a session in the guard without keeping its id.
-func sessionOwner(sessionID string) string {
-	sum := sha256.Sum256([]byte("once\x00" + sessionID))
-	return hex.EncodeToString(sum[:16])
-}
+// onceTTL is how long a form's answer is kept for its replays.
+const onceTTL = 10 * time.Minute
 
 func newOnceGuard(ttl time.Duration, now func() time.Time) *onceGuard {
 	return &onceGuard{ttl: ttl, now: now, entries: map[string]*onceEntry{}}

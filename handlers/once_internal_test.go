@@ -11,12 +11,13 @@ import (
 // that made it and the session it rotated into; another session's replay of the same form id
 // runs on its own, and its own replays share its answer, never the first one's.
 func TestOnceGuardSharesOnlyWithItsSession(t *testing.T) {
+	t.Parallel()
 	g := newOnceGuard(time.Minute, time.Now)
 	runs := 0
 	submit := func(owner, answer, rotatedTo string) any {
-		return g.do("00ualice:form1", sessionOwner(owner), func() (any, bool, string) {
+		return g.do("00ualice:form1", owner, func() (any, bool, string) {
 			runs++
-			return answer, true, sessionOwner(rotatedTo)
+			return answer, true, rotatedTo
 		})
 	}
 	assert.Equal(t, "A's answer", submit("session-A", "A's answer", "session-A2"))

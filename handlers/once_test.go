@@ -18,6 +18,7 @@ import (
 // person that replayed the same form id. Now the record is bound to the session that made it:
 // the replay is handled as a submission of its own and learns nothing of the first.
 func TestSec52_Finding4_CrossSessionReplay(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	base, err := url.Parse(env.URL)
 	require.NoError(t, err)
@@ -49,6 +50,7 @@ func TestSec52_Finding4_CrossSessionReplay(t *testing.T) {
 // /recovery-question each allowed 5 wrong current passwords per 15 minutes, 10 in all. Now
 // every form that checks the current password draws on one budget of 5 per person.
 func TestSec47_Finding5_OneGuessBudget(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	password := url.Values{"current_password": {"Wrong-Passw0rd-1"}, "new_password": {newPassword}, "confirm_password": {newPassword}}

@@ -11,15 +11,15 @@ import (
 // requirement 29). Anything else is refused before it can reach an Okta URL.
 var userIDPattern = regexp.MustCompile(`^00u[0-9A-Za-z]{17}$`)
 
-// ValidUserID reports whether id looks like an Okta user id.
-func ValidUserID(id string) bool { return userIDPattern.MatchString(id) }
+// validUserID reports whether id looks like an Okta user id.
+func validUserID(id string) bool { return userIDPattern.MatchString(id) }
 
-// LocalPath returns p when it is a safe path on this site, and "/" otherwise. It is the only
+// localPath returns p when it is a safe path on this site, and "/" otherwise. It is the only
 // gate for return addresses after sign-in: a path must start with a single "/", contain no
 // backslash, whitespace or control character, and neither it nor its percent-decoded path may
 // open a second authority ("//", "/\", "/\t/", "/./\" …, oauth2-proxy's rule), carry a scheme
 // or host.
-func LocalPath(p string) string {
+func localPath(p string) string {
 	if p == "" || len(p) > 2048 || !safeLocal(p) {
 		return "/"
 	}
@@ -71,5 +71,3 @@ func hasControl(s string) bool {
 	}
 	return false
 }
-
-func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -31,6 +31,7 @@ var openRedirects = []string{
 }
 
 func TestSec08_ReturnPathIsLocal(t *testing.T) {
+	t.Parallel()
 	for _, p := range openRedirects {
 		t.Run(p, func(t *testing.T) {
 			got := handlers.LocalPath(p)
@@ -48,6 +49,7 @@ func TestSec08_ReturnPathIsLocal(t *testing.T) {
 
 // TestSec08_OpenRedirectCorpus runs oauth2-proxy's 559 attack strings (testdata/redirects).
 func TestSec08_OpenRedirectCorpus(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join("..", "testdata", "redirects", "openredirects.txt")
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -98,6 +100,7 @@ func FuzzLocalPath(f *testing.F) {
 }
 
 func TestSec29_UserIDShape(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		id   string
 		want bool
@@ -135,6 +138,7 @@ func FuzzValidUserID(f *testing.F) {
 }
 
 func TestLocalPathKeepsQueries(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"/apps?q=a%20b", "/admin/users?q=o%27brien&status=ACTIVE", "/apps?q=%2F%2Fx"} {
 		assert.Equal(t, p, handlers.LocalPath(p))
 	}

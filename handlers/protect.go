@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"gatehouse/client"
-	"gatehouse/web/session"
 )
 
 // GroupSet names Okta groups by id or by name. Names are what people type; ids are what
@@ -87,15 +86,13 @@ type CredentialOwner interface {
 // /api/v1/users/me answers the token's owner: USERS-API.md §4.3), and keeps it: the owner of
 // a token never changes. A failed lookup is not kept, so the next check asks again.
 type TokenOwner struct {
-	okta interface {
-		GetCurrentUser(ctx context.Context) (client.User, error)
-	}
-	mu sync.Mutex
-	id string
+	okta CurrentUser
+	mu   sync.Mutex
+	id   string
 }
 
 // NewTokenOwner returns the owner lookup for the SSWS client okta.
-func NewTokenOwner(okta *client.Client) *TokenOwner { return &TokenOwner{okta: okta} }
+func NewTokenOwner(okta CurrentUser) *TokenOwner { return &TokenOwner{okta: okta} }
 
 // OwnerID implements CredentialOwner.
 func (o *TokenOwner) OwnerID(ctx context.Context) (string, bool, error) {
@@ -132,22 +129,16 @@ type ProtectionOptions struct {
 	Owner CredentialOwner
 }
 
-// directory is what Protection reads from Okta about a person.
-type directory interface {
-	ListUserGroups(ctx context.Context, id string) ([]client.Group, error)
-	ListUserRoles(ctx context.Context, id string) ([]client.Role, error)
-}
-
 // Protection decides whether a viewer may act on a person (DESIGN.md §3, SECURITY.md 49-50).
 // Its MayAct is the one place that decides it: single actions, confirmation pages, bulk
 // preview and run (row by row) and the person page all ask it.
 type Protection struct {
-	okta directory
+	okta RoleDirectory
 	opts ProtectionOptions
 }
 
 // NewProtection returns the protected-account rule over okta.
-func NewProtection(okta directory, opts ProtectionOptions) *Protection {
+func NewProtection(okta RoleDirectory, opts ProtectionOptions) *Protection {
 	return &Protection{okta: okta, opts: opts}
 }
 
@@ -193,14 +184,14 @@ func (vd Verdict) AsError() error {
 // Okta administrator role (assigned to them or to one of their groups), no Gatehouse role,
 // is not the service credential's owner, is in no protected group and, when a helpdesk scope
 // is set, is in one of its groups. A person's own account is left to the action table.
-func (p *Protection) MayAct(ctx context.Context, v *session.Record, u client.User) Verdict {
+func (p *Protection) MayAct(ctx context.Context, v Viewer, u client.User) Verdict {
 	return p.mayAct(ctx, v, u, nil)
 }
 
 // mayAct is MayAct with the person's groups, when the caller already loaded them (the person
 // page does), so they are read from Okta once.
-func (p *Protection) mayAct(ctx context.Context, v *session.Record, u client.User, groups []client.Group) Verdict {
-	if v == nil {
+func (p *Protection) mayAct(ctx context.Context, v Viewer, u client.User, groups []client.Group) Verdict {
+	if v.UserID == "" {
 		return refused("no viewer", "Sign in first.")
 	}
 	if v.HasRole(RoleAdmin) || u.ID == v.UserID {
@@ -259,7 +250,7 @@ func outOfScope(name string) string {
 }
 
 // Scoped reports whether the helpdesk scope applies to v: set, and v no administrator.
-func (p *Protection) Scoped(v *session.Record) bool {
+func (p *Protection) Scoped(v Viewer) bool {
 	return p != nil && !p.opts.Scope.Empty() && !v.HasRole(RoleAdmin)
 }
 
@@ -276,7 +267,7 @@ func (p *Protection) inScope(groups []client.Group) bool {
 // InScope reports whether v may act on the person userID as far as the helpdesk scope goes:
 // the search results use it to offer no action outside the scope, without the rest of the
 // check. An error means Okta could not tell.
-func (p *Protection) InScope(ctx context.Context, v *session.Record, userID string) (bool, error) {
+func (p *Protection) InScope(ctx context.Context, v Viewer, userID string) (bool, error) {
 	if !p.Scoped(v) || userID == v.UserID {
 		return true, nil
 	}

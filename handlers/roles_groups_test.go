@@ -18,6 +18,7 @@ import (
 // TestGroupSetGrants: a role group grants its role when named by id, whatever its type, or by
 // name but only as an OKTA_GROUP; restricting sets (protected groups) match names of any type.
 func TestGroupSetGrants(t *testing.T) {
+	t.Parallel()
 	const id = "00g1234567890ABCDEFG"
 	group := func(typ, name string) client.Group {
 		return client.Group{ID: "00gOTHER0000000000000"[:20], Type: typ, Profile: client.GroupProfile{Name: name}}
@@ -53,10 +54,11 @@ func TestGroupSetGrants(t *testing.T) {
 // an OKTA_GROUP of the configured name grants a role, the BUILT_IN Everyone never does, and a
 // group named by id grants its role whatever its type.
 func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
+	t.Parallel()
 	t.Run("an APP_GROUP of a role group's name", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		appAdmins := env.Okta.AddGroup(oktatest.SeedGroup{Name: "Gatehouse Admins", Type: "APP_GROUP"})
-		_, login := adminTestPerson(t, env, oktatest.StatusActive, appAdmins)
+		_, login := adminTestPerson(t, env.Okta, oktatest.StatusActive, appAdmins)
 		for _, who := range []string{oktatest.DemoImported, login} { // APP_GROUP helpdesk, APP_GROUP admins
 			c := env.SignInAs(t, who)
 			res, doc := env.Page(t, c, "/")
@@ -73,7 +75,7 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 		assert.Equal(t, http.StatusOK, res.StatusCode)
 	})
 	t.Run("the BUILT_IN Everyone", func(t *testing.T) {
-		env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.AdminGroups = []string{"Everyone"} }})
+		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.AdminGroups = []string{"Everyone"} }})
 		res, _ := env.Page(t, env.SignInAs(t, "alice@example.com"), "/admin/users")
 		assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	})
@@ -81,12 +83,14 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		appHelpdesk := env.Okta.GroupIDOfType(oktatest.GroupHelpdesk, "APP_GROUP")
 		require.NotEmpty(t, appHelpdesk)
-		env2 := webtest.New(t, webtest.Options{Okta: env.Okta, Configure: func(c *web.AppConfig) {
-			c.HelpdeskGroupIDs = []string{appHelpdesk}
+		// As cmd/gatehouse configures it when only GATEHOUSE_HELPDESK_GROUP_IDS is set (the default
+		// name applies only when neither is: TestConfigRoleGroupsAndProtection).
+		env2 := webtest.New(t, webtest.Options{Okta: env.Okta, Configure: func(c *web.Config) {
+			c.HelpdeskGroupIDs, c.HelpdeskGroups = []string{appHelpdesk}, nil
 		}})
 		res, _ := env2.Page(t, env2.SignInAs(t, oktatest.DemoImported), "/admin/users")
 		assert.Equal(t, http.StatusOK, res.StatusCode, "the id is the configured truth, whatever the group's type")
 		res, _ = env2.Page(t, env2.SignInAs(t, "hal@example.com"), "/admin/users")
-		assert.Equal(t, http.StatusForbidden, res.StatusCode, "with ids set, the default group name no longer applies")
+		assert.Equal(t, http.StatusForbidden, res.StatusCode, "the group of the default name grants nothing when only ids are configured")
 	})
 }

@@ -3,18 +3,16 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"gatehouse/client"
 	"gatehouse/views"
-	"gatehouse/web/audit"
-	"gatehouse/web/session"
 )
 
-// SelfServiceOptions configures the employee pages.
+// SelfServiceOptions configures the employee pages. NewApp fills every field from web.Config;
+// SelfService adds no defaults of its own.
 type SelfServiceOptions struct {
 	// Delegated makes self-service calls with the person's own access token on
 	// /api/v1/users/me/… instead of the service credential on /api/v1/users/{id}/… (DESIGN §2).
@@ -24,9 +22,7 @@ type SelfServiceOptions struct {
 	StepUpAge time.Duration
 	// StepUpACR is the acr value that sign-in must satisfy, when set (SECURITY.md 56).
 	StepUpACR string
-	// Limiter counts password and recovery-question attempts that reach Okta.
-	Limiter Limiter
-	Now     func() time.Time
+	Now       func() time.Time
 	// Sequential makes the dashboard load its three sections one after another. It exists only
 	// so the benchmark can show what the concurrent load saves; never set it in production.
 	Sequential bool
@@ -35,50 +31,52 @@ type SelfServiceOptions struct {
 }
 
 // SelfService serves the signed-in person's own pages. The Okta user id always comes from the
-// session record, never from the request.
+// Viewer, never from the request.
 type SelfService struct {
-	okta  *client.Client // service credential (SSWS)
-	auth  *Auth
-	store *session.Store
-	cache *PersonCache
-	audit audit.Log
-	log   *slog.Logger
-	opts  SelfServiceOptions
-	once  *onceGuard
+	okta     SelfServiceOkta
+	sessions SelfSessions
+	signOuts SignOutReturns
+	cache    *PersonCache
+	audit    AuditTrail
+	// limits count password and recovery-question attempts that reach Okta.
+	limits *Limits
+	opts   SelfServiceOptions
+	once   *onceGuard
 }
 
 // NewSelfService returns the self-service handlers.
-func NewSelfService(okta *client.Client, auth *Auth, store *session.Store, cache *PersonCache, auditLog audit.Log, log *slog.Logger, opts SelfServiceOptions) *SelfService {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Policy.MinLength == 0 {
-		opts.Policy = DefaultPasswordPolicy()
-	}
-	return &SelfService{okta: okta, auth: auth, store: store, cache: cache, audit: auditLog, log: log, opts: opts, once: newOnceGuard(10*time.Minute, opts.Now)}
+func NewSelfService(okta SelfServiceOkta, sessions SelfSessions, signOuts SignOutReturns, cache *PersonCache, trail AuditTrail, limits *Limits, opts SelfServiceOptions) *SelfService {
+	return &SelfService{okta: okta, sessions: sessions, signOuts: signOuts, cache: cache, audit: trail, limits: limits, opts: opts, once: newOnceGuard(onceTTL, opts.Now)}
 }
 
-// currentPasswordLimits bound the guesses at a person's current password (SECURITY.md 47).
-// Every form that sends the current password to Okta — changing the password, changing the
-// recovery question — draws on the same budget: one budget per person, not one per form
-// (issue 12, finding 5). An attempt counts when it reaches Okta, whatever Okta answers.
-func currentPasswordLimits() []Limit {
-	return []Limit{{Name: "current-password", N: 5, Window: 15 * time.Minute}, {Name: "current-password-client", N: 20, Window: time.Hour, ByClient: true}}
+// asPerson is the client acting with the person's own access token.
+func (s *SelfService) asPerson(ctx context.Context) (*client.Client, error) {
+	t, ok := s.sessions.Tokens(ctx)
+	if !ok {
+		return nil, fmt.Errorf("self-service call without a session: %w", client.ErrUnauthorized)
+	}
+	return s.okta.WithBearer(t.Access), nil
 }
 
-// target returns the client and path id for a self-service call on v's own account.
-func (s *SelfService) target(v *session.Record) (*client.Client, string) {
-	if s.opts.Delegated {
-		return s.okta.WithBearer(v.Tokens.Access), "me"
+// target returns the client and path id for a self-service call on v's own account: the
+// service credential on their id, or in delegated mode their own token on "me".
+func (s *SelfService) target(ctx context.Context, v Viewer) (selfCalls, string, error) {
+	if !s.opts.Delegated {
+		return s.okta, v.UserID, nil
 	}
-	return s.okta, v.UserID
+	c, err := s.asPerson(ctx)
+	return c, "me", err
 }
 
 // me loads the person's own user with their access token (GET /users/me, DESIGN §2) and checks
 // Okta answered for the person the session belongs to.
-func (s *SelfService) me(ctx context.Context, v *session.Record) (client.User, error) {
+func (s *SelfService) me(ctx context.Context, v Viewer) (client.User, error) {
 	return cached(ctx, s.cache, v.UserID, "me", func(ctx context.Context) (client.User, error) {
-		u, err := s.okta.WithBearer(v.Tokens.Access).GetCurrentUser(ctx)
+		c, err := s.asPerson(ctx)
+		if err != nil {
+			return client.User{}, err
+		}
+		u, err := c.GetCurrentUser(ctx)
 		if err != nil {
 			return client.User{}, fmt.Errorf("get current user: %w", err)
 		}
@@ -89,9 +87,12 @@ func (s *SelfService) me(ctx context.Context, v *session.Record) (client.User, e
 	})
 }
 
-func (s *SelfService) appLinks(ctx context.Context, v *session.Record) ([]client.AppLink, error) {
+func (s *SelfService) appLinks(ctx context.Context, v Viewer) ([]client.AppLink, error) {
 	return cached(ctx, s.cache, v.UserID, "apps", func(ctx context.Context) ([]client.AppLink, error) {
-		c, id := s.target(v)
+		c, id, err := s.target(ctx, v)
+		if err != nil {
+			return nil, err
+		}
 		links, err := c.ListAppLinks(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("list app links: %w", err)
@@ -100,9 +101,12 @@ func (s *SelfService) appLinks(ctx context.Context, v *session.Record) ([]client
 	})
 }
 
-func (s *SelfService) groups(ctx context.Context, v *session.Record) ([]client.Group, error) {
+func (s *SelfService) groups(ctx context.Context, v Viewer) ([]client.Group, error) {
 	return cached(ctx, s.cache, v.UserID, "groups", func(ctx context.Context) ([]client.Group, error) {
-		c, id := s.target(v)
+		c, id, err := s.target(ctx, v)
+		if err != nil {
+			return nil, err
+		}
 		groups, err := c.ListUserGroups(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("list groups: %w", err)
@@ -120,14 +124,14 @@ func sectionError(ctx context.Context, whose, what string, err error) *views.Ale
 
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
 func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
-	v := Viewer(r.Context())
+	v, signedIn := ViewerFrom(r.Context())
 	// Success banners come from a one-time flash the handler that did the work left, or from
 	// Okta's return after a sign-out this browser started; never from the query string.
-	flash := takeFlash(s.store, w, r)
-	if v == nil {
+	flash := takeFlash(s.sessions, w, r)
+	if !signedIn {
 		var notice *views.Alert
 		switch {
-		case s.auth != nil && s.auth.SignedOut(w, r):
+		case s.signOuts.SignedOut(w, r):
 			notice = &views.Alert{Kind: "success", Title: "You have signed out", Text: "You are signed out of Gatehouse and Okta in this browser."}
 		case flash == flashSignedOutEverywhere:
 			notice = &views.Alert{Kind: "success", Title: "You have signed out everywhere", Text: "Your Okta and Gatehouse sessions on every device have ended."}
@@ -143,7 +147,7 @@ func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
 
 // dashboard loads the three sections concurrently: the page costs about one Okta round trip,
 // and a failing section does not take the others down.
-func (s *SelfService) dashboard(ctx context.Context, v *session.Record) views.DashboardView {
+func (s *SelfService) dashboard(ctx context.Context, v Viewer) views.DashboardView {
 	var (
 		d                          views.DashboardView
 		wg                         sync.WaitGroup
@@ -191,7 +195,7 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !IsHTMX(r) {
-		Redirect(w, r, "/")
+		redirect(w, r, "/")
 		return nil
 	}
 	ctx := r.Context()
@@ -239,7 +243,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 		view.Total = len(all)
 		view.Apps = filterApps(all, q)
 	}
-	if HTMXTarget(r) == views.AppResultsID {
+	if htmxTarget(r) == views.AppResultsID {
 		return Render(w, r, http.StatusOK, views.AppResults(view))
 	}
 	return Render(w, r, http.StatusOK, views.AppsPage(PageFor(r, "Apps", views.NavApps), view))

@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"gatehouse/handlers"
-	"gatehouse/web/session"
 )
 
 func TestACRSatisfied(t *testing.T) {
+	t.Parallel()
 	const twoFA, onePwd = "urn:okta:loa:2fa:any", "urn:okta:loa:1fa:pwd"
 	tests := []struct {
 		name, want, got string
@@ -33,9 +33,9 @@ func TestACRSatisfied(t *testing.T) {
 		})
 	}
 	now := time.Now()
-	fresh := &session.Record{AuthTime: now, ACR: twoFA, AMR: []string{"pwd", "email"}}
+	fresh := handlers.Viewer{AuthTime: now, ACR: twoFA, AMR: []string{"pwd", "email"}}
 	assert.False(t, handlers.NeedsStepUp(fresh, now, 15*time.Minute, twoFA))
 	assert.True(t, handlers.NeedsStepUp(fresh, now.Add(16*time.Minute), 15*time.Minute, twoFA), "too old, however strong")
-	assert.True(t, handlers.NeedsStepUp(&session.Record{AuthTime: now}, now, 15*time.Minute, twoFA), "recent but weak")
-	assert.False(t, handlers.NeedsStepUp(&session.Record{AuthTime: now}, now, 15*time.Minute, ""), "no acr configured")
+	assert.True(t, handlers.NeedsStepUp(handlers.Viewer{AuthTime: now}, now, 15*time.Minute, twoFA), "recent but weak")
+	assert.False(t, handlers.NeedsStepUp(handlers.Viewer{AuthTime: now}, now, 15*time.Minute, ""), "no acr configured")
 }

@@ -40,7 +40,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -49,7 +49,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(BulkID).Resolve(ctx)
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(bulkID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_bulk.templ`, Line: 9, Col: 22}
 			}
@@ -254,7 +254,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if r.Status != "" {
-					templ_7745c5c3_Err = StatusBadge(r.Status).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = statusBadge(r.Status).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -351,7 +351,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 			}
 			if !v.Done {
 				if len(v.RunIDs) == 0 {
-					templ_7745c5c3_Err = EmptyState("Nobody to act on", "The action does not apply to anyone you selected. Go back and choose other people or another action.").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = emptyState("Nobody to act on", "The action does not apply to anyone you selected. Go back and choose other people or another action.").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -414,7 +414,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = Field(Input{Name: "reason", Label: "Reason or ticket number", Value: v.Reason, Required: true, MaxLength: 200, Autocomplete: "off", Hint: "Recorded in the audit log with your name, for every person.", Error: v.Errors["reason"]}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = field(input{Name: "reason", Label: "Reason or ticket number", Value: v.Reason, Required: true, MaxLength: 200, Autocomplete: "off", Hint: "Recorded in the audit log with your name, for every person.", Error: v.Errors["reason"]}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -496,7 +496,7 @@ func BulkPage(p Page, v BulkView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -550,7 +550,7 @@ func AuditPage(p Page, v AuditView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -558,11 +558,11 @@ func AuditPage(p Page, v AuditView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "actor", Label: "Done by (username or id)", Value: v.Actor, MaxLength: 100, Autocomplete: "off", Error: v.Errors["actor"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "actor", Label: "Done by (username or id)", Value: v.Actor, MaxLength: 100, Autocomplete: "off", Error: v.Errors["actor"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "target", Label: "Done to (username or id)", Value: v.Target, MaxLength: 100, Autocomplete: "off", Error: v.Errors["target"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "target", Label: "Done to (username or id)", Value: v.Target, MaxLength: 100, Autocomplete: "off", Error: v.Errors["target"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -591,25 +591,25 @@ func AuditPage(p Page, v AuditView) templ.Component {
 				}
 			} else if len(v.Rows) == 0 {
 				if v.Actor != "" || v.Target != "" {
-					templ_7745c5c3_Err = EmptyState("No actions match", "Nothing recorded matches this filter. Check the spelling, or clear the filter.").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = emptyState("No actions match", "Nothing recorded matches this filter. Check the spelling, or clear the filter.").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = EmptyState("Nothing recorded yet", "Actions taken in the admin console appear here.").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = emptyState("Nothing recorded yet", "Actions taken in the admin console appear here.").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
 			} else {
-				templ_7745c5c3_Err = AuditTable(v.Rows, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = auditTable(v.Rows, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var26), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var26), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -617,8 +617,8 @@ func AuditPage(p Page, v AuditView) templ.Component {
 	})
 }
 
-// AuditTable renders audit rows; the full form adds the request ids.
-func AuditTable(rows []AuditRow, full bool) templ.Component {
+// auditTable renders audit rows; the full form adds the request ids.
+func auditTable(rows []AuditRow, full bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -812,7 +812,7 @@ func AuditTable(rows []AuditRow, full bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var38 string
-			templ_7745c5c3_Var38, templ_7745c5c3_Err = templ.JoinStringErrs(ResultLabel(r.Result))
+			templ_7745c5c3_Var38, templ_7745c5c3_Err = templ.JoinStringErrs(resultLabel(r.Result))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_bulk.templ`, Line: 175, Col: 30}
 			}

@@ -40,7 +40,7 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -59,7 +59,7 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(CreateFormID).Resolve(ctx)
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(createFormID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_create.templ`, Line: 12, Col: 25}
 			}
@@ -71,19 +71,19 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "first_name", Label: "First name", Value: v.FirstName, Required: true, MaxLength: 50, Autocomplete: "off", Error: v.Errors["first_name"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "first_name", Label: "First name", Value: v.FirstName, Required: true, MaxLength: 50, Autocomplete: "off", Error: v.Errors["first_name"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "last_name", Label: "Last name", Value: v.LastName, Required: true, MaxLength: 50, Autocomplete: "off", Error: v.Errors["last_name"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "last_name", Label: "Last name", Value: v.LastName, Required: true, MaxLength: 50, Autocomplete: "off", Error: v.Errors["last_name"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "email", Label: "Email", Type: "email", Value: v.Email, Required: true, MaxLength: 100, Autocomplete: "off", Error: v.Errors["email"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "email", Label: "Email", Type: "email", Value: v.Email, Required: true, MaxLength: 100, Autocomplete: "off", Error: v.Errors["email"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "login", Label: "Username", Value: v.Login, MaxLength: 100, Autocomplete: "off", Hint: "Leave empty to use the email address. 5 to 100 characters.", Error: v.Errors["login"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "login", Label: "Username", Value: v.Login, MaxLength: 100, Autocomplete: "off", Hint: "Leave empty to use the email address. 5 to 100 characters.", Error: v.Errors["login"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -91,7 +91,7 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = GroupPicker(v.Picker, v.Errors["group"]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = groupPicker(v.Picker, v.Errors["group"]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -134,7 +134,7 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "password", Label: "Initial password", Type: "password", Autocomplete: "new-password", MaxLength: 72, Hint: "Leave empty to let the person choose one from the activation link.", Error: v.Errors["password"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "password", Label: "Initial password", Type: "password", Autocomplete: "new-password", MaxLength: 72, Hint: "Leave empty to let the person choose one from the activation link.", Error: v.Errors["password"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -148,7 +148,7 @@ func CreateUserPage(p Page, v CreateUserView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -295,9 +295,9 @@ func activationChoice(value, selected, label, hint string) templ.Component {
 	})
 }
 
-// GroupPicker searches Okta's groups (active search with htmx; the "Find groups" button
+// groupPicker searches Okta's groups (active search with htmx; the "Find groups" button
 // without) and lists the results as checkboxes named "group".
-func GroupPicker(v GroupPickerView, fieldErr string) templ.Component {
+func groupPicker(v GroupPickerView, fieldErr string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

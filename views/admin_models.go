@@ -3,11 +3,11 @@ package views
 import "net/url"
 
 // Element ids of the admin console that htmx targets and tests look up (UserResultsID,
-// UserPanelID, CreateFormID, GroupPickerID and BulkID live in models.go).
+// UserPanelID, createFormID, GroupPickerID and bulkID live in models.go).
 const (
 	GroupResultsID = "group-results"
 	SecretValueID  = "one-time-secret"
-	ConfirmFormID  = "confirm-form"
+	confirmFormID  = "confirm-form"
 )
 
 // Admin sub-navigation keys for AdminNav.Active.
@@ -253,8 +253,8 @@ func PersonURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 // ConfirmURL is the confirmation page of one action on one person.
 func ConfirmURL(id, action string) string { return PersonURL(id) + "/confirm/" + action }
 
-// ResultLabel names an audit result in words.
-func ResultLabel(r string) string {
+// resultLabel names an audit result in words.
+func resultLabel(r string) string {
 	switch r {
 	case "success":
 		return "Succeeded"

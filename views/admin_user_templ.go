@@ -40,7 +40,7 @@ func PersonPage(p Page, v PersonView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -49,7 +49,7 @@ func PersonPage(p Page, v PersonView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(Initials(v.Name))
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(initials(v.Name))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_user.templ`, Line: 10, Col: 61}
 			}
@@ -87,7 +87,7 @@ func PersonPage(p Page, v PersonView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = UserPanel(v.Panel).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = userPanel(v.Panel).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -252,7 +252,7 @@ func PersonPage(p Page, v PersonView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = AuditTable(v.Audit, false).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = auditTable(v.Audit, false).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -293,7 +293,7 @@ func PersonPage(p Page, v PersonView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -362,10 +362,10 @@ func facts(fs []ProfileField) templ.Component {
 	})
 }
 
-// UserPanel is the status and the actions allowed now. After an action, htmx replaces its
-// content (UserPanelBody) with a fresh copy re-read from Okta, carrying the success message and
+// userPanel is the status and the actions allowed now. After an action, htmx replaces its
+// content (userPanelBody) with a fresh copy re-read from Okta, carrying the success message and
 // any one-time secret.
-func UserPanel(v UserPanelView) templ.Component {
+func userPanel(v UserPanelView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -399,7 +399,7 @@ func UserPanel(v UserPanelView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = UserPanelBody(v).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = userPanelBody(v).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -411,10 +411,10 @@ func UserPanel(v UserPanelView) templ.Component {
 	})
 }
 
-// UserPanelBody is the panel's content. The result of an action comes first and takes the
+// userPanelBody is the panel's content. The result of an action comes first and takes the
 // focus (app.js focuses [data-autofocus] in swapped content), so keyboard and screen-reader
 // users land on what happened rather than at the top of the page.
-func UserPanelBody(v UserPanelView) templ.Component {
+func userPanelBody(v UserPanelView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -443,7 +443,7 @@ func UserPanelBody(v UserPanelView) templ.Component {
 				}
 			}
 			if v.Secret != nil {
-				templ_7745c5c3_Err = SecretBox(*v.Secret).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = secretBox(*v.Secret).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -457,7 +457,7 @@ func UserPanelBody(v UserPanelView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = StatusBadge(v.Status).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = statusBadge(v.Status).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -485,7 +485,7 @@ func UserPanelBody(v UserPanelView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var19 string
-		templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(StatusExplanation(v.Status))
+		templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(statusExplanation(v.Status))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_user.templ`, Line: 115, Col: 66}
 		}
@@ -671,9 +671,9 @@ func UserPanelBody(v UserPanelView) templ.Component {
 	})
 }
 
-// SecretBox shows a one-time secret with a copy button. It is rendered once, in the response
+// secretBox shows a one-time secret with a copy button. It is rendered once, in the response
 // to the action, and never stored.
-func SecretBox(s Secret) templ.Component {
+func secretBox(s Secret) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -763,9 +763,9 @@ func SecretBox(s Secret) templ.Component {
 	})
 }
 
-// DialogReset empties and closes the confirmation dialog from an htmx response (an
+// dialogReset empties and closes the confirmation dialog from an htmx response (an
 // out-of-band swap of the whole element).
-func DialogReset() templ.Component {
+func dialogReset() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -822,11 +822,11 @@ func ActionDone(v UserPanelView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = UserPanelBody(v).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = userPanelBody(v).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = DialogReset().Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = dialogReset().Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -864,7 +864,7 @@ func ConfirmPage(p Page, nav AdminNav, v ConfirmView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -908,7 +908,7 @@ func ConfirmPage(p Page, nav AdminNav, v ConfirmView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -939,7 +939,7 @@ func ConfirmBody(v ConfirmView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var43 string
-		templ_7745c5c3_Var43, templ_7745c5c3_Err = templruntime.NewAttributeExpression(ConfirmFormID).Resolve(ctx)
+		templ_7745c5c3_Var43, templ_7745c5c3_Err = templruntime.NewAttributeExpression(confirmFormID).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_user.templ`, Line: 189, Col: 28}
 		}
@@ -1168,7 +1168,7 @@ func ConfirmBody(v ConfirmView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			case "recovery-question":
-				templ_7745c5c3_Err = Field(Input{Name: "question", Label: "Recovery question", Value: v.RecoveryQuestion, Required: true, MaxLength: 100, Hint: "At least 4 characters.", Error: v.Errors["question"], Attrs: templ.Attributes{"list": "admin-question-suggestions", "autocomplete": "off"}}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(input{Name: "question", Label: "Recovery question", Value: v.RecoveryQuestion, Required: true, MaxLength: 100, Hint: "At least 4 characters.", Error: v.Errors["question"], Attrs: templ.Attributes{"list": "admin-question-suggestions", "autocomplete": "off"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1199,13 +1199,13 @@ func ConfirmBody(v ConfirmView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Field(Input{Name: "answer", Label: "Answer", Type: "password", Autocomplete: "off", Required: true, MaxLength: 100, Hint: "At least 4 characters, and not part of the question.", Error: v.Errors["answer"]}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(input{Name: "answer", Label: "Answer", Type: "password", Autocomplete: "off", Required: true, MaxLength: 100, Hint: "At least 4 characters, and not part of the question.", Error: v.Errors["answer"]}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if v.Destructive {
-				templ_7745c5c3_Err = Field(Input{Name: "reason", Label: "Reason or ticket number", Value: v.Reason, Required: true, MaxLength: 200, Hint: "Recorded in the audit log with your name.", Error: v.Errors["reason"], Autocomplete: "off"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(input{Name: "reason", Label: "Reason or ticket number", Value: v.Reason, Required: true, MaxLength: 200, Hint: "Recorded in the audit log with your name.", Error: v.Errors["reason"], Autocomplete: "off"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1404,7 +1404,7 @@ func ActionResultPage(p Page, v ActionResultView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = AdminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = adminSubnav(v.Nav).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1430,7 +1430,7 @@ func ActionResultPage(p Page, v ActionResultView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Secret != nil {
-				templ_7745c5c3_Err = SecretBox(*v.Secret).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = secretBox(*v.Secret).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1467,7 +1467,7 @@ func ActionResultPage(p Page, v ActionResultView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var65), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var65), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

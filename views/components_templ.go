@@ -11,8 +11,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// Input describes one labelled form field.
-type Input struct {
+// input describes one labelled form field.
+type input struct {
 	Name         string
 	Label        string
 	Type         string // default "text"
@@ -25,7 +25,7 @@ type Input struct {
 	Attrs        templ.Attributes // extra attributes (htmx triggers and the like)
 }
 
-func (in Input) inputType() string {
+func (in input) inputType() string {
 	if in.Type == "" {
 		return "text"
 	}
@@ -33,10 +33,10 @@ func (in Input) inputType() string {
 }
 
 // describedBy joins the ids of the hint and the error, for aria-describedby.
-func (in Input) describedBy() string {
+func (in input) describedBy() string {
 	ids := ""
 	if in.Hint != "" {
-		ids = HintID(in.Name)
+		ids = hintID(in.Name)
 	}
 	if in.Error != "" {
 		if ids != "" {
@@ -47,16 +47,16 @@ func (in Input) describedBy() string {
 	return ids
 }
 
-func (in Input) ariaInvalid() string {
+func (in input) ariaInvalid() string {
 	if in.Error != "" {
 		return "true"
 	}
 	return ""
 }
 
-// Field renders a label, an input, its hint and its error message, wired together for
+// field renders a label, an input, its hint and its error message, wired together for
 // screen readers.
-func Field(in Input) templ.Component {
+func field(in input) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -268,7 +268,7 @@ func Field(in Input) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
-			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(HintID(in.Name)).Resolve(ctx)
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(hintID(in.Name)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components.templ`, Line: 81, Col: 30}
 			}
@@ -506,8 +506,8 @@ func alertKind(k string) string {
 	return "info"
 }
 
-// StatusBadge shows an Okta user status as words (never colour alone).
-func StatusBadge(status string) templ.Component {
+// statusBadge shows an Okta user status as words (never colour alone).
+func statusBadge(status string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -594,8 +594,8 @@ func StatusBadge(status string) templ.Component {
 	})
 }
 
-// EmptyState is shown where a list has nothing in it.
-func EmptyState(title, text string) templ.Component {
+// emptyState is shown where a list has nothing in it.
+func emptyState(title, text string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -656,8 +656,8 @@ func EmptyState(title, text string) templ.Component {
 	})
 }
 
-// Spinner is the loading indicator htmx shows while a request is in flight.
-func Spinner(label string) templ.Component {
+// spinner is the loading indicator htmx shows while a request is in flight.
+func spinner(label string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

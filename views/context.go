@@ -14,9 +14,9 @@ func WithAssets(ctx context.Context, a Assets) context.Context {
 	return context.WithValue(ctx, assetsKey{}, a)
 }
 
-// AssetsFrom returns the asset URLs set by WithAssets. Without them (component tests) it falls
+// assetsFrom returns the asset URLs set by WithAssets. Without them (component tests) it falls
 // back to the unhashed paths, which the static handler also serves.
-func AssetsFrom(ctx context.Context) Assets {
+func assetsFrom(ctx context.Context) Assets {
 	if a, ok := ctx.Value(assetsKey{}).(Assets); ok {
 		return a
 	}

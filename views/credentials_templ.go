@@ -72,7 +72,7 @@ func PasswordPage(p Page, v PasswordView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -183,11 +183,11 @@ func PasswordPanel(v PasswordView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "current_password", Label: "Current password", Type: "password", Autocomplete: "current-password", Required: true, MaxLength: 72, Error: v.Errors["current_password"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "current_password", Label: "Current password", Type: "password", Autocomplete: "current-password", Required: true, MaxLength: 72, Error: v.Errors["current_password"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{
+			templ_7745c5c3_Err = field(input{
 				Name: "new_password", Label: "New password", Type: "password", Autocomplete: "new-password", Required: true, MaxLength: 72,
 				Hint: "Check the rules below as you type.", Error: v.Errors["new_password"],
 				Attrs: templ.Attributes{
@@ -207,7 +207,7 @@ func PasswordPanel(v PasswordView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{
+			templ_7745c5c3_Err = field(input{
 				Name: "confirm_password", Label: "Confirm new password", Type: "password", Autocomplete: "new-password", Required: true, MaxLength: 72, Error: v.Errors["confirm_password"],
 				Attrs: templ.Attributes{
 					"hx-post":    "/password/check",
@@ -431,7 +431,7 @@ func RecoveryPage(p Page, v RecoveryView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var16), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var16), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -557,7 +557,7 @@ func RecoveryPanel(v RecoveryView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "question", Label: "New question", Value: v.Question, Required: true, MaxLength: 100, Hint: "At least 4 characters. Choose one of the suggestions or write your own.", Error: v.Errors["question"], Attrs: templ.Attributes{"list": "question-suggestions", "autocomplete": "off"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "question", Label: "New question", Value: v.Question, Required: true, MaxLength: 100, Hint: "At least 4 characters. Choose one of the suggestions or write your own.", Error: v.Errors["question"], Attrs: templ.Attributes{"list": "question-suggestions", "autocomplete": "off"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -588,11 +588,11 @@ func RecoveryPanel(v RecoveryView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "answer", Label: "Answer", Type: "password", Autocomplete: "off", Required: true, MaxLength: 100, Hint: "At least 4 characters, and not part of the question. Answers are not case-sensitive.", Error: v.Errors["answer"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "answer", Label: "Answer", Type: "password", Autocomplete: "off", Required: true, MaxLength: 100, Hint: "At least 4 characters, and not part of the question. Answers are not case-sensitive.", Error: v.Errors["answer"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "current_password", Label: "Current password", Type: "password", Autocomplete: "current-password", Required: true, MaxLength: 72, Hint: "To confirm it's you.", Error: v.Errors["current_password"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "current_password", Label: "Current password", Type: "password", Autocomplete: "current-password", Required: true, MaxLength: 72, Hint: "To confirm it's you.", Error: v.Errors["current_password"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -653,7 +653,7 @@ func SignOutEverywherePage(p Page) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var24), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var24), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -734,7 +734,7 @@ func ForgotPage(p Page, v ForgotView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -765,7 +765,7 @@ func ForgotPanel(v ForgotView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var29 string
-		templ_7745c5c3_Var29, templ_7745c5c3_Err = templruntime.NewAttributeExpression(ForgotFormID).Resolve(ctx)
+		templ_7745c5c3_Var29, templ_7745c5c3_Err = templruntime.NewAttributeExpression(forgotFormID).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/credentials.templ`, Line: 240, Col: 27}
 		}
@@ -792,7 +792,7 @@ func ForgotPanel(v ForgotView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var30 string
-			templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + ForgotFormID).Resolve(ctx)
+			templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + forgotFormID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/credentials.templ`, Line: 246, Col: 106}
 			}
@@ -804,7 +804,7 @@ func ForgotPanel(v ForgotView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Name: "identifier", Label: "Username or email", Value: v.Identifier, Autocomplete: "username", Required: true, MaxLength: 100, Error: v.Errors["identifier"]}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(input{Name: "identifier", Label: "Username or email", Value: v.Identifier, Autocomplete: "username", Required: true, MaxLength: 100, Error: v.Errors["identifier"]}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// Initials returns up to two letters for an avatar or a logo fallback.
-func Initials(name string) string {
+// initials returns up to two letters for an avatar or a logo fallback.
+func initials(name string) string {
 	var out []rune
 	for w := range strings.FieldsSeq(name) {
 		r, _ := utf8.DecodeRuneInString(w)

@@ -4,20 +4,20 @@ package views
 const (
 	AlertsID        = "alerts"
 	DialogID        = "dialog"
-	MainID          = "main"
+	mainID          = "main"
 	AppResultsID    = "app-results"
 	UserResultsID   = "user-results"
 	PasswordFormID  = "password-form"
 	PasswordRulesID = "password-rules"
 	RecoveryFormID  = "recovery-form"
-	ForgotFormID    = "forgot-form"
+	forgotFormID    = "forgot-form"
 	UserPanelID     = "user-panel"
-	CreateFormID    = "create-user-form"
+	createFormID    = "create-user-form"
 	GroupPickerID   = "group-picker"
-	BulkID          = "bulk"
+	bulkID          = "bulk"
 	ProfileCardID   = "profile-card"
 	AppsCardID      = "apps-card"
-	GroupsCardID    = "groups-card"
+	groupsCardID    = "groups-card"
 )
 
 // Nav is what the layout shows about the person looking at the page.
@@ -61,5 +61,5 @@ func (fe FieldErrors) Has(field string) bool { _, ok := fe[field]; return ok }
 // ErrorID is the id of the element holding a field's error, for aria-describedby.
 func ErrorID(field string) string { return field + "-error" }
 
-// HintID is the id of the element holding a field's hint, for aria-describedby.
-func HintID(field string) string { return field + "-hint" }
+// hintID is the id of the element holding a field's hint, for aria-describedby.
+func hintID(field string) string { return field + "-hint" }

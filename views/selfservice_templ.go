@@ -85,7 +85,7 @@ func AppsPage(p Page, v AppsView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -138,12 +138,12 @@ func AppResults(v AppsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else if v.Total == 0 {
-			templ_7745c5c3_Err = EmptyState("No apps assigned to you yet", "When your administrator assigns apps to you, they appear here.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState("No apps assigned to you yet", "When your administrator assigns apps to you, they appear here.").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else if len(v.Apps) == 0 {
-			templ_7745c5c3_Err = EmptyState("No apps match “"+v.Query+"”", "Check the spelling, or clear the search to see all your apps.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emptyState("No apps match “"+v.Query+"”", "Check the spelling, or clear the search to see all your apps.").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -207,7 +207,7 @@ func AppResults(v AppsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = AppGrid(v.Apps).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = appGrid(v.Apps).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -220,9 +220,9 @@ func AppResults(v AppsView) templ.Component {
 	})
 }
 
-// AppGrid renders app tiles. The logo sits over the initials: a missing or broken logo simply
+// appGrid renders app tiles. The logo sits over the initials: a missing or broken logo simply
 // reveals them, with no script needed.
-func AppGrid(apps []AppTile) templ.Component {
+func appGrid(apps []AppTile) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -262,7 +262,7 @@ func AppGrid(apps []AppTile) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var13 string
-			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(Initials(a.Label))
+			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(initials(a.Label))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 74, Col: 52}
 			}
@@ -379,7 +379,7 @@ func GroupsPage(p Page, v GroupsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else if len(v.Groups) == 0 {
-				templ_7745c5c3_Err = EmptyState("You are not in any groups", "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = emptyState("You are not in any groups", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -420,7 +420,7 @@ func GroupsPage(p Page, v GroupsView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var20 string
-					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(GroupTypeLabel(g.Type))
+					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(groupTypeLabel(g.Type))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 115, Col: 36}
 					}
@@ -440,7 +440,7 @@ func GroupsPage(p Page, v GroupsView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var17), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var17), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -512,7 +512,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = StatusBadge(v.Status).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = statusBadge(v.Status).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -585,7 +585,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -593,8 +593,8 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 	})
 }
 
-// GroupTypeLabel names an Okta group type in words.
-func GroupTypeLabel(t string) string {
+// groupTypeLabel names an Okta group type in words.
+func groupTypeLabel(t string) string {
 	switch t {
 	case "OKTA_GROUP":
 		return "Okta group"

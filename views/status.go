@@ -25,8 +25,8 @@ func StatusLabel(status string) string {
 	return status
 }
 
-// StatusExplanation says in plain words what a status means for the person and the helpdesk.
-func StatusExplanation(status string) string {
+// statusExplanation says in plain words what a status means for the person and the helpdesk.
+func statusExplanation(status string) string {
 	switch status {
 	case "ACTIVE":
 		return "The account works normally: they can sign in and use their apps."

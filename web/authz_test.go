@@ -30,7 +30,7 @@ func concretePath(path, personID string) string {
 		case "{id}":
 			return personID
 		case "{action}":
-			return handlers.ActionUnlock
+			return handlers.Actions()[0].Key // a real action of the table
 		case "{section}":
 			return "profile"
 		}
@@ -64,6 +64,7 @@ func authzRequest(t *testing.T, env *webtest.Env, c *http.Client, rt web.RouteIn
 // employees get 403 on staff and admin routes, the helpdesk gets 403 on admin routes only,
 // admins get through; every denial happens before any Okta call.
 func TestSec27_AuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	bob := env.Okta.UserID("bob@example.com")
 	anon := env.Client()
@@ -146,6 +147,7 @@ func statusChange(env *webtest.Env, login string) string {
 // action, open to the helpdesk exactly when the action is, step-up exactly for the
 // destructive ones, and rate limited; and no action route outside the table.
 func TestActionTableMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	byPattern := map[string]web.RouteInfo{}
 	for _, rt := range env.App.Server.Routes() {

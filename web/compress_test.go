@@ -64,6 +64,7 @@ func varies(h http.Header, name string) int {
 }
 
 func TestCompressResponses(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := rawClient(env.SignInAs(t, "alice@example.com"))
 	anon := rawClient(env.Client())
@@ -191,6 +192,7 @@ func TestCompressResponses(t *testing.T) {
 // TestCompressedPagesAreNeverStored checks the other half of "never cached across encodings":
 // personal pages, compressed or not, are not stored by any cache at all.
 func TestCompressedPagesAreNeverStored(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := rawClient(env.SignInAs(t, "alice@example.com"))
 	for _, enc := range []string{"gzip", "identity"} {

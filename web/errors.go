@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"gatehouse/handlers"
 	"gatehouse/views"
@@ -39,6 +40,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	he := handlers.Classify(err)
+	s.logFailure(r, he)
+	if he.RetryAfter > 0 {
+		secs := int((he.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	if he.Redirect != "" {
+		redirectForError(w, r, he)
+		return
+	}
+	if rerr := s.renderError(w, r, he); rerr != nil {
+		s.log.ErrorContext(ctx, "render error page", "request_id", sc.RequestID, "err", rerr)
+		http.Error(w, "Something went wrong. Reference: "+sc.RequestID, he.Status)
+	}
+}
+
+// logFailure writes the one log line of a failed request: an error for 5xx, info below.
+func (s *Server) logFailure(r *http.Request, he *handlers.Error) {
+	sc := handlers.ScopeFrom(r.Context())
 	level := slog.LevelInfo
 	if he.Status >= 500 {
 		level = slog.LevelError
@@ -52,41 +71,35 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		attrs = append(attrs, slog.String("err", he.Msg))
 	}
-	s.log.LogAttrs(ctx, level, "request failed", attrs...)
+	s.log.LogAttrs(r.Context(), level, "request failed", attrs...)
+}
 
-	h := w.Header()
-	if he.RetryAfter > 0 {
-		secs := int((he.RetryAfter + 999_999_999) / 1_000_000_000)
-		h.Set("Retry-After", strconv.Itoa(secs))
-	}
-	if he.Redirect != "" {
-		if r.Header.Get("HX-Request") == "true" {
-			h.Set("HX-Redirect", he.Redirect)
-			w.WriteHeader(he.Status)
-			return
-		}
-		http.Redirect(w, r, he.Redirect, http.StatusFound)
+// redirectForError sends the browser where the error says (to sign in), in the way htmx
+// understands: HX-Redirect with the error's status, never a 3xx an XHR would follow.
+func redirectForError(w http.ResponseWriter, r *http.Request, he *handlers.Error) {
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", he.Redirect)
+		w.WriteHeader(he.Status)
 		return
 	}
+	http.Redirect(w, r, he.Redirect, http.StatusFound)
+}
+
+// renderError shows the error: in the open page's alerts region for htmx, instead of replacing
+// whatever was targeted; as a page otherwise.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, he *handlers.Error) error {
 	view := views.ErrorView{
 		Status:    he.Status,
 		Title:     he.Title,
 		Message:   he.Msg,
-		RequestID: sc.RequestID,
+		RequestID: handlers.ScopeFrom(r.Context()).RequestID,
 		SignIn:    he.SignIn,
 		Back:      he.Status != http.StatusUnauthorized,
 	}
-	var rerr error
 	if handlers.IsHTMX(r) {
-		// Show the message in the open page instead of replacing whatever was targeted.
-		h.Set("HX-Retarget", "#"+views.AlertsID)
-		h.Set("HX-Reswap", "innerHTML")
-		rerr = handlers.Render(w, r, he.Status, views.ErrorBanner(view))
-	} else {
-		rerr = handlers.Render(w, r, he.Status, views.ErrorPage(handlers.PageFor(r, he.Title, ""), view))
+		w.Header().Set("HX-Retarget", "#"+views.AlertsID)
+		w.Header().Set("HX-Reswap", "innerHTML")
+		return handlers.Render(w, r, he.Status, views.ErrorBanner(view))
 	}
-	if rerr != nil {
-		s.log.ErrorContext(ctx, "render error page", "request_id", sc.RequestID, "err", rerr)
-		http.Error(w, "Something went wrong. Reference: "+sc.RequestID, he.Status)
-	}
+	return handlers.Render(w, r, he.Status, views.ErrorPage(handlers.PageFor(r, he.Title, ""), view))
 }

@@ -116,7 +116,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 	out := &outbound{}
 	var tries attempts
 	clock := &offsetClock{}
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) {
 		c.HTTPClient = out.httpClient()
 		c.OktaObserver = tries.observe
 	}})
@@ -248,7 +248,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 				assert.False(t, cs[0].retry, "a mutation is never retried")
 			}
 		}
-		// The client's own view, the budget guard's local 429s included.
+		// The client's own view, the budget guard's refusals (never sent) included.
 		getAttempts, postAttempts := tries.byAttempt(http.MethodGet), tries.byAttempt(http.MethodPost)
 		for n := range getAttempts {
 			assert.LessOrEqual(t, n, 2, "a GET made attempt %d", n)
@@ -280,7 +280,7 @@ func TestF2_RateLimitStorm(t *testing.T) {
 }
 
 // breakerLog sorts the Okta client's attempts into those sent (and failed) and those the
-// circuit breaker refused without contacting Okta, through AppConfig.OktaObserver.
+// circuit breaker refused without contacting Okta, through Config.OktaObserver.
 type breakerLog struct {
 	mu             sync.Mutex
 	failed, refuse int
@@ -307,7 +307,7 @@ func (b *breakerLog) counts() (failed, refused int) {
 // circuit breaker opens after 5 failed attempts; while open, pages answer fast with a friendly
 // message and nothing reaches Okta; once Okta recovers the breaker closes after its cooldown;
 // nothing is ever a 500 or shows Go internals. The cooldown is 4 s here instead of 30 s
-// (AppConfig.BreakerCooldown): the state machine is the same, and package client tests the 30 s
+// (Config.BreakerCooldown): the state machine is the same, and package client tests the 30 s
 // default with a fake clock. TLS failures are not emulated (the emulator serves plain HTTP);
 // the client treats them like any other transport error, as it does the dropped connection.
 func TestF3_OktaFailing(t *testing.T) {
@@ -338,7 +338,7 @@ func TestF3_OktaFailing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // each case waits out a cooldown; they share nothing
 			var br breakerLog
-			env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+			env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 				c.BreakerCooldown = cooldown
 				c.OktaObserver = br.observe
 			}})

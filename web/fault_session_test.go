@@ -30,6 +30,7 @@ import (
 // rather than the table's 30: a stopped Redis refuses connections at once, so only the number
 // of failed requests grows with the length of the outage.
 func TestF6_RedisOutageTwoInstances(t *testing.T) {
+	t.Parallel()
 	rds := startRedis(t)
 	okta := oktatest.NewServer(oktatest.Config{})
 	t.Cleanup(okta.Close)
@@ -139,6 +140,7 @@ func TestF6_RedisOutageTwoInstances(t *testing.T) {
 // answered as that person, and the next expiry is handled the same way. The whole suite runs
 // under -race in CI, which is the other half of F9.
 func TestF9_ConcurrentRefresh(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		redis bool
@@ -158,7 +160,7 @@ func TestF9_ConcurrentRefresh(t *testing.T) {
 			key := make([]byte, 32)
 			_, _ = rand.Read(key)
 			newEnv := func() *webtest.Env {
-				return webtest.New(t, webtest.Options{Okta: okta, Now: clock.Now, Configure: func(c *web.AppConfig) {
+				return webtest.New(t, webtest.Options{Okta: okta, Now: clock.Now, Configure: func(c *web.Config) {
 					c.SessionIdle = 3 * time.Hour // the test moves the clock by hours
 					c.SessionKeys = [][]byte{key}
 					if rds != nil {

@@ -144,7 +144,7 @@ type outboundCall struct {
 }
 
 // httpClient returns the production Okta HTTP client with o in front of its transport, for
-// AppConfig.HTTPClient.
+// Config.HTTPClient.
 func (o *outbound) httpClient() *http.Client {
 	hc := client.NewHTTPClient()
 	o.next = hc.Transport
@@ -186,7 +186,7 @@ func (o *outbound) api() []outboundCall {
 }
 
 // attempts counts the Okta client's attempts (its own view, local refusals included) by
-// method and attempt number, through AppConfig.OktaObserver.
+// method and attempt number, through Config.OktaObserver.
 type attempts struct {
 	mu sync.Mutex
 	n  map[string]map[int]int // method → attempt number → count
@@ -220,6 +220,7 @@ func (a *attempts) byAttempt(method string) map[int]int {
 // rotation, a sign-in fails on the friendly sign-in-failure page in under 9 s while the
 // sessions that already exist keep working.
 func TestF5_JWKSRotationAndOutage(t *testing.T) {
+	t.Parallel()
 	// The table's 9 s: the 8 s default deadline on the token exchange and ID token check, plus
 	// a second for the redirects.
 	const failBy = 9 * time.Second

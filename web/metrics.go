@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gatehouse/client"
-	"gatehouse/handlers"
 )
 
 // sessionCountTimeout bounds the session count a scrape triggers: on Redis it is a SCAN, and a
@@ -154,11 +154,16 @@ func metricMethod(method string) string {
 	return "other"
 }
 
-// ObserveOkta records one Okta call attempt; pass it to client.WithObserver.
+// ObserveOkta records one Okta call attempt; pass it to client.WithObserver. Its status label
+// is the HTTP status, "budget" for a GET the client's budget guard did not send (Okta had said
+// its bucket was empty: a rate limit, not a failure), or "error" when no answer came.
 func (m *Metrics) ObserveOkta(ci client.CallInfo) {
 	status := "error"
-	if ci.Status != 0 {
+	switch {
+	case ci.Status != 0:
 		status = strconv.Itoa(ci.Status)
+	case errors.Is(ci.Err, client.ErrBudgetSpent):
+		status = "budget"
 	}
 	m.oktaRequests.WithLabelValues(ci.Op, status).Inc()
 	m.oktaDuration.WithLabelValues(ci.Op).Observe(ci.Duration.Seconds())
@@ -168,7 +173,8 @@ func (m *Metrics) ObserveOkta(ci client.CallInfo) {
 	}
 }
 
-// RateLimited counts a request the portal refused with 429 because of limit.
+// RateLimited counts a request the portal refused with 429 because of limit: the typed hook
+// NewApp hands to the rate limits (handlers.NewLimits).
 func (m *Metrics) RateLimited(limit string) {
 	m.rateLimited.WithLabelValues(limit).Inc()
 }
@@ -206,20 +212,3 @@ func (c sessionsCollector) Collect(ch chan<- prometheus.Metric) {
 
 // setLogger sets where scrape problems are logged.
 func (m *Metrics) setLogger(log *slog.Logger) { m.log.Store(log) }
-
-// countRateLimits tells o.RateLimited about every request the portal answered with 429: the
-// middleware and handlers that refuse note "rate_limited" with the limit's name in the request
-// scope, which this reads once the response is written.
-func (s *Server) countRateLimits(next http.Handler) http.Handler {
-	if s.o.RateLimited == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		for _, a := range handlers.ScopeFrom(r.Context()).Attrs() {
-			if a.Key == "rate_limited" {
-				s.o.RateLimited(a.Value.String())
-			}
-		}
-	})
-}

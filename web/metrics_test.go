@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -85,8 +86,9 @@ func newMetrics(t *testing.T) *web.Metrics {
 // TestMetricsAfterTraffic drives a signed-in session, a 404, an Okta failure and a rate limit
 // through a whole Gatehouse, then scrapes and checks every Gatehouse series.
 func TestMetricsAfterTraffic(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) {
 		c.Metrics = m
 		c.CacheTTL = 0 // every page reaches the emulator
 	}})
@@ -182,6 +184,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 
 // TestMetricsObservers checks the mapping of each hook onto labels, one case at a time.
 func TestMetricsObservers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		feed   func(m *web.Metrics)
@@ -206,6 +209,14 @@ func TestMetricsObservers(t *testing.T) {
 				m.ObserveOkta(client.CallInfo{Op: "getUser", Err: client.ErrUnavailable, Duration: time.Second})
 			},
 			series: series("gatehouse_okta_requests_total", map[string]string{"operation": "getUser", "status": "error"}),
+			want:   1,
+		},
+		{
+			name: "a GET the budget guard did not send is status budget, not a failure",
+			feed: func(m *web.Metrics) {
+				m.ObserveOkta(client.CallInfo{Op: "getUser", Err: fmt.Errorf("refused: %w", client.ErrBudgetSpent)})
+			},
+			series: series("gatehouse_okta_requests_total", map[string]string{"operation": "getUser", "status": "budget"}),
 			want:   1,
 		},
 		{
@@ -261,6 +272,7 @@ func TestMetricsObservers(t *testing.T) {
 // TestMetricsSessionCountFailure: with the store down the sessions series is left out (never
 // a made-up 0) and the rest of the scrape still works.
 func TestMetricsSessionCountFailure(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
 	m.CountSessionsWith(func(context.Context) (int, error) { return 0, errors.New("redis: connection refused") })
 	got := scrape(t, m.Handler())
@@ -272,6 +284,7 @@ func TestMetricsSessionCountFailure(t *testing.T) {
 // TestMetricsOwnRegistry: two Metrics in one process do not collide (no global registry), and
 // the same registry refuses a second set.
 func TestMetricsOwnRegistry(t *testing.T) {
+	t.Parallel()
 	newMetrics(t)
 	newMetrics(t)
 	reg := prometheus.NewRegistry()
@@ -283,12 +296,13 @@ func TestMetricsOwnRegistry(t *testing.T) {
 
 // TestMetricsCountServiceAppTokenRequests: the service app's token requests are counted as
 // operation getServiceToken (the DPoP handshake's two 400s and the 200), and not passed to
-// AppConfig.OktaObserver, which sees Users API calls only.
+// Config.OktaObserver, which sees Users API calls only.
 func TestMetricsCountServiceAppTokenRequests(t *testing.T) {
+	t.Parallel()
 	m := newMetrics(t)
 	var ops []string
 	var mu sync.Mutex
-	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Credential: webtest.ServiceAppDPoP, Configure: func(c *web.Config) {
 		c.Metrics = m
 		c.OktaObserver = func(ci client.CallInfo) {
 			mu.Lock()

@@ -15,7 +15,6 @@ import (
 
 	"github.com/a-h/templ"
 
-	"gatehouse/client"
 	"gatehouse/handlers"
 	"gatehouse/static"
 	"gatehouse/views"
@@ -28,9 +27,7 @@ func (s *Server) requestScope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sc := &handlers.Scope{RequestID: newRequestID(), ClientIP: s.clientIP(r)}
 		w.Header().Set("X-Request-Id", sc.RequestID)
-		// Okta's request ids of this request's calls, for the audit trail.
-		ctx, _ := client.WithRequestIDs(handlers.WithScope(r.Context(), sc))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(handlers.WithScope(r.Context(), sc)))
 	})
 }
 
@@ -205,8 +202,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// loadSession puts the signed-in person into the context. A session store that cannot answer
-// fails closed: the request gets a 503, never treated as signed out or as someone else.
+// loadSession puts the signed-in person into the context, read through the session layer. A
+// session store that cannot answer fails closed: the request gets a 503, never treated as
+// signed out or as someone else.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -214,14 +212,13 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec, err := s.o.Sessions.Load(r)
+		r, err := s.o.Sessions.load(r)
 		if err != nil {
 			s.writeError(w, r, handlers.Unavailable("We can't check your session right now. Please try again in a moment.", fmt.Errorf("load session: %w", err)))
 			return
 		}
-		if rec != nil {
-			handlers.ScopeFrom(r.Context()).SetUser(rec.UserID)
-			r = r.WithContext(handlers.WithViewer(r.Context(), rec))
+		if v, ok := handlers.ViewerFrom(r.Context()); ok {
+			handlers.ScopeFrom(r.Context()).SetUser(v.UserID)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -231,21 +228,17 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 // person's Okta tokens fresh.
 func (s *Server) requireUser(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		rec := handlers.Viewer(r.Context())
-		if rec == nil {
+		if _, ok := handlers.ViewerFrom(r.Context()); !ok {
 			return handlers.SignInAgain(r, "Sign in to continue.")
 		}
-		fresh, err := s.refreshIfNeeded(r.Context(), rec)
+		r, err := s.refreshIfNeeded(w, r)
 		if errors.Is(err, handlers.ErrSessionRevoked) || errors.Is(err, session.ErrGone) {
-			_ = s.o.Sessions.Destroy(r.Context(), w, r)
+			_ = s.o.Sessions.SignOut(w, r)
 			handlers.ScopeFrom(r.Context()).Note("session_end", "refresh_rejected")
 			return handlers.SignInAgain(r, "Okta ended your session. Please sign in again.")
 		}
 		if err != nil {
 			return handlers.Unavailable("Okta is not answering, so your session could not be renewed. Please try again in a minute.", err)
-		}
-		if fresh != nil {
-			r = r.WithContext(handlers.WithViewer(r.Context(), fresh))
 		}
 		return next(w, r)
 	}
@@ -256,7 +249,7 @@ func (s *Server) requireUser(next handlers.Func) handlers.Func {
 func (s *Server) refreshIfSignedIn(next handlers.Func) handlers.Func {
 	withUser := s.requireUser(next)
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if handlers.Viewer(r.Context()) == nil {
+		if _, ok := handlers.ViewerFrom(r.Context()); !ok {
 			return next(w, r)
 		}
 		return withUser(w, r)
@@ -269,90 +262,68 @@ const refreshEarly = time.Minute
 
 // refreshIfNeeded renews the access token under the session lock: of many concurrent requests
 // on one session only the first refreshes; the others wait, reload and find fresh tokens
-// (SECURITY.md 20).
-func (s *Server) refreshIfNeeded(ctx context.Context, rec *session.Record) (*session.Record, error) {
-	if rec.Tokens.Expiry.IsZero() || s.o.Now().Add(refreshEarly).Before(rec.Tokens.Expiry) {
-		return nil, nil
+// (SECURITY.md 20). It returns r carrying the fresh session.
+func (s *Server) refreshIfNeeded(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	stale := func(t session.Tokens) bool {
+		return !t.Expiry.IsZero() && !s.o.Now().Add(refreshEarly).Before(t.Expiry)
 	}
-	return s.updateLocked(ctx, rec.ID, func(ctx context.Context, cur *session.Record) (bool, error) {
-		if s.o.Now().Add(refreshEarly).Before(cur.Tokens.Expiry) {
+	if t, _ := s.o.Sessions.Tokens(r.Context()); !stale(t) {
+		return r, nil
+	}
+	return s.o.Sessions.update(w, r, func(ctx context.Context, cur *session.Record) (bool, error) {
+		if !stale(cur.Tokens) {
 			return false, nil // someone else refreshed while we waited
 		}
-		return true, s.o.Auth.Refresh(ctx, cur)
-	})
-}
-
-// updateLocked changes a session record under its lock, on a copy reloaded after the lock is
-// taken, so that concurrent requests (a token refresh, a role re-check) never write back each
-// other's stale copies. change reports whether cur must be saved. A session that ended
-// meanwhile is session.ErrGone.
-func (s *Server) updateLocked(ctx context.Context, id string, change func(ctx context.Context, cur *session.Record) (bool, error)) (*session.Record, error) {
-	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	unlock, err := s.o.Sessions.Lock(lctx, id, 15*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("lock session: %w", err)
-	}
-	defer unlock()
-	cur, err := s.o.Sessions.Get(lctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("reload session: %w", err)
-	}
-	if cur == nil {
-		return nil, session.ErrGone
-	}
-	save, err := change(lctx, cur)
-	if err != nil {
-		return nil, err
-	}
-	if save {
-		if err := s.o.Sessions.Save(lctx, cur); err != nil {
-			return nil, fmt.Errorf("save session: %w", err)
+		fresh, err := s.o.Auth.Refresh(ctx, cur.UserID, cur.Tokens)
+		if err != nil {
+			return false, err
 		}
-	}
-	return cur, nil
+		cur.Tokens = fresh
+		return true, nil
+	})
 }
 
 // requireRole lets through people holding one of roles, re-checking their Okta groups when the
 // cached roles are older than RoleTTL. Denials are logged (SECURITY.md 32).
 func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx := r.Context()
-		rec := handlers.Viewer(ctx)
-		if s.o.Now().Sub(rec.RolesCheckedAt) > s.o.RoleTTL {
-			fresh, err := s.recheckRoles(ctx, rec)
-			if errors.Is(err, session.ErrGone) {
-				return handlers.SignInAgain(r, "Your session has ended. Please sign in again.")
-			}
-			if err != nil {
-				return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
-			}
-			rec = fresh
-			r = r.WithContext(handlers.WithViewer(ctx, rec))
+		r, err := s.recheckRoles(w, r)
+		if errors.Is(err, session.ErrGone) {
+			return handlers.SignInAgain(r, "Your session has ended. Please sign in again.")
 		}
+		if err != nil {
+			return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
+		}
+		ctx := r.Context()
+		v, _ := handlers.ViewerFrom(ctx)
 		for _, role := range roles {
-			if rec.HasRole(role) {
+			if v.HasRole(role) {
 				return next(w, r)
 			}
 		}
 		handlers.ScopeFrom(ctx).Note("authz", "denied")
-		s.log.WarnContext(ctx, "authorization denied", "user", rec.UserID, "route", r.Pattern,
+		s.log.WarnContext(ctx, "authorization denied", "user", v.UserID, "route", r.Pattern,
 			"request_id", handlers.ScopeFrom(ctx).RequestID)
-		if handlers.IsStaff(rec) {
-			return handlers.Forbidden("This action needs the admin role. Ask an administrator to do it.")
+		if v.IsStaff() {
+			return handlers.Forbidden(handlers.MsgNeedsAdmin)
 		}
-		return handlers.Forbidden("This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator.")
+		return handlers.Forbidden(handlers.MsgStaffOnly)
 	}
 }
 
-// recheckRoles re-reads the person's roles from Okta and saves them into the session record
-// under its lock.
-func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*session.Record, error) {
-	roles, err := s.o.Auth.Roles(ctx, rec.UserID)
-	if err != nil {
-		return nil, err
+// recheckRoles re-reads the person's roles from Okta when the session's are older than
+// RoleTTL, and saves them into the session record under its lock. It returns r carrying the
+// fresh session.
+func (s *Server) recheckRoles(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	_, rec := current(r.Context())
+	if rec == nil || s.o.Now().Sub(rec.RolesCheckedAt) <= s.o.RoleTTL {
+		return r, nil
 	}
-	return s.updateLocked(ctx, rec.ID, func(_ context.Context, cur *session.Record) (bool, error) {
+	roles, err := s.o.Auth.Roles(r.Context(), rec.UserID)
+	if err != nil {
+		return r, err
+	}
+	return s.o.Sessions.update(w, r, func(_ context.Context, cur *session.Record) (bool, error) {
 		cur.Roles, cur.RolesCheckedAt = roles, s.o.Now()
 		return true, nil
 	})
@@ -362,8 +333,8 @@ func (s *Server) recheckRoles(ctx context.Context, rec *session.Record) (*sessio
 // (SECURITY.md 31). The person is sent to sign in again and back to the page they came from.
 func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		rec := handlers.Viewer(r.Context())
-		if handlers.NeedsStepUp(rec, s.o.Now(), s.o.StepUpAge, s.o.StepUpACR) {
+		v, _ := handlers.ViewerFrom(r.Context())
+		if handlers.NeedsStepUp(v, s.o.Now(), s.o.StepUpAge, s.o.StepUpACR) {
 			return handlers.Reauthenticate(handlers.RefererPath(r))
 		}
 		return next(w, r)
@@ -373,11 +344,8 @@ func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
 // rateLimit answers 429 with Retry-After before the handler (and any Okta call) runs.
 func (s *Server) rateLimit(l handlers.Limit, next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		userID := ""
-		if rec := handlers.Viewer(r.Context()); rec != nil {
-			userID = rec.UserID
-		}
-		if err := handlers.CheckLimits(r.Context(), s.o.Limiter, userID, l); err != nil {
+		v, _ := handlers.ViewerFrom(r.Context())
+		if err := s.o.Limits.Check(r.Context(), v.UserID, l); err != nil {
 			return err
 		}
 		return next(w, r)

@@ -47,7 +47,7 @@ func failFastRedis(t *testing.T, srv *redistest.Server) *redis.Client {
 func instance(t *testing.T, okta *oktatest.Server, srv *redistest.Server, keys [][]byte) *webtest.Env {
 	t.Helper()
 	rdb := failFastRedis(t, srv)
-	return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.AppConfig) {
+	return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.Config) {
 		c.Redis = rdb
 		c.SessionKeys = keys
 		c.CacheTTL = 0
@@ -76,6 +76,7 @@ func readyz(t *testing.T, env *webtest.Env) int {
 // one portal. TestF6_RedisOutageTwoInstances (fault_session_test.go) takes the same pair
 // through a Redis outage.
 func TestTwoInstancesShareRedis(t *testing.T) {
+	t.Parallel()
 	top := t
 	rds := startRedis(t)
 	okta := oktatest.NewServer(oktatest.Config{})

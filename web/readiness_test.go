@@ -19,6 +19,7 @@ import (
 // TestReadiness is SECURITY.md 45: /readyz reflects OIDC discovery with its JWKS, Redis and
 // draining, while /healthz depends on none of them.
 func TestReadiness(t *testing.T) {
+	t.Parallel()
 	okta := oktatest.NewServer(oktatest.Config{})
 	t.Cleanup(okta.Close)
 	key := make([]byte, 32)
@@ -44,10 +45,9 @@ func TestReadiness(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := web.AppConfig{
-				OktaOrgURL: okta.URL(), ClientID: okta.ClientID(), ClientSecret: okta.ClientSecret(),
-				APIToken: okta.APIToken(), PublicURL: "http://127.0.0.1", SessionKeys: [][]byte{key},
-			}
+			cfg := web.DefaultConfig()
+			cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
+			cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), "http://127.0.0.1", [][]byte{key}
 			if tt.redis != nil {
 				cfg.Redis = tt.redis(t) // the Redis-backed cases skip without redis-server
 			}

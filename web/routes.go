@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"gatehouse/handlers"
@@ -123,29 +122,4 @@ func (s *Server) wrap(rt route) http.Handler {
 		h = s.requireUser(s.requireRole(h, handlers.RoleAdmin))
 	}
 	return s.handle(h)
-}
-
-// RouteInfo describes one entry of the route table, for tests that walk every route (the
-// authorization matrix, cross-origin and no-state-change-on-GET checks) and for documentation.
-type RouteInfo struct {
-	Pattern string // e.g. "POST /admin/users/{id}/suspend"
-	Method  string
-	Path    string
-	Access  string // public, user, staff, admin
-	StepUp  bool
-	Limits  []string
-}
-
-// Routes lists the route table.
-func (s *Server) Routes() []RouteInfo {
-	var out []RouteInfo
-	for _, rt := range s.routes() {
-		method, path, _ := strings.Cut(rt.pattern, " ")
-		ri := RouteInfo{Pattern: rt.pattern, Method: method, Path: path, Access: rt.access.String(), StepUp: rt.stepUp}
-		for _, l := range rt.limits {
-			ri.Limits = append(ri.Limits, l.Name)
-		}
-		out = append(out, ri)
-	}
-	return out
 }

@@ -25,12 +25,13 @@ func confirmed(reason string) url.Values {
 // TestSec17_AdminActionsEndSessionsEverywhere: clear sessions, suspend, deactivate and reset
 // factors done on instance B end the person's session on instance A (shared Redis).
 func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
+	t.Parallel()
 	srv := redisFor(t)
 	rdb := srv.Client(t)
 	okta := oktatest.NewServer(oktatest.Config{})
 	t.Cleanup(okta.Close)
 	key := make([]byte, 32)
-	shared := func(c *web.AppConfig) { c.Redis = rdb; c.SessionKeys = [][]byte{key}; c.RedisPrefix = "sec17:" }
+	shared := func(c *web.Config) { c.Redis = rdb; c.SessionKeys = [][]byte{key}; c.RedisPrefix = "sec17:" }
 	a := webtest.New(t, webtest.Options{Okta: okta, Configure: shared})
 	b := webtest.New(t, webtest.Options{Okta: okta, Configure: shared})
 	ada := b.SignInAs(t, "ada@example.com")
@@ -57,8 +58,9 @@ func TestSec17_AdminActionsEndSessionsEverywhere(t *testing.T) {
 }
 
 func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	adaID := env.Okta.UserID("ada@example.com")
 	res, _ := env.Page(t, ada, "/admin/users")
@@ -84,8 +86,9 @@ func TestSec30_RolesRecheckedAndNoSelfHarm(t *testing.T) {
 }
 
 func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = time.Hour }})
 	ada := env.SignInAs(t, "ada@example.com")
 	carol := env.Okta.UserID("alice@example.com")
 	clock.Advance(16 * time.Minute)
@@ -132,6 +135,7 @@ func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
 }
 
 func TestSec32_AuditRecordPerAction(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	ada := env.SignInAs(t, "ada@example.com")

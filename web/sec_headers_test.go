@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
@@ -49,6 +51,7 @@ func oktaMutations(env *webtest.Env) int {
 }
 
 func TestSec21_CrossSitePostRejected(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	alice := env.Okta.UserID("alice@example.com")
@@ -82,6 +85,7 @@ func TestSec21_CrossSitePostRejected(t *testing.T) {
 }
 
 func TestSec22_NoStateChangeOnGet(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	ada := env.SignInAs(t, "ada@example.com")
 	bob := env.Okta.UserID("bob@example.com")
@@ -108,6 +112,7 @@ func TestSec22_NoStateChangeOnGet(t *testing.T) {
 }
 
 func TestSec23_ToolchainAndCSRFLibrary(t *testing.T) {
+	t.Parallel()
 	m := regexp.MustCompile(`^go1\.(\d+)(?:\.(\d+))?`).FindStringSubmatch(runtime.Version())
 	require.NotNil(t, m, runtime.Version())
 	minor, _ := strconv.Atoi(m[1])
@@ -157,6 +162,7 @@ func assertSecurityHeaders(t *testing.T, res *http.Response, body string) {
 }
 
 func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	nonces := map[string]bool{}
@@ -195,7 +201,7 @@ func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
 	}
 	t.Run("500 from a panic", func(t *testing.T) {
 		// A server with no self-service area panics on "/", like any handler bug would.
-		srv := web.NewServer(web.Options{})
+		srv := web.NewServer(web.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 		res := rec.Result()
@@ -211,6 +217,7 @@ func TestSec24_SecurityHeadersEverywhere(t *testing.T) {
 }
 
 func TestSec25_HTMXLockedDown(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	_, doc := env.Page(t, env.Client(), "/")
 	raw, ok := doc.Find(`meta[name="htmx-config"]`).Attr("content")

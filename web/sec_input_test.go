@@ -16,6 +16,7 @@ import (
 )
 
 func TestSec33_OktaDataIsEscaped(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	id := env.Okta.AddUser(oktatest.SeedUser{
 		Profile: map[string]any{
@@ -78,6 +79,7 @@ func TestSec33_OktaDataIsEscaped(t *testing.T) {
 }
 
 func TestSec34_InputBounds(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	ada := env.SignInAs(t, "ada@example.com")
@@ -130,6 +132,7 @@ func TestSec34_InputBounds(t *testing.T) {
 }
 
 func TestSec35_GenericErrorsWithReference(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	id := env.Okta.UserID("alice@example.com")

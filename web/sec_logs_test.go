@@ -21,11 +21,12 @@ import (
 // recovery-question change and admin actions with one-time secrets, then searches every log
 // record for every secret involved.
 func TestSec36_NoSecretsInLogs(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	clock := webtest.NewClock()
 	var keys [][]byte
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger(), Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now},
-		Configure: func(c *web.AppConfig) { keys = c.SessionKeys; c.SessionIdle = 3 * time.Hour }})
+		Configure: func(c *web.Config) { keys = c.SessionKeys; c.SessionIdle = 3 * time.Hour }})
 	secrets := map[string]string{
 		"client secret": env.Okta.ClientSecret(),
 		"api token":     env.Okta.APIToken(),
@@ -121,6 +122,7 @@ func TestSec36_NoSecretsInLogs(t *testing.T) {
 
 // TestSec37_LogLinesCannotBeForged: a path with CR/LF stays inside one JSON record.
 func TestSec37_LogLinesCannotBeForged(t *testing.T) {
+	t.Parallel()
 	var logs webtest.LogBuffer
 	env := webtest.New(t, webtest.Options{Logger: logs.Logger()})
 	res, err := env.Client().Get(env.URL + "/nope%0d%0a%7B%22msg%22%3A%22forged%22%7D")

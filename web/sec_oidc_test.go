@@ -89,6 +89,7 @@ func withQuery(u *url.URL, key, value string) string {
 }
 
 func TestSec01_LoginRedirect(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	start := func() url.Values {
 		res, err := webtest.NoRedirects(env.Client()).Get(env.URL + "/login")
@@ -117,6 +118,7 @@ func TestSec01_LoginRedirect(t *testing.T) {
 }
 
 func TestSec02_RedirectURIFromConfiguration(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	for _, h := range []map[string]string{{"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}} {
 		req, _ := http.NewRequest(http.MethodGet, env.URL+"/login", nil)
@@ -136,6 +138,7 @@ func TestSec02_RedirectURIFromConfiguration(t *testing.T) {
 }
 
 func TestSec03_CallbackStateChecks(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	runFailCases(t, env, []failCase{
 		{"missing state", func(t *testing.T, c *http.Client) string {
@@ -154,6 +157,7 @@ func TestSec03_CallbackStateChecks(t *testing.T) {
 }
 
 func TestSec04_TransactionSingleUseAndExpiry(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
 	env := webtest.New(t, webtest.Options{Now: clock.Now})
 	runFailCases(t, env, []failCase{
@@ -180,6 +184,7 @@ func TestSec04_TransactionSingleUseAndExpiry(t *testing.T) {
 }
 
 func TestSec05_IDTokenValidation(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	tamper := func(tt oktatest.TokenTamper) func(*testing.T, *http.Client) string {
 		return func(t *testing.T, c *http.Client) string {
@@ -211,6 +216,7 @@ func TestSec05_IDTokenValidation(t *testing.T) {
 }
 
 func TestSec06_IssuerChecks(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	runFailCases(t, env, []failCase{
 		{"iss parameter from another server", func(t *testing.T, c *http.Client) string {
@@ -221,7 +227,10 @@ func TestSec06_IssuerChecks(t *testing.T) {
 		okta := oktatest.NewServer(oktatest.Config{})
 		defer okta.Close()
 		okta.SetDiscoveryIssuer("https://evil.example.com")
-		app, err := web.NewApp(web.AppConfig{OktaOrgURL: okta.URL(), ClientID: okta.ClientID(), ClientSecret: okta.ClientSecret(), APIToken: okta.APIToken(), PublicURL: "http://127.0.0.1:1", SessionKeys: [][]byte{make([]byte, 32)}})
+		cfg := web.DefaultConfig()
+		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
+		cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), "http://127.0.0.1:1", [][]byte{make([]byte, 32)}
+		app, err := web.NewApp(cfg)
 		require.NoError(t, err)
 		defer app.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -232,6 +241,7 @@ func TestSec06_IssuerChecks(t *testing.T) {
 }
 
 func TestSec07_CallbackErrorIsGenericAndClean(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	c := env.Client()
 	env.StartSignIn(t, c, "/login").Body.Close()
@@ -246,6 +256,7 @@ func TestSec07_CallbackErrorIsGenericAndClean(t *testing.T) {
 }
 
 func TestSec09_Logout(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	base, _ := url.Parse(env.URL)

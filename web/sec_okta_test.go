@@ -23,7 +23,7 @@ func meCalls(env *webtest.Env) int {
 }
 
 func TestSec38_HungOktaGetsAnAnswer(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.OktaTimeout = time.Second }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.OktaTimeout = time.Second }})
 	alice := env.SignInAs(t, "alice@example.com")
 	baseline := runtime.NumGoroutine()
 	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/me", Hang: true})
@@ -71,6 +71,7 @@ func TestSec39_RateLimitedByOkta(t *testing.T) {
 }
 
 func TestSec41_CircuitBreakerFailsFast(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	alice := env.SignInAs(t, "alice@example.com")
 	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/", Status: http.StatusServiceUnavailable})
@@ -90,6 +91,7 @@ func TestSec41_CircuitBreakerFailsFast(t *testing.T) {
 }
 
 func TestSec42_CancellationAndConcurrencyCap(t *testing.T) {
+	t.Parallel()
 	t.Run("a client that goes away cancels the Okta call", func(t *testing.T) {
 		env := webtest.New(t, webtest.Options{})
 		alice := env.SignInAs(t, "alice@example.com")
@@ -110,7 +112,7 @@ func TestSec42_CancellationAndConcurrencyCap(t *testing.T) {
 		require.Eventually(t, func() bool { return env.Okta.InFlight() == 0 }, time.Second, 5*time.Millisecond, "the Okta call ends with the request")
 	})
 	t.Run("past the cap, requests get 503 instead of queueing", func(t *testing.T) {
-		env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.OktaMaxInFlight = 2 }})
+		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.OktaMaxInFlight = 2 }})
 		alice := env.SignInAs(t, "alice@example.com")
 		env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/" + env.Okta.UserID("alice@example.com") + "/groups", Hang: true})
 		ctx, cancel := context.WithCancel(context.Background())
@@ -133,7 +135,8 @@ func TestSec42_CancellationAndConcurrencyCap(t *testing.T) {
 }
 
 func TestSec43_NoCrossUserCaching(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = 30 * time.Second }})
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = 30 * time.Second }})
 	alice := env.SignInAs(t, "alice@example.com")
 	hal := env.SignInAs(t, "hal@example.com")
 	for range 3 {
@@ -145,8 +148,9 @@ func TestSec43_NoCrossUserCaching(t *testing.T) {
 }
 
 func TestSec48_OktaBudgetGuard(t *testing.T) {
+	t.Parallel()
 	t.Run("one person reloading costs a handful of calls", func(t *testing.T) {
-		env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.CacheTTL = 30 * time.Second }})
+		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.CacheTTL = 30 * time.Second }})
 		alice := env.SignInAs(t, "alice@example.com")
 		env.Okta.ResetRequests()
 		for range 100 {
@@ -158,7 +162,7 @@ func TestSec48_OktaBudgetGuard(t *testing.T) {
 		t.Logf("100 dashboard reloads → %d Okta calls", n)
 	})
 	t.Run("an empty bucket is not hammered", func(t *testing.T) {
-		env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.OktaMaxInFlight = 64 }})
+		env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.OktaMaxInFlight = 64 }})
 		alice := env.SignInAs(t, "alice@example.com")
 		env.Okta.ForceRateLimit("/api/v1/users/me", 30*time.Second)
 		env.Okta.ResetRequests()

@@ -20,6 +20,7 @@ import (
 // (a cross-site top-level link is enough) cancelled a pending sign-in. Only the callback
 // consumes a sign-in transaction now; a stray state elsewhere changes nothing.
 func TestSec53_Finding6_StrayStateChangesNothing(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	for _, stray := range []string{"/?state=anything", "/?state=", "/?state=anything&code=x"} {
 		t.Run(stray, func(t *testing.T) {
@@ -50,6 +51,7 @@ func TestSec53_Finding6_StrayStateChangesNothing(t *testing.T) {
 // success banners could be faked with a query string. They come from a one-time server-side
 // flash now, left by the handler that did the work.
 func TestSec54_Finding8_ForgedBanners(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	success := func(doc *goquery.Document) string { return doc.Find("[data-testid=alert-success]").Text() }
 
@@ -84,7 +86,8 @@ func TestSec54_Finding8_ForgedBanners(t *testing.T) {
 // Gatehouse, the Okta org, Okta's logo CDN and GATEHOUSE_IMAGE_HOSTS only, and a tile whose
 // logo lives elsewhere shows its initials.
 func TestSec55_Finding8_ImageSources(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.ImageHosts = []string{"https://logos.example.com"} }})
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.ImageHosts = []string{"https://logos.example.com"} }})
 	apps := map[string]string{ // label → logo URL
 		"Tracked":  "https://tracker.example.net/pixel.gif?who=alice",
 		"FromCDN":  "https://ok12static.oktacdn.com/assets/img/logos/default.png",
@@ -141,7 +144,8 @@ func stepUpThroughOkta(t *testing.T, env *webtest.Env, c *http.Client, login str
 // step-up proved a recent sign-in, not a strong one. With GATEHOUSE_STEP_UP_ACR set, the
 // step-up sign-in sends Okta acr_values and the ID token's acr and amr are checked.
 func TestSec56_Finding8_StepUpNeedsSecondFactor(t *testing.T) {
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.StepUpACR = oktatest.ACR2FAAny }})
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.StepUpACR = oktatest.ACR2FAAny }})
 	alice := env.SignInAs(t, "alice@example.com") // a password, just now
 	change := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {"Tr1cky-Pa55word"}, "confirm_password": {"Tr1cky-Pa55word"}}
 

@@ -17,6 +17,7 @@ import (
 )
 
 func TestSec44_NoDebugEndpoints(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	for _, p := range []string{"/debug/pprof/", "/debug/vars", "/metrics", "/debug/pprof/goroutine"} {
 		res, err := env.Client().Get(env.URL + p)
@@ -30,6 +31,7 @@ func TestSec44_NoDebugEndpoints(t *testing.T) {
 }
 
 func TestSec46_ForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		trusted []netip.Prefix
@@ -42,7 +44,7 @@ func TestSec46_ForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.TrustedProxies = tt.trusted }})
+			env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.TrustedProxies = tt.trusted }})
 			c := webtest.NoRedirects(env.Client())
 			var last int
 			for i := range 31 {
@@ -67,6 +69,7 @@ func TestSec46_ForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 }
 
 func TestSec47_RateLimitsBeforeOkta(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	// Sign everyone in first: the login-start limit below is per client, and every test
 	// browser is 127.0.0.1.

@@ -44,6 +44,7 @@ func signedOutAt(t *testing.T, env *webtest.Env, c *http.Client) bool {
 }
 
 func TestSec11_CookieFlags(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{TLS: true})
 	c := env.Client()
 	res := env.Do(t, webtest.NoRedirects(c), http.MethodGet, "/login", nil, nil)
@@ -87,6 +88,7 @@ func TestSec11_CookieFlags(t *testing.T) {
 }
 
 func TestSec13_NewSessionIDAtSignIn(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	c := env.SignInAs(t, "alice@example.com")
 	first := cookieValue(c, env.URL, "gatehouse")
@@ -106,6 +108,7 @@ func TestSec13_NewSessionIDAtSignIn(t *testing.T) {
 }
 
 func TestSec14_StrictSessions(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	tests := []struct{ name, value string }{
 		{"attacker-chosen", "attacker-chosen"},
@@ -143,6 +146,7 @@ func TestSec14_StrictSessions(t *testing.T) {
 }
 
 func TestSec15_IdleAndAbsoluteTimeouts(t *testing.T) {
+	t.Parallel()
 	t.Run("idle", func(t *testing.T) {
 		clock := webtest.NewClock()
 		env := webtest.New(t, webtest.Options{Now: clock.Now})
@@ -170,6 +174,7 @@ func TestSec15_IdleAndAbsoluteTimeouts(t *testing.T) {
 }
 
 func TestSec16_CredentialChangesRotateSession(t *testing.T) {
+	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	c := env.SignInAs(t, "alice@example.com")
 	before := cookieValue(c, env.URL, "gatehouse")
@@ -197,9 +202,10 @@ func redisFor(t *testing.T) *redistest.Server {
 }
 
 func TestSec18_TokensEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	srv := redisFor(t)
 	rdb := srv.Client(t)
-	env := webtest.New(t, webtest.Options{Configure: func(c *web.AppConfig) { c.Redis = rdb; c.RedisPrefix = "sec18:" }})
+	env := webtest.New(t, webtest.Options{Configure: func(c *web.Config) { c.Redis = rdb; c.RedisPrefix = "sec18:" }})
 	c := env.SignInAs(t, "alice@example.com")
 	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
 	for _, ck := range c.Jar.Cookies(req.URL) {
@@ -233,6 +239,7 @@ func TestSec18_TokensEncryptedAtRest(t *testing.T) {
 }
 
 func TestSec19_SessionKeyRotation(t *testing.T) {
+	t.Parallel()
 	srv := redisFor(t)
 	rdb := srv.Client(t)
 	okta := oktatest.NewServer(oktatest.Config{})
@@ -241,7 +248,7 @@ func TestSec19_SessionKeyRotation(t *testing.T) {
 	_, _ = rand.Read(k1)
 	_, _ = rand.Read(k2)
 	withKeys := func(keys ...[]byte) *webtest.Env {
-		return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.AppConfig) { c.Redis = rdb; c.SessionKeys = keys; c.RedisPrefix = "sec19:" }})
+		return webtest.New(t, webtest.Options{Okta: okta, Configure: func(c *web.Config) { c.Redis = rdb; c.SessionKeys = keys; c.RedisPrefix = "sec19:" }})
 	}
 	a := withKeys(k1)
 	b := withKeys(k2, k1)
@@ -261,8 +268,9 @@ func TestSec19_SessionKeyRotation(t *testing.T) {
 }
 
 func TestSec20_OneRefreshForManyRequests(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) {
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) {
 		c.SessionIdle = 3 * time.Hour
 		c.OktaTimeout = 500 * time.Millisecond
 	}})
@@ -320,8 +328,9 @@ func revokeAtOkta(t *testing.T, env *webtest.Env, userID string) *http.Response 
 // TestRefreshErrorsOtherThanInvalidGrantKeepTheSession: a 429 or an invalid_client from the
 // token endpoint fails the request with a 503 but never signs the person out.
 func TestRefreshErrorsOtherThanInvalidGrantKeepTheSession(t *testing.T) {
+	t.Parallel()
 	clock := webtest.NewClock()
-	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.AppConfig) { c.SessionIdle = 3 * time.Hour }})
+	env := webtest.New(t, webtest.Options{Now: clock.Now, OktaConfig: oktatest.Config{Now: clock.Now}, Configure: func(c *web.Config) { c.SessionIdle = 3 * time.Hour }})
 	c := env.SignInAs(t, "alice@example.com")
 	for _, f := range []oktatest.Fault{
 		{Path: "/oauth2/v1/token", Status: http.StatusTooManyRequests, Times: 1},

@@ -17,19 +17,19 @@ import (
 
 	"gatehouse/handlers"
 	"gatehouse/static"
-	"gatehouse/web/session"
 )
 
-// Options are the server's dependencies and settings.
-type Options struct {
+// serverOptions are the server's dependencies and settings; NewApp fills them from the Config, and
+// NewServer adds no defaults of its own.
+type serverOptions struct {
 	Logger   *slog.Logger
 	Assets   *static.Assets
-	Sessions *session.Store
+	Sessions *sessionLayer // nil: every request is anonymous (header tests)
 	Auth     *handlers.Auth
 	Self     *handlers.SelfService
 	Admin    *handlers.Admin
 	Forgot   *handlers.Forgot
-	Limiter  handlers.Limiter
+	Limits   *handlers.Limits
 	// PublicURL is the portal's external origin (https://portal.example.com); it is trusted by
 	// cross-origin protection even when a proxy rewrites Host.
 	PublicURL string
@@ -45,12 +45,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Observe, when set, is told about every request (metrics).
 	Observe func(route, method string, status int, d time.Duration)
-	// RateLimited, when set, is told about every request the portal refused with 429, with
-	// the name of the limit (metrics).
-	RateLimited func(limit string)
-	// RoleTTL is how long roles are trusted before privileged routes re-check them (5 min).
+	// RoleTTL is how long roles are trusted before privileged routes re-check them.
 	RoleTTL time.Duration
-	// StepUpAge is how recent a sign-in must be for sensitive actions (15 min).
+	// StepUpAge is how recent a sign-in must be for sensitive actions.
 	StepUpAge time.Duration
 	// StepUpACR, when set, is the Okta acr value that sign-in must have satisfied.
 	StepUpACR string
@@ -59,7 +56,7 @@ type Options struct {
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	o        Options
+	o        serverOptions
 	log      *slog.Logger
 	handler  http.Handler
 	draining atomic.Bool
@@ -69,22 +66,7 @@ type Server struct {
 
 // NewServer builds the handler: routes, then the global middleware stack. It panics on a route
 // conflict (ServeMux does), which TestRoutes catches.
-func NewServer(o Options) *Server {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.RoleTTL == 0 {
-		o.RoleTTL = 5 * time.Minute
-	}
-	if o.StepUpAge == 0 {
-		o.StepUpAge = 15 * time.Minute
-	}
-	if o.Images.CSP() == "" {
-		o.Images = handlers.NewImageSources(o.OktaOrigin)
-	}
+func newServer(o serverOptions) *Server {
 	s := &Server{o: o, log: o.Logger}
 	s.cop = http.NewCrossOriginProtection()
 	if o.PublicURL != "" {
@@ -121,7 +103,6 @@ func NewServer(o Options) *Server {
 	h = s.recoverPanics(h)
 	h = s.securityHeaders(h)
 	h = s.accessLog(h)
-	h = s.countRateLimits(h)
 	h = s.requestScope(h)
 	// Outside everything else, so the access log and panic recovery see the plain response.
 	h = compressResponses(h)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,66 +22,55 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gatehouse/client"
+	"gatehouse/web"
 	"gatehouse/web/session"
 )
 
-// config is everything Gatehouse reads from its environment and flags. This file is the only
-// place that reads either (STYLE.md rule 1).
+// config is what gatehouse runs with: the instance's web.Config, filled directly (the one
+// configuration type), and what only the process needs — where to listen, how to log, how to
+// shut down, dev mode. This file is the only place that reads the environment or flags
+// (STYLE.md rule 1).
 type config struct {
-	Dev            bool
-	Addr           string
-	MetricsAddr    string
-	OktaAddr       string // dev: where the emulator listens
-	DevAPIToken    string // dev: the emulator's SSWS token (random when empty)
-	OktaOrgURL     string
-	ClientID       string
-	ClientSecret   string
-	APIToken       string
-	PublicURL      string
-	SessionKeys    [][]byte
-	AdminGroups    []string
-	HelpdeskGroups []string
-	// Role groups by id; ProtectedGroups and HelpdeskScopeGroups hold ids or names.
-	AdminGroupIDs       []string
-	HelpdeskGroupIDs    []string
-	ProtectedGroups     []string
-	HelpdeskScopeGroups []string
-	// ImageHosts are extra img-src origins for app logos.
-	ImageHosts []string
-	Delegated  bool
+	web.Config
 
-	// The Okta credential is APIToken (SSWS) or — recommended — an OAuth 2.0 service app,
-	// ServiceClientID with PrivateKey. Exactly one is configured.
-	ServiceClientID string
-	PrivateKeyFile  string        // where PrivateKey came from ("" in dev mode: made in memory)
-	PrivateKey      crypto.Signer // never log it
-	PrivateKeyID    string
-	DPoP            client.DPoPMode
-	OktaScopes      []string // nil: client.DefaultScopes
-
-	// Redis is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; nil keeps sessions,
-	// rate limits and the audit trail in memory. It holds the Redis password: never log it.
-	Redis          *redis.Options
-	LogFormat      string // json | text
-	LogLevel       slog.Level
-	TrustedProxies []netip.Prefix
-
-	CacheTTL          time.Duration
-	SessionIdle       time.Duration
-	SessionMax        time.Duration
-	StepUpAge         time.Duration
-	StepUpACR         string
-	RoleTTL           time.Duration
-	OktaTimeout       time.Duration
-	OktaMaxInFlight   int
-	ForgotMinDuration time.Duration
-	ShutdownTimeout   time.Duration
-	DrainDelay        time.Duration
-	// SequentialReads is a benchmarking knob: the dashboard reads one section after another.
-	SequentialReads bool
+	Dev         bool
+	Addr        string
+	MetricsAddr string
+	OktaAddr    string // dev: where the emulator listens
+	DevAPIToken string // dev: the emulator's SSWS token (random when empty)
+	// PrivateKeyFile is where Config.PrivateKey came from ("" in dev mode: made in memory).
+	PrivateKeyFile string
+	// RedisOptions is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; run makes
+	// Config.Redis from it. nil keeps sessions, rate limits and the audit trail in memory. It
+	// holds the Redis password: never log it.
+	RedisOptions    *redis.Options
+	LogFormat       string // json | text
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	DrainDelay      time.Duration
 }
 
-// Environment variable names. TestReadmeConfigurationTable keeps the README's table in step.
+// defaultConfig is the configuration before any flag or variable: web.DefaultConfig for the
+// instance, and the process's own defaults here. Dev mode listens on loopback and logs text.
+// It is the one place the defaults are written: `gatehouse -h` and the README table show them
+// from here (envVar.def).
+func defaultConfig(dev bool) config {
+	c := config{
+		Config:          web.DefaultConfig(),
+		Dev:             dev,
+		Addr:            ":8080",
+		OktaAddr:        "localhost:8081",
+		LogFormat:       "json",
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 25 * time.Second,
+	}
+	if dev {
+		c.Addr, c.LogFormat = "localhost:8080", "text"
+	}
+	return c
+}
+
+// Environment variable names. TestReadmeConfigurationDefaults keeps the README's table in step.
 const (
 	envOrgURL       = "GATEHOUSE_OKTA_ORG_URL"
 	envClientID     = "GATEHOUSE_OKTA_CLIENT_ID"
@@ -121,63 +109,152 @@ const (
 	envSequential   = "GATEHOUSE_SEQUENTIAL_READS"
 )
 
-// Listen addresses when -addr is not given.
-const (
-	defaultAddr     = ":8080"
-	defaultDevAddr  = "localhost:8080" // -dev binds loopback only
-	defaultOktaAddr = "localhost:8081"
-)
-
-// envVar is one environment variable loadConfig reads: its default, written as a value of the
-// variable ("" when there is none), the bounds of a duration (0: none), and what it means, for
-// `gatehouse -h`.
+// envVar is one environment variable: its name, whether it is required, the bounds of a
+// duration (0: none), what it means for `gatehouse -h`, and how its value lands in the
+// configuration. set reads a value that is not blank; get writes the configuration's value
+// back as the variable would hold it, so that the default shown is defaultConfig's (nil get:
+// no default).
 type envVar struct {
 	name     string
-	def      string
 	required bool
 	min, max time.Duration
 	help     string
+	set      func(c *config, v string) error
+	get      func(c config) string
 }
 
-// envVars lists every variable in the order of the README's configuration table, with the
-// defaults loadConfig applies: this table is the one place they are written down. `gatehouse
-// -h` prints it; TestReadmeConfigurationTable holds the README to it.
+// def is the variable's default, written as a value of the variable ("" when it has none).
+func (v envVar) def() string {
+	if v.get == nil {
+		return ""
+	}
+	return v.get(defaultConfig(false))
+}
+
+// envVars lists every variable in the order of the README's configuration table. `gatehouse
+// -h` prints it; TestReadmeConfigurationDefaults holds the README to it.
 var envVars = []envVar{
-	{name: envOrgURL, required: true, help: "your Okta org, e.g. https://acme.okta.com (http only for localhost)"},
-	{name: envClientID, required: true, help: "the OIDC web app's client id"},
-	{name: envClientSecret, required: true, help: "its client secret"},
-	{name: envServiceID, help: "the OAuth 2.0 service app's client id (recommended Okta credential; needs " + envKeyFile + "); exactly one of it and " + envAPIToken},
-	{name: envKeyFile, help: "the service app's private key, a PEM file (RSA or EC)"},
-	{name: envKeyID, help: "the key's kid as Okta shows it (optional)"},
-	{name: envDPoP, def: "auto", help: "auto, on or off: DPoP-bound service-app tokens (auto follows what Okta asks)"},
-	{name: envOktaScopes, help: "comma-separated okta.* scopes granted to the service app, when fewer than Gatehouse asks for"},
-	{name: envAPIToken, help: "SSWS API token: the other Okta credential, instead of the service app"},
-	{name: envPublicURL, required: true, help: "the portal's external URL; https gives __Host- cookies and HSTS"},
-	{name: envSessionKeys, required: true, help: "comma-separated 32-byte keys (hex or base64), newest first; older keys still decode"},
-	{name: envAdminGroups, def: "Gatehouse Admins", help: "comma-separated names of OKTA_GROUPs whose members are admins (the default only when " + envAdminIDs + " is unset too)"},
-	{name: envAdminIDs, help: "comma-separated Okta group ids whose members are admins"},
-	{name: envHelpdesk, def: "Gatehouse Helpdesk", help: "comma-separated names of OKTA_GROUPs whose members are helpdesk (the default only when " + envHelpdeskIDs + " is unset too)"},
-	{name: envHelpdeskIDs, help: "comma-separated Okta group ids whose members are helpdesk"},
-	{name: envProtected, help: "comma-separated group ids or names whose members only admins may change"},
-	{name: envScope, help: "comma-separated group ids or OKTA_GROUP names: the helpdesk may act only on their members (empty: everyone not protected)"},
-	{name: envImageHosts, help: "comma-separated extra origins app logos may come from, besides the Okta org and Okta's CDN"},
-	{name: envSelfService, def: "service", help: "service: self-service calls use Gatehouse's Okta credential on the person's own id; delegated: the person's own token"},
-	{name: envRedisURL, help: "redis://[user:pass@]host:6379/0 or rediss://… (TLS) shared by several instances; empty keeps everything in memory"},
-	{name: envLogFormat, def: "json", help: "json or text (text by default with -dev)"},
-	{name: envLogLevel, def: "info", help: "debug, info, warn or error"},
-	{name: envTrusted, help: "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed"},
-	{name: envCacheTTL, def: "30s", help: "per-person cache of their own profile, apps and groups; 0 turns it off"},
-	{name: envSequential, def: "0", help: "benchmarking only: 1 reads the dashboard's sections one after another; never in production"},
-	{name: envSessionIdle, def: "30m", min: time.Minute, help: "a session ends after this long without a request"},
-	{name: envSessionMax, def: "10h", min: time.Minute, help: "… and this long after sign-in in any case"},
-	{name: envStepUp, def: "15m", min: time.Minute, help: "password changes and destructive admin actions need a sign-in younger than this"},
-	{name: envStepUpACR, help: "an Okta acr value (e.g. urn:okta:loa:2fa:any) the step-up sign-in must satisfy; empty: a fresh password is enough"},
-	{name: envRoleTTL, def: "5m", max: 5 * time.Minute, help: "roles are re-read from Okta groups at most this long after the last check; privileged routes re-check them at least every five minutes"},
-	{name: envOktaTimeout, def: "8s", min: 100 * time.Millisecond, help: "deadline of one Okta call, its retries included"},
-	{name: envOktaInFlight, def: "256", help: "concurrent Okta calls before new ones are refused (503)"},
-	{name: envForgotMin, def: "0s", help: "forgot-password answers take at least this long (they no longer wait for Okta, so 0 is fine)"},
-	{name: envShutdown, def: "25s", min: time.Second, help: "how long in-flight requests may take to finish on SIGTERM"},
-	{name: envDrainDelay, def: "0s", max: time.Minute, help: "on SIGTERM, how long to keep serving with /readyz already 503, so the load balancer stops routing here first; it delays every shutdown"},
+	{name: envOrgURL, required: true, help: "your Okta org, e.g. https://acme.okta.com (http only for localhost)",
+		set: func(c *config, v string) error {
+			c.OktaOrgURL = strings.TrimRight(strings.TrimSpace(v), "/")
+			return checkURL(c.OktaOrgURL)
+		}},
+	{name: envClientID, required: true, help: "the OIDC web app's client id", set: trimmed(func(c *config) *string { return &c.ClientID })},
+	{name: envClientSecret, required: true, help: "its client secret", set: raw(func(c *config) *string { return &c.ClientSecret })},
+	{name: envServiceID, help: "the OAuth 2.0 service app's client id (recommended Okta credential; needs " + envKeyFile + "); exactly one of it and " + envAPIToken,
+		set: trimmed(func(c *config) *string { return &c.ServiceClientID })},
+	{name: envKeyFile, help: "the service app's private key, a PEM file (RSA or EC)", set: readPrivateKey},
+	{name: envKeyID, help: "the key's kid as Okta shows it (optional)", set: trimmed(func(c *config) *string { return &c.PrivateKeyID })},
+	{name: envDPoP, help: "auto, on or off: DPoP-bound service-app tokens (auto follows what Okta asks)",
+		set: func(c *config, v string) error {
+			mode, err := client.ParseDPoPMode(v)
+			c.DPoP = mode
+			return err
+		},
+		get: func(c config) string { return c.DPoP.String() }},
+	{name: envOktaScopes, help: "comma-separated okta.* scopes granted to the service app, when fewer than Gatehouse asks for", set: setScopes},
+	{name: envAPIToken, help: "SSWS API token: the other Okta credential, instead of the service app", set: raw(func(c *config) *string { return &c.APIToken })},
+	{name: envPublicURL, required: true, help: "the portal's external URL; https gives __Host- cookies and HSTS",
+		set: func(c *config, v string) error {
+			c.PublicURL = strings.TrimRight(strings.TrimSpace(v), "/")
+			return checkURL(c.PublicURL)
+		}},
+	{name: envSessionKeys, required: true, help: "comma-separated 32-byte keys (hex or base64), newest first; older keys still decode",
+		set: func(c *config, v string) (err error) {
+			c.SessionKeys, err = session.ParseKeys(v)
+			return err
+		}},
+	{name: envAdminGroups, help: "comma-separated names of OKTA_GROUPs whose members are admins (the default only when " + envAdminIDs + " is unset too)",
+		set: list(func(c *config) *[]string { return &c.AdminGroups }), get: func(c config) string { return strings.Join(c.AdminGroups, ",") }},
+	{name: envAdminIDs, help: "comma-separated Okta group ids whose members are admins", set: groupIDs(func(c *config) *[]string { return &c.AdminGroupIDs })},
+	{name: envHelpdesk, help: "comma-separated names of OKTA_GROUPs whose members are helpdesk (the default only when " + envHelpdeskIDs + " is unset too)",
+		set: list(func(c *config) *[]string { return &c.HelpdeskGroups }), get: func(c config) string { return strings.Join(c.HelpdeskGroups, ",") }},
+	{name: envHelpdeskIDs, help: "comma-separated Okta group ids whose members are helpdesk", set: groupIDs(func(c *config) *[]string { return &c.HelpdeskGroupIDs })},
+	{name: envProtected, help: "comma-separated group ids or names whose members only admins may change", set: list(func(c *config) *[]string { return &c.ProtectedGroups })},
+	{name: envScope, help: "comma-separated group ids or OKTA_GROUP names: the helpdesk may act only on their members (empty: everyone not protected)",
+		set: list(func(c *config) *[]string { return &c.HelpdeskScopeGroups })},
+	{name: envImageHosts, help: "comma-separated extra origins app logos may come from, besides the Okta org and Okta's CDN", set: setImageHosts},
+	{name: envSelfService, help: "service: self-service calls use Gatehouse's Okta credential on the person's own id; delegated: the person's own token",
+		set: func(c *config, v string) error {
+			switch mode := strings.ToLower(strings.TrimSpace(v)); mode {
+			case "service", "delegated":
+				c.Delegated = mode == "delegated"
+				return nil
+			default:
+				return fmt.Errorf("must be service or delegated, not %q", mode)
+			}
+		},
+		get: func(c config) string { return either(c.Delegated, "delegated", "service") }},
+	{name: envRedisURL, help: "redis://[user:pass@]host:6379/0 or rediss://… (TLS) shared by several instances; empty keeps everything in memory",
+		set: func(c *config, v string) (err error) {
+			c.RedisOptions, err = redisOptions(strings.TrimSpace(v))
+			return err
+		}},
+	{name: envLogFormat, help: "json or text (text by default with -dev)",
+		set: func(c *config, v string) error {
+			switch f := strings.ToLower(strings.TrimSpace(v)); f {
+			case "json", "text":
+				c.LogFormat = f
+				return nil
+			default:
+				return fmt.Errorf("must be json or text, not %q", f)
+			}
+		},
+		get: func(c config) string { return c.LogFormat }},
+	{name: envLogLevel, help: "debug, info, warn or error",
+		set: func(c *config, v string) error {
+			if c.LogLevel.UnmarshalText([]byte(strings.TrimSpace(v))) != nil {
+				return fmt.Errorf("must be debug, info, warn or error, not %q", strings.TrimSpace(v))
+			}
+			return nil
+		},
+		get: func(c config) string { return strings.ToLower(c.LogLevel.String()) }},
+	{name: envTrusted, help: "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed", set: setTrustedProxies},
+	duration(envCacheTTL, 0, 0, "per-person cache of their own profile, apps and groups; 0 turns it off", func(c *config) *time.Duration { return &c.CacheTTL }),
+	{name: envSequential, help: "benchmarking only: 1 reads the dashboard's sections one after another; never in production",
+		set: func(c *config, v string) error {
+			on, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be 1 or 0 (true or false), not %q", v)
+			}
+			c.SequentialReads = on
+			return nil
+		},
+		get: func(c config) string { return either(c.SequentialReads, "1", "0") }},
+	duration(envSessionIdle, time.Minute, 0, "a session ends after this long without a request", func(c *config) *time.Duration { return &c.SessionIdle }),
+	duration(envSessionMax, time.Minute, 0, "… and this long after sign-in in any case", func(c *config) *time.Duration { return &c.SessionMax }),
+	duration(envStepUp, time.Minute, 0, "password changes and destructive admin actions need a sign-in younger than this", func(c *config) *time.Duration { return &c.StepUpAge }),
+	{name: envStepUpACR, help: "an Okta acr value (e.g. urn:okta:loa:2fa:any) the step-up sign-in must satisfy; empty: a fresh password is enough",
+		set: func(c *config, v string) error {
+			c.StepUpACR = strings.TrimSpace(v)
+			if !slices.Contains(oktaACRValues(), c.StepUpACR) {
+				return fmt.Errorf("must be one of Okta's acr values (%s), not %q", strings.Join(oktaACRValues(), ", "), c.StepUpACR)
+			}
+			return nil
+		}},
+	duration(envRoleTTL, 0, 5*time.Minute, "roles are re-read from Okta groups at most this long after the last check; privileged routes re-check them at least every five minutes", func(c *config) *time.Duration { return &c.RoleTTL }),
+	duration(envOktaTimeout, 100*time.Millisecond, 0, "deadline of one Okta call, its retries included", func(c *config) *time.Duration { return &c.OktaTimeout }),
+	{name: envOktaInFlight, help: "concurrent Okta calls before new ones are refused (503)",
+		set: func(c *config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 {
+				return fmt.Errorf("must be a positive number such as %d, not %q", defaultConfig(false).OktaMaxInFlight, v)
+			}
+			c.OktaMaxInFlight = n
+			return nil
+		},
+		get: func(c config) string { return strconv.Itoa(c.OktaMaxInFlight) }},
+	duration(envForgotMin, 0, 0, "forgot-password answers take at least this long (they no longer wait for Okta, so 0 is fine)", func(c *config) *time.Duration { return &c.ForgotMinDuration }),
+	duration(envShutdown, time.Second, 0, "how long in-flight requests may take to finish on SIGTERM", func(c *config) *time.Duration { return &c.ShutdownTimeout }),
+	duration(envDrainDelay, 0, time.Minute, "on SIGTERM, how long to keep serving with /readyz already 503, so the load balancer stops routing here first; it delays every shutdown", func(c *config) *time.Duration { return &c.DrainDelay }),
+}
+
+// either is yes when b, no otherwise.
+func either(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
 }
 
 // lookupEnvVar returns the table's entry for name (the zero entry for a name it lacks).
@@ -190,8 +267,347 @@ func lookupEnvVar(name string) envVar {
 	return envVar{name: name}
 }
 
-// envDefault returns the default of the variable name, "" when it has none.
-func envDefault(name string) string { return lookupEnvVar(name).def }
+// raw and trimmed set a string field: raw keeps a secret exactly as given.
+func raw(field func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *field(c) = v; return nil }
+}
+
+func trimmed(field func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *field(c) = strings.TrimSpace(v); return nil }
+}
+
+// list sets a comma-separated list.
+func list(field func(*config) *[]string) func(*config, string) error {
+	return func(c *config, v string) error { *field(c) = splitList(v); return nil }
+}
+
+// duration is the entry of a duration variable within [min, max] (0: unbounded).
+func duration(name string, min, max time.Duration, help string, field func(*config) *time.Duration) envVar {
+	ev := envVar{name: name, min: min, max: max, help: help}
+	ev.set = func(c *config, v string) error {
+		v = strings.TrimSpace(v)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < min || (max > 0 && d > max) {
+			return errors.New(durationProblem(ev, v))
+		}
+		*field(c) = d
+		return nil
+	}
+	ev.get = func(c config) string { return shortDuration(*field(&c)) }
+	return ev
+}
+
+// oktaGroupID is the shape of an Okta group id.
+var oktaGroupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// groupIDs sets a list of Okta group ids, refusing entries that cannot be one.
+func groupIDs(field func(*config) *[]string) func(*config, string) error {
+	return func(c *config, v string) error {
+		ids := splitList(v)
+		for _, id := range ids {
+			if !oktaGroupID.MatchString(id) {
+				return fmt.Errorf("%q is not an Okta group id (00g and 17 letters or digits; find it in the group's URL in the Admin Console)", id)
+			}
+		}
+		*field(c) = ids
+		return nil
+	}
+}
+
+// readPrivateKey reads the service app's private key from the PEM file the variable names.
+// Its errors never contain the key.
+func readPrivateKey(c *config, v string) error {
+	c.PrivateKeyFile = strings.TrimSpace(v)
+	pemData, err := os.ReadFile(c.PrivateKeyFile)
+	if err != nil {
+		return fmt.Errorf("cannot read the private key: %w", err)
+	}
+	key, err := client.ParsePrivateKey(pemData)
+	if err != nil {
+		return fmt.Errorf("(%s): %w", c.PrivateKeyFile, err)
+	}
+	c.PrivateKey = key
+	return nil
+}
+
+func setScopes(c *config, v string) error {
+	c.OktaScopes = nil
+	for sc := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.HasPrefix(sc, "okta.") {
+			return fmt.Errorf("%q is not an Okta API scope (they start with okta.)", sc)
+		}
+		c.OktaScopes = append(c.OktaScopes, sc)
+	}
+	return nil
+}
+
+func setImageHosts(c *config, v string) error {
+	var problems []error
+	for _, h := range splitList(v) {
+		if err := checkImageHost(h); err != nil {
+			problems = append(problems, fmt.Errorf("%q %w", h, err))
+			continue
+		}
+		c.ImageHosts = append(c.ImageHosts, strings.TrimRight(h, "/"))
+	}
+	return errors.Join(problems...)
+}
+
+func setTrustedProxies(c *config, v string) error {
+	var problems []error
+	for _, p := range splitList(v) {
+		if !strings.Contains(p, "/") {
+			if a, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%q is not an IP address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
+	return errors.Join(problems...)
+}
+
+// flags are the command line's settings: the process's, not the instance's.
+type flags struct {
+	dev                    bool
+	addr, metricsAddr      string
+	oktaAddr, oktaAPIToken string
+}
+
+// newFlagSet defines the flags on f. Flags print nothing themselves: run prints the usage for
+// -h and the error otherwise.
+func newFlagSet(f *flags) *flag.FlagSet {
+	prod, dev := defaultConfig(false), defaultConfig(true)
+	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.BoolVar(&f.dev, "dev", false, "development mode: start the embedded Okta emulator with the demo org on loopback; no configuration needed")
+	fs.StringVar(&f.addr, "addr", "", "listen `address` for the portal (default "+prod.Addr+"; "+dev.Addr+" with -dev)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "listen `address` for Prometheus /metrics, such as :9090 (off when empty)")
+	fs.StringVar(&f.oktaAddr, "okta-addr", dev.OktaAddr, "with -dev: listen `address` of the embedded Okta emulator")
+	fs.StringVar(&f.oktaAPIToken, "okta-api-token", "", "with -dev: the emulator's API `token` (random when empty)")
+	return fs
+}
+
+// usage is what `gatehouse -h` prints: the flags, then every environment variable with its
+// default.
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: gatehouse [flags]
+
+Gatehouse, the self-service portal for organisations on Okta. It reads its settings from the
+environment variables below; with -dev it needs none and runs on an embedded Okta emulator.
+
+Flags:
+`)
+	fs := newFlagSet(&flags{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, "\nEnvironment variables:\n")
+	for _, v := range envVars {
+		switch def := v.def(); {
+		case v.required:
+			fmt.Fprintf(w, "  %s (required)\n", v.name)
+		case def == "":
+			fmt.Fprintf(w, "  %s (default: empty)\n", v.name)
+		case v.bounds() != "":
+			fmt.Fprintf(w, "  %s (default %q; %s)\n", v.name, def, v.bounds())
+		default:
+			fmt.Fprintf(w, "  %s (default %q)\n", v.name, def)
+		}
+		// Indented as the flag package indents the flags' help.
+		fmt.Fprintf(w, "    \t%s\n", v.help)
+	}
+}
+
+// loadConfig parses the flags and the environment, then checks the rules between settings,
+// and reports every problem at once. For -h it returns flag.ErrHelp (run prints the usage);
+// for a bad flag it prints the usage to stderr and returns the error.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c, given, err := parseConfig(args, getenv)
+	var fe flagError
+	if errors.As(err, &fe) {
+		if !errors.Is(err, flag.ErrHelp) {
+			usage(stderr)
+		}
+		return c, fe.error
+	}
+	problems := []error{err}
+	if c.Dev {
+		problems = append(problems, validateDev(c, given), provisionDev(&c))
+	} else {
+		problems = append(problems, validate(c))
+	}
+	return c, errors.Join(problems...)
+}
+
+// flagError is a command line that could not be parsed (or asked for help).
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// parseConfig turns the flags and the environment into typed values over the defaults,
+// collecting every problem. It also reports which variables were set (not blank).
+func parseConfig(args []string, getenv func(string) string) (config, map[string]bool, error) {
+	var f flags
+	fs := newFlagSet(&f)
+	if err := fs.Parse(args); err != nil {
+		return config{}, nil, flagError{err}
+	}
+	c := defaultConfig(f.dev)
+	var problems []error
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "addr":
+			c.Addr = f.addr
+		case "metrics-addr":
+			c.MetricsAddr = f.metricsAddr
+			if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+				problems = append(problems, fmt.Errorf("-metrics-addr %q must be host:port or :port (like :9090)", c.MetricsAddr))
+			}
+		case "okta-addr":
+			c.OktaAddr = f.oktaAddr
+		case "okta-api-token":
+			c.DevAPIToken = f.oktaAPIToken
+		}
+	})
+	given := map[string]bool{}
+	for _, v := range envVars {
+		value := getenv(v.name)
+		if strings.TrimSpace(value) == "" {
+			continue
+		}
+		given[v.name] = true
+		if err := v.set(&c, value); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", v.name, err))
+		}
+	}
+	// A role group is named by id, or by name (then only an OKTA_GROUP of that name counts):
+	// the default name applies only when neither is set.
+	if !given[envAdminGroups] && len(c.AdminGroupIDs) > 0 {
+		c.AdminGroups = nil
+	}
+	if !given[envHelpdesk] && len(c.HelpdeskGroupIDs) > 0 {
+		c.HelpdeskGroups = nil
+	}
+	return c, given, errors.Join(problems...)
+}
+
+// validate checks the rules between the settings of a production configuration: everything
+// required is there, exactly one Okta credential, and /metrics apart from the portal.
+func validate(c config) error {
+	var problems []error
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
+	}
+	var missing []string
+	for _, r := range []struct{ name, value string }{
+		{envOrgURL, c.OktaOrgURL}, {envClientID, c.ClientID}, {envClientSecret, c.ClientSecret}, {envPublicURL, c.PublicURL},
+	} {
+		if r.value == "" {
+			missing = append(missing, r.name)
+		}
+	}
+	if len(c.SessionKeys) == 0 {
+		missing = append(missing, envSessionKeys)
+	}
+	if c.APIToken == "" && c.ServiceClientID == "" && c.PrivateKeyFile == "" {
+		missing = append(missing, "an Okta credential: "+envServiceID+" with "+envKeyFile+" (an OAuth service app, recommended) or "+envAPIToken)
+	}
+	if len(missing) > 0 {
+		bad("missing settings: %s (or run with -dev to try Gatehouse on the embedded Okta emulator)", strings.Join(missing, ", "))
+	}
+	return errors.Join(append(problems, validateCredential(c))...)
+}
+
+// validateCredential checks that exactly one Okta credential is configured, and that the
+// service app's settings are not given without it. Its messages never contain the key or the
+// token.
+func validateCredential(c config) error {
+	service := c.ServiceClientID != "" || c.PrivateKeyFile != ""
+	switch {
+	case c.APIToken != "" && service:
+		return fmt.Errorf("set either %s with %s (an OAuth service app) or %s, not both: Gatehouse uses exactly one Okta credential", envServiceID, envKeyFile, envAPIToken)
+	case service && c.ServiceClientID == "":
+		return fmt.Errorf("%s needs %s: the client id of the Okta service app the key belongs to", envKeyFile, envServiceID)
+	case service && c.PrivateKeyFile == "":
+		return fmt.Errorf("%s needs %s: the PEM file with the service app's private key (make one with make keys)", envServiceID, envKeyFile)
+	case service:
+		return nil
+	}
+	var problems []error
+	only := func(name string) {
+		problems = append(problems, fmt.Errorf("%s applies to the OAuth service app only; set %s and %s, or unset it", name, envServiceID, envKeyFile))
+	}
+	if c.PrivateKeyID != "" {
+		only(envKeyID)
+	}
+	if c.DPoP != client.DPoPAuto {
+		only(envDPoP)
+	}
+	if len(c.OktaScopes) > 0 {
+		only(envOktaScopes)
+	}
+	return errors.Join(problems...)
+}
+
+// validateDev checks a dev-mode configuration: it runs on its own emulator, so real Okta
+// settings mean someone is about to point a development build at a real org by mistake; and
+// it binds to loopback only.
+func validateDev(c config, given map[string]bool) error {
+	var problems []error
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
+	for _, name := range []string{envOrgURL, envClientID, envClientSecret, envAPIToken, envServiceID, envKeyFile, envKeyID} {
+		if given[name] {
+			bad("-dev runs on the embedded Okta emulator; unset %s (real Okta settings are not allowed in dev mode)", name)
+		}
+	}
+	for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}, {"-metrics-addr", c.MetricsAddr}} {
+		if a.addr != "" && !loopbackAddr(a.addr) {
+			bad("-dev binds to loopback only; %s %q is not a loopback address (use localhost:PORT or 127.0.0.1:PORT)", a.flag, a.addr)
+		}
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
+	}
+	return errors.Join(problems...)
+}
+
+// devServiceClientID names the service app that dev mode registers in its emulator.
+const devServiceClientID = "gatehouse-dev-service"
+
+// provisionDev makes what dev mode runs with instead of real settings: a service app — the
+// credential production should use — with a key made in memory that the emulator registers at
+// start (run.go), a random session key, and the public URL of the loopback listener.
+func provisionDev(c *config) error {
+	devKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("generate the dev service app key: %w", err)
+	}
+	c.ServiceClientID, c.PrivateKey = devServiceClientID, devKey
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	key := make([]byte, session.KeySize)
+	_, _ = rand.Read(key)
+	c.SessionKeys = [][]byte{key}
+	return nil
+}
+
+// credential describes the configured Okta credential, for the log.
+func (c config) credential() string {
+	switch {
+	case c.ServiceClientID != "":
+		return "oauth service app"
+	case c.APIToken != "":
+		return "api token"
+	}
+	return "none"
+}
 
 // bounds describes a duration variable's limits for people, "" when it has none.
 func (v envVar) bounds() string {
@@ -206,341 +622,10 @@ func (v envVar) bounds() string {
 	return ""
 }
 
-// newFlagSet defines the flags on c. Flags print nothing themselves: run prints the usage for
-// -h and the error otherwise.
-func newFlagSet(c *config) *flag.FlagSet {
-	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.BoolVar(&c.Dev, "dev", false, "development mode: start the embedded Okta emulator with the demo org on loopback; no configuration needed")
-	fs.StringVar(&c.Addr, "addr", "", "listen `address` for the portal (default "+defaultAddr+"; "+defaultDevAddr+" with -dev)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "listen `address` for Prometheus /metrics, such as :9090 (off when empty)")
-	fs.StringVar(&c.OktaAddr, "okta-addr", defaultOktaAddr, "with -dev: listen `address` of the embedded Okta emulator")
-	fs.StringVar(&c.DevAPIToken, "okta-api-token", "", "with -dev: the emulator's API `token` (random when empty)")
-	return fs
-}
-
-// usage is what `gatehouse -h` prints: the flags, then every environment variable with its
-// default.
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: gatehouse [flags]
-
-Gatehouse, the self-service portal for organisations on Okta. It reads its settings from the
-environment variables below; with -dev it needs none and runs on an embedded Okta emulator.
-
-Flags:
-`)
-	fs := newFlagSet(&config{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fmt.Fprint(w, "\nEnvironment variables:\n")
-	for _, v := range envVars {
-		switch {
-		case v.required:
-			fmt.Fprintf(w, "  %s (required)\n", v.name)
-		case v.def == "":
-			fmt.Fprintf(w, "  %s (default: empty)\n", v.name)
-		case v.bounds() != "":
-			fmt.Fprintf(w, "  %s (default %q; %s)\n", v.name, v.def, v.bounds())
-		default:
-			fmt.Fprintf(w, "  %s (default %q)\n", v.name, v.def)
-		}
-		// Indented as the flag package indents the flags' help.
-		fmt.Fprintf(w, "    \t%s\n", v.help)
-	}
-}
-
-// loadConfig parses flags and the environment and reports every problem at once. For -h it
-// returns flag.ErrHelp (run prints the usage); for a bad flag it prints the usage to stderr and
-// returns the error.
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	var c config
-	fs := newFlagSet(&c)
-	if err := fs.Parse(args); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			usage(stderr)
-		}
-		return c, err
-	}
-	var problems []error
-	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
-
-	c.OktaOrgURL = strings.TrimRight(strings.TrimSpace(getenv(envOrgURL)), "/")
-	c.ClientID = strings.TrimSpace(getenv(envClientID))
-	c.ClientSecret = getenv(envClientSecret)
-	c.APIToken = getenv(envAPIToken)
-	c.ServiceClientID = strings.TrimSpace(getenv(envServiceID))
-	c.PrivateKeyFile = strings.TrimSpace(getenv(envKeyFile))
-	c.PrivateKeyID = strings.TrimSpace(getenv(envKeyID))
-	if v := getenv(envDPoP); v != "" {
-		mode, err := client.ParseDPoPMode(v)
-		if err != nil {
-			bad("%s %v", envDPoP, err)
-		}
-		c.DPoP = mode
-	}
-	for sc := range strings.FieldsFuncSeq(getenv(envOktaScopes), func(r rune) bool { return r == ',' || r == ' ' }) {
-		c.OktaScopes = append(c.OktaScopes, sc)
-	}
-	c.PublicURL = strings.TrimRight(strings.TrimSpace(getenv(envPublicURL)), "/")
-	if raw := strings.TrimSpace(getenv(envRedisURL)); raw != "" {
-		opts, err := redisOptions(raw)
-		if err != nil {
-			bad("%s: %w", envRedisURL, err)
-		}
-		c.Redis = opts
-	}
-	// A role group is named by id, or by name (then only an OKTA_GROUP of that name counts).
-	// The default name applies only when neither is set.
-	c.AdminGroupIDs = groupIDs(envAdminIDs, getenv(envAdminIDs), bad)
-	c.HelpdeskGroupIDs = groupIDs(envHelpdeskIDs, getenv(envHelpdeskIDs), bad)
-	c.AdminGroups = splitList(getenv(envAdminGroups), "")
-	if len(c.AdminGroups) == 0 && len(c.AdminGroupIDs) == 0 {
-		c.AdminGroups = []string{envDefault(envAdminGroups)}
-	}
-	c.HelpdeskGroups = splitList(getenv(envHelpdesk), "")
-	if len(c.HelpdeskGroups) == 0 && len(c.HelpdeskGroupIDs) == 0 {
-		c.HelpdeskGroups = []string{envDefault(envHelpdesk)}
-	}
-	c.ProtectedGroups = splitList(getenv(envProtected), "")
-	c.HelpdeskScopeGroups = splitList(getenv(envScope), "")
-	for _, h := range splitList(getenv(envImageHosts), "") {
-		if err := checkImageHost(h); err != nil {
-			bad("%s: %q %v", envImageHosts, h, err)
-			continue
-		}
-		c.ImageHosts = append(c.ImageHosts, strings.TrimRight(h, "/"))
-	}
-	// orDefault is the variable's value, or its default when it is unset or blank.
-	orDefault := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return envDefault(name)
-	}
-
-	switch mode := strings.ToLower(orDefault(envSelfService)); mode {
-	case "service":
-	case "delegated":
-		c.Delegated = true
-	default:
-		bad("%s must be service or delegated, not %q", envSelfService, mode)
-	}
-	c.LogFormat = strings.ToLower(strings.TrimSpace(getenv(envLogFormat)))
-	switch c.LogFormat {
-	case "":
-		c.LogFormat = envDefault(envLogFormat)
-		if c.Dev {
-			c.LogFormat = "text"
-		}
-	case "json", "text":
-	default:
-		bad("%s must be json or text, not %q", envLogFormat, c.LogFormat)
-	}
-	if lv := orDefault(envLogLevel); c.LogLevel.UnmarshalText([]byte(lv)) != nil {
-		bad("%s must be debug, info, warn or error, not %q", envLogLevel, lv)
-	}
-	for p := range strings.SplitSeq(getenv(envTrusted), ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if !strings.Contains(p, "/") {
-			if a, err := netip.ParseAddr(p); err == nil {
-				p = netip.PrefixFrom(a, a.BitLen()).String()
-			}
-		}
-		pfx, err := netip.ParsePrefix(p)
-		if err != nil {
-			bad("%s: %q is not an IP address or CIDR", envTrusted, p)
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
-	}
-	dur := func(name string) time.Duration {
-		v := orDefault(name)
-		d, err := time.ParseDuration(v)
-		if ev := lookupEnvVar(name); err != nil || d < ev.min || (ev.max > 0 && d > ev.max) {
-			problems = append(problems, errors.New(durationProblem(ev, v)))
-		}
-		return d
-	}
-	c.CacheTTL = dur(envCacheTTL)
-	if on, err := strconv.ParseBool(orDefault(envSequential)); err != nil {
-		bad("%s must be 1 or 0 (true or false), not %q", envSequential, getenv(envSequential))
-	} else {
-		c.SequentialReads = on
-	}
-	c.SessionIdle = dur(envSessionIdle)
-	c.SessionMax = dur(envSessionMax)
-	c.StepUpAge = dur(envStepUp)
-	c.StepUpACR = strings.TrimSpace(getenv(envStepUpACR))
-	if c.StepUpACR != "" && !slices.Contains(oktaACRValues(), c.StepUpACR) {
-		bad("%s must be one of Okta's acr values (%s), not %q", envStepUpACR, strings.Join(oktaACRValues(), ", "), c.StepUpACR)
-	}
-	c.RoleTTL = dur(envRoleTTL)
-	c.OktaTimeout = dur(envOktaTimeout)
-	c.ForgotMinDuration = dur(envForgotMin)
-	c.ShutdownTimeout = dur(envShutdown)
-	c.DrainDelay = dur(envDrainDelay)
-	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			bad("-metrics-addr %q must be host:port or :port (like :9090)", c.MetricsAddr)
-		}
-	}
-	if n, err := strconv.Atoi(orDefault(envOktaInFlight)); err != nil || n < 1 {
-		bad("%s must be a positive number such as %s, not %q", envOktaInFlight, envDefault(envOktaInFlight), getenv(envOktaInFlight))
-	} else {
-		c.OktaMaxInFlight = n
-	}
-
-	if c.Dev {
-		// Dev mode runs on its own emulator; real Okta settings mean someone is about to
-		// point a development build at a real org by mistake.
-		for _, name := range []string{envOrgURL, envClientID, envClientSecret, envAPIToken, envServiceID, envKeyFile, envKeyID} {
-			if getenv(name) != "" {
-				bad("-dev runs on the embedded Okta emulator; unset %s (real Okta settings are not allowed in dev mode)", name)
-			}
-		}
-		// Dev mode uses the credential production should: a service app, with a key made in
-		// memory that the emulator registers at start (see run.go).
-		devKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			bad("generate the dev service app key: %v", err)
-		}
-		c.ServiceClientID, c.PrivateKey = devServiceClientID, devKey
-		if c.Addr == "" {
-			c.Addr = defaultDevAddr
-		}
-		for _, a := range []struct{ flag, addr string }{{"-addr", c.Addr}, {"-okta-addr", c.OktaAddr}, {"-metrics-addr", c.MetricsAddr}} {
-			if a.addr == "" {
-				continue
-			}
-			if !loopbackAddr(a.addr) {
-				bad("-dev binds to loopback only; %s %q is not a loopback address (use localhost:PORT or 127.0.0.1:PORT)", a.flag, a.addr)
-			}
-		}
-		if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
-			bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
-		}
-		if c.PublicURL == "" {
-			c.PublicURL = "http://" + c.Addr
-		}
-		key := make([]byte, 32)
-		_, _ = rand.Read(key)
-		c.SessionKeys = [][]byte{key}
-		return c, errors.Join(problems...)
-	}
-
-	if c.Addr == "" {
-		c.Addr = defaultAddr
-	}
-	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
-		bad("-metrics-addr must differ from -addr: /metrics is never served on the public listener")
-	}
-	required := []struct{ name, value string }{
-		{envOrgURL, c.OktaOrgURL}, {envClientID, c.ClientID}, {envClientSecret, c.ClientSecret},
-		{envPublicURL, c.PublicURL}, {envSessionKeys, getenv(envSessionKeys)},
-	}
-	var missing []string
-	for _, r := range required {
-		if r.value == "" {
-			missing = append(missing, r.name)
-		}
-	}
-	if c.APIToken == "" && c.ServiceClientID == "" && c.PrivateKeyFile == "" {
-		missing = append(missing, "an Okta credential: "+envServiceID+" with "+envKeyFile+" (an OAuth service app, recommended) or "+envAPIToken)
-	}
-	c.oktaCredential(bad)
-	if len(missing) > 0 {
-		bad("missing settings: %s (or run with -dev to try Gatehouse on the embedded Okta emulator)", strings.Join(missing, ", "))
-	}
-	if c.OktaOrgURL != "" {
-		if err := checkURL(c.OktaOrgURL); err != nil {
-			bad("%s: %v", envOrgURL, err)
-		}
-	}
-	if c.PublicURL != "" {
-		if err := checkURL(c.PublicURL); err != nil {
-			bad("%s: %v", envPublicURL, err)
-		}
-	}
-	if v := getenv(envSessionKeys); v != "" {
-		keys, err := session.ParseKeys(v)
-		if err != nil {
-			bad("%s: %v", envSessionKeys, err)
-		}
-		c.SessionKeys = keys
-	}
-	return c, errors.Join(problems...)
-}
-
-// devServiceClientID names the service app that dev mode registers in its emulator.
-const devServiceClientID = "gatehouse-dev-service"
-
-// oktaCredential checks that exactly one Okta credential is configured and reads the service
-// app's private key. Its messages never contain the key or the token.
-func (c *config) oktaCredential(bad func(string, ...any)) {
-	service := c.ServiceClientID != "" || c.PrivateKeyFile != ""
-	switch {
-	case c.APIToken != "" && service:
-		bad("set either %s with %s (an OAuth service app) or %s, not both: Gatehouse uses exactly one Okta credential", envServiceID, envKeyFile, envAPIToken)
-		return
-	case service && c.ServiceClientID == "":
-		bad("%s needs %s: the client id of the Okta service app the key belongs to", envKeyFile, envServiceID)
-	case service && c.PrivateKeyFile == "":
-		bad("%s needs %s: the PEM file with the service app's private key (make one with make keys)", envServiceID, envKeyFile)
-	}
-	if !service {
-		only := func(name string) {
-			bad("%s applies to the OAuth service app only; set %s and %s, or unset it", name, envServiceID, envKeyFile)
-		}
-		if c.PrivateKeyID != "" {
-			only(envKeyID)
-		}
-		if c.DPoP != client.DPoPAuto {
-			only(envDPoP)
-		}
-		if len(c.OktaScopes) > 0 {
-			only(envOktaScopes)
-		}
-		return
-	}
-	if c.PrivateKeyFile == "" {
-		return
-	}
-	pemData, err := os.ReadFile(c.PrivateKeyFile)
-	if err != nil {
-		bad("%s: cannot read the private key: %v", envKeyFile, err)
-		return
-	}
-	key, err := client.ParsePrivateKey(pemData)
-	if err != nil {
-		bad("%s (%s): %v", envKeyFile, c.PrivateKeyFile, err)
-		return
-	}
-	c.PrivateKey = key
-	for _, sc := range c.OktaScopes {
-		if !strings.HasPrefix(sc, "okta.") {
-			bad("%s: %q is not an Okta API scope (they start with okta.)", envOktaScopes, sc)
-		}
-	}
-}
-
-// credential describes the configured Okta credential, for the log.
-func (c config) credential() string {
-	switch {
-	case c.ServiceClientID != "":
-		return "oauth service app"
-	case c.APIToken != "":
-		return "api token"
-	}
-	return "none"
-}
-
 // durationProblem explains why v is not a valid value of the duration variable ev, with an
 // example that is valid: the default, or when that is 0 a value within the bounds.
 func durationProblem(ev envVar, v string) string {
-	example := ev.def
+	example := ev.def()
 	if d, err := time.ParseDuration(example); err != nil || d <= 0 {
 		e := max(ev.min, 5*time.Second)
 		if ev.max > 0 {
@@ -552,9 +637,9 @@ func durationProblem(ev envVar, v string) string {
 		if !strings.HasPrefix(b, "from ") {
 			b = "of " + b
 		}
-		return fmt.Sprintf("%s must be a duration %s, such as %s, not %q", ev.name, b, example, v)
+		return fmt.Sprintf("must be a duration %s, such as %s, not %q", b, example, v)
 	}
-	return fmt.Sprintf("%s must be a duration such as %s, or 0, not %q", ev.name, example, v)
+	return fmt.Sprintf("must be a duration such as %s, or 0, not %q", example, v)
 }
 
 // shortDuration writes d as people do: 1m rather than Go's 1m0s, 10h rather than 10h0m0s.
@@ -698,16 +783,13 @@ func loopbackHost(h string) bool {
 	return err == nil && a.IsLoopback()
 }
 
-// splitList splits a comma-separated setting; empty gives [def], or nothing when def is "".
-func splitList(v, def string) []string {
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(v string) []string {
 	var out []string
 	for p := range strings.SplitSeq(v, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
-	}
-	if len(out) == 0 && def != "" {
-		return []string{def}
 	}
 	return out
 }
@@ -717,20 +799,6 @@ func splitList(v, def string) []string {
 func oktaACRValues() []string {
 	return []string{"urn:okta:loa:1fa:any", "urn:okta:loa:1fa:pwd", "urn:okta:loa:2fa:any",
 		"urn:okta:loa:2fa:any:ifpossible", "phr", "phrh"}
-}
-
-// oktaGroupID is the shape of an Okta group id.
-var oktaGroupID = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
-
-// groupIDs reads a list of Okta group ids, reporting entries that cannot be one.
-func groupIDs(name, v string, bad func(string, ...any)) []string {
-	ids := splitList(v, "")
-	for _, id := range ids {
-		if !oktaGroupID.MatchString(id) {
-			bad("%s: %q is not an Okta group id (00g and 17 letters or digits; find it in the group's URL in the Admin Console)", name, id)
-		}
-	}
-	return ids
 }
 
 // LogValue lists the configuration without any secret (SECURITY.md 37).
@@ -748,11 +816,14 @@ func (c config) LogValue() slog.Value {
 		slog.Any("admin_group_ids", c.AdminGroupIDs), slog.Any("helpdesk_group_ids", c.HelpdeskGroupIDs),
 		slog.Any("protected_groups", c.ProtectedGroups), slog.Any("helpdesk_scope_groups", c.HelpdeskScopeGroups),
 		slog.Any("image_hosts", c.ImageHosts), slog.String("step_up_acr", c.StepUpACR),
-		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.Redis)),
-		slog.Bool("redis_password_set", c.Redis != nil && c.Redis.Password != ""),
+		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.RedisOptions)),
+		slog.Bool("redis_password_set", c.RedisOptions != nil && c.RedisOptions.Password != ""),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Duration("cache_ttl", c.CacheTTL), slog.Duration("session_idle", c.SessionIdle),
-		slog.Duration("session_max", c.SessionMax), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("session_max", c.SessionMax), slog.Duration("step_up_age", c.StepUpAge),
+		slog.Duration("role_ttl", c.RoleTTL), slog.Duration("okta_timeout", c.OktaTimeout),
+		slog.Int("okta_max_in_flight", c.OktaMaxInFlight), slog.Duration("forgot_min_duration", c.ForgotMinDuration),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Duration("drain_delay", c.DrainDelay), slog.Bool("sequential_reads", c.SequentialReads),
 	)
 }

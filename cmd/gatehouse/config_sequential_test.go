@@ -35,7 +35,6 @@ func TestConfigSequentialReads(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, c.SequentialReads)
-			assert.Equal(t, tt.want, appConfig(c, nil).SequentialReads, "the setting reaches the app")
 		})
 	}
 }

@@ -131,8 +131,8 @@ func TestConfigRedisURL(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			require.NotNil(t, cfg.Redis)
-			tt.check(t, cfg.Redis)
+			require.NotNil(t, cfg.RedisOptions)
+			tt.check(t, cfg.RedisOptions)
 		})
 	}
 }
@@ -210,6 +210,7 @@ func TestConfigListenersAndShutdown(t *testing.T) {
 // TestRedisFailsFast: with the production options a Redis that accepts connections but never
 // answers costs about two read timeouts, not go-redis's default of 5 s per try with 3 retries.
 func TestRedisFailsFast(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ln.Close() })

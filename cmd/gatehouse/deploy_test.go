@@ -122,6 +122,7 @@ func shellFields(s string) []string {
 // hardening, that every path it copies or builds exists, and that its go build line produces a
 // static binary with CGO_ENABLED=0.
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	ins := readDockerfile(t)
 	var froms, users, exposes []string
 	var build []string
@@ -249,6 +250,7 @@ func loadManifests(t *testing.T) map[string]manifest {
 // replicas, the right probes, hardening, configuration from a ConfigMap and a Secret with
 // names config.go knows, a PodDisruptionBudget and Redis.
 func TestKubernetesManifests(t *testing.T) {
+	t.Parallel()
 	ms := loadManifests(t)
 	for _, want := range []string{
 		"Deployment/gatehouse", "Service/gatehouse", "Service/gatehouse-metrics", "ConfigMap/gatehouse",

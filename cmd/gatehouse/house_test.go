@@ -161,6 +161,7 @@ func listModule(t *testing.T) []listedPackage {
 }
 
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	pkgs := listModule(t)
 	require.NotEmpty(t, pkgs)
 	var listed []string
@@ -318,6 +319,7 @@ func treeProblems(root string, files []string) ([]string, error) {
 // TestTreeHoldsNoBuildOutputs: the repository holds sources, not binaries (issue 16: a 34 MB
 // binary was once committed) and no file over 1 MiB.
 func TestTreeHoldsNoBuildOutputs(t *testing.T) {
+	t.Parallel()
 	git, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed; the tree check needs `git ls-files`")

@@ -28,7 +28,14 @@ type lb struct {
 type lbBackend struct {
 	addr    string
 	healthy atomic.Bool
+	failed  int // consecutive failed probes; only the watch goroutine touches it
 }
+
+// lbUnhealthyAfter is how many probes in a row must fail before a backend leaves the
+// rotation, as real balancers count them (an AWS target group's UnhealthyThresholdCount, a
+// Kubernetes readinessProbe's failureThreshold): one slow answer on a loaded machine is not
+// an outage. A draining instance answers 503 at once, so it still leaves within 100 ms.
+const lbUnhealthyAfter = 2
 
 type lbTraceKey struct{}
 
@@ -105,7 +112,7 @@ func (p *lb) add(addr string) *lbBackend {
 // watch polls every backend's /readyz until ctx ends.
 func (p *lb) watch(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
-	probe := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -119,7 +126,12 @@ func (p *lb) watch(ctx context.Context, done chan<- struct{}) {
 			if err == nil {
 				res.Body.Close()
 			}
-			b.healthy.Store(ok)
+			if ok {
+				b.failed = 0
+			} else {
+				b.failed++
+			}
+			b.healthy.Store(ok || (b.healthy.Load() && b.failed < lbUnhealthyAfter))
 		}
 		select {
 		case <-ctx.Done():

@@ -62,6 +62,7 @@ func waitReady(t *testing.T, url string) {
 // sign in as alice through the emulator's form, see the dashboard, sign out, and find the old
 // cookie worthless.
 func TestDevModeEndToEnd(t *testing.T) {
+	t.Parallel()
 	addr, oktaAddr := freePort(t), freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer

@@ -33,22 +33,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-
+	cfg.Logger = newLogger(cfg, stderr)
+	log := cfg.Logger
 	var emu *oktatest.Server
 	if cfg.Dev {
-		emu, err = startEmulator(cfg, log)
-		if err != nil {
+		if emu, err = startEmulator(&cfg); err != nil {
 			return err
 		}
 		defer emu.Close()
-		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = emu.URL(), emu.ClientID(), emu.ClientSecret()
 	}
 	log.Info("starting gatehouse", "config", cfg)
 
-	appCfg := appConfig(cfg, log)
-	if cfg.Redis != nil {
-		rdb := redis.NewClient(cfg.Redis)
+	if cfg.RedisOptions != nil {
+		rdb := redis.NewClient(cfg.RedisOptions)
 		// Deferred before anything that uses it, so it is closed last: after the HTTP server
 		// has drained and the app has closed.
 		defer func() {
@@ -56,61 +53,86 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				log.Warn("close redis", "err", err)
 			}
 		}()
-		appCfg.Redis = rdb
+		cfg.Redis = rdb
 	}
 	if cfg.MetricsAddr != "" {
-		appCfg.Metrics, err = web.NewMetrics(prometheus.NewRegistry())
-		if err != nil {
+		if cfg.Metrics, err = web.NewMetrics(prometheus.NewRegistry()); err != nil {
 			return err
 		}
 	}
-	app, err := web.NewApp(appCfg)
+	app, err := web.NewApp(cfg.Config)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	startBackground(ctx, app, log)
+
+	srv, err := listen(cfg, app)
+	if err != nil {
+		return err
+	}
+	if cfg.Dev {
+		printDevBanner(stdout, cfg, emu)
+	}
+	select {
+	case err := <-srv.failed:
+		srv.close()
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(cfg, log, app.Server, srv.public, srv.metrics)
+}
+
+// startBackground starts what runs beside the server until ctx ends: OIDC discovery until it
+// succeeds, the service app's first token (so a refused credential shows in the log at once),
+// and the person cache's sweeper.
+func startBackground(ctx context.Context, app *web.App, log *slog.Logger) {
 	go discoverUntilReady(ctx, app.Auth, log)
 	if app.ServiceApp != nil {
 		go checkServiceApp(ctx, app.ServiceApp, log)
 	}
 	go sweep(ctx, app.Cache)
+}
 
+// listeners are the running HTTP servers: the portal, and /metrics on its own listener (nil
+// when off). failed receives the first error either reports.
+type listeners struct {
+	public, metrics *http.Server
+	failed          chan error
+}
+
+func (l *listeners) close() {
+	_ = l.public.Close()
+	if l.metrics != nil {
+		_ = l.metrics.Close()
+	}
+}
+
+// listen serves the portal on cfg.Addr and, when set, /metrics on cfg.MetricsAddr: never on
+// the public listener (SECURITY.md 44).
+func listen(cfg config, app *web.App) (*listeners, error) {
+	log := cfg.Logger
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	public := newHTTPServer(app.Server, log)
-	serveErr := make(chan error, 2)
-	go func() { serveErr <- serve(public, ln, "portal") }()
+	l := &listeners{public: newHTTPServer(app.Server, log), failed: make(chan error, 2)}
+	go func() { l.failed <- serve(l.public, ln, "portal") }()
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
-
-	var metrics *http.Server
-	if appCfg.Metrics != nil {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			_ = public.Close()
-			return fmt.Errorf("listen on %s (-metrics-addr): %w", cfg.MetricsAddr, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", appCfg.Metrics.Handler())
-		metrics = newHTTPServer(mux, log)
-		go func() { serveErr <- serve(metrics, mln, "metrics") }()
-		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+	if cfg.Metrics == nil {
+		return l, nil
 	}
-	if cfg.Dev {
-		printDevBanner(stdout, cfg, emu)
+	mln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		_ = l.public.Close()
+		return nil, fmt.Errorf("listen on %s (-metrics-addr): %w", cfg.MetricsAddr, err)
 	}
-
-	select {
-	case err := <-serveErr:
-		_ = public.Close()
-		if metrics != nil {
-			_ = metrics.Close()
-		}
-		return err
-	case <-ctx.Done():
-	}
-	return shutdown(cfg, log, app.Server, public, metrics)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	l.metrics = newHTTPServer(mux, log)
+	go func() { l.failed <- serve(l.metrics, mln, "metrics") }()
+	log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+	return l, nil
 }
 
 // shutdown stops serving in the order a load balancer needs: readiness turns 503 at once (the
@@ -163,43 +185,6 @@ func serve(srv *http.Server, ln net.Listener, name string) error {
 	return nil
 }
 
-// appConfig maps the configuration onto one instance's settings.
-func appConfig(cfg config, log *slog.Logger) web.AppConfig {
-	return web.AppConfig{
-		OktaOrgURL:          cfg.OktaOrgURL,
-		ClientID:            cfg.ClientID,
-		ClientSecret:        cfg.ClientSecret,
-		APIToken:            cfg.APIToken,
-		ServiceClientID:     cfg.ServiceClientID,
-		PrivateKey:          cfg.PrivateKey,
-		PrivateKeyID:        cfg.PrivateKeyID,
-		DPoP:                cfg.DPoP,
-		OktaScopes:          cfg.OktaScopes,
-		PublicURL:           cfg.PublicURL,
-		SessionKeys:         cfg.SessionKeys,
-		AdminGroups:         cfg.AdminGroups,
-		HelpdeskGroups:      cfg.HelpdeskGroups,
-		AdminGroupIDs:       cfg.AdminGroupIDs,
-		HelpdeskGroupIDs:    cfg.HelpdeskGroupIDs,
-		ProtectedGroups:     cfg.ProtectedGroups,
-		HelpdeskScopeGroups: cfg.HelpdeskScopeGroups,
-		ImageHosts:          cfg.ImageHosts,
-		Delegated:           cfg.Delegated,
-		TrustedProxies:      cfg.TrustedProxies,
-		CacheTTL:            cfg.CacheTTL,
-		SequentialReads:     cfg.SequentialReads,
-		SessionIdle:         cfg.SessionIdle,
-		SessionMax:          cfg.SessionMax,
-		StepUpAge:           cfg.StepUpAge,
-		StepUpACR:           cfg.StepUpACR,
-		RoleTTL:             cfg.RoleTTL,
-		OktaTimeout:         cfg.OktaTimeout,
-		OktaMaxInFlight:     cfg.OktaMaxInFlight,
-		ForgotMinDuration:   cfg.ForgotMinDuration,
-		Logger:              log,
-	}
-}
-
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
@@ -250,9 +235,11 @@ func sweep(ctx context.Context, cache *handlers.PersonCache) {
 	}
 }
 
-func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {
-	// The dev service app: the key was made in memory by loadConfig; it requires DPoP, as new
-	// Okta apps do, so dev mode runs the whole recommended path.
+// startEmulator starts dev mode's Okta emulator and points cfg at it. The dev service app: the
+// key was made in memory by loadConfig; it requires DPoP, as new Okta apps do, so dev mode runs
+// the whole recommended path.
+func startEmulator(cfg *config) (*oktatest.Server, error) {
+	log := cfg.Logger
 	der, err := x509.MarshalPKIXPublicKey(cfg.PrivateKey.Public())
 	if err != nil {
 		return nil, fmt.Errorf("dev service app key: %w", err)
@@ -277,6 +264,7 @@ func startEmulator(cfg config, log *slog.Logger) (*oktatest.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start okta emulator on %s: %w", cfg.OktaAddr, err)
 	}
+	cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = emu.URL(), emu.ClientID(), emu.ClientSecret()
 	return emu, nil
 }
 

@@ -32,6 +32,7 @@ import (
 // service app that requires DPoP, and Gatehouse configured with the app's private key and no
 // API token; an admin unlocks a locked-out person from the admin page.
 func TestStandaloneServiceApp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)

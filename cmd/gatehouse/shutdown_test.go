@@ -21,6 +21,7 @@ import (
 // while liveness stays 200, the metrics listener serves until the end, and run returns nil
 // (exit code 0).
 func TestSec45_GracefulShutdown(t *testing.T) {
+	t.Parallel()
 	addr, oktaAddr, metricsAddr := freePort(t), freePort(t), freePort(t)
 	const token = "shutdown-test-token"
 	env := map[string]string{

@@ -28,15 +28,16 @@ func TestHelp(t *testing.T) {
 			for _, flag := range []string{"-dev", "-addr", "-metrics-addr", "-okta-addr", "-okta-api-token"} {
 				assert.Regexp(t, `(?m)^  `+flag+`\b`, out, "the usage lists %s", flag)
 			}
-			assert.Contains(t, out, defaultAddr, "-addr shows its default")
+			assert.Contains(t, out, defaultConfig(false).Addr, "-addr shows its default")
+			assert.Contains(t, out, defaultConfig(true).Addr, "and its default with -dev")
 			for _, name := range envNames(t) {
 				v := lookupEnvVar(name)
 				require.NotEmpty(t, v.help, "envVars describes %s", name)
-				want := name + ` (default "` + v.def + `"`
+				want := name + ` (default "` + v.def() + `"`
 				switch {
 				case v.required:
 					want = name + " (required)"
-				case v.def == "":
+				case v.def() == "":
 					want = name + " (default: empty)"
 				}
 				assert.Contains(t, out, want)
@@ -77,18 +78,18 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Zero(t, want.ForgotMinDuration)
 	assert.Equal(t, 25*time.Second, want.ShutdownTimeout)
 	assert.Zero(t, want.DrainDelay)
-	assert.Equal(t, defaultAddr, want.Addr)
+	assert.Equal(t, ":8080", want.Addr)
 
 	for _, v := range envVars {
-		if v.def == "" {
+		if v.def() == "" {
 			continue
 		}
 		t.Run(v.name, func(t *testing.T) {
 			env := prodEnv()
 			delete(env, envRedisURL)
-			env[v.name] = v.def
+			env[v.name] = v.def()
 			got, err := loadConfig(nil, envOf(env), io.Discard)
-			require.NoError(t, err, "the default %q must be a valid value", v.def)
+			require.NoError(t, err, "the default %q must be a valid value", v.def())
 			assert.Equal(t, want.String(), got.String())
 		})
 	}
@@ -100,7 +101,7 @@ func TestConfigDefaults(t *testing.T) {
 func TestConfigDurationErrors(t *testing.T) {
 	example := regexp.MustCompile(`such as (\S+?),`)
 	for _, v := range envVars {
-		if _, err := time.ParseDuration(v.def); err != nil || !strings.ContainsAny(v.def, "smh") {
+		if _, err := time.ParseDuration(v.def()); err != nil || !strings.ContainsAny(v.def(), "smh") {
 			continue // not a duration
 		}
 		for _, value := range []string{"soon", "-1s", "1000h"} {
@@ -141,10 +142,10 @@ func TestReadmeConfigurationDefaults(t *testing.T) {
 		switch {
 		case v.required:
 			assert.Contains(t, cell, "required", m[1])
-		case v.def == "":
+		case v.def() == "":
 			assert.Contains(t, cell, "empty", m[1])
 		default:
-			assert.Contains(t, cell, "`"+v.def+"`", "README default of %s", m[1])
+			assert.Contains(t, cell, "`"+v.def()+"`", "README default of %s", m[1])
 		}
 	}
 	var order []string

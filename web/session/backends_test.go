@@ -101,5 +101,5 @@ func TestRedisKeys(t *testing.T) {
 
 	require.NoError(t, s.Close())
 	assert.NoError(t, rdb.Ping(t.Context()).Err(), "closing the store leaves the caller's client open")
-	assert.Equal(t, DefaultRedisPrefix, NewRedisBackend(rdb, "").prefix)
+	assert.Equal(t, defaultRedisPrefix, NewRedisBackend(rdb, "").prefix)
 }

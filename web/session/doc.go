@@ -10,8 +10,9 @@
 // exactly once.
 //
 // Two backends are provided: MemoryBackend (one instance) and RedisBackend
-// (go-redis v9, shared by several instances). GorillaStore adapts a Store to
-// the gorilla/sessions Store interface.
+// (go-redis v9, shared by several instances). GorillaStore is a Store as the
+// gorilla/sessions Store interface, which Gatehouse's session middleware
+// loads and saves the request's session through.
 //
 // The package is a leaf: it imports only the standard library,
 // gorilla/sessions, gorilla/securecookie and go-redis. It must never import

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// FlashTTL is how long a flash waits for the page after the redirect.
-const FlashTTL = 2 * time.Minute
+// flashTTL is how long a flash waits for the page after the redirect.
+const flashTTL = 2 * time.Minute
 
 // maxFlash bounds a flash message: a few fixed words, never data from a request.
 const maxFlash = 200
@@ -20,7 +20,7 @@ func flashKey(id string) string { return nsFlash + hashID(id) }
 // SetFlash keeps msg, server-side, for the next page this browser loads
 // (post/redirect/get): a success banner that cannot be forged with a query
 // string (SECURITY.md 54). The browser holds only a signed random id in the
-// flash cookie; msg is sealed in the backend for FlashTTL and read once.
+// flash cookie; msg is sealed in the backend for flashTTL and read once.
 func (s *Store) SetFlash(ctx context.Context, w http.ResponseWriter, msg string) error {
 	if msg == "" || len(msg) > maxFlash {
 		return errors.New("set flash: message empty or too long")
@@ -30,7 +30,7 @@ func (s *Store) SetFlash(ctx context.Context, w http.ResponseWriter, msg string)
 		return fmt.Errorf("set flash: %w", err)
 	}
 	id := newID()
-	ok, err := s.b.Set(ctx, flashKey(id), s.kr.seal(pt, adFlash+id), FlashTTL, SetIfAbsent)
+	ok, err := s.b.Set(ctx, flashKey(id), s.kr.seal(pt, adFlash+id), flashTTL, SetIfAbsent)
 	if err != nil {
 		return fmt.Errorf("set flash: %w", err)
 	}
@@ -41,7 +41,7 @@ func (s *Store) SetFlash(ctx context.Context, w http.ResponseWriter, msg string)
 	if err != nil {
 		return fmt.Errorf("set flash: %w", err)
 	}
-	http.SetCookie(w, s.newCookie(s.flash, v, seconds(FlashTTL)))
+	http.SetCookie(w, s.newCookie(s.flash, v, seconds(flashTTL)))
 	return nil
 }
 
@@ -71,7 +71,7 @@ func (s *Store) TakeFlash(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	var f flashRecord
 	// The backend TTL runs on the backend's clock; the store's clock is the one that decides.
-	if json.Unmarshal(pt, &f) != nil || !s.o.Now().Before(f.Created.Add(FlashTTL)) {
+	if json.Unmarshal(pt, &f) != nil || !s.o.Now().Before(f.Created.Add(flashTTL)) {
 		return "", nil
 	}
 	return f.Msg, nil

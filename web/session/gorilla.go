@@ -12,15 +12,23 @@ import (
 // It is the only value a GorillaStore persists.
 const RecordKey = "record"
 
-// GorillaStore adapts a Store to the gorilla/sessions Store interface, with
-// the same strict rules. It is a separate type because the typed Store API
-// already uses the names Get and Save.
+// GorillaStore is a Store as the gorilla/sessions Store interface, with the
+// same strict rules: Gatehouse's session middleware loads and saves the
+// request's session through it (package web). It is a separate type because
+// the typed Store API already uses the names Get and Save.
 //
 // Values[RecordKey] holds the *Record; a session without one is anonymous
 // and is never stored. New with an unknown, forged or expired id returns a
-// new empty session with ID ""; Save of a session with ID "" signs its
-// record in as Store.Start does (fresh id); Save with Options.MaxAge < 0
-// deletes the session and expires the cookie.
+// new empty session with ID "" (an id the store did not issue is never
+// adopted). Save follows gorilla's conventions:
+//   - Options.MaxAge < 0 deletes the session and expires the cookie;
+//   - a session whose ID is cleared gets a new id: with a record that has
+//     none (a sign-in) as Store.Start does, ending the session the request
+//     came with; with a record that has one (a loaded session) as
+//     Store.Rotate does, keeping its Created — gorilla has no Regenerate
+//     (gorilla/sessions#11), and clearing the id is its way to ask for one;
+//   - otherwise the record is saved under its id, and never recreated once
+//     it has ended (Store.Save).
 type GorillaStore struct {
 	s *Store
 }
@@ -115,6 +123,12 @@ func (g *GorillaStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		if err != nil {
 			return fmt.Errorf("delete session: %w", err)
 		}
+		return nil
+	case sess.ID == "" && rec.ID != "":
+		if err := g.s.Rotate(ctx, w, rec); err != nil {
+			return err
+		}
+		sess.ID, sess.IsNew = rec.ID, false
 		return nil
 	case sess.ID == "":
 		if err := g.s.Start(ctx, w, r, rec); err != nil {

@@ -15,14 +15,14 @@ const KeySize = 32
 
 // Defaults for Options.
 const (
-	DefaultCookieName  = "gatehouse"
+	defaultCookieName  = "gatehouse"
 	DefaultIdleTimeout = 30 * time.Minute
 	DefaultMaxLifetime = 10 * time.Hour
-	DefaultLoginTTL    = 10 * time.Minute
-	DefaultTouchEvery  = time.Minute
-	// MaxLoginTTL bounds LoginTTL: the login cookie's Max-Age must not
+	defaultLoginTTL    = 10 * time.Minute
+	defaultTouchEvery  = time.Minute
+	// maxLoginTTL bounds LoginTTL: the login cookie's Max-Age must not
 	// exceed 600 seconds.
-	MaxLoginTTL = 10 * time.Minute
+	maxLoginTTL = 10 * time.Minute
 )
 
 // Options configure a Store. Zero values take the defaults above.
@@ -35,14 +35,14 @@ type Options struct {
 	// Secure is true when served over HTTPS: cookie names get the
 	// "__Host-" prefix and the Secure attribute.
 	Secure bool
-	// CookieName is the session cookie's name (DefaultCookieName if
+	// CookieName is the session cookie's name (defaultCookieName if
 	// empty); the login-transaction cookie is CookieName+"_login".
 	CookieName string
 	// IdleTimeout ends a session after this long without activity.
 	IdleTimeout time.Duration
 	// MaxLifetime ends a session this long after Created, active or not.
 	MaxLifetime time.Duration
-	// LoginTTL is how long a login transaction lives (at most MaxLoginTTL).
+	// LoginTTL is how long a login transaction lives (at most maxLoginTTL).
 	LoginTTL time.Duration
 	// TouchEvery throttles writes of LastSeen: at most one per this
 	// interval and session, instead of one per request. It must be shorter
@@ -85,7 +85,7 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	}
 	if o.CookieName == "" {
-		o.CookieName = DefaultCookieName
+		o.CookieName = defaultCookieName
 	}
 	if !validCookieName(o.CookieName) {
 		return o, fmt.Errorf("session: cookie name %q: use only letters, digits, '-' and '_'", o.CookieName)
@@ -97,15 +97,15 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	def(&o.IdleTimeout, DefaultIdleTimeout)
 	def(&o.MaxLifetime, DefaultMaxLifetime)
-	def(&o.LoginTTL, DefaultLoginTTL)
-	def(&o.TouchEvery, DefaultTouchEvery)
+	def(&o.LoginTTL, defaultLoginTTL)
+	def(&o.TouchEvery, defaultTouchEvery)
 	switch {
 	case o.IdleTimeout < time.Second:
 		return o, fmt.Errorf("session: idle timeout %v is shorter than a second", o.IdleTimeout)
 	case o.MaxLifetime < time.Second:
 		return o, fmt.Errorf("session: max lifetime %v is shorter than a second", o.MaxLifetime)
-	case o.LoginTTL < time.Second || o.LoginTTL > MaxLoginTTL:
-		return o, fmt.Errorf("session: login TTL %v is outside [1s, %v]", o.LoginTTL, MaxLoginTTL)
+	case o.LoginTTL < time.Second || o.LoginTTL > maxLoginTTL:
+		return o, fmt.Errorf("session: login TTL %v is outside [1s, %v]", o.LoginTTL, maxLoginTTL)
 	case o.TouchEvery < 0 || o.TouchEvery >= o.IdleTimeout:
 		return o, fmt.Errorf("session: touch interval %v must be shorter than the idle timeout %v", o.TouchEvery, o.IdleTimeout)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DefaultRedisPrefix is the key prefix a RedisBackend uses when none is given.
-const DefaultRedisPrefix = "gatehouse:"
+// defaultRedisPrefix is the key prefix a RedisBackend uses when none is given.
+const defaultRedisPrefix = "gatehouse:"
 
 // The scripts compare whole values inside Redis so that a touch, an unlock
 // or a lock release can never overwrite or delete what another instance
@@ -45,12 +45,12 @@ type RedisBackend struct {
 var _ Backend = (*RedisBackend)(nil)
 
 // NewRedisBackend returns a RedisBackend that stores its keys in rdb under
-// prefix (DefaultRedisPrefix if empty). The caller keeps ownership of rdb:
+// prefix (defaultRedisPrefix if empty). The caller keeps ownership of rdb:
 // Close does not close it, because the same client usually serves rate
 // limits and the audit trail too.
 func NewRedisBackend(rdb redis.UniversalClient, prefix string) *RedisBackend {
 	if prefix == "" {
-		prefix = DefaultRedisPrefix
+		prefix = defaultRedisPrefix
 	}
 	return &RedisBackend{rdb: rdb, prefix: prefix}
 }

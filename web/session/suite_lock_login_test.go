@@ -251,6 +251,23 @@ func testGorilla(t *testing.T, fx *fixture) {
 	require.NoError(t, g.Save(request(t, c), httptest.NewRecorder(), loaded))
 	assert.True(t, load(t, s, c).HasRole("admin"))
 
+	// Clearing the id of a loaded session rotates it: a new id, the same record and Created,
+	// and the old id ends (SECURITY.md 16).
+	oldCookie, oldID, created := c, loaded.ID, got.Created
+	loaded.ID = ""
+	w = httptest.NewRecorder()
+	require.NoError(t, g.Save(request(t, c), w, loaded))
+	require.NotEmpty(t, loaded.ID)
+	assert.NotEqual(t, oldID, loaded.ID, "a new id")
+	c = setCookie(w, name)
+	require.NotNil(t, c)
+	rotated := load(t, s, c)
+	require.NotNil(t, rotated)
+	assert.Equal(t, "00uada", rotated.UserID)
+	assert.True(t, rotated.HasRole("admin"), "the record moved with it")
+	assert.True(t, created.Equal(rotated.Created), "the absolute lifetime does not restart")
+	assert.Nil(t, load(t, s, oldCookie), "the old id is gone")
+
 	// Unsupported values are refused rather than silently dropped.
 	loaded.Values["flash"] = "hi"
 	assert.Error(t, g.Save(request(t, c), httptest.NewRecorder(), loaded))
@@ -322,7 +339,7 @@ func testFlash(t *testing.T, fx *fixture) {
 	})
 	t.Run("expires", func(t *testing.T) {
 		c := set(t, "signed-out-everywhere")
-		fx.clock.Advance(FlashTTL + time.Second)
+		fx.clock.Advance(flashTTL + time.Second)
 		msg, _ := take(t, c)
 		assert.Empty(t, msg)
 	})

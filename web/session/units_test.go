@@ -111,8 +111,8 @@ func TestNewStoreOptions(t *testing.T) {
 			assert.Equal(t, "gatehouse_login", s.LoginCookieName())
 			assert.Equal(t, DefaultIdleTimeout, s.o.IdleTimeout)
 			assert.Equal(t, DefaultMaxLifetime, s.o.MaxLifetime)
-			assert.Equal(t, DefaultLoginTTL, s.o.LoginTTL)
-			assert.Equal(t, DefaultTouchEvery, s.o.TouchEvery)
+			assert.Equal(t, defaultLoginTTL, s.o.LoginTTL)
+			assert.Equal(t, defaultTouchEvery, s.o.TouchEvery)
 		})
 	}
 }

@@ -39,9 +39,6 @@ const (
 // envCredential names the variable that picks the default credential of the whole suite.
 const envCredential = "GATEHOUSE_TEST_OKTA_CREDENTIAL"
 
-// Credentials lists every credential mode, for test matrices.
-func Credentials() []Credential { return []Credential{APIToken, ServiceApp, ServiceAppDPoP} }
-
 func (c Credential) String() string {
 	switch c {
 	case APIToken:
@@ -62,7 +59,7 @@ func (c Credential) resolve(t testing.TB) Credential {
 		return c
 	}
 	v := os.Getenv(envCredential)
-	for _, m := range Credentials() {
+	for _, m := range []Credential{APIToken, ServiceApp, ServiceAppDPoP} {
 		if v == m.String() {
 			return m
 		}

@@ -1,6 +1,9 @@
-// Package webtest runs a whole Gatehouse in-process on the Okta emulator, for tests: like
-// net/http/httptest, but with sign-in. Tests drive it over real HTTP with cookie-keeping
-// clients, and inspect the emulator's request log to see which Okta calls were made.
+// Package webtest runs Gatehouse in-process on the Okta emulator, for tests, in two sizes.
+// New starts a whole Gatehouse behind an HTTP server, like net/http/httptest but with sign-in
+// through the emulator's form: tests of journeys drive it over real HTTP with cookie-keeping
+// clients. NewHandlers assembles the same Gatehouse without a server: handler-level tests call
+// a handler directly, with a request As signs in (a real session, no browser, no OIDC). Both
+// let tests inspect the emulator's request log to see which Okta calls were made.
 package webtest
 
 import (
@@ -29,8 +32,9 @@ import (
 // DemoPassword is the password of every demo account.
 const DemoPassword = "Demo-Passw0rd-1"
 
-// Options adjust the environment. The zero value runs the demo org with the real clock, no
-// per-person cache, memory sessions and a discarded log.
+// Options adjust the environment. The zero value runs the demo org with web.DefaultConfig,
+// except: the real clock, no per-person cache (tests see Okta's answer on every page), a 20 ms
+// floor on forgot-password answers, memory sessions and a discarded log.
 type Options struct {
 	// Okta is an emulator to share (two instances on one org); nil starts a new one.
 	Okta       *oktatest.Server
@@ -39,7 +43,7 @@ type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Configure may change the assembled configuration before the app is built.
-	Configure func(*web.AppConfig)
+	Configure func(*web.Config)
 	// TLS serves Gatehouse over HTTPS (a test certificate), so cookies get the __Host- prefix
 	// and the Secure flag as in production.
 	TLS bool
@@ -75,29 +79,55 @@ type Env struct {
 // New starts the environment and registers its cleanup.
 func New(t testing.TB, o Options) *Env {
 	t.Helper()
-	okta := o.Okta
-	if okta == nil {
-		okta = oktatest.NewServer(o.OktaConfig)
-		t.Cleanup(okta.Close)
-	}
 	srv := httptest.NewUnstartedServer(nil)
 	publicURL := "http://" + srv.Listener.Addr().String()
 	if o.TLS {
 		publicURL = "https://" + srv.Listener.Addr().String()
 	}
+	g := assemble(t, o, publicURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, g.app.Auth.Discover(ctx), "oidc discovery against the emulator")
+	srv.Config.Handler = g.app.Server
+	if o.TLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	return &Env{Okta: g.okta, App: g.app, Server: srv, URL: publicURL, tls: o.TLS, Credential: g.cred,
+		ServiceClientID: g.cfg.ServiceClientID, assertions: g.assertions}
+}
+
+// gatehouse is an assembled instance and what assembling it decided.
+type gatehouse struct {
+	okta       *oktatest.Server
+	app        *web.App
+	cfg        web.Config
+	cred       Credential
+	assertions *assertionLog
+}
+
+// assemble builds a Gatehouse on the emulator (o.Okta, or a new one) from web.DefaultConfig and
+// registers its cleanup.
+func assemble(t testing.TB, o Options, publicURL string) gatehouse {
+	t.Helper()
+	okta := o.Okta
+	if okta == nil {
+		okta = oktatest.NewServer(o.OktaConfig)
+		t.Cleanup(okta.Close)
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	cfg := web.AppConfig{
-		OktaOrgURL:        okta.URL(),
-		ClientID:          okta.ClientID(),
-		ClientSecret:      okta.ClientSecret(),
-		APIToken:          okta.APIToken(),
-		PublicURL:         publicURL,
-		SessionKeys:       [][]byte{key},
-		ForgotMinDuration: 20 * time.Millisecond,
-		StepUpAge:         15 * time.Minute,
-		Logger:            o.Logger,
-		Now:               o.Now,
+	cfg := web.DefaultConfig()
+	cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
+	cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), publicURL, [][]byte{key}
+	cfg.CacheTTL, cfg.ForgotMinDuration = 0, 20*time.Millisecond
+	if o.Logger != nil {
+		cfg.Logger = o.Logger
+	}
+	if o.Now != nil {
+		cfg.Now = o.Now
 	}
 	cred := o.Credential.resolve(t)
 	var assertions *assertionLog
@@ -126,18 +156,7 @@ func New(t testing.TB, o Options) *Env {
 	app, err := web.NewApp(cfg)
 	require.NoError(t, err, "assemble gatehouse")
 	t.Cleanup(func() { _ = app.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, app.Auth.Discover(ctx), "oidc discovery against the emulator")
-	srv.Config.Handler = app.Server
-	if o.TLS {
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
-	return &Env{Okta: okta, App: app, Server: srv, URL: publicURL, tls: o.TLS, Credential: cred,
-		ServiceClientID: cfg.ServiceClientID, assertions: assertions}
+	return gatehouse{okta: okta, app: app, cfg: cfg, cred: cred, assertions: assertions}
 }
 
 // Client returns an HTTP client with its own cookie jar (one browser). It follows redirects
