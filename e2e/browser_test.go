@@ -209,7 +209,26 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	sctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	require.NoError(b.t, chromedp.Do(sctx, actions...))
+	err := chromedp.Do(sctx, actions...)
+	require.NoError(b.t, err, "the page at that moment: %s", b.snapshot())
+}
+
+// snapshot describes the page for a failed step: its address and what its alerts and open
+// dialog say, so that a step that timed out under load shows whether an error came instead.
+func (b *browser) snapshot() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var parts = [location.pathname + location.search];
+		document.querySelectorAll(".alert, dialog[open]").forEach(function (e) {
+			parts.push((e.getAttribute("data-testid") || e.tagName) + ": " + e.innerText.replace(/\s+/g, " ").slice(0, 300));
+		});
+		return parts.join(" | ");
+	})()`))
+	if err != nil {
+		return "(unavailable: " + err.Error() + ")"
+	}
+	return s
 }
 
 // run runs one action that returns a value, with a deadline.
