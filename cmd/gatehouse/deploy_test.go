@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -316,8 +317,25 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 		secret := ms["Secret/gatehouse"].get("stringData").(map[string]any)
-		for _, name := range []string{envClientSecret, envAPIToken, envSessionKeys, envRedisURL} {
+		for _, name := range []string{envClientSecret, envSessionKeys, envRedisURL} {
 			assert.Contains(t, secret, name, "%s belongs in the Secret", name)
 		}
+		assert.NotContains(t, secret, envAPIToken, "the example uses the service app, not an API token")
+	})
+	t.Run("the service app's key is a file mounted from its own Secret", func(t *testing.T) {
+		cm := ms["ConfigMap/gatehouse"]
+		assert.NotEmpty(t, cm.get("data", envServiceID), "the ConfigMap names the service app")
+		keyFile, _ := cm.get("data", envKeyFile).(string)
+		require.NotEmpty(t, keyFile, "the ConfigMap says where the key file is")
+		require.Contains(t, ms, "Secret/gatehouse-okta-service-key")
+		mount := manifest(c.get("volumeMounts", "0").(map[string]any))
+		assert.Equal(t, path.Dir(keyFile), mount.get("mountPath"), "the key's directory is the mount")
+		assert.Equal(t, true, mount.get("readOnly"))
+		vol := manifest(d.get("spec", "template", "spec", "volumes", "0").(map[string]any))
+		assert.Equal(t, mount.get("name"), vol.get("name"))
+		assert.Equal(t, "gatehouse-okta-service-key", vol.get("secret", "secretName"))
+		keys := ms["Secret/gatehouse-okta-service-key"].get("stringData").(map[string]any)
+		assert.Contains(t, keys, path.Base(keyFile), "the Secret holds the file the ConfigMap names")
+		assert.Equal(t, 65532, d.get("spec", "template", "spec", "securityContext", "fsGroup"), "the non-root user can read the key")
 	})
 }
