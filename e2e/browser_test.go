@@ -81,8 +81,10 @@ func (b *browser) on(t *testing.T) *browser {
 	return &c
 }
 
-// newBrowser starts a fresh headless Chromium (own profile) for one test. It skips the test
-// when there is no Chromium, unless GATEHOUSE_REQUIRE_BROWSER is set (CI), which fails it.
+// newBrowser opens a fresh, isolated browser for one test: a new browser context (its own
+// cookies, storage and cache, as isolated as a fresh profile) with one tab, in the Chromium
+// process the package's tests share (see chromiumProcess). It skips the test when there is no
+// Chromium, unless GATEHOUSE_REQUIRE_BROWSER is set (CI), which fails it.
 func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 	t.Helper()
 	path := chromiumPath()
@@ -95,23 +97,18 @@ func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 	if bo.width == 0 {
 		bo.width, bo.height = desktopWidth, desktopHeight
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.WindowSize(bo.width, bo.height),
-	)
-	ctx := startChromium(t, opts)
+	root, err := chromium.get(path)
+	require.NoError(t, err, "start chromium")
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	// The first run creates the browser context and its tab; it must not carry a timeout.
+	require.NoError(t, chromedp.Do(ctx), "open a tab in a new browser context")
+	t.Cleanup(cancel) // closes the tab and disposes of its browser context
 
 	b := &browser{t: t, ctx: ctx, env: env, opts: bo, tab: &tab{syncSeen: map[string]bool{}}}
 	go b.collectConsole(chromedp.Console(ctx))
 	// The listener goes into every document before its own scripts run, so a violation during
 	// loading is caught too. DevTools scripts are not subject to the page's CSP.
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener})
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener})
 	require.NoError(t, err, "install the CSP listener")
 	b.do(b.viewport(bo.width, bo.height, bo.mobile), b.scheme(bo.dark), b.scripts(!bo.noJS))
 	// Whatever the page wrote after the journey's last check counts too. (Cleanups run last
@@ -126,14 +123,85 @@ func newBrowser(t *testing.T, env *webtest.Env, bo browserOptions) *browser {
 	return b
 }
 
-// startChromium starts a browser with opts and returns its first tab. On a loaded 2-core
+// chromium is the one Chromium process of the package's tests, started by the first test that
+// needs it and closed by TestMain. Starting a browser per test cost the suite about a second
+// of CPU each on two cores; a browser context per test isolates as well as a fresh profile.
+// Width, colour scheme, scripts and phone emulation are set per tab (newBrowser), so every
+// test can share one process.
+var chromium chromiumProcess
+
+type chromiumProcess struct {
+	mu     sync.Mutex
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+// get starts the process once and returns its root context.
+func (c *chromiumProcess) get(path string) (context.Context, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx == nil && c.err == nil {
+		c.ctx, c.cancel, c.err = startChromiumProcess(path)
+	}
+	return c.ctx, c.err
+}
+
+// close ends the process (TestMain, after every test).
+func (c *chromiumProcess) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chromium.close()
+	os.Exit(code)
+}
+
+// startChromiumProcess starts the shared browser in a temporary profile. On a loaded 2-core
 // machine Chromium occasionally fails to come up ("chrome failed to start"); that is the
-// machine, not Gatehouse, so it is tried up to three times before the test fails.
+// machine, not Gatehouse, so it is tried up to three times.
+func startChromiumProcess(path string) (context.Context, func(), error) {
+	dir, err := os.MkdirTemp("", "gatehouse-e2e-chromium-")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(desktopWidth, desktopHeight),
+	)
+	for attempt := 1; attempt <= 3; attempt++ {
+		// A fresh profile each time: a failed start may leave its profile locked.
+		profile := fmt.Sprintf("%s/profile-%d", dir, attempt)
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(profile))...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		if err = chromedp.Do(ctx); err == nil {
+			return ctx, func() { cancel(); cancelAlloc(); _ = os.RemoveAll(dir) }, nil
+		}
+		cancel()
+		cancelAlloc()
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+	}
+	_ = os.RemoveAll(dir)
+	return nil, nil, fmt.Errorf("chromium did not start in three attempts: %w", err)
+}
+
+// startChromium starts a browser of its own with opts (for a test that needs other command-line
+// flags than the shared one) and returns its first tab, retrying as startChromiumProcess does.
 func startChromium(t *testing.T, opts []chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
-		// A fresh profile each time: a failed start may leave its profile locked.
 		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(t.TempDir()))...)
 		ctx, cancel := chromedp.NewContext(allocCtx)
 		// The first run starts the browser; it must not carry a timeout.

@@ -58,9 +58,11 @@
   });
 
   // Closing the dialog (Escape, or the form inside it submitting) empties it, so the next
-  // confirmation starts fresh and focus returns to the page.
+  // confirmation starts fresh and focus returns to the page. The close event is queued, not
+  // immediate: on a busy machine the next confirmation can arrive and open the dialog before
+  // it fires, and emptying it then would leave an open, empty dialog with nothing in focus.
   document.addEventListener("close", function (e) {
-    if (e.target === dialog()) e.target.innerHTML = "";
+    if (e.target === dialog() && !e.target.open) e.target.innerHTML = "";
   }, true);
 
   // Admin: an error banner swapped into the alerts region while a confirmation is open would
