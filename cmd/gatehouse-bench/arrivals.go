@@ -425,7 +425,6 @@ func arrive(ctx context.Context, o arrivalOptions, gh string, logins []string, s
 
 // Markers of the dashboard's section states (views/sections.templ, views/home.templ).
 var (
-	markPending   = []byte(`data-testid="section-pending"`)
 	markStale     = []byte(`data-testid="stale-note"`)
 	markRateLimit = []byte("slow down")
 	pollAttrs     = regexp.MustCompile(`hx-get="([^"]+)" hx-trigger="load delay:(\d+)ms"`)
