@@ -173,7 +173,7 @@ func (c *Client) budgetGate(ctx context.Context, r request, key budgetKey, attem
 	}
 	refused := &budgetError{op: r.op, bucket: key.bucket, retryAfter: wait}
 	c.observe(CallInfo{Op: r.op, Method: r.method, Attempt: attempt, Err: refused})
-	if st.rateWaited || wait > c.s.cfg.maxRetryWait || !fits(ctx, wait) {
+	if st.rateWaited || noRateWait(ctx) || wait > c.s.cfg.maxRetryWait || !fits(ctx, wait) {
 		return false, refused
 	}
 	st.rateWaited = true
@@ -199,7 +199,7 @@ func (c *Client) retryWait(ctx context.Context, r request, res *response, err er
 	switch {
 	case res != nil && res.status == http.StatusTooManyRequests && !st.rateWaited:
 		w, ok := ParseRetryWait(res.header)
-		if !ok || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
+		if !ok || noRateWait(ctx) || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
 			return 0, nil, false
 		}
 		st.rateWaited = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
+	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/session"
 )
@@ -40,6 +42,11 @@ type AuthOptions struct {
 	// Timeout bounds one call to Okta's token endpoint (code exchange, refresh).
 	Timeout time.Duration
 	Now     func() time.Time
+	// GroupsClaim, when set, names the ID token claim that lists the person's groups (Okta's
+	// groups claim filter on the sign-in app, with the groups scope in Scopes): when the claim
+	// is present and not truncated, sign-in takes the groups from it and asks Okta's Users API
+	// for them only when a role may be at stake (groupsFromClaim).
+	GroupsClaim string
 }
 
 // Auth signs people in and out with OIDC (authorization code + PKCE S256 + state + nonce).
@@ -47,6 +54,9 @@ type Auth struct {
 	opts     AuthOptions
 	sessions AuthSessions
 	okta     AuthOkta
+	// cache receives what sign-in reads about the person (their user, their groups), so that
+	// their first dashboard does not read it again; nil seeds nothing.
+	cache *PersonCache
 	// log records sign-ins, an authentication event the security log must hold (SECURITY.md
 	// 36); failures go through the error adaptor like everyone else's.
 	log *slog.Logger
@@ -77,8 +87,8 @@ const clockSkew = 2 * time.Minute
 
 // NewAuth returns the sign-in handlers. Call Discover before serving; until it succeeds the
 // sign-in page answers 503 and readiness fails.
-func NewAuth(opts AuthOptions, sessions AuthSessions, okta AuthOkta, log *slog.Logger) *Auth {
-	return &Auth{opts: opts, sessions: sessions, okta: okta, log: log}
+func NewAuth(opts AuthOptions, sessions AuthSessions, okta AuthOkta, cache *PersonCache, log *slog.Logger) *Auth {
+	return &Auth{opts: opts, sessions: sessions, okta: okta, cache: cache, log: log}
 }
 
 // Discover loads the issuer's discovery document and JWKS. go-oidc refuses a document whose
@@ -419,12 +429,54 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 			Expiry:  a.expiry(tok),
 		},
 	}
-	if roles, err := a.Roles(ctx, me.ID); err == nil {
-		rec.Roles, rec.RolesCheckedAt = roles, now
+	// What sign-in reads, the person's first dashboard need not read again: an arrival costs
+	// each Okta read once (docs/PERFORMANCE.md "Arrivals").
+	a.cache.Seed(me.ID, kindMe, me)
+	if names, ok := a.groupsFromClaim(claims); ok {
+		// The signed ID token lists every group the claim filter lets through, and none of
+		// them is a role group: no Users API call. Roles stay unchecked (RolesCheckedAt zero),
+		// so a privileged route asks Okta before anything else, in case the org's filter
+		// leaves a role group out. The names serve the dashboard's groups card.
+		a.cache.Seed(me.ID, kindClaimGroups, names)
+		ScopeFrom(ctx).Note("groups_from", "claim")
+		return rec, nil
+	}
+	if groups, err := a.okta.ListUserGroups(ctx, me.ID); err == nil {
+		a.cache.Seed(me.ID, kindGroups, groups)
+		rec.Roles, rec.RolesCheckedAt = a.opts.Roles.Roles(groups), now
 	} else {
 		ScopeFrom(ctx).Note("roles_lookup", "failed")
 	}
 	return rec, nil
+}
+
+// groupsClaimCap is the most groups Okta puts in a groups claim: it silently truncates the
+// list there (docs/OKTA.md "Groups claim"), so a claim this long may be missing some.
+const groupsClaimCap = 100
+
+// groupsFromClaim returns the person's groups from the ID token's groups claim (names only, as
+// Okta's claim gives them) when the claim can stand in for the Users API: configured, present,
+// a list of names, shorter than Okta's cap, and naming no role group. A role group by name
+// grants a role only as an OKTA_GROUP, which the claim cannot tell (an expression claim may
+// include directory groups), and a role group by id cannot be matched against names at all: in
+// both cases sign-in asks the Users API, as it does without the claim.
+func (a *Auth) groupsFromClaim(claims idClaims) ([]client.Group, bool) {
+	if a.opts.GroupsClaim == "" || claims.groups == nil || len(claims.groups) >= groupsClaimCap {
+		return nil, false
+	}
+	roles := a.opts.Roles
+	if len(roles.Admin.IDs) > 0 || len(roles.Helpdesk.IDs) > 0 {
+		return nil, false
+	}
+	out := make([]client.Group, 0, len(claims.groups))
+	for _, n := range claims.groups {
+		g := client.Group{Profile: client.GroupProfile{Name: n}}
+		if roles.Admin.Mentions(g) || roles.Helpdesk.Mentions(g) {
+			return nil, false
+		}
+		out = append(out, g)
+	}
+	return out, true
 }
 
 type idClaims struct {
@@ -433,6 +485,9 @@ type idClaims struct {
 	authTime time.Time
 	acr      string
 	amr      []string
+	// groups is the groups claim (AuthOptions.GroupsClaim): nil when absent or not a list of
+	// names.
+	groups []string
 }
 
 // verifyIDToken checks what go-oidc checks (signature with the discovered keys and algorithms,
@@ -477,7 +532,17 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 	if c.AuthTime > 0 {
 		at = time.Unix(c.AuthTime, 0)
 	}
-	return idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR}, nil
+	out := idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR}
+	if a.opts.GroupsClaim != "" {
+		var all map[string]json.RawMessage
+		if err := idt.Claims(&all); err == nil {
+			var names []string
+			if raw, ok := all[a.opts.GroupsClaim]; ok && json.Unmarshal(raw, &names) == nil && names != nil {
+				out.groups = names
+			}
+		}
+	}
+	return out, nil
 }
 
 // Failed handles GET /auth/error: a clean page explaining a failed sign-in.

@@ -12,7 +12,7 @@ import (
 // BenchmarkPersonCacheHit measures the hit path of the per-person cache: one lock, one map
 // lookup, one clock read and the type assertion.
 func BenchmarkPersonCacheHit(b *testing.B) {
-	c := NewPersonCache(time.Hour, time.Now)
+	c := NewPersonCache(CacheOptions{TTL: time.Hour, Now: time.Now})
 	ctx := context.Background()
 	load := func(context.Context) (client.User, error) { return client.User{ID: "00u1"}, nil }
 	if _, err := cached(ctx, c, "00u1", "me", load); err != nil {
@@ -29,7 +29,7 @@ func BenchmarkPersonCacheHit(b *testing.B) {
 // BenchmarkPersonCacheHitParallel is the same hit path from every core at once, across many
 // people, as under load: it shows what the single mutex costs when contended.
 func BenchmarkPersonCacheHitParallel(b *testing.B) {
-	c := NewPersonCache(time.Hour, time.Now)
+	c := NewPersonCache(CacheOptions{TTL: time.Hour, Now: time.Now})
 	ctx := context.Background()
 	const people = 64
 	ids := make([]string, people)

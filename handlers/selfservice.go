@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -28,6 +31,10 @@ type SelfServiceOptions struct {
 	Sequential bool
 	// Images are the origins app logos may come from; others show initials.
 	Images ImageSources
+	// LegacyArrivals restores the dashboard as it was before issue 15: reads wait on a 429 as
+	// a retry would, and a rate limit is an error box. A benchmarking knob only (the arrivals
+	// scenario's "today"); never set it in production.
+	LegacyArrivals bool
 }
 
 // SelfService serves the signed-in person's own pages. The Okta user id always comes from the
@@ -71,48 +78,54 @@ func (s *SelfService) target(ctx context.Context, v Viewer) (selfCalls, string, 
 // me loads the person's own user with their access token (GET /users/me, DESIGN §2) and checks
 // Okta answered for the person the session belongs to.
 func (s *SelfService) me(ctx context.Context, v Viewer) (client.User, error) {
-	return cached(ctx, s.cache, v.UserID, "me", func(ctx context.Context) (client.User, error) {
-		c, err := s.asPerson(ctx)
-		if err != nil {
-			return client.User{}, err
-		}
-		u, err := c.GetCurrentUser(ctx)
-		if err != nil {
-			return client.User{}, fmt.Errorf("get current user: %w", err)
-		}
-		if u.ID != v.UserID {
-			return client.User{}, fmt.Errorf("users/me returned %s for session of %s", u.ID, v.UserID)
-		}
-		return u, nil
-	})
+	return cached(ctx, s.cache, v.UserID, kindMe, func(ctx context.Context) (client.User, error) { return s.loadMe(ctx, v) })
+}
+
+func (s *SelfService) loadMe(ctx context.Context, v Viewer) (client.User, error) {
+	c, err := s.asPerson(ctx)
+	if err != nil {
+		return client.User{}, err
+	}
+	u, err := c.GetCurrentUser(ctx)
+	if err != nil {
+		return client.User{}, fmt.Errorf("get current user: %w", err)
+	}
+	if u.ID != v.UserID {
+		return client.User{}, fmt.Errorf("users/me returned %s for session of %s", u.ID, v.UserID)
+	}
+	return u, nil
 }
 
 func (s *SelfService) appLinks(ctx context.Context, v Viewer) ([]client.AppLink, error) {
-	return cached(ctx, s.cache, v.UserID, "apps", func(ctx context.Context) ([]client.AppLink, error) {
-		c, id, err := s.target(ctx, v)
-		if err != nil {
-			return nil, err
-		}
-		links, err := c.ListAppLinks(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("list app links: %w", err)
-		}
-		return links, nil
-	})
+	return cached(ctx, s.cache, v.UserID, kindApps, func(ctx context.Context) ([]client.AppLink, error) { return s.loadAppLinks(ctx, v) })
+}
+
+func (s *SelfService) loadAppLinks(ctx context.Context, v Viewer) ([]client.AppLink, error) {
+	c, id, err := s.target(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	links, err := c.ListAppLinks(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("list app links: %w", err)
+	}
+	return links, nil
 }
 
 func (s *SelfService) groups(ctx context.Context, v Viewer) ([]client.Group, error) {
-	return cached(ctx, s.cache, v.UserID, "groups", func(ctx context.Context) ([]client.Group, error) {
-		c, id, err := s.target(ctx, v)
-		if err != nil {
-			return nil, err
-		}
-		groups, err := c.ListUserGroups(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("list groups: %w", err)
-		}
-		return groups, nil
-	})
+	return cached(ctx, s.cache, v.UserID, kindGroups, func(ctx context.Context) ([]client.Group, error) { return s.loadGroups(ctx, v) })
+}
+
+func (s *SelfService) loadGroups(ctx context.Context, v Viewer) ([]client.Group, error) {
+	c, id, err := s.target(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := c.ListUserGroups(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	return groups, nil
 }
 
 // sectionError turns a failed read into the in-place message of a page section: "Your apps
@@ -149,46 +162,137 @@ func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
 // and a failing section does not take the others down.
 func (s *SelfService) dashboard(ctx context.Context, v Viewer) views.DashboardView {
 	var (
-		d                          views.DashboardView
-		wg                         sync.WaitGroup
-		me                         client.User
-		links                      []client.AppLink
-		groups                     []client.Group
-		meErr, linksErr, groupsErr error
+		d      views.DashboardView
+		wg     sync.WaitGroup
+		me     sectionRead[client.User]
+		links  sectionRead[[]client.AppLink]
+		groups sectionRead[[]client.Group]
 	)
+	ctx = s.readCtx(ctx)
 	if s.opts.Sequential {
-		me, meErr = s.me(ctx, v)
-		links, linksErr = s.appLinks(ctx, v)
-		groups, groupsErr = s.groups(ctx, v)
+		me = readSection(ctx, v, s.cache, kindMe, s.loadMe)
+		links = readSection(ctx, v, s.cache, kindApps, s.loadAppLinks)
+		groups = s.readGroups(ctx, v)
 	} else {
-		wg.Go(func() { me, meErr = s.me(ctx, v) })
-		wg.Go(func() { links, linksErr = s.appLinks(ctx, v) })
-		wg.Go(func() { groups, groupsErr = s.groups(ctx, v) })
+		wg.Go(func() { me = readSection(ctx, v, s.cache, kindMe, s.loadMe) })
+		wg.Go(func() { links = readSection(ctx, v, s.cache, kindApps, s.loadAppLinks) })
+		wg.Go(func() { groups = s.readGroups(ctx, v) })
 		wg.Wait()
 	}
-	now := s.opts.Now()
-	if meErr != nil {
-		d.ProfileErr = sectionError(ctx, "Your", "profile", meErr)
-	} else {
-		d.Profile = profileSummary(me, now)
-	}
-	if linksErr != nil {
-		d.AppsErr = sectionError(ctx, "Your", "apps", linksErr)
-	} else {
-		tiles := visibleApps(links, s.opts.Images)
-		d.AppsTotal = len(tiles)
-		d.Apps = tiles[:min(len(tiles), views.DashboardAppLimit)]
-	}
-	if groupsErr != nil {
-		d.GroupsErr = sectionError(ctx, "Your", "groups", groupsErr)
-	} else {
-		d.Groups = groupItems(groups)
-	}
+	d.Profile, d.ProfileErr, d.ProfileState = s.profileSection(ctx, v, me, 0)
+	d.Apps, d.AppsTotal, d.AppsErr, d.AppsState = s.appsSection(ctx, v, links, 0)
+	d.Groups, d.GroupsErr, d.GroupsState = s.groupsSection(ctx, v, groups, 0)
 	return d
 }
 
-// DashboardSection handles GET /dashboard/{section}: one dashboard card, for the retry button.
-// Without htmx it sends the browser to the dashboard.
+// sectionRead is what reading one dashboard section from the cache or Okta gave.
+type sectionRead[T any] struct {
+	val   T
+	stale bool
+	err   error
+}
+
+func readSection[T any](ctx context.Context, v Viewer, c *PersonCache, kind string, load func(context.Context, Viewer) (T, error)) sectionRead[T] {
+	val, stale, err := cachedState(ctx, c, v.UserID, kind, func(ctx context.Context) (T, error) { return load(ctx, v) })
+	return sectionRead[T]{val: val, stale: stale, err: err}
+}
+
+// readGroups reads the dashboard's groups: the full groups when cached, else the names of the
+// sign-in's groups claim when those are (the card shows names only), else from Okta.
+func (s *SelfService) readGroups(ctx context.Context, v Viewer) sectionRead[[]client.Group] {
+	if _, full := peek[[]client.Group](s.cache, v.UserID, kindGroups); !full {
+		if g, ok := peek[[]client.Group](s.cache, v.UserID, kindClaimGroups); ok {
+			return sectionRead[[]client.Group]{val: g}
+		}
+	}
+	return readSection(ctx, v, s.cache, kindGroups, s.loadGroups)
+}
+
+// readCtx is the context of the dashboard's reads: no page waits on a 429 (the section is
+// served stale, or polls); today's behaviour (LegacyArrivals) waits as a retry would.
+func (s *SelfService) readCtx(ctx context.Context) context.Context {
+	if s.opts.LegacyArrivals {
+		return ctx
+	}
+	return client.WithoutRateLimitWait(ctx)
+}
+
+// Polling of a pending section: the first poll after pollBase, doubling with each attempt up to
+// pollMax, and never before Okta's reset (client.RetryAfter), itself capped at pollMax.
+const (
+	pollBase     = 2 * time.Second
+	pollMax      = 90 * time.Second
+	pollAttempts = 16 // the attempt number kept in the URL stops counting here
+)
+
+// sectionState is the state of a section whose read gave stale data or err; pending (with the
+// poll of the next attempt) when Okta is busy and there is nothing to show, so that the section
+// appears by itself instead of an error box.
+func (s *SelfService) sectionState(v Viewer, section string, stale bool, err error, attempt int) views.SectionState {
+	if err == nil {
+		return views.SectionState{Stale: stale}
+	}
+	if s.opts.LegacyArrivals || !(errors.Is(err, client.ErrRateLimited) || errors.Is(err, client.ErrBusy)) {
+		return views.SectionState{}
+	}
+	wait := min(pollBase<<min(attempt, 6), pollMax)
+	if ra := client.RetryAfter(err); ra > wait {
+		wait = min(ra, pollMax)
+	}
+	// Everyone rate limited at the same moment learns the same reset: a per-person spread of
+	// up to a second keeps their polls from arriving together.
+	wait += pollSpread(v.UserID, section)
+	next := strconv.Itoa(min(attempt+1, pollAttempts))
+	return views.SectionState{Pending: true, PollURL: "/dashboard/" + section + "?attempt=" + next, PollAfter: wait}
+}
+
+// pollSpread is a stable share of a second for (person, section).
+func pollSpread(person, section string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(person))
+	h.Write([]byte{0})
+	h.Write([]byte(section))
+	return time.Duration(h.Sum32()%1000) * time.Millisecond
+}
+
+func (s *SelfService) profileSection(ctx context.Context, v Viewer, rd sectionRead[client.User], attempt int) (*views.ProfileSummary, *views.Alert, views.SectionState) {
+	st := s.sectionState(v, "profile", rd.stale, rd.err, attempt)
+	switch {
+	case rd.err == nil:
+		return profileSummary(rd.val, s.opts.Now()), nil, st
+	case st.Pending:
+		return nil, nil, st
+	}
+	return nil, sectionError(ctx, "Your", "profile", rd.err), st
+}
+
+func (s *SelfService) appsSection(ctx context.Context, v Viewer, rd sectionRead[[]client.AppLink], attempt int) ([]views.AppTile, int, *views.Alert, views.SectionState) {
+	st := s.sectionState(v, "apps", rd.stale, rd.err, attempt)
+	switch {
+	case rd.err == nil:
+		tiles := visibleApps(rd.val, s.opts.Images)
+		return tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil, st
+	case st.Pending:
+		return nil, 0, nil, st
+	}
+	return nil, 0, sectionError(ctx, "Your", "apps", rd.err), st
+}
+
+func (s *SelfService) groupsSection(ctx context.Context, v Viewer, rd sectionRead[[]client.Group], attempt int) ([]views.GroupItem, *views.Alert, views.SectionState) {
+	st := s.sectionState(v, "groups", rd.stale, rd.err, attempt)
+	switch {
+	case rd.err == nil:
+		return groupItems(rd.val), nil, st
+	case st.Pending:
+		return nil, nil, st
+	}
+	return nil, sectionError(ctx, "Your", "groups", rd.err), st
+}
+
+// DashboardSection handles GET /dashboard/{section}: one dashboard card, for the retry button
+// and for a pending section's polling (?attempt=N, which sets its back-off). A section still
+// pending answers with another placeholder and Retry-After. Without htmx it sends the browser
+// to the dashboard.
 func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) error {
 	v, err := requireViewer(r)
 	if err != nil {
@@ -198,27 +302,27 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		redirect(w, r, "/")
 		return nil
 	}
-	ctx := r.Context()
+	ctx := s.readCtx(r.Context())
+	attempt, _ := strconv.Atoi(r.URL.Query().Get("attempt"))
+	attempt = min(max(attempt, 0), pollAttempts)
+	pending := func(st views.SectionState) {
+		if st.Pending {
+			w.Header().Set("Retry-After", strconv.Itoa(int((st.PollAfter+time.Second-1)/time.Second)))
+		}
+	}
 	switch r.PathValue("section") {
 	case "profile":
-		u, err := s.me(ctx, v)
-		if err != nil {
-			return Render(w, r, http.StatusOK, views.ProfileCard(nil, sectionError(ctx, "Your", "profile", err)))
-		}
-		return Render(w, r, http.StatusOK, views.ProfileCard(profileSummary(u, s.opts.Now()), nil))
+		pr, failed, st := s.profileSection(ctx, v, readSection(ctx, v, s.cache, kindMe, s.loadMe), attempt)
+		pending(st)
+		return Render(w, r, http.StatusOK, views.ProfileCard(pr, failed, st))
 	case "apps":
-		links, err := s.appLinks(ctx, v)
-		if err != nil {
-			return Render(w, r, http.StatusOK, views.AppsCard(nil, 0, sectionError(ctx, "Your", "apps", err)))
-		}
-		tiles := visibleApps(links, s.opts.Images)
-		return Render(w, r, http.StatusOK, views.AppsCard(tiles[:min(len(tiles), views.DashboardAppLimit)], len(tiles), nil))
+		tiles, total, failed, st := s.appsSection(ctx, v, readSection(ctx, v, s.cache, kindApps, s.loadAppLinks), attempt)
+		pending(st)
+		return Render(w, r, http.StatusOK, views.AppsCard(tiles, total, failed, st))
 	case "groups":
-		groups, err := s.groups(ctx, v)
-		if err != nil {
-			return Render(w, r, http.StatusOK, views.GroupsCard(nil, sectionError(ctx, "Your", "groups", err)))
-		}
-		return Render(w, r, http.StatusOK, views.GroupsCard(groupItems(groups), nil))
+		items, failed, st := s.groupsSection(ctx, v, s.readGroups(ctx, v), attempt)
+		pending(st)
+		return Render(w, r, http.StatusOK, views.GroupsCard(items, failed, st))
 	}
 	return NotFound("There is no such part of the dashboard.")
 }
@@ -235,7 +339,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 		q = q[:100]
 	}
 	view := views.AppsView{Query: q}
-	links, err := s.appLinks(r.Context(), v)
+	links, err := s.appLinks(s.readCtx(r.Context()), v)
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "apps", err)
 	} else {
@@ -256,7 +360,7 @@ func (s *SelfService) Groups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := views.GroupsView{}
-	groups, err := s.groups(r.Context(), v)
+	groups, err := s.groups(s.readCtx(r.Context()), v)
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "groups", err)
 	} else {
@@ -272,7 +376,7 @@ func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := views.ProfileView{}
-	u, err := s.me(r.Context(), v)
+	u, err := s.me(s.readCtx(r.Context()), v)
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "profile", err)
 	} else {

@@ -71,7 +71,7 @@ func NewApp(cfg Config) (*App, error) {
 		}
 	}
 	a := &App{Okta: okta, ServiceApp: serviceApp, Sessions: store, Audit: audit.New(cfg.Logger, trail),
-		Cache: handlers.NewPersonCache(cfg.CacheTTL, cfg.Now), sessions: newSessionLayer(store)}
+		Cache: handlers.NewPersonCache(cacheOptions(cfg)), sessions: newSessionLayer(store)}
 	a.newHandlers(cfg, limits)
 	a.Server = newServer(a.serverSettings(cfg, assets, limits))
 	if cfg.Metrics != nil {
@@ -148,6 +148,16 @@ func newOkta(cfg Config) (*client.Client, *client.ServiceApp, error) {
 	return okta, app, nil
 }
 
+// cacheOptions is the per-person cache as cfg says; LegacyArrivals keeps the cache as it was
+// before issue 15 (one TTL, nothing kept past it, no background refresh).
+func cacheOptions(cfg Config) handlers.CacheOptions {
+	o := handlers.CacheOptions{TTL: cfg.CacheTTL, LongTTL: cfg.CacheLongTTL, StaleFor: cfg.CacheStale, Now: cfg.Now}
+	if cfg.LegacyArrivals {
+		o.LongTTL, o.StaleFor, o.NoRefreshAhead = cfg.CacheTTL, 0, true
+	}
+	return o
+}
+
 // newStores returns where sessions, rate-limit counters and the audit trail live: in Redis,
 // shared by every instance, or in this process's memory.
 func newStores(cfg Config) (session.Backend, handlers.Limiter, audit.Store) {
@@ -168,16 +178,24 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 	if cfg.Delegated {
 		scopes = append(scopes, "okta.users.manage.self")
 	}
+	if cfg.GroupsClaim != "" {
+		// Okta's org authorization server releases the groups claim only with this scope.
+		scopes = append(scopes, "groups")
+	}
+	seed := a.Cache
+	if cfg.LegacyArrivals {
+		seed = nil
+	}
 	a.Auth = handlers.NewAuth(handlers.AuthOptions{
 		Issuer: cfg.OktaOrgURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: cfg.PublicURL + "/auth/callback", PostLogoutURL: cfg.PublicURL + "/",
 		Scopes: scopes, HTTPClient: cfg.HTTPClient, Roles: roles, StepUpACR: cfg.StepUpACR,
-		Timeout: cfg.OktaTimeout, Now: cfg.Now,
-	}, a.sessions, a.Okta, cfg.Logger)
+		Timeout: cfg.OktaTimeout, Now: cfg.Now, GroupsClaim: cfg.GroupsClaim,
+	}, a.sessions, a.Okta, seed, cfg.Logger)
 	policy := handlers.DefaultPasswordPolicy()
 	a.Self = handlers.NewSelfService(a.Okta, a.sessions, a.Auth, a.Cache, a.Audit, limits, handlers.SelfServiceOptions{
 		Delegated: cfg.Delegated, Policy: policy, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now,
-		Sequential: cfg.SequentialReads, Images: imageSources(cfg),
+		Sequential: cfg.SequentialReads, Images: imageSources(cfg), LegacyArrivals: cfg.LegacyArrivals,
 	})
 	a.Admin = handlers.NewAdmin(a.Okta, a.sessions, a.Cache, a.Audit, handlers.AdminOptions{
 		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Policy: policy,

@@ -75,7 +75,19 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 
 	// CacheTTL is the per-person cache of their own profile, apps and groups; 0 turns it off.
-	CacheTTL time.Duration
+	// CacheLongTTL is the apps' and groups' lifetime (they change rarely; refreshed ahead in the
+	// background); CacheStale how long past its lifetime an entry is kept, shown only while Okta
+	// is rate limiting or unavailable.
+	CacheTTL     time.Duration
+	CacheLongTTL time.Duration
+	CacheStale   time.Duration
+	// GroupsClaim names the ID token's groups claim (Okta's groups claim filter, with the groups
+	// scope); "" reads the groups at sign-in from the Users API.
+	GroupsClaim string
+	// LegacyArrivals turns off what issue 15 added (sign-in seeding the cache, the long TTL,
+	// refresh-ahead, stale data and polling while Okta is busy, reads that never wait on a
+	// 429): a benchmarking knob only, the arrivals scenario's "today".
+	LegacyArrivals bool
 	// SequentialReads makes the dashboard read one section after another: a benchmarking knob
 	// only.
 	SequentialReads bool
@@ -130,6 +142,8 @@ func DefaultConfig() Config {
 		AdminGroups:       []string{"Gatehouse Admins"},
 		HelpdeskGroups:    []string{"Gatehouse Helpdesk"},
 		CacheTTL:          30 * time.Second, // SECURITY.md 48
+		CacheLongTTL:      5 * time.Minute,  // apps and groups; docs/PERFORMANCE.md "Arrivals"
+		CacheStale:        10 * time.Minute, // served only while Okta is busy
 		StepUpAge:         15 * time.Minute, // SECURITY.md 31
 		RoleTTL:           5 * time.Minute,  // SECURITY.md 30
 		ForgotMinDuration: 0,                // answers never wait for Okta (SECURITY.md 51)

@@ -15,7 +15,7 @@ import (
 func supportedScopes() []string {
 	return []string{scopeOpenID, scopeProfile, scopeEmail, scopeOffline, scopeUsersReadSelf,
 		scopeUsersManageSelf, scopeUsersRead, scopeUsersManage, scopeGroupsRead,
-		scopeMyPasswordRead, scopePoliciesRead}
+		scopeMyPasswordRead, scopePoliciesRead, scopeGroups}
 }
 
 type accessToken struct {
@@ -177,6 +177,7 @@ func (s *Server) issueTokens(g grant) (tokenResponse, error) {
 	for k, v := range s.profileClaims(u, g.scopes) {
 		claims[k] = v
 	}
+	s.addGroupsClaim(claims, u, g.scopes)
 	tamper := s.st.tamper
 	s.st.tamper = nil
 	idToken, err := s.signJWT(claims, tamper)

@@ -88,6 +88,11 @@ type Config struct {
 	// ServiceApps are the org's OAuth 2.0 service apps (private_key_jwt, optionally DPoP);
 	// see also Server.AddServiceApp.
 	ServiceApps []ServiceApp
+	// GroupsClaimFilter, when set, gives the OIDC app a groups claim of type Filter with this
+	// "Matches regex" expression (".*": every group), released in the ID token with the groups
+	// scope (groupsclaim.go); GroupsClaimName is the claim's name, "" meaning "groups".
+	GroupsClaimFilter string
+	GroupsClaimName   string
 	// OnEmail is called (outside any lock) whenever Okta would send an email.
 	OnEmail func(Email)
 	// Logger receives operational logs; nil discards them. It never sees
@@ -110,8 +115,10 @@ type Server struct {
 	closing sync.Once
 
 	inFlight atomic.Int64
-	tier     int         // column of Okta's rate-limit tables (buckets.go)
-	conc     concurrency // the org's concurrency limit
+	tier     int // column of Okta's rate-limit tables (buckets.go)
+	// groupsClaim is the OIDC app's groups claim; nil when it has none.
+	groupsClaim *groupsClaim
+	conc        concurrency // the org's concurrency limit
 
 	// mu guards st, keys and svc: every piece of org state.
 	mu   sync.Mutex
@@ -238,6 +245,10 @@ func newServer(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	gc, err := newGroupsClaim(cfg.GroupsClaimName, cfg.GroupsClaimFilter)
+	if err != nil {
+		return nil, err
+	}
 	seed := cfg.Seed
 	if seed == nil {
 		demo := DemoOrg()
@@ -249,6 +260,8 @@ func newServer(cfg Config) (*Server, error) {
 		log:    cfg.Logger,
 		issuer: cfg.PublicURL,
 		tier:   tier,
+
+		groupsClaim: gc,
 	}
 	s.conc.limit = concLimit
 	s.st = newStore(!cfg.DenySelfCredentialScopes)

@@ -67,6 +67,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintln(stderr, "drives a mixed workload against three configurations; prints one table (docs/PERFORMANCE.md).")
 		fs.PrintDefaults()
 	}
+	scenario := fs.String("scenario", "steady", "steady (this table) or arrivals (Monday 9 a.m.: gatehouse-bench -scenario arrivals -h)")
 	fs.IntVar(&o.Users, "users", 50, "virtual users, each signed in with its own session (admins included)")
 	fs.IntVar(&o.Admins, "admins", 2, "how many of the users are admins (ada) and helpdesk (hal), who also search the directory")
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "length of the mixed workload in each configuration")
@@ -87,6 +88,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if *scenario != "steady" {
+		return o, fmt.Errorf("-scenario must be steady or arrivals, not %q", *scenario)
 	}
 	if o.DashFor == 0 {
 		o.DashFor = max(o.Duration/4, 2*time.Second)

@@ -31,6 +31,9 @@ const stopGrace = 10 * time.Second
 
 // run is the whole benchmark; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) (err error) {
+	if scenarioOf(args) == "arrivals" {
+		return runArrivals(ctx, args, getenv, environ, stdout, stderr)
+	}
 	o, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -105,6 +108,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	}
 	rep.writeTable(stdout)
 	return nil
+}
+
+// scenarioOf is the value of -scenario in args ("steady" when absent): the arrivals scenario
+// has flags of its own, so the choice is made before either flag set parses.
+func scenarioOf(args []string) string {
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "scenario" {
+			continue
+		}
+		if hasVal {
+			return val
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return "steady"
 }
 
 // benchEnv is the state shared by the configurations: the built binaries and the emulator.

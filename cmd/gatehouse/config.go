@@ -107,6 +107,10 @@ const (
 	envShutdown     = "GATEHOUSE_SHUTDOWN_TIMEOUT"
 	envDrainDelay   = "GATEHOUSE_DRAIN_DELAY"
 	envSequential   = "GATEHOUSE_SEQUENTIAL_READS"
+	envCacheLongTTL = "GATEHOUSE_CACHE_LONG_TTL"
+	envCacheStale   = "GATEHOUSE_CACHE_STALE"
+	envGroupsClaim  = "GATEHOUSE_GROUPS_CLAIM"
+	envLegacy       = "GATEHOUSE_LEGACY_ARRIVALS"
 )
 
 // envVar is one environment variable: its name, whether it is required, the bounds of a
@@ -211,6 +215,28 @@ var envVars = []envVar{
 		get: func(c config) string { return strings.ToLower(c.LogLevel.String()) }},
 	{name: envTrusted, help: "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed", set: setTrustedProxies},
 	duration(envCacheTTL, 0, 0, "per-person cache of their own profile, apps and groups; 0 turns it off", func(c *config) *time.Duration { return &c.CacheTTL }),
+	duration(envCacheLongTTL, 0, 0, "how long a person's apps and groups (which change rarely) are cached; refreshed in the background when used near the end", func(c *config) *time.Duration { return &c.CacheLongTTL }),
+	duration(envCacheStale, 0, time.Hour, "how long past its lifetime cached data is kept, shown only while Okta is rate limiting or unavailable; 0 keeps nothing", func(c *config) *time.Duration { return &c.CacheStale }),
+	{name: envGroupsClaim, help: "name of the ID token's groups claim (Okta's groups claim filter on the sign-in app; README); empty: sign-in reads groups from the Users API",
+		set: func(c *config, v string) error {
+			v = strings.TrimSpace(v)
+			if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) || len(v) > 64 {
+				return fmt.Errorf("must be a claim name such as groups, not %q", v)
+			}
+			c.GroupsClaim = v
+			return nil
+		},
+		get: func(c config) string { return c.GroupsClaim }},
+	{name: envLegacy, help: "benchmarking only: 1 turns off what issue 15 added (sign-in seeding the cache, the long TTL, stale data and polling when Okta is busy); never in production",
+		set: func(c *config, v string) error {
+			on, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be 1 or 0 (true or false), not %q", v)
+			}
+			c.LegacyArrivals = on
+			return nil
+		},
+		get: func(c config) string { return either(c.LegacyArrivals, "1", "0") }},
 	{name: envSequential, help: "benchmarking only: 1 reads the dashboard's sections one after another; never in production",
 		set: func(c *config, v string) error {
 			on, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -825,6 +851,8 @@ func (c config) LogValue() slog.Value {
 		slog.Int("okta_max_in_flight", c.OktaMaxInFlight), slog.Duration("forgot_min_duration", c.ForgotMinDuration),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Duration("drain_delay", c.DrainDelay), slog.Bool("sequential_reads", c.SequentialReads),
+		slog.Duration("cache_long_ttl", c.CacheLongTTL), slog.Duration("cache_stale", c.CacheStale),
+		slog.String("groups_claim", c.GroupsClaim), slog.Bool("legacy_arrivals", c.LegacyArrivals),
 	)
 }
 

@@ -55,6 +55,7 @@ type options struct {
 	// An OAuth 2.0 service app (private_key_jwt), the credential Okta recommends.
 	serviceClientID, servicePublicKey, serviceScopes string
 	requireDPoP                                      bool
+	groupsClaimFilter                                string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -74,6 +75,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.rateLimit, "rate-limit", 0, "if positive, every bucket's org-wide requests per minute instead of the tier's figures (load tests)")
 	fs.IntVar(&o.tokenShare, "token-share", 50, "the percentage of a bucket one API token or OAuth app may use (Okta's default 50)")
 	fs.IntVar(&o.concurrencyLimit, "concurrency-limit", 0, "requests in flight org-wide before Okta answers 429; 0 = the tier's (75 for workforce), -1 = no limit")
+	fs.StringVar(&o.groupsClaimFilter, "groups-claim-filter", "", `give the OIDC app a groups claim (type Filter, "Matches regex" this expression, e.g. ".*"), released in the ID token with the groups scope`)
 	fs.BoolVar(&o.identityEngine, "identity-engine", false, "an Identity Engine org: recovery by email without a recovery question, the MyAccount API, /tokens/{token}/verify activation links")
 	fs.DurationVar(&o.transitionDelay, "transition-delay", 5*time.Second, "how long an asynchronous activation or deactivation takes")
 	fs.StringVar(&o.serviceClientID, "service-client-id", "", "client id of an OAuth 2.0 service app (client credentials with private_key_jwt)")
@@ -168,6 +170,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TokenSharePercent:      o.tokenShare,
 		ConcurrencyLimit:       o.concurrencyLimit,
 		IdentityEngine:         o.identityEngine,
+		GroupsClaimFilter:      o.groupsClaimFilter,
 		TransitionDelay:        o.transitionDelay,
 		ServiceApps:            apps,
 		// A dev tool: showing the one-time link in the terminal is the point.
