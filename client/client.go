@@ -24,8 +24,8 @@ import (
 // Defaults for the options; SECURITY.md §G explains where each number comes from. Gatehouse's
 // configuration (web.DefaultConfig) takes its defaults from these rather than repeating them.
 const (
-	DefaultCallTimeout     = 8 * time.Second
-	defaultMaxRetryWait    = 2 * time.Second
+	DefaultCallTimeout  = 8 * time.Second
+	defaultMaxRetryWait = 2 * time.Second
 	// DefaultMaxInFlight is a fair share of Okta's org-wide concurrency limit: 75 requests
 	// in flight on Workforce and Customer Identity orgs (35 on Integrator Free), shared by
 	// every integration of the org (developer.okta.com/docs/reference/rl2-concurrency/,
