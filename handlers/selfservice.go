@@ -17,7 +17,8 @@ type SelfServiceOptions struct {
 	// Delegated makes self-service calls with the person's own access token on
 	// /api/v1/users/me/… instead of the service credential on /api/v1/users/{id}/… (DESIGN §2).
 	Delegated bool
-	Policy    PasswordPolicy
+	// Rules finds the password rules Okta applies to the person (never a list of our own).
+	Rules *PasswordRules
 	// StepUpAge is how recent a sign-in must be to change the password (SECURITY.md 31).
 	StepUpAge time.Duration
 	// StepUpACR is the acr value that sign-in must satisfy, when set (SECURITY.md 56).
