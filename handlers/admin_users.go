@@ -331,6 +331,7 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
 			Suggested: suggestedAction(u.Status) == act.Key})
 	}
+	p.Notes = elsewhereNotes(v, u)
 	switch {
 	case p.SelfAccount:
 		p.RoleNote = "This is your own account: actions that could lock you out of it are not offered here."
