@@ -173,11 +173,9 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
-	c, id, err := s.target(ctx, v)
-	var creds client.UserCredentials
-	if err == nil {
-		creds, err = c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
-	}
+	creds, err := selfCall(s, ctx, v, "changePassword", func(c selfCalls, id string) (client.UserCredentials, error) {
+		return c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
+	})
 	if err != nil {
 		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, policy.Rules(), false
 		status, fe, alert := passwordFailure(err)
@@ -324,11 +322,9 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
-	c, id, err := s.target(ctx, v)
-	var creds client.UserCredentials
-	if err == nil {
-		creds, err = c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
-	}
+	creds, err := selfCall(s, ctx, v, "changeRecoveryQuestion", func(c selfCalls, id string) (client.UserCredentials, error) {
+		return c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
+	})
 	if err != nil {
 		status, fe, alert := recoveryFailure(err)
 		view.Errors, view.Alert = fe, alert

@@ -181,7 +181,7 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 	policy := handlers.NewPasswordRules(a.Okta, handlers.PolicyTTL, cfg.Now)
 	a.Self = handlers.NewSelfService(a.Okta, a.sessions, a.Auth, a.Cache, a.Audit, limits, handlers.SelfServiceOptions{
 		Delegated: cfg.Delegated, Rules: policy, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now,
-		Sequential: cfg.SequentialReads, Images: imageSources(cfg),
+		Sequential: cfg.SequentialReads, Images: imageSources(cfg), Logger: cfg.Logger,
 	})
 	a.Admin = handlers.NewAdmin(a.Okta, a.sessions, a.Cache, a.Audit, handlers.AdminOptions{
 		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Rules: policy,
