@@ -24,9 +24,14 @@ import (
 // Defaults for the options; SECURITY.md §G explains where each number comes from. Gatehouse's
 // configuration (web.DefaultConfig) takes its defaults from these rather than repeating them.
 const (
-	DefaultCallTimeout     = 8 * time.Second
-	defaultMaxRetryWait    = 2 * time.Second
-	DefaultMaxInFlight     = 256
+	DefaultCallTimeout  = 8 * time.Second
+	defaultMaxRetryWait = 2 * time.Second
+	// DefaultMaxInFlight is a fair share of Okta's org-wide concurrency limit: 75 requests
+	// in flight on Workforce and Customer Identity orgs (35 on Integrator Free), shared by
+	// every integration of the org (developer.okta.com/docs/reference/rl2-concurrency/,
+	// docs/OKTA.md "Rate limits"). Twenty per instance leaves room for the org's other
+	// integrations and a second instance; a bigger deployment sets its own figure.
+	DefaultMaxInFlight     = 20
 	DefaultMaxInFlightWait = time.Second
 	DefaultBreakerFailures = 5
 	DefaultBreakerCooldown = 30 * time.Second
@@ -96,7 +101,7 @@ func WithMaxRetryWait(d time.Duration) Option {
 
 // WithMaxInFlight caps the number of requests in flight at n. A call that finds
 // no free slot waits at most maxWait (and never past its ctx) and then fails with
-// ErrBusy. The default is 256 and 1 s; n ≤ 0 removes the cap.
+// ErrBusy. The default is DefaultMaxInFlight (20) and 1 s; n ≤ 0 removes the cap.
 func WithMaxInFlight(n int, maxWait time.Duration) Option {
 	return func(c *config) {
 		c.maxInFlight = n

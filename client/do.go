@@ -29,6 +29,12 @@ const maxGroupListBody = 32 << 20
 const (
 	maxTransientRetries = 2
 	backoffBase         = 100 * time.Millisecond
+	// maxConcurrencyRetries: a GET refused by Okta's org-wide concurrency limit (a 429
+	// whose limit and remaining are 0) is resent after a short jittered backoff, at most
+	// twice. Its X-Rate-Limit-Reset "is only a suggested value" (docs/OKTA.md "Rate
+	// limits"): the slot frees when some request in flight ends, usually well within a
+	// second, so waiting for the reset, or treating it as a spent bucket, would be wrong.
+	maxConcurrencyRetries = 2
 )
 
 // bodyTooLarge is a response body over the call's cap.
@@ -157,9 +163,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 
 // retryState is what a call has spent of its retries.
 type retryState struct {
-	rateWaited bool // the one wait for a rate limit (Okta's 429, or the budget guard's)
-	transient  int
-	auth       int
+	rateWaited  bool // the one wait for a rate limit (Okta's 429, or the budget guard's)
+	concurrency int  // resends after a concurrency-limit 429
+	transient   int
+	auth        int
 }
 
 // budgetGate applies the budget guard to an attempt of a GET: when Okta said the call's
@@ -197,6 +204,16 @@ func (c *Client) retryWait(ctx context.Context, r request, res *response, err er
 		return 0, nil, false
 	}
 	switch {
+	case res != nil && res.status == http.StatusTooManyRequests && isConcurrencyLimited(res.header):
+		if st.concurrency >= maxConcurrencyRetries {
+			return 0, nil, false
+		}
+		wait := backoffBase + rand.N(backoffBase<<st.concurrency) // 100-200 ms, then 100-300 ms
+		if !fits(ctx, wait) {
+			return 0, nil, false
+		}
+		st.concurrency++
+		return wait, &retryMark{requestID: res.header.Get("X-Okta-Request-Id")}, true
 	case res != nil && res.status == http.StatusTooManyRequests && !st.rateWaited:
 		w, ok := ParseRetryWait(res.header)
 		if !ok || noRateWait(ctx) || w > c.s.cfg.maxRetryWait || !fits(ctx, w) {
@@ -444,4 +461,10 @@ func isConnReset(err error) bool {
 
 func isRefused(err error) bool {
 	return errors.Is(err, ErrCircuitOpen) || errors.Is(err, ErrBusy)
+}
+
+// isConcurrencyLimited reports a 429 of Okta's concurrency limit rather than of a bucket.
+func isConcurrencyLimited(h http.Header) bool {
+	rl, _ := ParseRateLimit(h)
+	return rl.Concurrency()
 }

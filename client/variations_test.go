@@ -363,3 +363,53 @@ func TestListPasswordPoliciesSkipsAPolicyDeletedMeanwhile(t *testing.T) {
 	}
 	assert.Len(t, ps, 3)
 }
+
+// TestConcurrencyLimitedGETIsRetriedAfterAShortBackoff: a concurrency 429's reset is only
+// Okta's suggestion, so a GET is resent after a fraction of a second (the slot frees when
+// another request ends), not after the reset; the bucket is not treated as spent; a mutation
+// is never resent.
+func TestConcurrencyLimitedGETIsRetriedAfterAShortBackoff(t *testing.T) {
+	clock := newFakeClock()
+	srv := oktatest.NewServer(oktatest.Config{Now: clock.Now, Seed: smallDemoOrg(), ConcurrencyLimit: 1})
+	t.Cleanup(srv.Close)
+	e := &emulator{srv: srv, clock: clock}
+	hang := func() (release func()) {
+		srv.Inject(oktatest.Fault{Path: "/api/v1/users/hal@example.com", Hang: true, Times: 1})
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		hung := e.newClient(t)
+		wg.Go(func() { _, _ = hung.GetUser(ctx, "hal@example.com") })
+		require.Eventually(t, func() bool { return srv.InFlight() == 1 }, 5*time.Second, time.Millisecond)
+		return func() {
+			cancel()
+			wg.Wait()
+			require.Eventually(t, func() bool { return srv.InFlight() == 0 }, 5*time.Second, time.Millisecond)
+		}
+	}
+
+	var waits []time.Duration
+	var release func()
+	sleep := func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		release() // the other request ends meanwhile, as it would at Okta
+		return ctx.Err()
+	}
+	c, err := client.New(srv.URL(), srv.APIToken(), client.WithClock(clock.Now, sleep), client.WithBreaker(0, 0), client.WithBudgetGuard())
+	require.NoError(t, err)
+
+	release = hang()
+	u, err := c.GetUser(t.Context(), "alice@example.com")
+	require.NoError(t, err, "the GET was resent once a slot was free")
+	assert.Equal(t, "alice@example.com", u.Profile.Login)
+	require.Len(t, waits, 1)
+	assert.LessOrEqual(t, waits[0], 300*time.Millisecond, "a short backoff, not the suggested reset")
+	_, err = c.GetUser(t.Context(), "alice@example.com")
+	require.NoError(t, err)
+	assert.Len(t, waits, 1, "the budget guard did not take the 429 for a spent bucket")
+
+	release = hang()
+	_, err = c.Suspend(t.Context(), "alice@example.com")
+	assert.ErrorIs(t, err, client.ErrConcurrencyLimited, "a mutation is not resent")
+	assert.Len(t, waits, 1)
+	release()
+}

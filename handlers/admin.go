@@ -22,8 +22,9 @@ type AdminOptions struct {
 	// StepUpACR, when set, is the Okta acr value the step-up sign-in must satisfy
 	// (GATEHOUSE_STEP_UP_ACR), e.g. urn:okta:loa:2fa:any.
 	StepUpACR string
-	// Policy checks an initial password when creating a person.
-	Policy PasswordPolicy
+	// Rules finds the password policy Okta will apply to a person being created (in the
+	// chosen groups), to show and check an initial password.
+	Rules *PasswordRules
 	// Protect decides whether a viewer may act on a person (protected accounts, helpdesk
 	// scope). Nil refuses every helpdesk action on others (fail closed).
 	Protect *Protection

@@ -488,6 +488,13 @@ func emailNote(u client.User, what string) string {
 // actionFailure explains a refused or failed Okta call in plain words, never Okta's own text.
 func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, err error) error {
 	switch {
+	case errors.Is(err, client.ErrTransitioning):
+		// 409 E0000112: an asynchronous activation or deactivation is still running.
+		msg := "Okta is still changing " + userName(u) + "'s account status. Nothing was changed; try again in a moment."
+		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil && fresh.Transitioning() {
+			msg = transitioningText(fresh) + " Nothing was changed."
+		}
+		return &Error{Status: http.StatusConflict, Title: "The account is still changing", Msg: msg, Err: err}
 	case errors.Is(err, client.ErrInvalidStatus):
 		// Okta's view of the status differs from the one we checked (someone acted meanwhile):
 		// explain it from a fresh read.

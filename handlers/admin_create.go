@@ -60,7 +60,8 @@ func (a *Admin) NewUserForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: a.createRules(), Errors: views.FieldErrors{}}
+	rules := createRules(a.newUserPolicy(r.Context(), nil))
+	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: rules, Errors: views.FieldErrors{}}
 	return Render(w, r, http.StatusOK, views.CreateUserPage(PageFor(r, "Add a person", views.NavAdmin), view))
 }
 
@@ -100,8 +101,21 @@ func readCreateInput(r *http.Request) (createInput, error) {
 	return in, nil
 }
 
-// validateCreate checks everything Gatehouse can before Okta is called.
-func (a *Admin) validateCreate(in createInput) views.FieldErrors {
+// newUserPolicy is the password policy Okta will apply to a new Okta-sourced person in groups.
+func (a *Admin) newUserPolicy(ctx context.Context, groups []views.GroupChoice) PasswordPolicy {
+	if a.opts.Rules == nil {
+		return PasswordPolicy{}
+	}
+	ids := make([]string, 0, len(groups))
+	for _, g := range groups {
+		ids = append(ids, g.ID)
+	}
+	return a.opts.Rules.ForNewUser(ctx, ids)
+}
+
+// validateCreate checks everything Gatehouse can before Okta is called, the initial password
+// against the policy Okta will apply to the person.
+func validateCreate(in createInput, policy PasswordPolicy) views.FieldErrors {
 	fe := views.FieldErrors{}
 	for _, f := range []struct{ key, val, what string }{{"first_name", in.FirstName, "a first name"}, {"last_name", in.LastName, "a last name"}} {
 		if f.val == "" {
@@ -134,8 +148,8 @@ func (a *Admin) validateCreate(in createInput) views.FieldErrors {
 		fe["activation"] = "Choose how to activate the account."
 	}
 	if in.Password != "" {
-		if msg := a.opts.Policy.Problem(in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
-			fe["password"] = strings.ReplaceAll(msg, "your username or name", "their username or name")
+		if msg := policy.Problem(in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
+			fe["password"] = strings.ReplaceAll(msg, "your ", "their ")
 		}
 	}
 	return fe
@@ -143,15 +157,13 @@ func (a *Admin) validateCreate(in createInput) views.FieldErrors {
 
 // createRules are the password rules as the add-person form shows them: about the new person,
 // and without the confirmation field the form does not have.
-func (a *Admin) createRules() []views.PasswordRule {
+func createRules(policy PasswordPolicy) []views.PasswordRule {
 	var rules []views.PasswordRule
-	for _, r := range a.opts.Policy.Rules() {
-		switch r.Key {
-		case ruleMatch:
+	for _, r := range policy.Rules() {
+		if r.Key == ruleMatch {
 			continue
-		case ruleUsername:
-			r.Text = "No part of their username or name"
 		}
+		r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
 		rules = append(rules, r)
 	}
 	return rules
@@ -171,10 +183,10 @@ func validEmail(s string) bool {
 	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-func (a *Admin) createView(v Viewer, in createInput) views.CreateUserView {
+func (a *Admin) createView(v Viewer, in createInput, policy PasswordPolicy) views.CreateUserView {
 	return views.CreateUserView{
 		Nav: adminNav(v, views.AdminCreate), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
-		Login: in.Login, Activation: in.Activation, Rules: a.createRules(), Errors: views.FieldErrors{},
+		Login: in.Login, Activation: in.Activation, Rules: createRules(policy), Errors: views.FieldErrors{},
 		Picker: views.GroupPickerView{Query: in.GroupQuery, Chosen: in.Groups},
 	}
 }
@@ -197,7 +209,8 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	page := PageFor(r, "Add a person", views.NavAdmin)
-	view := a.createView(v, in)
+	policy := a.newUserPolicy(ctx, in.Groups)
+	view := a.createView(v, in, policy)
 	if field(r, "op") == "find-groups" {
 		if err := validText(in.GroupQuery, 0, 100); err != nil {
 			view.Errors["group"] = "Search for at most 100 characters."
@@ -206,7 +219,7 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
 	}
-	if view.Errors = a.validateCreate(in); len(view.Errors) > 0 {
+	if view.Errors = validateCreate(in, policy); len(view.Errors) > 0 {
 		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: msgFixMany}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}

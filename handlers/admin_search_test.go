@@ -28,6 +28,9 @@ func TestAdminFindPeople(t *testing.T) {
 	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
 	hal := env.SignInAs(t, "hal@example.com")
+	// A username that is neither the email nor the name: Okta's q= would never find it.
+	env.Okta.AddUser(oktatest.SeedUser{Status: oktatest.StatusActive, Password: webtest.DemoPassword, Profile: map[string]any{
+		"login": "jd4711@corp.example.com", "email": "jane.doe@example.com", "firstName": "Jane", "lastName": "Doe"}})
 
 	tests := []struct {
 		name      string
@@ -35,15 +38,20 @@ func TestAdminFindPeople(t *testing.T) {
 		want      []string // logins that must be listed
 		wantNot   []string
 		wantEmpty string // empty-state title
-		wantCap   bool
+		wantPaged bool
 	}{
+		{name: "a username prefix finds the person", query: "q=jd47", want: []string{"jd4711@corp.example.com"}},
+		{name: "the prefix is matched without case", query: "q=JD47", want: []string{"jd4711@corp.example.com"}},
+		{name: "first and last name together", query: "q=" + url.QueryEscape("ada love"), want: []string{"ada@example.com"}, wantNot: []string{"alice@example.com"}},
+		{name: "deactivated people are found by name too", query: "q=frank", want: []string{"frank@example.com"}},
+		{name: "a quote cannot change the expression", query: "q=" + url.QueryEscape(`ali" or status eq "ACTIVE`), wantEmpty: "No one matches"},
 		{name: "status filter finds bob locked out", query: "status=LOCKED_OUT", want: []string{"bob@example.com"}, wantNot: []string{"alice@example.com"}},
 		{name: "name search finds alice", query: "q=ali", want: []string{"alice@example.com"}, wantNot: []string{"bob@example.com"}},
 		{name: "search and status together", query: "q=bob&status=LOCKED_OUT", want: []string{"bob@example.com"}},
 		{name: "search with a status nobody matching has", query: "q=alice&status=SUSPENDED", wantEmpty: "No one matches “alice” with the status suspended"},
 		{name: "deactivated people through the status filter", query: "status=DEPROVISIONED", want: []string{"frank@example.com"}},
 		{name: "no match", query: "q=zzzzqqq", wantEmpty: "No one matches “zzzzqqq”"},
-		{name: "a broad search is capped", query: "q=a", wantCap: true},
+		{name: "a broad search is paged", query: "q=a", wantPaged: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,11 +71,14 @@ func TestAdminFindPeople(t *testing.T) {
 			} else {
 				assert.NotEmpty(t, doc.Find("[data-testid=user-count]").Text(), "a count line")
 			}
-			if tt.wantCap {
+			if tt.wantPaged {
 				assert.Len(t, logins, 25)
-				assert.Contains(t, doc.Find("[data-testid=cap-note]").Text(), "Showing the first 25 matches")
+				next, err := url.Parse(doc.Find("[data-testid=page-next]").AttrOr("href", ""))
+				require.NoError(t, err)
+				assert.Equal(t, "a", next.Query().Get("q"), "the search travels with the cursor")
+				assert.NotEmpty(t, next.Query().Get("after"))
 			} else {
-				assert.Zero(t, doc.Find("[data-testid=cap-note]").Length())
+				assert.Zero(t, doc.Find("[data-testid=page-next]").Length())
 			}
 		})
 	}
@@ -151,6 +162,15 @@ func TestAdminFindPeoplePaging(t *testing.T) {
 	assert.Equal(t, "ACTIVE", u.Query().Get("status"), "the filter travels with the cursor")
 	assert.Len(t, u.Query()["prev"], 3, "the trail of earlier pages")
 	assert.Equal(t, "#"+views.UserResultsID, third.Find("[data-testid=page-next]").AttrOr("hx-target", ""))
+
+	// A typed search pages the same way (Okta's search= with its cursor).
+	sFirst, sFirstRows := page("/admin/users?q=a")
+	require.Len(t, sFirstRows, 25)
+	_, sSecondRows := page(sFirst.Find("[data-testid=page-next]").AttrOr("href", ""))
+	require.NotEmpty(t, sSecondRows)
+	for _, l := range sSecondRows {
+		assert.NotContains(t, sFirstRows, l, "page 2 of a search repeats nobody from page 1")
+	}
 }
 
 // TestAdminFindPeopleRejectsJunk is handler-level: a query that cannot be a search is a 400

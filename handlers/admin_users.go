@@ -23,9 +23,6 @@ const (
 	// maxTrail bounds the earlier-page cursors kept in the query for "Previous"; beyond it the
 	// oldest are dropped and "First page" takes over.
 	maxTrail = 20
-	// maxNameMatches is the most a q search asks Okta for (Okta's own cap) when it must filter
-	// by status here.
-	maxNameMatches = 200
 	// personAuditLimit is how many audit entries a person's page shows.
 	personAuditLimit = 10
 )
@@ -52,10 +49,6 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	if uq.Status != "" && !uq.Status.Valid() {
 		return userQuery{}, badRequest("That status does not exist. Choose one from the list.")
-	}
-	if uq.Q != "" {
-		// Okta does not page name searches; cursors mean nothing with them.
-		return uq, nil
 	}
 	uq.After = v.Get("after")
 	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
@@ -95,9 +88,9 @@ func (uq userQuery) url(after string, prev []string) string {
 	return "/admin/users?" + v.Encode()
 }
 
-// ListUsers handles GET /admin/users?q=&status=&after=: find people by name or email (Okta's
-// q), by status (filter=status eq "…"), or both, with paging through Okta's cursor. An htmx
-// request targeting the results gets only the results region.
+// ListUsers handles GET /admin/users?q=&status=&after=: find people by the start of their
+// username, email or name, by status, or both (one Okta search= expression), with paging
+// through Okta's cursor. An htmx request targeting the results gets only the results region.
 func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	v, err := staff(r)
 	if err != nil {
@@ -138,38 +131,22 @@ type searchResult struct {
 	errStatus int
 }
 
-// searchUsers runs the query against Okta. Okta refuses a name search combined with a filter
-// (E0000033), so q with a status asks for up to 200 name matches and filters them here; q
-// alone asks for one more than a page to know whether there are more.
+// searchUsers runs the query against Okta. A typed query is an Okta search= expression
+// (userSearch), the status joined to it, sorted by last name and paged; a status alone is
+// Okta's filter=; nothing lists everyone. Okta's q= is not used: it never matches the
+// username and is not paged (docs/OKTA.md "Finding people").
 func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	var res searchResult
 	self := uq.url(uq.After, uq.Prev)
 	now := a.opts.Now()
-	var (
-		users []client.User
-		err   error
-		next  string
-	)
-	switch {
-	case uq.Q != "" && uq.Status != "":
-		users, err = a.okta.FindUsers(ctx, uq.Q, maxNameMatches)
-		if err == nil {
-			found := len(users)
-			users = slices.DeleteFunc(users, func(u client.User) bool { return u.Status != uq.Status })
-			if len(users) > usersPageSize || found >= maxNameMatches {
-				res.CapText = "Showing the first " + strconv.Itoa(min(len(users), usersPageSize)) + " matches. Refine your search to find someone else."
-			}
-		}
-	case uq.Q != "":
-		users, err = a.okta.FindUsers(ctx, uq.Q, usersPageSize+1)
-		if err == nil && len(users) > usersPageSize {
-			res.CapText = "Showing the first " + strconv.Itoa(usersPageSize) + " matches. Refine your search to find someone else."
-		}
-	default:
-		var page client.UserPage
-		page, err = a.okta.ListUsers(ctx, client.ListUsersParams{Status: string(uq.Status), After: uq.After, Limit: usersPageSize})
-		users, next = page.Users, page.NextAfter
+	p := client.ListUsersParams{After: uq.After, Limit: usersPageSize}
+	if uq.Q != "" {
+		p.Search, p.SortBy = userSearch(uq.Q, uq.Status), "profile.lastName"
+	} else {
+		p.Status = string(uq.Status)
 	}
+	page, err := a.okta.ListUsers(ctx, p)
+	users, next := page.Users, page.NextAfter
 	if err != nil {
 		he := Classify(err)
 		res.Err = &views.Alert{Kind: "error", Title: "The search did not work", Text: he.Msg, RequestID: RequestID(ctx)}
@@ -215,13 +192,10 @@ func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next s
 		view.CountText = count + " matching “" + uq.Q + "” whose account is " + status
 		view.EmptyTitle = "No one matches “" + uq.Q + "” with the status " + status
 		view.EmptyHint = "Check the spelling, choose another status, or clear the search."
-		if uq.Status == client.StatusDeprovisioned {
-			view.EmptyHint = "Okta's name search leaves out deactivated people. Clear the search box and filter by status alone to list them."
-		}
 	case uq.Q != "":
 		view.CountText = count + " matching “" + uq.Q + "”"
 		view.EmptyTitle = "No one matches “" + uq.Q + "”"
-		view.EmptyHint = "Okta matches the start of a first name, last name or email address. Check the spelling, or type less. Deactivated people only show up with the status filter."
+		view.EmptyHint = "Gatehouse matches the start of a username, email address, first name or last name. Check the spelling, or type less."
 	case uq.Status != "":
 		view.CountText = count + " whose account is " + status
 		view.EmptyTitle = "No one's account is " + status
@@ -230,9 +204,6 @@ func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next s
 		view.CountText = count
 		view.EmptyTitle = "No one found"
 		view.EmptyHint = "Okta has no people to list yet."
-	}
-	if uq.Q != "" {
-		return
 	}
 	page := len(uq.Prev) + 1
 	if uq.After != "" && (len(uq.Prev) == 0 || uq.Prev[0] != "") {
@@ -360,6 +331,7 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
 			Suggested: suggestedAction(u.Status) == act.Key})
 	}
+	p.Notes = elsewhereNotes(v, u)
 	switch {
 	case p.SelfAccount:
 		p.RoleNote = "This is your own account: actions that could lock you out of it are not offered here."
@@ -437,4 +409,22 @@ func suggestedAction(st client.Status) string {
 		return actionActivate
 	}
 	return ""
+}
+
+// userSearch is the Okta search= expression for what an admin typed: the start of the
+// username, email, first or last name (Okta compares search values without case), or, for
+// two words or more, a first name and a last name starting with them ("ada love"); and the
+// status, when one is chosen. Every value goes through client.QuoteSearchValue.
+func userSearch(q string, status client.Status) string {
+	v := client.QuoteSearchValue(q)
+	expr := "profile.login sw " + v + " or profile.email sw " + v + " or profile.firstName sw " + v + " or profile.lastName sw " + v
+	if first, rest, ok := strings.Cut(q, " "); ok {
+		if rest = strings.TrimSpace(rest); rest != "" {
+			expr += " or (profile.firstName sw " + client.QuoteSearchValue(first) + " and profile.lastName sw " + client.QuoteSearchValue(rest) + ")"
+		}
+	}
+	if status != "" {
+		expr = "(" + expr + `) and status eq "` + string(status) + `"`
+	}
+	return expr
 }

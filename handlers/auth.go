@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,11 @@ type AuthOptions struct {
 	RedirectURL   string // PUBLIC_URL + "/auth/callback"
 	PostLogoutURL string // PUBLIC_URL + "/"
 	Scopes        []string
-	HTTPClient    *http.Client
+	// OptionalScopes are asked for too when the org's discovery document lists them in
+	// scopes_supported: okta.myAccount.password.read exists on Identity Engine orgs only, and a
+	// Classic org would refuse a sign-in that asks for a scope it does not know.
+	OptionalScopes []string
+	HTTPClient     *http.Client
 	// Roles are the Okta groups that make someone an admin or helpdesk member: by id, or by
 	// name but only as an OKTA_GROUP (GroupSet.Grants).
 	Roles RoleGroups
@@ -105,10 +110,11 @@ func (a *Auth) Discover(ctx context.Context) error {
 		return fmt.Errorf("discover %s: %w", a.opts.Issuer, err)
 	}
 	var extra struct {
-		EndSession     string `json:"end_session_endpoint"`
-		Revocation     string `json:"revocation_endpoint"`
-		JWKS           string `json:"jwks_uri"`
-		IssParamNeeded bool   `json:"authorization_response_iss_parameter_supported"`
+		EndSession     string   `json:"end_session_endpoint"`
+		Revocation     string   `json:"revocation_endpoint"`
+		JWKS           string   `json:"jwks_uri"`
+		IssParamNeeded bool     `json:"authorization_response_iss_parameter_supported"`
+		Scopes         []string `json:"scopes_supported"`
 	}
 	if err := p.Claims(&extra); err != nil {
 		a.setDiscovery(nil, err)
@@ -128,7 +134,7 @@ func (a *Auth) Discover(ctx context.Context) error {
 			ClientSecret: a.opts.ClientSecret,
 			Endpoint:     ep,
 			RedirectURL:  a.opts.RedirectURL,
-			Scopes:       a.opts.Scopes,
+			Scopes:       signInScopes(a.opts.Scopes, a.opts.OptionalScopes, extra.Scopes),
 		},
 		endSession:     extra.EndSession,
 		revocation:     extra.Revocation,
@@ -736,4 +742,16 @@ func displayName(first, last, display, login string) string {
 		return n
 	}
 	return login
+}
+
+// signInScopes are the scopes sign-in asks for: the required ones, and each optional one the
+// org says it supports.
+func signInScopes(required, optional, supported []string) []string {
+	scopes := slices.Clone(required)
+	for _, sc := range optional {
+		if slices.Contains(supported, sc) && !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	return scopes
 }

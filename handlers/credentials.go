@@ -24,9 +24,36 @@ func recoverySuggestions() []string {
 	}
 }
 
-func (s *SelfService) person(v Viewer) Person {
+// passwordPolicy returns the rules Okta applies to the signed-in person, and who they are for
+// the username and name rules, kept per person for PolicyTTL (the checklist asks on every
+// keystroke). On an Identity Engine org Okta's MyAccount API answers with the person's own
+// token; elsewhere the org's password policies are evaluated for them (PasswordRules). When
+// Okta cannot say, the policy is unknown and Okta judges the new password.
+func (s *SelfService) passwordPolicy(ctx context.Context, v Viewer) (PasswordPolicy, Person) {
 	first, last, _ := strings.Cut(v.Name, " ")
-	return Person{Login: v.Login, FirstName: first, LastName: last}
+	who := Person{Login: v.Login, FirstName: first, LastName: last}
+	if s.opts.Rules == nil {
+		return PasswordPolicy{}, who
+	}
+	return s.opts.Rules.Person(ctx, v.UserID, func(ctx context.Context) (PasswordPolicy, Person) {
+		u, err := s.me(ctx, v)
+		if err == nil {
+			who = Person{Login: u.Profile.Login, FirstName: u.Profile.FirstName, LastName: u.Profile.LastName}
+		}
+		if c, cerr := s.asPerson(ctx); cerr == nil {
+			if p, ok := s.opts.Rules.ForMe(ctx, c); ok {
+				return p, who
+			}
+		}
+		if err != nil {
+			return PasswordPolicy{}, who // without the person's record Okta's evaluation cannot be repeated
+		}
+		groups, err := s.groups(ctx, v)
+		if err != nil {
+			return PasswordPolicy{}, who
+		}
+		return s.opts.Rules.ForUser(ctx, u, groups), who
+	})
 }
 
 // PasswordForm handles GET /password: the rules are on the page before anything is typed.
@@ -35,7 +62,8 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(),
+	policy, _ := s.passwordPolicy(r.Context(), v)
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(),
 		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
 }
@@ -51,7 +79,8 @@ func (s *SelfService) CheckPassword(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	pw, confirm := secretField(r, "new_password"), secretField(r, "confirm_password")
-	rules := s.opts.Policy.Check(pw, confirm, s.person(v))
+	policy, who := s.passwordPolicy(r.Context(), v)
+	rules := policy.Check(pw, confirm, who)
 	return Render(w, r, http.StatusOK, views.PasswordRules(rules, pw != ""))
 }
 
@@ -116,14 +145,14 @@ func onceKey(v Viewer, r *http.Request) string {
 func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v Viewer) formResult[views.PasswordView] {
 	ctx := r.Context()
 	current, pw, confirm := secretField(r, "current_password"), secretField(r, "new_password"), secretField(r, "confirm_password")
-	who := s.person(v)
-	view := views.PasswordView{FormID: newFormID(), Rules: s.opts.Policy.Rules(), Errors: views.FieldErrors{}}
+	policy, who := s.passwordPolicy(ctx, v)
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Errors: views.FieldErrors{}}
 	if current == "" {
 		view.Errors["current_password"] = "Enter your current password."
 	}
 	if pw == "" {
 		view.Errors["new_password"] = "Enter a new password."
-	} else if msg := s.opts.Policy.Problem(pw, who); msg != "" {
+	} else if msg := policy.Problem(pw, who); msg != "" {
 		view.Errors["new_password"] = msg
 	} else if pw == current {
 		view.Errors["new_password"] = "Your new password must be different from your current one."
@@ -134,7 +163,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 		view.Errors["confirm_password"] = "The two new passwords do not match."
 	}
 	if pw != "" {
-		view.Rules, view.Checked = s.opts.Policy.Check(pw, confirm, who), true
+		view.Rules, view.Checked = policy.Check(pw, confirm, who), true
 	}
 	if len(view.Errors) > 0 {
 		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: msgFixMany}
@@ -144,13 +173,11 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.PasswordView]{err: err}
 	}
-	c, id, err := s.target(ctx, v)
-	var creds client.UserCredentials
-	if err == nil {
-		creds, err = c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
-	}
+	creds, err := selfCall(s, ctx, v, "changePassword", func(c selfCalls, id string) (client.UserCredentials, error) {
+		return c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
+	})
 	if err != nil {
-		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, s.opts.Policy.Rules(), false
+		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, policy.Rules(), false
 		status, fe, alert := passwordFailure(err)
 		view.Errors, view.Alert = fe, alert
 		view.Alert.RequestID = RequestID(ctx)
@@ -195,7 +222,7 @@ func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	}
 	causes := strings.ToLower(strings.Join(ce.Causes, " | "))
 	switch {
-	case ce.Code == "E0000014" || ce.Code == "E0000001" || ce.Code == "E0000080":
+	case errors.Is(err, client.ErrPasswordPolicy) || ce.Code == "E0000014" || ce.Code == "E0000001" || ce.Code == "E0000080":
 		switch {
 		case strings.Contains(causes, "old password") || strings.Contains(causes, "credentials provided were incorrect") || strings.Contains(causes, "oldpassword"):
 			fe["current_password"] = msgNotCurrentPassword
@@ -295,11 +322,9 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
 		return formResult[views.RecoveryView]{err: err}
 	}
-	c, id, err := s.target(ctx, v)
-	var creds client.UserCredentials
-	if err == nil {
-		creds, err = c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
-	}
+	creds, err := selfCall(s, ctx, v, "changeRecoveryQuestion", func(c selfCalls, id string) (client.UserCredentials, error) {
+		return c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
+	})
 	if err != nil {
 		status, fe, alert := recoveryFailure(err)
 		view.Errors, view.Alert = fe, alert

@@ -98,6 +98,14 @@ func Classify(err error) *Error {
 	var ce *client.Error
 	errors.As(err, &ce)
 	switch {
+	case errors.Is(err, client.ErrConcurrencyLimited):
+		// Too many requests in flight at Okta, from every integration of the org: no bucket
+		// is spent, and a slot frees within moments (the client already retried a read
+		// twice). Okta's reset is only a suggestion, so the page asks for seconds, not a minute.
+		e := Unavailable("Okta is handling too many requests at once right now. Nothing was changed. Please try again in a few seconds.", err)
+		e.Title = "Okta is busy"
+		e.RetryAfter = 5 * time.Second
+		return e
 	case errors.Is(err, client.ErrRateLimited):
 		// Okta's 429, or a GET the client's budget guard did not send because Okta had said
 		// its bucket was empty: either way Okta asked to slow down.

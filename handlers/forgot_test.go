@@ -122,3 +122,40 @@ func TestSec47_Finding7_ForgotLimitShortWindow(t *testing.T) {
 	status, _ := askForgot(t, env, 10, "alice@example.com")
 	assert.Equal(t, http.StatusOK, status, "alice can ask for her own reset again")
 }
+
+// TestForgotPasswordFollowsOktasRecoveryRules: Gatehouse finds the person whatever the case of
+// what they typed (search=, not the case-sensitive filter=) and leaves it to Okta to decide who
+// may recover: on a Classic org a person without a recovery question gets no email, on an
+// Identity Engine org the same person recovers by email.
+func TestForgotPasswordFollowsOktasRecoveryRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		ie         bool
+		identifier string
+		wantEmail  string // "" when Okta refuses to send one
+	}{
+		{name: "a login typed in another case is found", identifier: "Alice@Example.COM", wantEmail: "alice@example.com"},
+		{name: "classic org: no recovery question, Okta sends nothing", identifier: "nina@example.com"},
+		{name: "identity engine org: no recovery question, the email is sent", ie: true, identifier: "Nina@example.com", wantEmail: "nina@example.com"},
+		{name: "identity engine org: a federated person, Okta refuses", ie: true, identifier: "ivan@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := forgotEnv(t, webtest.Options{OktaConfig: oktatest.Config{IdentityEngine: tt.ie}})
+			status, _ := askForgot(t, env, 1, tt.identifier)
+			require.Equal(t, http.StatusOK, status)
+			env.App.Forgot.Close() // lets the queued request finish
+			var to []string
+			for _, e := range resetEmails(env) {
+				to = append(to, e.To)
+			}
+			if tt.wantEmail == "" {
+				assert.Empty(t, to)
+				return
+			}
+			assert.Equal(t, []string{tt.wantEmail}, to)
+		})
+	}
+}

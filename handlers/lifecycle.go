@@ -37,8 +37,19 @@ type Action struct {
 	// Statuses lists the statuses the action applies in.
 	Statuses []client.Status
 	// NeedsPassword and NeedsRecoveryQuestion add credential preconditions to Statuses.
+	// NeedsRecoveryQuestion is the Classic org's rule, used only when Okta's links are not
+	// there to say (a person read from a list): Identity Engine recovers by email.
 	NeedsPassword         bool
 	NeedsRecoveryQuestion bool
+	// Link is the relation in Okta's _links on a user whose absence means the operation does
+	// not apply now, even when the status would allow it: resetFactors ("present only if the
+	// user is currently enrolled in one or more MFA factors", [SPEC] resetFactors), unlock
+	// (absent for directory people, unlockUser) and forgotPassword (present where the org's
+	// recovery rules allow it: a recovery question on Classic, email on Identity Engine). For
+	// the other operations Okta's recorded links are incomplete (a STAGED person is offered
+	// only "activate", yet may be deactivated), so the status table decides. A present link
+	// is only a hint: Gatehouse's own rules and Okta's answer still decide.
+	Link string
 	// Destructive actions need a reason or ticket number and a confirmation naming the
 	// consequence; their routes also need a recent sign-in (StepUp).
 	Destructive bool
@@ -64,15 +75,16 @@ func statusesExcept(except ...client.Status) []client.Status {
 // Actions returns the action table, in the order the person page lists the buttons.
 func Actions() []Action {
 	return []Action{
-		{Key: actionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true,
+		{Key: actionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true, Link: "unlock",
 			Statuses: []client.Status{client.StatusLockedOut}},
 		{Key: actionResetPassword, Label: "Reset password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusLockedOut, client.StatusRecovery, client.StatusProvisioned}},
 		{Key: actionExpirePassword, Label: "Expire password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusRecovery, client.StatusLockedOut}},
-		{Key: actionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true,
+		{Key: actionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true, Link: "forgotPassword",
 			Statuses: []client.Status{client.StatusActive}},
 		{Key: actionResetFactors, Label: "Reset MFA factors", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+			Link:     "resetFactors",
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
 		{Key: actionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned, client.StatusStaged, client.StatusProvisioned)},
@@ -114,20 +126,105 @@ func (act Action) AllowedFor(v Viewer) bool {
 	return slices.ContainsFunc(act.Roles(), v.HasRole)
 }
 
-// Applies reports whether the action makes sense for u now, by status and credentials alone;
-// when it does not, it says why in plain words naming the person.
+// Applies reports whether the action makes sense for u now — by a transition in progress, by
+// status, by where the person's credentials are mastered (credentials.provider) and by Okta's
+// _links — and when it does not, says why in plain words naming the person. Okta's answer to
+// the action itself remains the last word.
 func (act Action) Applies(u client.User) (bool, string) {
 	name := userName(u)
+	if u.Transitioning() {
+		return false, transitioningText(u)
+	}
 	if !slices.Contains(act.Statuses, u.Status) {
 		return false, act.notInStatus(u, name)
+	}
+	if ok, why := act.providerAllows(u, name); !ok {
+		return false, why
 	}
 	if act.NeedsPassword && !u.Credentials.HasPassword {
 		return false, name + " has no password yet, so there is none to expire."
 	}
-	if act.NeedsRecoveryQuestion && u.Credentials.RecoveryQuestion == "" {
+	if linksKnown(u) {
+		if act.Link != "" && !u.HasLink(act.Link) {
+			return false, act.notLinked(name)
+		}
+	} else if act.NeedsRecoveryQuestion && u.Credentials.RecoveryQuestion == "" {
 		return false, name + " has no recovery question, so Okta cannot send a forgot-password email. Reset the password instead."
 	}
 	return true, ""
+}
+
+// linksKnown reports whether u carries Okta's lifecycle links: a single user read does, a user
+// from a list carries only "self" (and so does one in the middle of a transition).
+func linksKnown(u client.User) bool {
+	for rel := range u.Links {
+		if rel != "self" {
+			return true
+		}
+	}
+	return false
+}
+
+// notLinked explains an action Okta does not offer for the person now.
+func (act Action) notLinked(name string) string {
+	switch act.Key {
+	case actionResetFactors:
+		return name + " has no MFA factors enrolled, so there is nothing to reset."
+	case actionForgotPassword:
+		return "Okta does not offer " + name + " a forgot-password email now (the organisation's recovery rules do not allow it for this account). Reset the password instead."
+	}
+	return "Okta does not offer “" + act.Label + "” for " + name + "'s account right now."
+}
+
+// providerAllows applies what Okta documents for people whose credentials are mastered
+// elsewhere (docs/OKTA.md "Providers"): federated and social people have no Okta password or
+// recovery question — a reset would silently convert them to an Okta password, so Gatehouse
+// refuses and points to their identity provider; directory people are unlocked in the
+// directory, which Okta's unlock does not support.
+func (act Action) providerAllows(u client.User, name string) (bool, string) {
+	p := u.Credentials.Provider
+	switch {
+	case p.Passwordless():
+		idp := "their identity provider"
+		if p.Name != "" && p.Name != string(p.Type) {
+			idp = "their identity provider (" + p.Name + ")"
+		}
+		switch act.Key {
+		case actionResetPassword, actionExpirePassword, actionForgotPassword:
+			return false, name + " signs in through " + idp + " and has no Okta password: their password is changed there. " +
+				"Resetting it in Okta would convert them to an Okta password and stop them signing in through " + idp + ", so Gatehouse does not offer it; an Okta administrator can convert the account in Okta if that is really intended."
+		case actionRecoveryQuestion:
+			return false, name + " signs in through " + idp + ", so Okta keeps no recovery question for them."
+		}
+	case p.Directory():
+		if act.Key == actionUnlock {
+			return false, name + "'s account comes from a directory: unlock it in the directory (" + directoryName(p) + "). Okta cannot unlock directory accounts."
+		}
+	}
+	return true, ""
+}
+
+// directoryName names a directory provider for people: its instance name, else its kind.
+func directoryName(p client.Provider) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	if p.Type == client.ProviderLDAP {
+		return "LDAP"
+	}
+	return "Active Directory"
+}
+
+// transitioningText says, in words, that Okta is still changing u's status.
+func transitioningText(u client.User) string {
+	name := userName(u)
+	switch u.TransitioningToStatus {
+	case client.StatusActive:
+		return "Okta is still activating " + name + "'s account. Nothing else can be changed until it finishes; try again in a moment."
+	case client.StatusDeprovisioned:
+		return "Okta is still deactivating " + name + "'s account. Nothing else can be changed until it finishes; try again in a moment."
+	}
+	return "Okta is still changing " + name + "'s account status. Nothing else can be changed until it finishes; try again in a moment."
 }
 
 // notInStatus explains why the action does not apply in u's status.
@@ -203,14 +300,23 @@ func (act Action) Consequence(u client.User) string {
 	case actionUnlock:
 		return first + " will be able to sign in again with their existing password. If they have forgotten it, reset the password instead."
 	case actionResetPassword:
+		if p := u.Credentials.Provider; p.Directory() {
+			return first + "'s password lives in the directory (" + directoryName(p) + "): Okta resets it there. Their current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
+		}
 		return first + "'s current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
 	case actionExpirePassword:
+		if p := u.Credentials.Provider; p.Directory() {
+			return first + "'s password lives in the directory (" + directoryName(p) + "): it is expired there too. They will have to choose a new password the next time they sign in."
+		}
 		return first + " will have to choose a new password the next time they sign in. With a temporary password, their current one stops working and they sign in with the temporary one instead."
 	case actionResetFactors:
 		return "Every MFA factor " + first + " has enrolled (authenticator apps, phones, security keys) is removed and their sessions end. They will set up MFA again at their next sign-in."
 	case actionClearSessions:
 		return first + " is signed out of Okta and Gatehouse everywhere, and the tokens Okta issued to their apps are revoked. They can sign in again straight away."
 	case actionForgotPassword:
+		if u.Credentials.RecoveryQuestion == "" {
+			return "Okta emails " + first + " a link to reset their password. Their current password keeps working until then."
+		}
 		return "Okta emails " + first + " a link to reset their password; they answer their recovery question first. Their current password keeps working until then."
 	case actionRecoveryQuestion:
 		return first + "'s recovery question and answer are replaced. Give them the new answer in a safe way, not by email."
@@ -284,6 +390,25 @@ func allowedActions(v Viewer, u client.User) []Action {
 		}
 	}
 	return out
+}
+
+// elsewhereNotes explains the actions v could take on u by status that must happen elsewhere:
+// at the identity provider or in the directory (credentials.provider), or once Okta has
+// finished an asynchronous status change. Each explanation once.
+func elsewhereNotes(v Viewer, u client.User) []string {
+	if u.Transitioning() {
+		return []string{transitioningText(u)}
+	}
+	var notes []string
+	for _, act := range Actions() {
+		if !act.AllowedFor(v) || !slices.Contains(act.Statuses, u.Status) {
+			continue
+		}
+		if ok, why := act.providerAllows(u, userName(u)); !ok && !slices.Contains(notes, why) {
+			notes = append(notes, why)
+		}
+	}
+	return notes
 }
 
 // roleUsed is the role an action was taken under, for the audit trail.

@@ -51,7 +51,6 @@ type SelfServiceOkta interface {
 // (a bulk run stops before it drains it).
 type AdminOkta interface {
 	UserDirectory
-	FindUsers(ctx context.Context, q string, limit int) ([]client.User, error)
 	ListUsers(ctx context.Context, p client.ListUsersParams) (client.UserPage, error)
 	SearchGroups(ctx context.Context, q string, limit int) ([]client.Group, error)
 	CreateUser(ctx context.Context, u client.NewUser, activate bool) (client.User, error)

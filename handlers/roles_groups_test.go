@@ -94,3 +94,22 @@ func TestSec50_Finding2_AppGroupGrantsNoRole(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, res.StatusCode, "the group of the default name grants nothing when only ids are configured")
 	})
 }
+
+// TestSignInWithThreeHundredDirectoryGroups: leo is in 300 Active Directory groups (about
+// 310 KB of /users/{id}/groups, an answer Okta does not page) besides the helpdesk group. He
+// signs in through Okta's real flow, gets the helpdesk role, and his pages show no error.
+func TestSignInWithThreeHundredDirectoryGroups(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{})
+	leo := env.SignInAs(t, "leo@example.com")
+
+	res, doc := env.Page(t, leo, "/admin/users")
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the helpdesk role opens the admin console")
+	assert.Zero(t, doc.Find("[data-testid=alert-error]").Length())
+
+	res, doc = env.Page(t, leo, "/groups")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Zero(t, doc.Find("[data-testid=alert-error]").Length(), "no section failed to load")
+	assert.Contains(t, doc.Text(), oktatest.GroupHelpdesk)
+	assert.Contains(t, doc.Text(), "SG Engineering Share Readers 001", "the directory groups are listed too")
+}

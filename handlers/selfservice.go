@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -20,7 +21,8 @@ type SelfServiceOptions struct {
 	// Delegated makes self-service calls with the person's own access token on
 	// /api/v1/users/me/… instead of the service credential on /api/v1/users/{id}/… (DESIGN §2).
 	Delegated bool
-	Policy    PasswordPolicy
+	// Rules finds the password rules Okta applies to the person (never a list of our own).
+	Rules *PasswordRules
 	// StepUpAge is how recent a sign-in must be to change the password (SECURITY.md 31).
 	StepUpAge time.Duration
 	// StepUpACR is the acr value that sign-in must satisfy, when set (SECURITY.md 56).
@@ -35,6 +37,8 @@ type SelfServiceOptions struct {
 	// a retry would, and a rate limit is an error box. A benchmarking knob only (the arrivals
 	// scenario's "today"); never set it in production.
 	LegacyArrivals bool
+	// Logger records each fall back from a refused self scope to the service credential.
+	Logger *slog.Logger
 }
 
 // SelfService serves the signed-in person's own pages. The Okta user id always comes from the
@@ -75,6 +79,44 @@ func (s *SelfService) target(ctx context.Context, v Viewer) (selfCalls, string, 
 	return c, "me", err
 }
 
+// selfCall makes one self-service call on v's own account: with the service credential on
+// their id, or in delegated mode with their own token on "me". Okta's scope documentation does
+// not promise that okta.users.manage.self covers /users/me/groups, change_password and
+// change_recovery_question, and an org may refuse them (docs/OKTA.md "Delegated mode"): when
+// Okta refuses the person's token for lack of a scope, the call is made once more with the
+// service credential on their id, and a log line says so. Any other refusal (a wrong current
+// password, a policy) is Okta's answer and is returned as is.
+func selfCall[T any](s *SelfService, ctx context.Context, v Viewer, op string, call func(c selfCalls, id string) (T, error)) (T, error) {
+	c, id, err := s.target(ctx, v)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	res, err := call(c, id)
+	if err == nil || !s.opts.Delegated || !selfScopeRefused(err) {
+		return res, err
+	}
+	var ce *client.Error
+	errors.As(err, &ce)
+	if s.opts.Logger != nil {
+		s.opts.Logger.Warn("okta refused the person's own token for a self-service call; using Gatehouse's service credential instead",
+			"op", op, "okta_error", ce.Code, "okta_request_id", ce.RequestID, "required_scope", ce.Scope, "request_id", RequestID(ctx))
+	}
+	ScopeFrom(ctx).Note("delegated_fallback", op)
+	return call(s.okta, v.UserID)
+}
+
+// selfScopeRefused reports Okta's refusal of a person's own token for lack of a scope: 403
+// insufficient_scope, or 403 E0000006 ("You do not have permission…"), which Okta answers
+// to a self-scoped token on an operation its scopes do not cover.
+func selfScopeRefused(err error) bool {
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.StatusCode != 403 {
+		return false
+	}
+	return errors.Is(err, client.ErrMissingScope) || ce.Code == "E0000006"
+}
+
 // me loads the person's own user with their access token (GET /users/me, DESIGN §2) and checks
 // Okta answered for the person the session belongs to.
 func (s *SelfService) me(ctx context.Context, v Viewer) (client.User, error) {
@@ -101,11 +143,9 @@ func (s *SelfService) appLinks(ctx context.Context, v Viewer) ([]client.AppLink,
 }
 
 func (s *SelfService) loadAppLinks(ctx context.Context, v Viewer) ([]client.AppLink, error) {
-	c, id, err := s.target(ctx, v)
-	if err != nil {
-		return nil, err
-	}
-	links, err := c.ListAppLinks(ctx, id)
+	links, err := selfCall(s, ctx, v, "listAppLinks", func(c selfCalls, id string) ([]client.AppLink, error) {
+		return c.ListAppLinks(ctx, id)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list app links: %w", err)
 	}
@@ -117,11 +157,9 @@ func (s *SelfService) groups(ctx context.Context, v Viewer) ([]client.Group, err
 }
 
 func (s *SelfService) loadGroups(ctx context.Context, v Viewer) ([]client.Group, error) {
-	c, id, err := s.target(ctx, v)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := c.ListUserGroups(ctx, id)
+	groups, err := selfCall(s, ctx, v, "listUserGroups", func(c selfCalls, id string) ([]client.Group, error) {
+		return c.ListUserGroups(ctx, id)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}

@@ -71,8 +71,11 @@ func selfServicePages(t *testing.T, env *webtest.Env) {
 			assert.NotEmpty(t, strings.TrimSpace(doc.Find("[data-testid=password-changed]").Text()))
 		}},
 		{name: "password rules before typing", path: "/password", check: func(t *testing.T, doc *goquery.Document) {
+			// Okta's default policy, alice's: length, lower, upper, number, username, the
+			// history note, and the confirmation.
 			rules := doc.Find("[data-testid=password-rules] li")
-			assert.Equal(t, 6, rules.Length())
+			assert.Equal(t, 7, rules.Length())
+			assert.Equal(t, 1, doc.Find("[data-testid=rule-note]").Length())
 			assert.Equal(t, 0, doc.Find("[data-met=true]").Length(), "nothing is ticked before typing")
 			assert.Equal(t, 3, doc.Find("input[type=password]").Length())
 			doc.Find("input[type=password]").Each(func(_ int, s *goquery.Selection) {

@@ -92,6 +92,9 @@ type UserPanelView struct {
 	RoleNote    string // e.g. why fewer actions are offered to the helpdesk
 	Transition  string // Okta's transitioningToStatus, when set
 	SelfAccount bool
+	// Notes explain, in words, actions done elsewhere rather than here: in the directory, at
+	// the identity provider, or after Okta finishes changing the status.
+	Notes []string
 }
 
 // AdminApp is one app assigned to a person.

@@ -291,7 +291,7 @@ func UsersPage(p Page, v UserSearchView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</select></label><div class=\"admin-search-go\"><button type=\"submit\" data-testid=\"search-button\">Search</button> <span id=\"user-search-spinner\" class=\"htmx-indicator spinner\" role=\"status\"><span class=\"visually-hidden\">Searching…</span></span></div><small id=\"q-hint\" class=\"hint admin-search-hint\">Okta matches the start of a first name, last name or email address. Name searches leave out deactivated people; filter by status to find them.</small></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</select></label><div class=\"admin-search-go\"><button type=\"submit\" data-testid=\"search-button\">Search</button> <span id=\"user-search-spinner\" class=\"htmx-indicator spinner\" role=\"status\"><span class=\"visually-hidden\">Searching…</span></span></div><small id=\"q-hint\" class=\"hint admin-search-hint\">Matches the start of a username, email address, first name or last name.</small></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

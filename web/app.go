@@ -189,16 +189,20 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 	a.Auth = handlers.NewAuth(handlers.AuthOptions{
 		Issuer: cfg.OktaOrgURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: cfg.PublicURL + "/auth/callback", PostLogoutURL: cfg.PublicURL + "/",
-		Scopes: scopes, HTTPClient: cfg.HTTPClient, Roles: roles, StepUpACR: cfg.StepUpACR,
+		Scopes: scopes, HTTPClient: cfg.HTTPClient,
+		// The person's own password rules through Okta's MyAccount API (Identity Engine).
+		OptionalScopes: []string{"okta.myAccount.password.read"}, Roles: roles, StepUpACR: cfg.StepUpACR,
 		Timeout: cfg.OktaTimeout, Now: cfg.Now, GroupsClaim: cfg.GroupsClaim,
 	}, a.sessions, a.Okta, seed, cfg.Logger)
-	policy := handlers.DefaultPasswordPolicy()
+	// One resolver of Okta's password rules for both areas: the org's policies are read once
+	// per handlers.PolicyTTL, whoever asks.
+	policy := handlers.NewPasswordRules(a.Okta, handlers.PolicyTTL, cfg.Now)
 	a.Self = handlers.NewSelfService(a.Okta, a.sessions, a.Auth, a.Cache, a.Audit, limits, handlers.SelfServiceOptions{
-		Delegated: cfg.Delegated, Policy: policy, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now,
-		Sequential: cfg.SequentialReads, Images: imageSources(cfg), LegacyArrivals: cfg.LegacyArrivals,
+		Delegated: cfg.Delegated, Rules: policy, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Now: cfg.Now,
+		Sequential: cfg.SequentialReads, Images: imageSources(cfg), LegacyArrivals: cfg.LegacyArrivals, Logger: cfg.Logger,
 	})
 	a.Admin = handlers.NewAdmin(a.Okta, a.sessions, a.Cache, a.Audit, handlers.AdminOptions{
-		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Policy: policy,
+		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Rules: policy,
 		Protect: handlers.NewProtection(a.Okta, handlers.ProtectionOptions{
 			Roles:     roles,
 			Protected: handlers.ParseGroupRefs(cfg.ProtectedGroups),

@@ -135,7 +135,7 @@ func DefaultConfig() Config {
 	return Config{
 		DPoP:              client.DPoPAuto,
 		OktaTimeout:       client.DefaultCallTimeout,     // SECURITY.md 38: 8 s
-		OktaMaxInFlight:   client.DefaultMaxInFlight,     // SECURITY.md 42: 256
+		OktaMaxInFlight:   client.DefaultMaxInFlight,     // SECURITY.md 42: 20, a share of Okta's 75
 		BreakerCooldown:   client.DefaultBreakerCooldown, // SECURITY.md 41: 30 s
 		SessionIdle:       session.DefaultIdleTimeout,    // SECURITY.md 15: 30 min
 		SessionMax:        session.DefaultMaxLifetime,    // SECURITY.md 15: 10 h

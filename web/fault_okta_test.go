@@ -435,9 +435,10 @@ func TestF4_ClientDisconnect(t *testing.T) {
 		// machine under -race (100 connections close at once), and the test logs the value.
 		cancelBound = time.Second
 	)
-	// The concurrency cap (256) is above n; Okta's own concurrency limit (75 in flight,
-	// answered with 429) is not what this test is about, so the emulator's is off.
-	env := webtest.New(t, webtest.Options{OktaConfig: oktatest.Config{ConcurrencyLimit: -1}})
+	// Neither Gatehouse's in-flight cap (20 by default) nor Okta's own concurrency limit (75
+	// in flight, answered with 429) is what this test is about: both are raised above n.
+	env := webtest.New(t, webtest.Options{OktaConfig: oktatest.Config{ConcurrencyLimit: -1},
+		Configure: func(c *web.Config) { c.OktaMaxInFlight = 2 * n }})
 	browsers := []*http.Client{env.SignInAs(t, "alice@example.com"), env.SignInAs(t, "hal@example.com")}
 	for _, c := range browsers {
 		c.CloseIdleConnections()
@@ -489,4 +490,41 @@ func TestF4_ClientDisconnect(t *testing.T) {
 	res, doc := env.Page(t, browsers[0], "/profile")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Empty(t, strings.TrimSpace(doc.Find("[data-testid=alert-error]").Text()), "Gatehouse serves normally afterwards")
+}
+
+// TestOktaConcurrencyLimitIsAFriendlyPage: when every slot of the org's concurrency limit is
+// taken (by another integration, here a hung call), Gatehouse's read is resent after short
+// backoffs and, if Okta is still full, answers a page that asks for seconds, not a minute
+// (Okta's reset is only a suggestion), with a matching Retry-After; no bucket is considered
+// spent, so the same page works as soon as the slot frees.
+func TestOktaConcurrencyLimitIsAFriendlyPage(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{OktaConfig: oktatest.Config{ConcurrencyLimit: 1}})
+	ada := env.SignInAs(t, "ada@example.com")
+	bob := env.Okta.UserID("bob@example.com")
+
+	env.Okta.Inject(oktatest.Fault{Path: "/api/v1/users/hal@example.com", Hang: true, Times: 1})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	other, err := client.New(env.Okta.URL(), env.Okta.APIToken())
+	require.NoError(t, err)
+	wg.Go(func() { _, _ = other.GetUser(ctx, "hal@example.com") }) // another integration holds the slot
+	require.Eventually(t, func() bool { return env.Okta.InFlight() == 1 }, 5*time.Second, time.Millisecond)
+
+	env.Okta.ResetRequests()
+	res, doc := env.Page(t, ada, "/admin/users/"+bob)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	assert.Equal(t, "5", res.Header.Get("Retry-After"))
+	assert.Contains(t, doc.Text(), "Okta is handling too many requests at once")
+	assert.Contains(t, doc.Text(), "try again in a few seconds")
+	limited := env.Okta.CountRequests(func(r oktatest.Request) bool {
+		return r.Status == http.StatusTooManyRequests && r.Path == "/api/v1/users/"+bob
+	})
+	assert.Equal(t, 3, limited, "the read of the person was sent three times: once and two short retries")
+
+	cancel()
+	wg.Wait()
+	require.Eventually(t, func() bool { return env.Okta.InFlight() == 0 }, 5*time.Second, time.Millisecond)
+	res, _ = env.Page(t, ada, "/admin/users/"+bob)
+	assert.Equal(t, http.StatusOK, res.StatusCode, "no bucket was marked spent")
 }

@@ -74,7 +74,7 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, 15*time.Minute, want.StepUpAge)
 	assert.Equal(t, 5*time.Minute, want.RoleTTL)
 	assert.Equal(t, 8*time.Second, want.OktaTimeout)
-	assert.Equal(t, 256, want.OktaMaxInFlight)
+	assert.Equal(t, 20, want.OktaMaxInFlight)
 	assert.Zero(t, want.ForgotMinDuration)
 	assert.Equal(t, 25*time.Second, want.ShutdownTimeout)
 	assert.Zero(t, want.DrainDelay)

@@ -91,7 +91,10 @@ func (h *Handlers) signIn(t testing.TB, login string) *http.Cookie {
 	ctx := t.Context()
 	id := h.Okta.UserID(login)
 	require.NotEmpty(t, id, "no person %s in the emulator", login)
-	toks, err := h.Okta.MintTokens(login, "openid", "profile", "email", "offline_access", "okta.users.read.self", "okta.users.manage.self")
+	// The scopes a real sign-in gets from the emulator, whose discovery lists the MyAccount
+	// scope Gatehouse asks for when offered (AuthOptions.OptionalScopes).
+	toks, err := h.Okta.MintTokens(login, "openid", "profile", "email", "offline_access", "okta.users.read.self", "okta.users.manage.self",
+		"okta.myAccount.password.read")
 	require.NoError(t, err)
 	u, err := h.App.Okta.GetUser(ctx, id)
 	require.NoError(t, err)
