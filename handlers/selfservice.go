@@ -170,7 +170,7 @@ func (s *SelfService) dashboard(ctx context.Context, v Viewer) views.DashboardVi
 	if meErr != nil {
 		d.ProfileErr = sectionError(ctx, "Your", "profile", meErr)
 	} else {
-		d.Profile = profileSummary(me, now)
+		d.Profile = profileSummary(me, now, views.LocaleFrom(ctx))
 	}
 	if linksErr != nil {
 		d.AppsErr = sectionError(ctx, "Your", "apps", linksErr)
@@ -205,7 +205,7 @@ func (s *SelfService) DashboardSection(w http.ResponseWriter, r *http.Request) e
 		if err != nil {
 			return Render(w, r, http.StatusOK, views.ProfileCard(nil, sectionError(ctx, "Your", "profile", err)))
 		}
-		return Render(w, r, http.StatusOK, views.ProfileCard(profileSummary(u, s.opts.Now()), nil))
+		return Render(w, r, http.StatusOK, views.ProfileCard(profileSummary(u, s.opts.Now(), views.LocaleFrom(ctx)), nil))
 	case "apps":
 		links, err := s.appLinks(ctx, v)
 		if err != nil {
@@ -276,12 +276,12 @@ func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "profile", err)
 	} else {
-		now := s.opts.Now()
+		now, loc := s.opts.Now(), views.LocaleFrom(r.Context())
 		view = views.ProfileView{
 			Name:            userName(u),
 			Status:          string(u.Status),
-			LastLogin:       formatTime(u.LastLogin, now),
-			PasswordChanged: formatTime(u.PasswordChanged, now),
+			LastLogin:       formatTime(loc, u.LastLogin, now),
+			PasswordChanged: formatTime(loc, u.PasswordChanged, now),
 			Fields:          profileFields(u.Profile),
 		}
 	}
