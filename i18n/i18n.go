@@ -71,6 +71,7 @@ type catalog struct {
 	ids        map[string]bool // the English message ids
 	matcher    language.Matcher
 	tags       []language.Tag // languages' tags, in order, for the matcher's index
+	english    *Locale        // English in UTC, shared: a Locale never changes
 }
 
 var loadCatalog = sync.OnceValue(func() *catalog {
@@ -105,6 +106,7 @@ func load(files fs.FS) (*catalog, error) {
 		c.tags = append(c.tags, language.MustParse(l.Tag))
 	}
 	c.matcher = language.NewMatcher(c.tags)
+	c.english = c.locale("en", nil)
 	return c, nil
 }
 
@@ -189,7 +191,7 @@ func (c *catalog) locale(lang string, zone *time.Location) *Locale {
 }
 
 // English is the Locale of a request nobody localized: English, UTC.
-func English() *Locale { return New("en", nil) }
+func English() *Locale { return loadCatalog().english }
 
 // Lang is the language's BCP 47 tag, for <html lang>.
 func (l *Locale) Lang() string { return l.lang }

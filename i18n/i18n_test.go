@@ -110,3 +110,12 @@ func TestMatchAcceptLanguage(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkT is the cost of one message lookup: a page's layout makes about twenty.
+func BenchmarkT(b *testing.B) {
+	loc := New("de", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = loc.T("nav.home")
+	}
+}

@@ -53,6 +53,16 @@ func TestGermanProfileAfterSignIn(t *testing.T) {
 			lang, signOut := pageLang(doc)
 			assert.Equal(t, tt.lang, lang)
 			assert.Equal(t, tt.signOut, signOut)
+
+			// An error page for a signed-in person speaks their profile's language too, and
+			// finding it costs Okta nothing (the profile kept at sign-in).
+			calls := len(env.Okta.Requests())
+			res := env.Do(t, c, http.MethodGet, "/no-such-page", nil, nil)
+			doc = webtest.Parse(t, res)
+			assert.Equal(t, http.StatusNotFound, res.StatusCode)
+			lang, _ = pageLang(doc)
+			assert.Equal(t, tt.lang, lang)
+			assert.Equal(t, calls, len(env.Okta.Requests()), "a 404 makes no Okta call")
 		})
 	}
 }
