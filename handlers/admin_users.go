@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
@@ -156,7 +157,7 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	}
 	users = users[:min(len(users), usersPageSize)]
 	for _, u := range users {
-		res.Rows = append(res.Rows, views.UserRow{ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status), LastLogin: formatTime(u.LastLogin, now)})
+		res.Rows = append(res.Rows, views.UserRow{ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status), LastLogin: formatTime(views.LocaleFrom(ctx), u.LastLogin, now)})
 	}
 	a.describeResults(&res.UserSearchView, uq, next)
 	return res
@@ -278,7 +279,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: personFacts(u),
 	}
 	if gErr != nil {
 		view.GroupsErr = sectionError(ctx, "Their", "groups", gErr)
@@ -341,14 +342,14 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 	return p
 }
 
-func keyDates(u client.User, now time.Time) []views.ProfileField {
+func keyDates(u client.User, now time.Time, loc *i18n.Locale) []views.ProfileField {
 	created := u.Created
 	return []views.ProfileField{
-		{Label: "Created", Value: formatTime(&created, now)},
-		{Label: "Activated", Value: formatTime(u.Activated, now)},
-		{Label: "Status changed", Value: formatTime(u.StatusChanged, now)},
-		{Label: "Last sign-in", Value: formatTime(u.LastLogin, now)},
-		{Label: "Password changed", Value: formatTime(u.PasswordChanged, now)},
+		{Label: "Created", Value: formatTime(loc, &created, now)},
+		{Label: "Activated", Value: formatTime(loc, u.Activated, now)},
+		{Label: "Status changed", Value: formatTime(loc, u.StatusChanged, now)},
+		{Label: "Last sign-in", Value: formatTime(loc, u.LastLogin, now)},
+		{Label: "Password changed", Value: formatTime(loc, u.PasswordChanged, now)},
 	}
 }
 

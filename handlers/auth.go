@@ -281,6 +281,9 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.failed(w, r, err)
 	}
+	// A language chosen from the menu before signing in stays chosen (the cookie came
+	// back with Okta's redirect: it is SameSite=Lax).
+	rec.Lang = ChosenLanguage(r)
 	if err := a.sessions.SignIn(w, r, rec); err != nil {
 		return Unavailable(msgSignInUnavailable, fmt.Errorf("start session: %w", err))
 	}
@@ -420,11 +423,14 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 	}
 	now := a.opts.Now()
 	rec := &session.Record{
-		UserID:   me.ID,
-		Issuer:   a.opts.Issuer,
-		Login:    me.Profile.Login,
-		Name:     displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login),
-		Email:    me.Profile.Email,
+		UserID: me.ID,
+		Issuer: a.opts.Issuer,
+		Login:  me.Profile.Login,
+		Name:   displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login),
+		Email:  me.Profile.Email,
+		// The page language and time zone come from the Users API's profile, never from the
+		// ID token's locale and zoneinfo (handlers/language.go).
+		PreferredLanguage: me.Profile.PreferredLanguage, Locale: me.Profile.Locale, Timezone: me.Profile.Timezone,
 		AuthTime: claims.authTime,
 		ACR:      claims.acr,
 		AMR:      claims.amr,

@@ -8,14 +8,24 @@ import (
 	"time"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 )
 
 // Error is a failure with a message fit for the person using the portal. Msg is a full sentence
 // they can act on; Err is for the log only.
+//
+// Title and Msg are English: the log, and callers that still compose English around them, read
+// them. TitleID and MsgID name the catalog messages they are the English of (with Args for
+// the placeholders), and the error adaptor shows those in the person's language (Words). The
+// constructors below take either a catalog id or, for messages not converted yet, English
+// text, which is then shown as it is.
 type Error struct {
 	Status     int
 	Title      string
 	Msg        string
+	TitleID    string
+	MsgID      string
+	Args       map[string]any
 	Err        error
 	RetryAfter time.Duration // sets Retry-After when positive
 	SignIn     bool          // the page offers to sign in again
@@ -34,17 +44,58 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Words returns the title and message in loc's language. A catalog message is used only while
+// Title or Msg still reads as its English: a caller that replaced the English after the
+// constructor (he.Title = "Nothing was signed out") gets its own words shown.
+func (e *Error) Words(loc *i18n.Locale) (title, msg string) {
+	title, msg = e.Title, e.Msg
+	if e.TitleID != "" && e.Title == i18n.EnglishText(e.TitleID, e.Args) {
+		title = loc.Tf(e.TitleID, e.Args)
+	}
+	if e.MsgID != "" && e.Msg == i18n.EnglishText(e.MsgID, e.Args) {
+		msg = loc.Tf(e.MsgID, e.Args)
+	}
+	return title, msg
+}
+
+// newError builds an Error whose title is the catalog message titleID and whose message is the
+// catalog message msg, or English text when msg is not a catalog id.
+func newError(status int, titleID, msg string, args map[string]any) *Error {
+	e := &Error{Status: status, TitleID: titleID, Title: i18n.EnglishText(titleID, args), Args: args}
+	e.setMsg(msg)
+	return e
+}
+
+func (e *Error) setMsg(msg string) {
+	if i18n.Has(msg) {
+		e.MsgID, e.Msg = msg, i18n.EnglishText(msg, e.Args)
+		return
+	}
+	e.MsgID, e.Msg = "", msg
+}
+
 // The sentences people read in more than one place. Each is said once, here, so the same
-// situation is always explained the same way.
+// situation is always explained the same way. Those that errors carry are catalog ids
+// (i18n/catalog); the form messages are still English until their templates are converted
+// (phase 2 of issue 20).
 const (
 	// MsgNeedsAdmin refuses a helpdesk member an admin-only action (routes and handlers).
-	MsgNeedsAdmin = "This action needs the admin role. Ask an administrator to do it."
+	MsgNeedsAdmin = "error.needs_admin"
 	// MsgStaffOnly refuses the admin console to someone with neither role.
-	MsgStaffOnly = "This part of Gatehouse is for administrators and the helpdesk. If you need access, ask your administrator."
+	MsgStaffOnly = "error.staff_only"
 	// msgSignInUnavailable: the session store failed during a sign-in step.
-	msgSignInUnavailable = "Sign-in is temporarily unavailable. Please try again in a minute."
+	msgSignInUnavailable = "error.sign_in_unavailable"
 	// msgSessionEnded sends someone whose session is gone to sign in.
-	msgSessionEnded = "Your session has ended. Sign in to continue."
+	msgSessionEnded = "error.session_ended"
+	// msgSearchTooLong refuses a search box over its bound.
+	msgSearchTooLong = "error.search_too_long"
+	// msgBrokenPageLink refuses a paging link that was tampered with.
+	msgBrokenPageLink = "error.broken_page_link"
+	// msgLanguageUnknown refuses a language the menu does not offer.
+	msgLanguageUnknown = "error.language_unknown"
+	// msgSessionCheck: the session store cannot answer.
+	msgSessionCheck = "error.session_check"
+
 	// msgFixOne and msgFixMany introduce the field errors of a form shown again.
 	msgFixOne  = "Please fix the problem marked below."
 	msgFixMany = "Please fix the problems marked below."
@@ -52,40 +103,45 @@ const (
 	msgNotCurrentPassword = "That is not your current password."
 	// msgAnswerInQuestion refuses a recovery answer that appears in its question (Okta's rule).
 	msgAnswerInQuestion = "The answer must not be part of the question."
-	// msgSearchTooLong refuses a search box over its bound.
-	msgSearchTooLong = "Search for at most 100 characters, without line breaks."
-	// msgBrokenPageLink refuses a paging link that was tampered with.
-	msgBrokenPageLink = "This page link is broken. Start again from the first page."
 )
 
 // NotFound reports a missing page or person.
 func NotFound(msg string) *Error {
-	return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: msg}
+	return newError(http.StatusNotFound, "error.not_found.title", msg, nil)
 }
 
 // Forbidden reports that the person may not do this.
 func Forbidden(msg string) *Error {
-	return &Error{Status: http.StatusForbidden, Title: "Not allowed", Msg: msg}
+	return newError(http.StatusForbidden, "error.not_allowed.title", msg, nil)
+}
+
+// MethodNotAllowed reports a request with a method the address does not take.
+func MethodNotAllowed() *Error {
+	return newError(http.StatusMethodNotAllowed, "error.not_allowed.title", "error.wrong_method", nil)
 }
 
 // badRequest reports a request that cannot be acted on as sent.
 func badRequest(msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Title: "That did not work", Msg: msg}
+	return newError(http.StatusBadRequest, "error.bad_request.title", msg, nil)
 }
 
 // conflict reports an action that does not apply in the current state.
 func conflict(msg string) *Error {
-	return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg}
+	return newError(http.StatusConflict, "error.conflict.title", msg, nil)
 }
 
 // tooMany reports a rate limit hit by this person or client.
 func tooMany(msg string, retryAfter time.Duration) *Error {
-	return &Error{Status: http.StatusTooManyRequests, Title: "Please slow down", Msg: msg, RetryAfter: retryAfter}
+	e := newError(http.StatusTooManyRequests, "error.too_many.title", msg, nil)
+	e.RetryAfter = retryAfter
+	return e
 }
 
 // Unavailable reports that a dependency (Okta, the session store) cannot serve the request now.
 func Unavailable(msg string, err error) *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable", Msg: msg, Err: err}
+	e := newError(http.StatusServiceUnavailable, "error.unavailable.title", msg, nil)
+	e.Err = err
+	return e
 }
 
 // Classify turns any error into an *Error with words for the person. Errors from Okta keep
@@ -109,45 +165,54 @@ func Classify(err error) *Error {
 	case errors.Is(err, client.ErrRateLimited):
 		// Okta's 429, or a GET the client's budget guard did not send because Okta had said
 		// its bucket was empty: either way Okta asked to slow down.
-		e := Unavailable("Okta is busy right now and asked Gatehouse to slow down. Please try again in a minute.", err)
-		e.Title = "Okta is busy"
+		e := Unavailable("error.okta_busy.msg", err)
+		e.TitleID, e.Title = "error.okta_busy.title", i18n.EnglishText("error.okta_busy.title", nil)
 		e.RetryAfter = client.RetryAfter(err)
 		if e.RetryAfter <= 0 {
 			e.RetryAfter = 30 * time.Second
 		}
 		return e
 	case errors.Is(err, client.ErrBusy):
-		e := Unavailable("Gatehouse is very busy right now. Please try again in a few seconds.", err)
+		e := Unavailable("error.busy", err)
 		e.RetryAfter = 5 * time.Second
 		return e
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusGatewayTimeout, Title: "Okta is slow to answer", Msg: "Okta took too long to answer. Nothing was changed unless a confirmation says so. Please try again in a minute.", Err: err}
+		e := newError(http.StatusGatewayTimeout, "error.okta_slow.title", "error.okta_slow.msg", nil)
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrUnavailable):
-		e := Unavailable("Gatehouse cannot reach Okta right now. Please try again in a minute.", err)
-		e.Title = "Okta is not answering"
+		e := Unavailable("error.okta_down.msg", err)
+		e.TitleID, e.Title = "error.okta_down.title", i18n.EnglishText("error.okta_down.title", nil)
 		e.RetryAfter = 30 * time.Second
 		return e
 	case errors.Is(err, client.ErrMissingScope):
 		return missingScope(ce, err)
 	case errors.Is(err, client.ErrServiceCredential):
-		return &Error{Status: http.StatusBadGateway, Title: "Gatehouse cannot sign in to Okta",
-			Msg: "Okta refused Gatehouse's own credential (its OAuth service app), so nothing could be read or changed. Your Okta administrator can find the reason in Gatehouse's log; quote the reference below.", Err: err}
+		e := newError(http.StatusBadGateway, "error.service_credential.title", "error.service_credential.msg", nil)
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrUnauthorized):
-		return &Error{Status: http.StatusUnauthorized, Title: "Please sign in again", Msg: "Okta did not accept the credentials for this request. Please sign in again; if it keeps happening, contact support and quote the reference below.", Err: err, SignIn: true}
+		e := newError(http.StatusUnauthorized, "error.unauthorized.title", "error.unauthorized.msg", nil)
+		e.Err, e.SignIn = err, true
+		return e
 	case errors.Is(err, client.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta has no such account. It may have been deleted.", Err: err}
+		e := NotFound("error.no_account")
+		e.Err = err
+		return e
 	}
-	return &Error{Status: http.StatusInternalServerError, Title: "Something went wrong", Msg: "Something went wrong on our side. Please try again; if it keeps happening, contact support and quote the reference below.", Err: err}
+	e := newError(http.StatusInternalServerError, "error.internal.title", "error.internal.msg", nil)
+	e.Err = err
+	return e
 }
 
 // missingScope explains Okta's 403 insufficient_scope: Gatehouse's credential was not granted
 // the OAuth scope the call needs. Okta names the scope; so does the page and the log line.
 func missingScope(ce *client.Error, err error) *Error {
-	what := "an Okta API scope it needs"
+	msg, args := "error.missing_scope.unnamed", map[string]any(nil)
 	if ce != nil && ce.Scope != "" {
-		what = "the Okta API scope " + ce.Scope
+		msg, args = "error.missing_scope.named", map[string]any{"Scope": ce.Scope}
 	}
-	return &Error{Status: http.StatusBadGateway, Title: "Gatehouse lacks a permission in Okta",
-		Msg: "Okta refused because Gatehouse was not granted " + what + ". Nothing was changed. Ask your Okta administrator to grant it to Gatehouse's service app (its Okta API Scopes tab).",
-		Err: err}
+	e := newError(http.StatusBadGateway, "error.missing_scope.title", msg, args)
+	e.Err = err
+	return e
 }

@@ -10,46 +10,22 @@ import (
 	"unicode"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 )
 
-// formatTime renders an Okta timestamp for people: absolute (UTC, since we do not know their
-// time zone) and relative.
-func formatTime(t *time.Time, now time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2 Jan 2006, 15:04 UTC") + " (" + ago(now.Sub(*t)) + ")"
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
-	case d < 60*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
-	case d < 730*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month") + " ago"
-	}
-	return plural(int(d/(365*24*time.Hour)), "year") + " ago"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+// formatTime renders an Okta timestamp for people in their language and time zone, absolute and
+// relative ("2 Jan 2026, 09:15 PST (3 days ago)"; UTC, labelled, when their zone is unknown),
+// or "" when there is none. loc is the request's (views.LocaleFrom).
+func formatTime(loc *i18n.Locale, t *time.Time, now time.Time) string {
+	return loc.Stamp(t, now)
 }
 
 func userName(u client.User) string {
 	return displayName(u.Profile.FirstName, u.Profile.LastName, u.Profile.DisplayName, u.Profile.Login)
 }
 
-func profileSummary(u client.User, now time.Time) *views.ProfileSummary {
+func profileSummary(u client.User, now time.Time, loc *i18n.Locale) *views.ProfileSummary {
 	return &views.ProfileSummary{
 		Name:            userName(u),
 		Login:           u.Profile.Login,
@@ -57,8 +33,8 @@ func profileSummary(u client.User, now time.Time) *views.ProfileSummary {
 		Status:          string(u.Status),
 		Title:           u.Profile.Title,
 		Department:      u.Profile.Department,
-		LastLogin:       formatTime(u.LastLogin, now),
-		PasswordChanged: formatTime(u.PasswordChanged, now),
+		LastLogin:       formatTime(loc, u.LastLogin, now),
+		PasswordChanged: formatTime(loc, u.PasswordChanged, now),
 	}
 }
 

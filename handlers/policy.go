@@ -95,6 +95,15 @@ func policyFromRequirements(req client.PasswordRequirements) PasswordPolicy {
 	return p
 }
 
+// plural counts a unit in English ("1 day", "3 days"); the password rules' words move to the
+// catalogs with the rest of the page (docs/I18N.md, phase 2).
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
 func minutesText(m int) string {
 	switch {
 	case m%(24*60) == 0:

@@ -297,7 +297,7 @@ func (s *SelfService) profileSection(ctx context.Context, v Viewer, rd sectionRe
 	st := s.sectionState(v, "profile", rd.stale, rd.err, attempt)
 	switch {
 	case rd.err == nil:
-		return profileSummary(rd.val, s.opts.Now()), nil, st
+		return profileSummary(rd.val, s.opts.Now(), views.LocaleFrom(ctx)), nil, st
 	case st.Pending:
 		return nil, nil, st
 	}
@@ -418,12 +418,12 @@ func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		view.Err = sectionError(r.Context(), "Your", "profile", err)
 	} else {
-		now := s.opts.Now()
+		now, loc := s.opts.Now(), views.LocaleFrom(r.Context())
 		view = views.ProfileView{
 			Name:            userName(u),
 			Status:          string(u.Status),
-			LastLogin:       formatTime(u.LastLogin, now),
-			PasswordChanged: formatTime(u.PasswordChanged, now),
+			LastLogin:       formatTime(loc, u.LastLogin, now),
+			PasswordChanged: formatTime(loc, u.PasswordChanged, now),
 			Fields:          profileFields(u.Profile),
 		}
 	}

@@ -34,6 +34,10 @@ type Viewer struct {
 	AuthTime time.Time
 	ACR      string
 	AMR      []string
+	// Lang is the language the person chose from the language menu for this session, or "".
+	Lang string
+	// Prefs are their Okta profile's language and time zone as /users/me said at sign-in.
+	Prefs Prefs
 	// Session names the browser session the request came with without revealing its id (a
 	// hash of it, which changes when the session is rotated): the once guard shares a form's
 	// answer only within the session that submitted it.
@@ -114,23 +118,17 @@ func acrWantsTwoFactors(acr string) bool {
 // SignInAgain sends the person to sign in and come back where they were (htmx: 401 +
 // HX-redirect).
 func SignInAgain(r *http.Request, msg string) *Error {
-	return &Error{
-		Status: http.StatusUnauthorized, Title: "Please sign in", Msg: msg,
-		Redirect: "/login?return=" + url.QueryEscape(returnPath(r)),
-		SignIn:   true,
-	}
+	e := newError(http.StatusUnauthorized, "error.sign_in.title", msg, nil)
+	e.Redirect, e.SignIn = "/login?return="+url.QueryEscape(returnPath(r)), true
+	return e
 }
 
 // Reauthenticate sends the person to sign in again and come back to returnTo; used for step-up
 // before sensitive actions.
 func Reauthenticate(returnTo string) *Error {
-	return &Error{
-		Status:   http.StatusUnauthorized,
-		Title:    "Please confirm it's you",
-		Msg:      "For your security, sign in again before doing this.",
-		Redirect: reauthURL(returnTo),
-		SignIn:   true,
-	}
+	e := newError(http.StatusUnauthorized, "error.reauth.title", "error.reauth.msg", nil)
+	e.Redirect, e.SignIn = reauthURL(returnTo), true
+	return e
 }
 
 // reauthURL sends the person to sign in again (Okta asks for their password even within its
@@ -164,7 +162,7 @@ func RefererPath(r *http.Request) string {
 
 // PageFor builds the page metadata (title and navigation) for the person making r.
 func PageFor(r *http.Request, title, active string) views.Page {
-	p := views.Page{Title: title, Nav: views.Nav{Active: active}}
+	p := views.Page{Title: title, Nav: views.Nav{Active: active}, Return: returnPath(r)}
 	if v, ok := ViewerFrom(r.Context()); ok {
 		p.Nav.SignedIn = true
 		p.Nav.Name = v.Name

@@ -2,22 +2,23 @@ package views
 
 // Element ids that htmx targets and tests look up. Keep them here, not as literals in templates.
 const (
-	AlertsID        = "alerts"
-	DialogID        = "dialog"
-	mainID          = "main"
-	AppResultsID    = "app-results"
-	UserResultsID   = "user-results"
-	PasswordFormID  = "password-form"
-	PasswordRulesID = "password-rules"
-	RecoveryFormID  = "recovery-form"
-	forgotFormID    = "forgot-form"
-	UserPanelID     = "user-panel"
-	createFormID    = "create-user-form"
-	GroupPickerID   = "group-picker"
-	bulkID          = "bulk"
-	ProfileCardID   = "profile-card"
-	AppsCardID      = "apps-card"
-	groupsCardID    = "groups-card"
+	AlertsID         = "alerts"
+	DialogID         = "dialog"
+	mainID           = "main"
+	AppResultsID     = "app-results"
+	UserResultsID    = "user-results"
+	PasswordFormID   = "password-form"
+	PasswordRulesID  = "password-rules"
+	RecoveryFormID   = "recovery-form"
+	forgotFormID     = "forgot-form"
+	UserPanelID      = "user-panel"
+	createFormID     = "create-user-form"
+	GroupPickerID    = "group-picker"
+	bulkID           = "bulk"
+	ProfileCardID    = "profile-card"
+	languageSelectID = "language"
+	AppsCardID       = "apps-card"
+	groupsCardID     = "groups-card"
 )
 
 // Nav is what the layout shows about the person looking at the page.
@@ -42,6 +43,8 @@ const (
 type Page struct {
 	Title string
 	Nav   Nav
+	// Return is where the language menu comes back to: this page's own local path.
+	Return string
 }
 
 // Alert is a message box. Kind is one of "info", "success", "warning", "error".

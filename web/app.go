@@ -29,6 +29,8 @@ type App struct {
 	Self   *handlers.SelfService
 	Admin  *handlers.Admin
 	Forgot *handlers.Forgot // owns the forgot-password queue, which Close drains
+	// Language resolves each request's language and time zone and answers the language menu.
+	Language *handlers.Language
 
 	// ServiceApp is the Okta credential when it is an OAuth service app; nil with an API token.
 	ServiceApp *client.ServiceApp
@@ -210,6 +212,7 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 			Owner:     a.credentialOwner(cfg),
 		}),
 	})
+	a.Language = handlers.NewLanguage(a.sessions, a.Self, handlers.LanguageOptions{Secure: isHTTPS(cfg.PublicURL)})
 	a.Forgot = handlers.NewForgot(a.Okta, limits, handlers.ForgotOptions{MinDuration: cfg.ForgotMinDuration, Now: cfg.Now, Logger: cfg.Logger})
 }
 
@@ -229,7 +232,7 @@ func (a *App) credentialOwner(cfg Config) handlers.CredentialOwner {
 func (a *App) serverSettings(cfg Config, assets *static.Assets, limits *handlers.Limits) serverOptions {
 	return serverOptions{
 		Logger: cfg.Logger, Assets: assets, Sessions: a.sessions,
-		Auth: a.Auth, Self: a.Self, Admin: a.Admin, Forgot: a.Forgot, Limits: limits,
+		Auth: a.Auth, Self: a.Self, Admin: a.Admin, Forgot: a.Forgot, Language: a.Language, Limits: limits,
 		PublicURL: cfg.PublicURL, OktaOrigin: originOf(cfg.OktaOrgURL), Images: imageSources(cfg),
 		Secure: isHTTPS(cfg.PublicURL), TrustedProxies: cfg.TrustedProxies,
 		RoleTTL: cfg.RoleTTL, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR,

@@ -39,6 +39,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(499)
 		return
 	}
+	if s.o.Language != nil && !views.HasLocale(ctx) {
+		// Refused before the middleware that localizes (cross-origin protection, a session
+		// store that cannot answer): the page still speaks the browser's language.
+		r = s.o.Language.Localized(r)
+	}
 	he := handlers.Classify(err)
 	s.logFailure(r, he)
 	if he.RetryAfter > 0 {
@@ -51,7 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if rerr := s.renderError(w, r, he); rerr != nil {
 		s.log.ErrorContext(ctx, "render error page", "request_id", sc.RequestID, "err", rerr)
-		http.Error(w, "Something went wrong. Reference: "+sc.RequestID, he.Status)
+		http.Error(w, views.Tf(r.Context(), "error.render_failed", map[string]any{"Ref": sc.RequestID}), he.Status)
 	}
 }
 
@@ -88,10 +93,11 @@ func redirectForError(w http.ResponseWriter, r *http.Request, he *handlers.Error
 // renderError shows the error: in the open page's alerts region for htmx, instead of replacing
 // whatever was targeted; as a page otherwise.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, he *handlers.Error) error {
+	title, msg := he.Words(views.LocaleFrom(r.Context()))
 	view := views.ErrorView{
 		Status:    he.Status,
-		Title:     he.Title,
-		Message:   he.Msg,
+		Title:     title,
+		Message:   msg,
 		RequestID: handlers.ScopeFrom(r.Context()).RequestID,
 		SignIn:    he.SignIn,
 		Back:      he.Status != http.StatusUnauthorized,
@@ -101,5 +107,5 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, he *handler
 		w.Header().Set("HX-Reswap", "innerHTML")
 		return handlers.Render(w, r, he.Status, views.ErrorBanner(view))
 	}
-	return handlers.Render(w, r, he.Status, views.ErrorPage(handlers.PageFor(r, he.Title, ""), view))
+	return handlers.Render(w, r, he.Status, views.ErrorPage(handlers.PageFor(r, title, ""), view))
 }

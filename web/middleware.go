@@ -214,7 +214,7 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		}
 		r, err := s.o.Sessions.load(r)
 		if err != nil {
-			s.writeError(w, r, handlers.Unavailable("We can't check your session right now. Please try again in a moment.", fmt.Errorf("load session: %w", err)))
+			s.writeError(w, r, handlers.Unavailable("error.session_check", fmt.Errorf("load session: %w", err)))
 			return
 		}
 		if v, ok := handlers.ViewerFrom(r.Context()); ok {
@@ -224,21 +224,34 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 	})
 }
 
+// localize gives the request its language and time zone (handlers.Language), resolved when a
+// page first needs them: a request that only redirects never looks them up.
+func (s *Server) localize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if s.o.Language == nil || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, static.Prefix) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, s.o.Language.Localized(r))
+	})
+}
+
 // requireUser sends anonymous requests to sign in (htmx: 401 + HX-Redirect) and keeps the
 // person's Okta tokens fresh.
 func (s *Server) requireUser(next handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if _, ok := handlers.ViewerFrom(r.Context()); !ok {
-			return handlers.SignInAgain(r, "Sign in to continue.")
+			return handlers.SignInAgain(r, "error.sign_in_to_continue")
 		}
 		r, err := s.refreshIfNeeded(w, r)
 		if errors.Is(err, handlers.ErrSessionRevoked) || errors.Is(err, session.ErrGone) {
 			_ = s.o.Sessions.SignOut(w, r)
 			handlers.ScopeFrom(r.Context()).Note("session_end", "refresh_rejected")
-			return handlers.SignInAgain(r, "Okta ended your session. Please sign in again.")
+			return handlers.SignInAgain(r, "error.okta_ended_session")
 		}
 		if err != nil {
-			return handlers.Unavailable("Okta is not answering, so your session could not be renewed. Please try again in a minute.", err)
+			return handlers.Unavailable("error.refresh_failed", err)
 		}
 		return next(w, r)
 	}

@@ -56,6 +56,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /logout", access: public, h: a.Logout},
 		{pattern: "GET /forgot-password", access: public, h: forgot.Form},
 		{pattern: "POST /forgot-password", access: public, h: forgot.Submit, limits: []handlers.Limit{forgotClient}},
+		// The language menu on every page: a cookie, and the session when signed in.
+		{pattern: "POST /language", access: public, h: s.o.Language.Choose},
 
 		// Self-service: the signed-in person's own account. The user id always comes from the
 		// session, never from the request.

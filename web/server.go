@@ -29,6 +29,7 @@ type serverOptions struct {
 	Self     *handlers.SelfService
 	Admin    *handlers.Admin
 	Forgot   *handlers.Forgot
+	Language *handlers.Language // nil: every page is English in UTC (header tests)
 	Limits   *handlers.Limits
 	// PublicURL is the portal's external origin (https://portal.example.com); it is trusted by
 	// cross-origin protection even when a proxy rewrites Host.
@@ -98,6 +99,7 @@ func newServer(o serverOptions) *Server {
 
 	// Outermost first.
 	var h http.Handler = mux
+	h = s.localize(h)
 	h = s.loadSession(h)
 	h = s.cop.Handler(h)
 	h = s.recoverPanics(h)
@@ -153,7 +155,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	if _, pattern := s.paths.Handler(r); pattern != "" {
-		return &handlers.Error{Status: http.StatusMethodNotAllowed, Title: "Not allowed", Msg: "This address does not accept that kind of request. Use the buttons and forms in Gatehouse."}
+		return handlers.MethodNotAllowed()
 	}
-	return handlers.NotFound("There is no page at this address. It may have moved, or the link may be mistyped.")
+	return handlers.NotFound("error.no_page")
 }

@@ -70,7 +70,8 @@ func recordOf(sess *sessions.Session) *session.Record {
 func viewerOf(rec *session.Record) handlers.Viewer {
 	return handlers.Viewer{
 		UserID: rec.UserID, Issuer: rec.Issuer, Login: rec.Login, Name: rec.Name, Email: rec.Email,
-		Roles: rec.Roles, AuthTime: rec.AuthTime, ACR: rec.ACR, AMR: rec.AMR,
+		Roles: rec.Roles, AuthTime: rec.AuthTime, ACR: rec.ACR, AMR: rec.AMR, Lang: rec.Lang,
+		Prefs:   handlers.Prefs{PreferredLanguage: rec.PreferredLanguage, Locale: rec.Locale, Timezone: rec.Timezone},
 		Session: viewerSession(rec.ID),
 	}
 }
@@ -177,6 +178,19 @@ func (l *sessionLayer) update(w http.ResponseWriter, r *http.Request, change fun
 		}
 	}
 	return r.WithContext(handlers.WithViewer(r.Context(), viewerOf(cur))), nil
+}
+
+// SetLanguage keeps the language chosen from the menu in the request's session
+// (handlers.LanguageSessions), under the session's lock like every change of a record.
+func (l *sessionLayer) SetLanguage(w http.ResponseWriter, r *http.Request, lang string) error {
+	_, err := l.update(w, r, func(_ context.Context, cur *session.Record) (bool, error) {
+		if cur.Lang == lang {
+			return false, nil
+		}
+		cur.Lang = lang
+		return true, nil
+	})
+	return err
 }
 
 // The flash and login-transaction cookies are not the session: straight to the store.

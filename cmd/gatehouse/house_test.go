@@ -34,22 +34,25 @@ const leafLayer = 1
 // package must be placed here, which is the moment to decide where it belongs.
 var layers = map[string]int{
 	// Programs and the harnesses that assemble a whole Gatehouse, as a program does.
-	"cmd/gatehouse":       4,
-	"cmd/okta-emulator":   4,
-	"cmd/gatehouse-bench": 4,
-	"cmd/gatehouse-keys":  4,
-	"web/webtest":         4,
-	"e2e":                 4,
+	"cmd/gatehouse":       5,
+	"cmd/okta-emulator":   5,
+	"cmd/gatehouse-bench": 5,
+	"cmd/gatehouse-keys":  5,
+	"web/webtest":         5,
+	"e2e":                 5,
 	// The server: route table, middleware, the error adaptor, NewApp.
-	"web": 3,
+	"web": 4,
 	// The handlers, which map Okta's answers onto view models.
-	"handlers": 2,
-	// Leaves. views never imports client (handlers map client types to view models), and the
-	// emulator never imports the client it stands in front of (DESIGN.md §10: one assumption
-	// must not be encoded on both sides).
+	"handlers": 3,
+	// The templates, which speak through the message catalogs. views never imports client
+	// (handlers map client types to view models).
+	"views": 2,
+	// Leaves. The emulator never imports the client it stands in front of (DESIGN.md §10:
+	// one assumption must not be encoded on both sides). i18n holds the message catalogs
+	// and the language and time-zone rules that views, handlers and web share.
+	"i18n":            leafLayer,
 	"client":          leafLayer,
 	"client/oktatest": leafLayer,
-	"views":           leafLayer,
 	"static":          leafLayer,
 	"web/session":     leafLayer,
 	"web/ratelimit":   leafLayer,
@@ -57,6 +60,11 @@ var layers = map[string]int{
 	"web/redistest":   leafLayer,
 	"web/pgtest":      leafLayer,
 }
+
+// narrow lists packages above the leaves that may import only the application packages named:
+// views speaks through the catalogs (i18n) and knows nothing else of the application; in
+// particular it never imports client (handlers map client types to view models).
+var narrow = map[string][]string{"views": {"i18n"}}
 
 // testsToo lists packages whose tests obey the leaf rule as well: the emulator's tests speak
 // Okta's wire protocol themselves, so a client bug cannot hide an emulator bug.
@@ -98,6 +106,10 @@ func importViolations(pkgs []listedPackage) []string {
 			}
 			if layer == leafLayer {
 				out = append(out, fmt.Sprintf("%s is a leaf but imports %s", name, dep))
+				continue
+			}
+			if allowed, ok := narrow[name]; ok && !slices.Contains(allowed, dep) {
+				out = append(out, fmt.Sprintf("%s may import only %s from the application, but imports %s", name, strings.Join(allowed, ", "), dep))
 				continue
 			}
 			if depLayer, placed := layers[dep]; placed && depLayer >= layer {
@@ -200,14 +212,20 @@ func TestImportRulesCatch(t *testing.T) {
 			pkgs: []listedPackage{
 				pkg("cmd/gatehouse", "web", "handlers", "client/oktatest", "web/session", "github.com/redis/go-redis/v9"),
 				pkg("web", "handlers", "client", "views", "static", "web/session", "web/ratelimit", "web/audit"),
-				pkg("handlers", "client", "views", "web/session", "web/audit"),
-				pkg("client", "net/http"), pkg("views", "github.com/a-h/templ"), pkg("static"),
+				pkg("handlers", "client", "views", "i18n", "web/session", "web/audit"),
+				pkg("client", "net/http"), pkg("views", "i18n", "github.com/a-h/templ"), pkg("static"),
+				pkg("i18n", "github.com/nicksnyder/go-i18n/v2/i18n"),
 			},
 		},
 		{
 			name: "views imports client",
 			pkgs: []listedPackage{pkg("views", "client")},
-			want: []string{"views is a leaf but imports client"},
+			want: []string{"views may import only i18n from the application, but imports client"},
+		},
+		{
+			name: "the catalogs import the templates",
+			pkgs: []listedPackage{pkg("i18n", "views")},
+			want: []string{"i18n is a leaf but imports views"},
 		},
 		{
 			name: "the emulator imports the client",
@@ -227,12 +245,12 @@ func TestImportRulesCatch(t *testing.T) {
 		{
 			name: "handlers import web",
 			pkgs: []listedPackage{pkg("handlers", "web")},
-			want: []string{"handlers (layer 2) imports web (layer 3): imports run downwards only"},
+			want: []string{"handlers (layer 3) imports web (layer 4): imports run downwards only"},
 		},
 		{
 			name: "web imports a program",
 			pkgs: []listedPackage{pkg("web", "web/webtest")},
-			want: []string{"web (layer 3) imports web/webtest (layer 4): imports run downwards only"},
+			want: []string{"web (layer 4) imports web/webtest (layer 5): imports run downwards only"},
 		},
 		{
 			name: "session imports ratelimit",

@@ -79,4 +79,14 @@
     var form = t.form || document;
     form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
   });
+
+  // The browser's time zone, for people whose Okta profile names none: left in the gh_tz
+  // cookie, which the server checks against the tz database (handlers/language.go). Set once
+  // and again only when it changes; without this script times are in UTC, labelled.
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(tz) && document.cookie.split("; ").indexOf("gh_tz=" + tz) < 0) {
+      document.cookie = "gh_tz=" + tz + "; path=/; max-age=31536000; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
+    }
+  } catch (err) { /* no Intl: UTC it is */ }
 })();

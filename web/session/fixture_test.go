@@ -134,6 +134,7 @@ func testRecord(user string) *Record {
 		Email:    user + "@mail.example.com",
 		Roles:    []string{"helpdesk"},
 		AuthTime: time.Date(2026, 3, 2, 8, 59, 0, 0, time.UTC),
+		Lang:     "de", PreferredLanguage: "ja", Locale: "ja_JP", Timezone: "Asia/Tokyo",
 		Tokens: Tokens{
 			Access:  "eyJhbGciOiJSUzI1NiJ9.ACCESS-" + strings.Repeat("a", 890),
 			Refresh: "REFRESH-" + strings.Repeat("r", 32),

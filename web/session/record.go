@@ -39,6 +39,13 @@ type Record struct {
 	LastSeen time.Time
 	// Tokens are the OAuth tokens of the session.
 	Tokens Tokens
+	// Lang is the language chosen from the language menu for this session ("" when none was:
+	// the person's Okta profile decides).
+	Lang string
+	// PreferredLanguage, Locale and Timezone are the person's Okta profile attributes as
+	// /users/me gave them at sign-in: the language and time zone of their pages when the
+	// per-person cache holds no fresher copy.
+	PreferredLanguage, Locale, Timezone string
 }
 
 // HasRole reports whether the record carries role.

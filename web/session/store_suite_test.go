@@ -68,6 +68,8 @@ func testStartLoadDestroy(t *testing.T, fx *fixture) {
 	assert.Equal(t, want.Tokens.Refresh, got.Tokens.Refresh)
 	assert.Equal(t, want.Tokens.ID, got.Tokens.ID)
 	assert.True(t, want.Tokens.Expiry.Equal(got.Tokens.Expiry))
+	assert.Equal(t, "de", got.Lang, "the language menu's choice")
+	assert.Equal(t, []string{"ja", "ja_JP", "Asia/Tokyo"}, []string{got.PreferredLanguage, got.Locale, got.Timezone}, "the profile's language and zone")
 	assert.True(t, got.HasRole("helpdesk"))
 	assert.False(t, got.HasRole("admin"))
 

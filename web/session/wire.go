@@ -30,6 +30,11 @@ type wireRecord struct {
 	Refresh string   `json:"tr,omitempty"`
 	IDToken string   `json:"ti,omitempty"`
 	Expiry  int64    `json:"te,omitempty"`
+	// Optional: records from before issue 20 read as "" (no choice, profile unknown).
+	Lang     string `json:"lg,omitempty"`
+	PrefLang string `json:"pl,omitempty"`
+	Locale   string `json:"lc,omitempty"`
+	Timezone string `json:"tz,omitempty"`
 }
 
 func toNanos(t time.Time) int64 {
@@ -48,23 +53,27 @@ func fromNanos(n int64) time.Time {
 
 func marshalRecord(r *Record) ([]byte, error) {
 	b, err := json.Marshal(wireRecord{
-		V:       wireVersion,
-		UserID:  r.UserID,
-		Issuer:  r.Issuer,
-		Login:   r.Login,
-		Name:    r.Name,
-		Email:   r.Email,
-		Roles:   r.Roles,
-		RolesAt: toNanos(r.RolesCheckedAt),
-		Auth:    toNanos(r.AuthTime),
-		ACR:     r.ACR,
-		AMR:     r.AMR,
-		Created: toNanos(r.Created),
-		Seen:    toNanos(r.LastSeen),
-		Access:  r.Tokens.Access,
-		Refresh: r.Tokens.Refresh,
-		IDToken: r.Tokens.ID,
-		Expiry:  toNanos(r.Tokens.Expiry),
+		V:        wireVersion,
+		UserID:   r.UserID,
+		Issuer:   r.Issuer,
+		Login:    r.Login,
+		Name:     r.Name,
+		Email:    r.Email,
+		Roles:    r.Roles,
+		RolesAt:  toNanos(r.RolesCheckedAt),
+		Auth:     toNanos(r.AuthTime),
+		ACR:      r.ACR,
+		AMR:      r.AMR,
+		Created:  toNanos(r.Created),
+		Seen:     toNanos(r.LastSeen),
+		Access:   r.Tokens.Access,
+		Refresh:  r.Tokens.Refresh,
+		IDToken:  r.Tokens.ID,
+		Expiry:   toNanos(r.Tokens.Expiry),
+		Lang:     r.Lang,
+		PrefLang: r.PreferredLanguage,
+		Locale:   r.Locale,
+		Timezone: r.Timezone,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("marshal session record: %w", err)
@@ -100,5 +109,9 @@ func unmarshalRecord(b []byte, id string) (*Record, error) {
 			ID:      w.IDToken,
 			Expiry:  fromNanos(w.Expiry),
 		},
+		Lang:              w.Lang,
+		PreferredLanguage: w.PrefLang,
+		Locale:            w.Locale,
+		Timezone:          w.Timezone,
 	}, nil
 }

@@ -108,6 +108,7 @@ func (h *Handlers) signIn(t testing.TB, login string) *http.Cookie {
 	rec := &session.Record{
 		UserID: id, Issuer: h.Okta.Issuer(), Login: u.Profile.Login, Name: name, Email: u.Profile.Email,
 		Roles: roles, RolesCheckedAt: now, AuthTime: now,
+		PreferredLanguage: u.Profile.PreferredLanguage, Locale: u.Profile.Locale, Timezone: u.Profile.Timezone,
 		Tokens: session.Tokens{Access: toks.AccessToken, Refresh: toks.RefreshToken, ID: toks.IDToken, Expiry: now.Add(time.Hour)},
 	}
 	w := httptest.NewRecorder()
