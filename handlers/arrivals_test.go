@@ -259,7 +259,9 @@ func TestPendingSectionPolls(t *testing.T) {
 
 	// Once Okta's reset has passed, Okta answers again: the poll brings the apps. (The
 	// back-off's doubling is TestPollBackOff's.)
-	time.Sleep(time.Until(limited.Add(7 * time.Second)))
+	// Gatehouse waits as Okta's SDKs do, X-Rate-Limit-Reset − Date + 1 s, both whole seconds:
+	// up to 7 s after a 5 s limit, so 8 s is past it whatever the sub-second phase.
+	time.Sleep(time.Until(limited.Add(8 * time.Second)))
 	res = env.Do(t, alice, http.MethodGet, "/dashboard/apps?attempt=3", nil, webtest.HTMX(views.AppsCardID))
 	doc = webtest.Parse(t, res)
 	assert.Empty(t, res.Header.Get("Retry-After"))
