@@ -43,8 +43,8 @@ const (
 	// which holds only the hashes (Store.List). Records sealed under adRecord before
 	// it still open, and move to it at their next write.
 	adRecordKey = "gatehouse session record by key\x00"
-	adLogin  = "gatehouse login transaction\x00"
-	adFlash  = "gatehouse flash\x00"
+	adLogin     = "gatehouse login transaction\x00"
+	adFlash     = "gatehouse flash\x00"
 )
 
 var errUnsealed = errors.New("session: cannot open sealed value")
