@@ -63,6 +63,10 @@ func (s *Server) routes() []route {
 		{pattern: "GET /apps", access: user, h: self.Apps},
 		{pattern: "GET /groups", access: user, h: self.Groups},
 		{pattern: "GET /profile", access: user, h: self.Profile},
+		// Editing one's own details: no step-up, except that changing an email address asks for
+		// a recent sign-in inside the handler (it is where password resets go).
+		{pattern: "GET /profile/edit", access: user, h: self.EditProfileForm},
+		{pattern: "POST /profile/edit", access: user, h: self.SaveProfile},
 		{pattern: "GET /password", access: user, h: self.PasswordForm},
 		// Password and recovery-question changes count attempts that reach Okta inside the
 		// handler, against one budget of current-password guesses per person
