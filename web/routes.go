@@ -86,6 +86,12 @@ func (s *Server) routes() []route {
 		{pattern: "POST /security/authenticator/activate", access: user, h: self.ActivateAuthenticator, limits: []handlers.Limit{factorCodes}, stepUp: true},
 		{pattern: "GET /security/factors/{id}/remove", access: user, h: self.RemoveFactorForm},
 		{pattern: "POST /security/factors/{id}/remove", access: user, h: self.RemoveFactor, stepUp: true},
+		// Where the person is signed in to Gatehouse: end one session, or every other one.
+		{pattern: "GET /sessions", access: user, h: self.Sessions},
+		{pattern: "GET /sessions/end-others", access: user, h: self.EndOthersForm},
+		{pattern: "POST /sessions/end-others", access: user, h: self.EndOthers},
+		{pattern: "GET /sessions/{handle}/end", access: user, h: self.EndSessionForm},
+		{pattern: "POST /sessions/{handle}/end", access: user, h: self.EndSession},
 		{pattern: "GET /signout-everywhere", access: user, h: self.SignOutEverywhereForm},
 		{pattern: "POST /signout-everywhere", access: user, h: self.SignOutEverywhere},
 
