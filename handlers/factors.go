@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"rsc.io/qr"
@@ -242,11 +242,10 @@ func titled(err error, title string) error {
 	return he
 }
 
-// AuthenticatorSetup handles GET /security/authenticator: the pending app's QR code, drawn by
-// Gatehouse from the otpauth:// URI (rsc.io/qr) and inlined as a data: URL (the CSP's img-src
-// already allows data:, so no route serves the secret and no URL carries it), and its key as
-// text. Okta lists a pending factor with its activation, so nothing is kept between requests.
-// A sign-in too old for step-up sees no key: it is asked to sign in again first.
+// AuthenticatorSetup handles GET /security/authenticator: the pending app's QR code (an
+// image Gatehouse draws, AuthenticatorQR) and its key as text. Okta lists a pending factor
+// with its activation, so nothing is kept between requests. A sign-in too old for step-up
+// sees no key: it is asked to sign in again first.
 func (s *SelfService) AuthenticatorSetup(w http.ResponseWriter, r *http.Request) error {
 	v, err := requireViewer(r)
 	if err != nil {
@@ -258,34 +257,60 @@ func (s *SelfService) AuthenticatorSetup(w http.ResponseWriter, r *http.Request)
 	}
 	pending, ok := pendingApp(fs)
 	if !ok || pending.Activation == nil {
-		setFlash(r.Context(), s.sessions, w, flashSetupExpired)
-		redirect(w, r, "/security")
+		redirect(w, r, "/security") // nothing to finish (a GET leaves no flash: no session write)
 		return nil
 	}
 	if NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR) {
 		return s.renderSetup(w, r, http.StatusOK, views.AuthenticatorView{StepUp: true, ReauthURL: reauthURL("/security/authenticator")})
 	}
-	view, err := s.setupView(v, pending)
+	return s.renderSetup(w, r, http.StatusOK, s.setupView(v, pending))
+}
+
+// AuthenticatorQR handles GET /security/authenticator/qr.png: the QR code of the pending
+// app's otpauth:// URI, drawn by Gatehouse (rsc.io/qr; no outside service sees the key). It
+// is served from a route, not inlined as a data: URL, because views only build URLs through
+// templ's sanitiser (SECURITY.md 33); the answer is never cached (no-store, as every signed-in
+// response) and the key is in neither its URL nor any log.
+func (s *SelfService) AuthenticatorQR(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
 	if err != nil {
 		return err
 	}
-	return s.renderSetup(w, r, http.StatusOK, view)
+	if NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR) {
+		return NotFound("Sign in again to see this code.")
+	}
+	fs, err := s.factors(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	pending, ok := pendingApp(fs)
+	if !ok || pending.Activation == nil {
+		return NotFound("There is no authenticator app to set up.")
+	}
+	code, err := qr.Encode(pending.Activation.KeyURI(totpIssuer, v.Login), qr.M)
+	if err != nil {
+		return fmt.Errorf("draw qr code: %w", err)
+	}
+	code.Scale = 4
+	png := code.PNG()
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(png)))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(png); err != nil {
+		return &writeFailed{err}
+	}
+	return nil
 }
 
 func (s *SelfService) renderSetup(w http.ResponseWriter, r *http.Request, status int, view views.AuthenticatorView) error {
 	return Render(w, r, status, views.AuthenticatorPage(PageFor(r, "Set up an authenticator app", views.NavSecurity), view))
 }
 
-// setupView draws the pending factor's QR code and groups its key for reading.
-func (s *SelfService) setupView(v Viewer, f client.Factor) (views.AuthenticatorView, error) {
-	uri := f.Activation.KeyURI(totpIssuer, v.Login)
-	code, err := qr.Encode(uri, qr.M)
-	if err != nil {
-		return views.AuthenticatorView{}, fmt.Errorf("draw qr code: %w", err)
-	}
-	code.Scale = 4
-	png := "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
-	return views.AuthenticatorView{QR: views.SafeURL(png), Secret: groupsOfFour(f.Activation.SharedSecret), Account: v.Login}, nil
+// setupView shows the pending factor's key grouped for reading, and where its QR code is.
+func (s *SelfService) setupView(v Viewer, f client.Factor) views.AuthenticatorView {
+	return views.AuthenticatorView{QR: "/security/authenticator/qr.png", Secret: groupsOfFour(f.Activation.SharedSecret), Account: v.Login}
 }
 
 // groupsOfFour writes a key in groups of four characters, as authenticator apps accept it.
@@ -322,10 +347,7 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 		redirect(w, r, "/security")
 		return nil
 	}
-	view, err := s.setupView(v, pending)
-	if err != nil {
-		return err
-	}
+	view := s.setupView(v, pending)
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
 	view.Code = code
 	if !passcodeShape.MatchString(code) {

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base32"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"image/png"
@@ -17,7 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"rsc.io/qr"
 
+	"gatehouse/client"
 	"gatehouse/client/oktatest"
 	"gatehouse/handlers"
 	"gatehouse/web/audit"
@@ -91,12 +92,18 @@ func TestAuthenticatorSetup(t *testing.T) {
 	key := strings.TrimSpace(doc.Find("[data-testid=totp-secret]").Text())
 	require.NotEmpty(t, key)
 	assert.Regexp(t, `^([A-Z2-7]{4} )*[A-Z2-7]{1,4}$`, key, "grouped in fours")
-	src := doc.Find("img[data-testid=totp-qr]").AttrOr("src", "")
-	require.True(t, strings.HasPrefix(src, "data:image/png;base64,"), "the QR code is drawn by Gatehouse and inlined")
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(src, "data:image/png;base64,"))
+	assert.Equal(t, "/security/authenticator/qr.png", doc.Find("img[data-testid=totp-qr]").AttrOr("src", ""), "drawn by Gatehouse, the key in no URL")
+	qrw, err := webtest.Call(self.AuthenticatorQR, h.As(t, webtest.Request(http.MethodGet, "/security/authenticator/qr.png", nil, nil), "alice@example.com"))
 	require.NoError(t, err)
-	_, err = png.Decode(bytes.NewReader(raw))
+	assert.Equal(t, "image/png", qrw.Header().Get("Content-Type"))
+	assert.Equal(t, "no-store", qrw.Header().Get("Cache-Control"), "the QR code holds the key: never cached")
+	_, err = png.Decode(bytes.NewReader(qrw.Body.Bytes()))
 	require.NoError(t, err, "a real PNG")
+	uri := client.TOTPActivation{SharedSecret: strings.ReplaceAll(key, " ", ""), TimeStep: 30 * time.Second}.KeyURI("Gatehouse", "alice@example.com")
+	want, err := qr.Encode(uri, qr.M)
+	require.NoError(t, err)
+	want.Scale = 4
+	assert.Equal(t, want.PNG(), qrw.Body.Bytes(), "the QR code is the otpauth:// URI of the key on the page")
 
 	t.Run("resuming does not enrol a second one", func(t *testing.T) {
 		status, loc, _ := call(t, self.StartAuthenticator, http.MethodPost, "/security/authenticator", url.Values{})

@@ -83,6 +83,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /security", access: user, h: self.Security},
 		{pattern: "POST /security/authenticator", access: user, h: self.StartAuthenticator, stepUp: true},
 		{pattern: "GET /security/authenticator", access: user, h: self.AuthenticatorSetup},
+		{pattern: "GET /security/authenticator/qr.png", access: user, h: self.AuthenticatorQR},
 		{pattern: "POST /security/authenticator/activate", access: user, h: self.ActivateAuthenticator, limits: []handlers.Limit{factorCodes}, stepUp: true},
 		{pattern: "GET /security/factors/{id}/remove", access: user, h: self.RemoveFactorForm},
 		{pattern: "POST /security/factors/{id}/remove", access: user, h: self.RemoveFactor, stepUp: true},
