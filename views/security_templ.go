@@ -121,7 +121,7 @@ func SecurityPage(p Page, v SecurityView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"table-wrap\"><table data-testid=\"factor-list\"><caption class=\"visually-hidden\">Your sign-in methods</caption> <thead><tr><th scope=\"col\">Method</th><th scope=\"col\">Provider</th><th scope=\"col\">Device</th><th scope=\"col\">Set up on</th><th scope=\"col\">Status</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Your sign-in methods\"><table data-testid=\"factor-list\"><caption class=\"visually-hidden\">Your sign-in methods</caption> <thead><tr><th scope=\"col\">Method</th><th scope=\"col\">Provider</th><th scope=\"col\">Device</th><th scope=\"col\">Set up on</th><th scope=\"col\">Status</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
