@@ -58,7 +58,7 @@ func (s *SelfService) selfProfileForm(ctx context.Context, v Viewer) (ProfileFor
 	return ProfileForm{
 		Schema: schema, User: u,
 		Visible: client.SchemaAttribute.SelfVisible, Editable: client.SchemaAttribute.SelfEditable,
-		ReadOnlyWhy: msgAdminOnly, Directory: directoryOf(u),
+		Directory: directoryOf(u), // the page says once who changes the read-only details
 	}, nil
 }
 

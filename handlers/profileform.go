@@ -127,7 +127,8 @@ func displayText(a client.SchemaAttribute, v any) string {
 	return strings.ReplaceAll(t, "\n", ", ")
 }
 
-// Fields is the form: the visible attributes in the schema's order with the schema's titles,
+// Fields is the form: the visible attributes in the schema's order with the schema's titles
+// (read-only ones only when they have a value),
 // filled from the profile, or from posted (the person's input, kept after a refusal) with
 // errs on their fields (keyed by attribute name).
 func (f ProfileForm) Fields(posted url.Values, errs views.FieldErrors) []views.ProfileFormField {
@@ -139,6 +140,9 @@ func (f ProfileForm) Fields(posted url.Values, errs views.FieldErrors) []views.P
 		}
 		field := views.ProfileFormField{Name: a.Name, Label: attributeLabel(a), Description: a.Description, Value: valueText(values[a.Name])}
 		if !f.editable(a) || f.mastered(a) {
+			if field.Value == "" {
+				continue // a read-only attribute without a value has nothing to show
+			}
 			field.ReadOnly, field.Value = true, displayText(a, values[a.Name])
 			field.ReadOnlyWhy = f.ReadOnlyWhy
 			if f.editable(a) {

@@ -59,7 +59,7 @@ func ProfileEditPage(p Page, v ProfileEditView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"narrow\"><h1>Edit your details</h1><p class=\"muted\">Your organisation decides in Okta which details you may change yourself; the others are shown for reference.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"narrow\"><h1>Edit your details</h1><p class=\"muted\">Your organisation decides in Okta which details you may change yourself. Those marked read-only can only be changed by your administrator.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
