@@ -81,7 +81,7 @@ func factorRows(fs []client.Factor) []views.FactorRow {
 		}
 		if f.Active() && active == 1 {
 			row.Removable = false
-			row.RemoveWhy = "This is your only sign-in method besides your password. Set up another one before removing it: your organisation's sign-in policy may ask for one."
+			row.RemoveWhy = "Your only method besides your password: set up another before removing it, as your organisation's sign-in policy may ask for one."
 		}
 		rows = append(rows, row)
 	}

@@ -218,7 +218,7 @@ func TestRemoveFactor(t *testing.T) {
 
 	_, err = remove(t, "ada@example.com", push[0].ID)
 	assert.Equal(t, http.StatusConflict, statusOf(err), "never the last active method")
-	assert.Contains(t, handlers.Classify(err).Msg, "only sign-in method")
+	assert.Contains(t, handlers.Classify(err).Msg, "Your only method")
 	assert.Len(t, h.Okta.Factors(ada), 1)
 }
 
