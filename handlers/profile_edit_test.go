@@ -275,3 +275,36 @@ func TestProfileEditJourney(t *testing.T) {
 	}
 	assert.True(t, sent, "Okta emailed the new address")
 }
+
+// TestSaveProfileOktaRefusals: whatever Okta answers to the update, the form comes back with
+// the input kept and the refusal in words.
+func TestSaveProfileOktaRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		fault      oktatest.Fault
+		wantStatus int
+		wantText   string
+	}{
+		{name: "read-only to Okta (E0000077)", fault: oktatest.Fault{Status: http.StatusForbidden, ErrorCode: "E0000077"}, wantStatus: http.StatusForbidden, wantText: "Okta says you may not change Mobile phone"},
+		{name: "mastered elsewhere (E0000023)", fault: oktatest.Fault{Status: http.StatusForbidden, ErrorCode: "E0000023"}, wantStatus: http.StatusForbidden, wantText: "managed in another system"},
+		{name: "Okta down", fault: oktatest.Fault{Status: http.StatusServiceUnavailable}, wantStatus: http.StatusServiceUnavailable, wantText: "Okta"},
+		{name: "Okta busy", fault: oktatest.Fault{Status: http.StatusTooManyRequests}, wantStatus: http.StatusServiceUnavailable, wantText: "busy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newProfileHandlers(t, true)
+			r := h.As(t, webtest.Request(http.MethodPost, "/profile/edit", attrs("mobilePhone", "+1 503 555 0100"), nil), "alice@example.com")
+			f := tt.fault
+			f.Method, f.Path, f.Times = http.MethodPost, "/api/v1/users/me", 1
+			h.Okta.Inject(f)
+			w, err := webtest.Call(h.App.Self.SaveProfile, r)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStatus, w.Code)
+			doc := parseHTML(t, w.Body.String())
+			assert.Contains(t, doc.Find("[data-testid=alert-error]").Text(), tt.wantText)
+			assert.Equal(t, "+1 503 555 0100", doc.Find("input[name='"+views.FieldName("mobilePhone")+"']").AttrOr("value", ""), "the input is kept")
+		})
+	}
+}
