@@ -66,6 +66,12 @@ func TestScreenshots(t *testing.T) {
 		require.Less(t, res.StatusCode, 400, "%s %s", a.action, a.login)
 	}
 
+	// alice is also signed in on her phone, for the list of her sessions.
+	phone := env.Client()
+	phone.Transport = userAgent{ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}
+	res := env.StartSignIn(t, phone, "/login")
+	require.NoError(t, webtest.SubmitSignIn(t, phone, res, "alice@example.com", webtest.DemoPassword).Body.Close())
+
 	pages := []screenshotPage{
 		{name: "landing", path: "/"},
 		{name: "dashboard", login: "alice@example.com", path: "/"},
@@ -77,6 +83,14 @@ func TestScreenshots(t *testing.T) {
 			b.waitRule("upper", true)
 		}},
 		{name: "recovery-question", login: "alice@example.com", path: "/recovery-question"},
+		{name: "profile-edit", login: "alice@example.com", path: "/profile/edit"},
+		{name: "security", login: "ada@example.com", path: "/security"},
+		{name: "authenticator", login: "alice@example.com", path: "/security", prepare: func(b *browser) {
+			b.click(`[data-testid="setup-app"]`)
+			b.waitFor(`[data-testid="totp-secret"]`)
+			b.do(loaded)
+		}},
+		{name: "sessions", login: "alice@example.com", path: "/sessions"},
 		{name: "admin-users", login: "ada@example.com", path: "/admin/users?status=LOCKED_OUT"},
 		{name: "admin-person", login: "ada@example.com", path: views.PersonURL(bob)},
 		{name: "admin-confirm", login: "ada@example.com", path: views.PersonURL(alice), prepare: func(b *browser) {
@@ -126,4 +140,13 @@ func recompress(t *testing.T, shot []byte) []byte {
 		return buf.Bytes()
 	}
 	return shot
+}
+
+// userAgent is a browser that names itself ua.
+type userAgent struct{ ua string }
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -476,6 +476,11 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 // record writes a self-service event to the audit trail (actor and target are the person),
 // naming the Okta call it records: rc on success, the refusal's own request id on failure.
 func (s *SelfService) record(ctx context.Context, v Viewer, action, result string, rc client.Receipt, err error) {
+	s.recordDetail(ctx, v, action, result, rc, err, "")
+}
+
+// recordDetail is record with a detail: what changed, after Okta's error code if any.
+func (s *SelfService) recordDetail(ctx context.Context, v Viewer, action, result string, rc client.Receipt, err error, detail string) {
 	e := audit.Entry{
 		Time: s.opts.Now(), ActorID: v.UserID, ActorLogin: v.Login, ActorIssuer: v.Issuer, Role: "self",
 		TargetID: v.UserID, TargetLogin: v.Login, Action: action, Result: result, RequestID: RequestID(ctx),
@@ -485,6 +490,12 @@ func (s *SelfService) record(ctx context.Context, v Viewer, action, result strin
 	if errors.As(err, &ce) {
 		e.OktaRequestID = ce.RequestID
 		e.Detail = ce.Code
+	}
+	if detail != "" {
+		if e.Detail != "" {
+			e.Detail += "; "
+		}
+		e.Detail += detail
 	}
 	_ = s.audit.Record(ctx, e)
 }

@@ -32,11 +32,28 @@ type selfCalls interface {
 	ListUserGroups(ctx context.Context, id string) ([]client.Group, error)
 	ChangePassword(ctx context.Context, id, oldPassword, newPassword string, opts client.ChangePasswordOptions) (client.UserCredentials, error)
 	ChangeRecoveryQuestion(ctx context.Context, id, password, question, answer string) (client.UserCredentials, error)
+	// GetUser and UpdateUserProfile read and change the person's own profile (/profile/edit).
+	GetUser(ctx context.Context, id string) (client.User, error)
+	UpdateUserProfile(ctx context.Context, id string, changes map[string]any) (client.User, error)
+}
+
+// FactorsOkta is the person's own sign-in methods (/security). Okta's Factors API needs
+// okta.users.manage, which no self scope grants, so these use the service credential on the
+// person's own id in both modes.
+type FactorsOkta interface {
+	ListFactors(ctx context.Context, userID string) ([]client.Factor, error)
+	EnrollTOTP(ctx context.Context, userID string, provider client.FactorProvider) (client.Factor, error)
+	ActivateFactor(ctx context.Context, userID, factorID, passCode string) (client.Factor, error)
+	DeleteFactor(ctx context.Context, userID, factorID string) error
 }
 
 // SelfServiceOkta is what the signed-in person's own pages need.
 type SelfServiceOkta interface {
 	selfCalls
+	FactorsOkta
+	// GetUserSchema reads which attributes a person may see and edit; it needs
+	// okta.schemas.read, which no self scope grants: the service credential in both modes.
+	GetUserSchema(ctx context.Context) (client.UserSchema, error)
 	// ClearSessions ends the person's Okta sessions (sign out everywhere). It needs
 	// okta.users.manage, which no self scope grants, so it uses the service credential in
 	// both modes.

@@ -36,11 +36,28 @@ type SessionEnder interface {
 	EndSessions(ctx context.Context, userID string, keepCurrent bool) (int, error)
 }
 
+// SessionInfo is one of a person's sessions on their own list: the store's summary, and
+// whether it is the session of the request (this device).
+type SessionInfo struct {
+	session.Summary
+	Current bool
+}
+
+// SessionList lists a person's Gatehouse sessions and ends one of them, on every instance.
+type SessionList interface {
+	// ListSessions returns userID's live sessions, newest sign-in first.
+	ListSessions(ctx context.Context, userID string) ([]SessionInfo, error)
+	// EndSession ends userID's session named by handle (never the request's own) and
+	// reports whether one ended.
+	EndSession(ctx context.Context, userID, handle string) (bool, error)
+}
+
 // SelfSessions is what the self-service pages need from the session layer.
 type SelfSessions interface {
 	Flashes
 	SessionTokens
 	SessionEnder
+	SessionList
 	// Rotate moves the request's session to a new id after a credential change (SECURITY.md
 	// 16) and returns the new Viewer.Session.
 	Rotate(w http.ResponseWriter, r *http.Request) (string, error)

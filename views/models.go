@@ -36,6 +36,8 @@ const (
 	NavGroups   = "groups"
 	NavProfile  = "profile"
 	NavPassword = "password"
+	NavSecurity = "security"
+	NavSessions = "sessions"
 	NavAdmin    = "admin"
 )
 

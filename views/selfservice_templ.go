@@ -542,7 +542,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</dd></dl><footer class=\"card-links\"><a href=\"/password\">Change password</a> <a href=\"/recovery-question\">Recovery question</a> <a href=\"/signout-everywhere\">Sign out everywhere</a></footer></article><article class=\"card\" aria-labelledby=\"details-title\"><h2 id=\"details-title\">Details</h2><p class=\"muted\">Your organisation manages these details in Okta. Ask your administrator if something is wrong.</p><dl class=\"facts\" data-testid=\"profile-fields\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</dd></dl><footer class=\"card-links\"><a href=\"/password\">Change password</a> <a href=\"/recovery-question\">Recovery question</a> <a href=\"/security\" data-testid=\"link-security\">Sign-in methods</a> <a href=\"/sessions\" data-testid=\"link-sessions\">Where you're signed in</a> <a href=\"/signout-everywhere\">Sign out everywhere</a></footer></article><article class=\"card\" aria-labelledby=\"details-title\"><h2 id=\"details-title\">Details</h2><p class=\"muted\">Your organisation manages these details in Okta. Some you can change yourself; ask your administrator about the others.</p><dl class=\"facts\" data-testid=\"profile-fields\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -554,7 +554,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 					var templ_7745c5c3_Var25 string
 					templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(f.Label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 171, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 173, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 					if templ_7745c5c3_Err != nil {
@@ -567,7 +567,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 					var templ_7745c5c3_Var26 string
 					templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(f.Value)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 172, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfservice.templ`, Line: 174, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 					if templ_7745c5c3_Err != nil {
@@ -578,7 +578,7 @@ func ProfilePage(p Page, v ProfileView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</dl></article></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</dl><footer class=\"card-links\"><a href=\"/profile/edit\" data-testid=\"link-edit-profile\">Edit your details</a></footer></article></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -292,6 +292,9 @@ func (s *Server) refreshIfNeeded(w http.ResponseWriter, r *http.Request) (*http.
 			return false, err
 		}
 		cur.Tokens = fresh
+		// The record is written anyway: where the person is now is kept for their list of
+		// sessions at no extra write.
+		cur.Device, cur.IP = whereFrom(r)
 		return true, nil
 	})
 }

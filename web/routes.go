@@ -40,6 +40,9 @@ var (
 	forgotClient = handlers.Limit{Name: "forgot-client", N: 10, Window: time.Hour, ByClient: true}
 	adminActions = handlers.Limit{Name: "admin-actions", N: 30, Window: time.Minute}
 	checkLimit   = handlers.Limit{Name: "password-check", N: 120, Window: time.Minute}
+	// factorCodes bounds guesses at an authenticator's first code per person, before Okta's
+	// own limit (five activation attempts in five minutes).
+	factorCodes = handlers.Limit{Name: "factor-codes", N: 10, Window: 5 * time.Minute}
 )
 
 // routes is the one route table: every URL Gatehouse answers, its method, who may use it and
@@ -65,6 +68,10 @@ func (s *Server) routes() []route {
 		{pattern: "GET /apps", access: user, h: self.Apps},
 		{pattern: "GET /groups", access: user, h: self.Groups},
 		{pattern: "GET /profile", access: user, h: self.Profile},
+		// Editing one's own details: no step-up, except that changing an email address asks for
+		// a recent sign-in inside the handler (it is where password resets go).
+		{pattern: "GET /profile/edit", access: user, h: self.EditProfileForm},
+		{pattern: "POST /profile/edit", access: user, h: self.SaveProfile},
 		{pattern: "GET /password", access: user, h: self.PasswordForm},
 		// Password and recovery-question changes count attempts that reach Okta inside the
 		// handler, against one budget of current-password guesses per person
@@ -73,6 +80,21 @@ func (s *Server) routes() []route {
 		{pattern: "POST /password/check", access: user, h: self.CheckPassword, limits: []handlers.Limit{checkLimit}},
 		{pattern: "GET /recovery-question", access: user, h: self.RecoveryForm},
 		{pattern: "POST /recovery-question", access: user, h: self.ChangeRecovery},
+		// Sign-in methods: adding (starting or finishing a setup) or removing one needs a recent
+		// sign-in (step-up), so a stolen session can neither plant an authenticator nor strip one.
+		{pattern: "GET /security", access: user, h: self.Security},
+		{pattern: "POST /security/authenticator", access: user, h: self.StartAuthenticator, stepUp: true},
+		{pattern: "GET /security/authenticator", access: user, h: self.AuthenticatorSetup},
+		{pattern: "GET /security/authenticator/qr.png", access: user, h: self.AuthenticatorQR},
+		{pattern: "POST /security/authenticator/activate", access: user, h: self.ActivateAuthenticator, limits: []handlers.Limit{factorCodes}, stepUp: true},
+		{pattern: "GET /security/factors/{id}/remove", access: user, h: self.RemoveFactorForm},
+		{pattern: "POST /security/factors/{id}/remove", access: user, h: self.RemoveFactor, stepUp: true},
+		// Where the person is signed in to Gatehouse: end one session, or every other one.
+		{pattern: "GET /sessions", access: user, h: self.Sessions},
+		{pattern: "GET /sessions/end-others", access: user, h: self.EndOthersForm},
+		{pattern: "POST /sessions/end-others", access: user, h: self.EndOthers},
+		{pattern: "GET /sessions/{handle}/end", access: user, h: self.EndSessionForm},
+		{pattern: "POST /sessions/{handle}/end", access: user, h: self.EndSession},
 		{pattern: "GET /signout-everywhere", access: user, h: self.SignOutEverywhereForm},
 		{pattern: "POST /signout-everywhere", access: user, h: self.SignOutEverywhere},
 

@@ -100,11 +100,21 @@ func TestSec22_NoStateChangeOnGet(t *testing.T) {
 	assert.Zero(t, oktaMutations(env), "GET routes made no changing Okta call")
 	assert.Equal(t, "LOCKED_OUT", env.Okta.UserStatus(bob))
 
+	forms := map[string]bool{} // mutations whose path also answers GET with its form
+	for _, ri := range env.App.Server.Routes() {
+		if ri.Method == http.MethodGet {
+			forms[ri.Path] = true
+		}
+	}
 	for _, ri := range mutations(t, env.App.Server) {
 		res := env.Do(t, webtest.NoRedirects(ada), http.MethodGet, fill(ri.Path, bob), nil, nil)
 		res.Body.Close()
 		if ri.Path == "/admin/users/new" || ri.Path == "/password" || ri.Path == "/recovery-question" || ri.Path == "/forgot-password" || ri.Path == "/signout-everywhere" {
 			assert.Equal(t, http.StatusOK, res.StatusCode, "GET %s shows the form", ri.Path)
+			continue
+		}
+		if forms[ri.Path] {
+			assert.NotEqual(t, http.StatusMethodNotAllowed, res.StatusCode, "GET %s is its form (or its page)", ri.Path)
 			continue
 		}
 		assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode, "GET on %s", ri.Pattern)

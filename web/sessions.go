@@ -99,6 +99,7 @@ func (l *sessionLayer) SignIn(w http.ResponseWriter, r *http.Request, rec *sessi
 		return err
 	}
 	rec.ID = ""
+	rec.Device, rec.IP = whereFrom(r)
 	sess.Values[session.RecordKey] = rec
 	sess.ID = ""
 	return l.gorilla.Save(r, w, sess)
@@ -141,6 +142,40 @@ func (l *sessionLayer) EndSessions(ctx context.Context, userID string, keepCurre
 		except = rec.ID
 	}
 	return l.store.DestroyUser(ctx, userID, except)
+}
+
+// whereFrom is what a session record keeps of where the request came from, for the person's
+// list of their sessions: the browser in a few words and the client address as the proxy
+// settings allow (clientIP, through the request's scope).
+func whereFrom(r *http.Request) (device, ip string) {
+	return deviceOf(r.UserAgent()), handlers.ScopeFrom(r.Context()).ClientIP
+}
+
+// ListSessions returns the live sessions of userID, the request's own marked Current
+// (handlers.SessionList).
+func (l *sessionLayer) ListSessions(ctx context.Context, userID string) ([]handlers.SessionInfo, error) {
+	list, err := l.store.List(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	mine := ""
+	if _, rec := current(ctx); rec != nil {
+		mine = l.store.Handle(rec.ID)
+	}
+	out := make([]handlers.SessionInfo, len(list))
+	for i, s := range list {
+		out[i] = handlers.SessionInfo{Summary: s, Current: s.Handle == mine}
+	}
+	return out, nil
+}
+
+// EndSession ends the session of userID that handle names, on every instance; never the
+// request's own (that is signing out). It reports whether one ended.
+func (l *sessionLayer) EndSession(ctx context.Context, userID, handle string) (bool, error) {
+	if _, rec := current(ctx); rec != nil && l.store.Handle(rec.ID) == handle {
+		return false, nil
+	}
+	return l.store.EndOne(ctx, userID, handle)
 }
 
 // update changes the request's session record under its lock, on a copy reloaded after the

@@ -37,8 +37,14 @@ const maxCookieValue = 256
 // transaction presented as a record, fails to open.
 const (
 	adRecord = "gatehouse session record\x00"
-	adLogin  = "gatehouse login transaction\x00"
-	adFlash  = "gatehouse flash\x00"
+	// adRecordKey binds a record to the hash of its id (its backend key) rather than
+	// to the id: as strong a binding (a record copied under another key still fails
+	// to open), and it lets a person's sessions be listed from the per-user index,
+	// which holds only the hashes (Store.List). Records sealed under adRecord before
+	// it still open, and move to it at their next write.
+	adRecordKey = "gatehouse session record by key\x00"
+	adLogin     = "gatehouse login transaction\x00"
+	adFlash     = "gatehouse flash\x00"
 )
 
 var errUnsealed = errors.New("session: cannot open sealed value")

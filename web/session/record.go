@@ -37,6 +37,11 @@ type Record struct {
 	Created time.Time
 	// LastSeen is the last recorded activity; the idle timeout runs from it.
 	LastSeen time.Time
+	// Device and IP describe where the session was signed in from, for the person's own
+	// list of their sessions: a summary of the browser's user agent ("Chrome on macOS",
+	// never the whole header) and the client address as the proxy settings allow. Set at
+	// sign-in and renewed with the tokens.
+	Device, IP string
 	// Tokens are the OAuth tokens of the session.
 	Tokens Tokens
 	// Lang is the language chosen from the language menu for this session ("" when none was:

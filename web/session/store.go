@@ -188,13 +188,16 @@ func (s *Store) seal(rec *Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.kr.seal(pt, adRecord+rec.ID), nil
+	return s.kr.seal(pt, adRecordKey+hashID(rec.ID)), nil
 }
 
 func (s *Store) open(blob []byte, id string) (*Record, error) {
-	pt, err := s.kr.open(blob, adRecord+id)
+	pt, err := s.kr.open(blob, adRecordKey+hashID(id))
 	if err != nil {
-		return nil, err
+		// A record written before records were bound to their key (adRecordKey).
+		if pt, err = s.kr.open(blob, adRecord+id); err != nil {
+			return nil, err
+		}
 	}
 	return unmarshalRecord(pt, id)
 }

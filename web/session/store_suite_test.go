@@ -41,6 +41,9 @@ func storeSuite(t *testing.T, mk newFixture) {
 		{name: "flash messages", run: testFlash},
 		{name: "count and ping", run: testCountPing},
 		{name: "gorilla adapter", run: testGorilla},
+		{name: "list a person's sessions with their device", run: testList},
+		{name: "end one session by its handle", run: testEndOne},
+		{name: "records sealed before key binding still open", run: testLegacyRecordAD},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,8 @@ type wireRecord struct {
 	AMR     []string `json:"amr,omitempty"`
 	Created int64    `json:"c"`
 	Seen    int64    `json:"ls"`
+	Device  string   `json:"d,omitempty"` // optional: records from before it read as ""
+	IP      string   `json:"ip,omitempty"`
 	Access  string   `json:"ta,omitempty"`
 	Refresh string   `json:"tr,omitempty"`
 	IDToken string   `json:"ti,omitempty"`
@@ -66,6 +68,8 @@ func marshalRecord(r *Record) ([]byte, error) {
 		AMR:      r.AMR,
 		Created:  toNanos(r.Created),
 		Seen:     toNanos(r.LastSeen),
+		Device:   r.Device,
+		IP:       r.IP,
 		Access:   r.Tokens.Access,
 		Refresh:  r.Tokens.Refresh,
 		IDToken:  r.Tokens.ID,
@@ -103,6 +107,8 @@ func unmarshalRecord(b []byte, id string) (*Record, error) {
 		AMR:            w.AMR,
 		Created:        fromNanos(w.Created),
 		LastSeen:       fromNanos(w.Seen),
+		Device:         w.Device,
+		IP:             w.IP,
 		Tokens: Tokens{
 			Access:  w.Access,
 			Refresh: w.Refresh,
