@@ -273,8 +273,12 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
+	if done, unrecorded := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
 		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+		if unrecorded && view.Panel.Alert != nil {
+			view.Panel.Alert.Kind, view.Panel.Alert.Title = "warning", "Done, but not recorded"
+			view.Panel.Alert.Text += notRecorded(audit.ErrNotRecorded)
+		}
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
 }
@@ -407,22 +411,6 @@ func adminApps(links []client.AppLink) []views.AdminApp {
 		return cmp.Compare(strings.ToLower(x.Label), strings.ToLower(y.Label))
 	})
 	return apps
-}
-
-// auditRows maps audit entries for display.
-func auditRows(entries []audit.Entry) []views.AuditRow {
-	rows := make([]views.AuditRow, len(entries))
-	for i, e := range entries {
-		rows[i] = views.AuditRow{
-			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
-			Action: e.Action, TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID), Reason: e.Reason,
-			Result: e.Result, Detail: e.Detail, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
-		}
-		if !validUserID(e.TargetID) {
-			rows[i].TargetID = ""
-		}
-	}
-	return rows
 }
 
 // suggestedAction is the action that gives a person their access back, by status: the

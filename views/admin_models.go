@@ -100,16 +100,19 @@ type AdminApp struct {
 	Hidden bool
 }
 
-// AuditRow is one audit entry as shown in tables.
+// AuditRow is one audit entry as shown in tables: the action and its outcome in words
+// (ActionLabel, ResultLabel, Detail), the stored keys kept for tests and data attributes.
 type AuditRow struct {
 	Time          string
 	Actor         string
 	Role          string
 	Action        string
+	ActionLabel   string
 	TargetID      string
 	Target        string
 	Reason        string
 	Result        string
+	ResultLabel   string
 	Detail        string
 	OktaRequestID string
 	RequestID     string
@@ -237,14 +240,21 @@ type BulkView struct {
 	Alert       *Alert
 }
 
-// AuditView is the audit-log page.
+// AuditView is the audit-log page: the filter as the URL carries it, one page of entries and
+// the links to the pages around it and to the CSV export of the filtered view.
 type AuditView struct {
-	Nav    AdminNav
-	Actor  string
-	Target string
-	Rows   []AuditRow
-	Errors FieldErrors
-	Err    *Alert
+	Nav                           AdminNav
+	From, To, Actor, Target       string
+	Action, Result                string
+	Actions, Results              []Option
+	Filtered                      bool
+	Rows                          []AuditRow
+	Errors                        FieldErrors
+	Err                           *Alert
+	Note                          *Alert // a bad page link, started over
+	OlderURL, NewerURL, NewestURL string
+	CanExport                     bool
+	ExportURL                     string
 }
 
 // PersonURL is the admin page of one person.
@@ -252,6 +262,9 @@ func PersonURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 
 // ConfirmURL is the confirmation page of one action on one person.
 func ConfirmURL(id, action string) string { return PersonURL(id) + "/confirm/" + action }
+
+// ResultLabel names an audit result in words.
+func ResultLabel(r string) string { return resultLabel(r) }
 
 // resultLabel names an audit result in words.
 func resultLabel(r string) string {
@@ -261,7 +274,7 @@ func resultLabel(r string) string {
 	case "failure":
 		return "Failed"
 	case "denied":
-		return "Refused"
+		return "Refused by Gatehouse"
 	}
 	return r
 }

@@ -96,6 +96,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
 		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},
+		{pattern: "GET /admin/audit/export", access: admin, h: adm.AuditExport},
 	}
 }
 
