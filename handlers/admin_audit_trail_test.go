@@ -230,7 +230,6 @@ func TestAuditExport(t *testing.T) {
 	})
 }
 
-
 // TestAuditFailureIsReportedOnTheAction: when the audit database cannot store the record, the
 // action (done in Okta) is reported as done but not recorded — after the redirect and in the
 // dialog — never as a clean success.
