@@ -192,3 +192,47 @@ func personIDFor(t *testing.T, c *http.Client, base, login string) string {
 	require.True(t, strings.HasPrefix(m[1], "00u"))
 	return m[1]
 }
+
+// TestRetentionIsWired: run() prunes the trail it opened to GATEHOUSE_AUDIT_RETENTION, at
+// start and then in the background: an entry older than the period goes, a recent one stays.
+func TestRetentionIsWired(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	seed, err := audit.OpenSQLite(t.Context(), filepath.Join(dataDir, audit.SQLiteFile), audit.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = seed.Close() })
+	now := time.Now()
+	for _, e := range []audit.Entry{
+		{Time: now.Add(-3 * 24 * time.Hour), ActorID: "00uold", Action: "unlock", Result: audit.ResultSuccess, Reason: "old"},
+		{Time: now.Add(-time.Hour), ActorID: "00unew", Action: "unlock", Result: audit.ResultSuccess, Reason: "recent"},
+	} {
+		require.NoError(t, seed.Append(t.Context(), e))
+	}
+
+	addr, oktaAddr := freePort(t), freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stderr syncBuffer
+	env := map[string]string{envDataDir: dataDir, envRetention: "2d"}
+	go func() {
+		done <- run(ctx, []string{"-dev", "-addr", addr, "-okta-addr", oktaAddr}, envOf(env), io.Discard, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	waitReady(t, "http://"+addr)
+
+	reasons := func() []string {
+		p, err := seed.Query(t.Context(), audit.Filter{})
+		require.NoError(t, err)
+		var out []string
+		for _, e := range p.Entries {
+			out = append(out, e.Reason)
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(reasons()) == 1 }, 20*time.Second, 50*time.Millisecond,
+		"the entry older than two days is pruned; log:\n%s", stderr.String())
+	assert.Equal(t, []string{"recent"}, reasons())
+}
