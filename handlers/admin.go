@@ -27,6 +27,11 @@ type AdminOptions struct {
 	// Protect decides whether a viewer may act on a person (protected accounts, helpdesk
 	// scope). Nil refuses every helpdesk action on others (fail closed).
 	Protect *Protection
+	// Roles are the Okta groups that grant Gatehouse roles, and RoleTTL how long a signed-in
+	// person's roles are trusted before a privileged route re-reads them: the person page
+	// marks role groups and says when a membership change takes effect.
+	Roles   RoleGroups
+	RoleTTL time.Duration
 }
 
 // Bulk actions (admin_bulk.go) and the helpdesk-scope marks on search results keep at most

@@ -120,19 +120,23 @@ type AuditRow struct {
 
 // PersonView is one person's page in the admin console.
 type PersonView struct {
-	Nav       AdminNav
-	ID        string
-	Name      string
-	Login     string
-	Panel     UserPanelView
-	Dates     []ProfileField
-	Profile   []ProfileField
-	Groups    []GroupItem
-	GroupsErr *Alert
-	Apps      []AdminApp
-	AppsErr   *Alert
-	Audit     []AuditRow
-	AuditErr  *Alert
+	Nav      AdminNav
+	ID       string
+	Name     string
+	Login    string
+	Panel    UserPanelView
+	Dates    []ProfileField
+	Profile  []ProfileField
+	Apps     []AdminApp
+	AppsErr  *Alert
+	Audit    []AuditRow
+	AuditErr *Alert
+	// Issue 19's sections (admin_person.templ): the profile editor's link (admins), group
+	// membership, factors and resending a pending activation (nil when it does not apply).
+	EditURL    string
+	Membership PersonGroupsView
+	Factors    PersonFactorsView
+	Resend     *ResendActivationView
 }
 
 // ConfirmView is the confirmation of one action: in the dialog with htmx, a page without.

@@ -180,7 +180,7 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 		Sequential: cfg.SequentialReads, Images: imageSources(cfg),
 	})
 	a.Admin = handlers.NewAdmin(a.Okta, a.sessions, a.Cache, a.Audit, handlers.AdminOptions{
-		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Policy: policy,
+		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Policy: policy, Roles: roles, RoleTTL: cfg.RoleTTL,
 		Protect: handlers.NewProtection(a.Okta, handlers.ProtectionOptions{
 			Roles:     roles,
 			Protected: handlers.ParseGroupRefs(cfg.ProtectedGroups),
