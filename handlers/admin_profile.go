@@ -198,4 +198,3 @@ func adminProfileFailure(form ProfileForm, edit ProfileEdit, err error, posted m
 	alert.Text = he.Msg
 	return he.Status, nil, alert
 }
-
