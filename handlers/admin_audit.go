@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -92,13 +93,31 @@ func outcomeText(result, detail string) (label, note string) {
 	if detail == "" {
 		return label, ""
 	}
-	if words, ok := oktaCodeWords[detail]; ok {
-		return label, words + " (" + detail + ")"
+	code, rest, _ := strings.Cut(detail, " · ")
+	if !oktaCode.MatchString(code) {
+		return label, detail
 	}
-	if strings.HasPrefix(detail, "E0") {
-		return label, "Okta refused (" + detail + ")"
+	words, ok := oktaCodeWords[code]
+	if !ok {
+		words = "Okta refused"
 	}
-	return label, detail
+	note = words + " (" + code + ")"
+	if rest != "" {
+		note += " · " + rest
+	}
+	return label, note
+}
+
+var oktaCode = regexp.MustCompile(`^E[0-9]{7}$`)
+
+// withCode is the audit detail of a failed Okta call: Okta's error code first (as record puts
+// it when there is no other detail), then what the action was about.
+func withCode(err error, detail string) string {
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Code != "" {
+		return ce.Code + " · " + detail
+	}
+	return detail
 }
 
 // auditRows maps audit entries for display.

@@ -188,7 +188,7 @@ func (a *Admin) ResetFactor(w http.ResponseWriter, r *http.Request) error {
 	v, u, f := req.viewer, req.person, req.factor
 	detail := "factor " + f.ID + ": " + factorWords(f)
 	if err := a.okta.DeleteFactor(ctx, u.ID, f.ID); err != nil {
-		a.failed(ctx, v, u, auditResetFactor, reason, detail, err)
+		a.failed(ctx, v, u, auditResetFactor, reason, withCode(err, detail), err)
 		if errors.Is(err, client.ErrNotFound) {
 			return NotFound(userName(u) + " no longer has this sign-in method: someone removed it meanwhile.")
 		}

@@ -212,7 +212,7 @@ func (a *Admin) AddToGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	detail := groupDetail(g)
 	if err := a.okta.AddUserToGroup(ctx, gid, u.ID); err != nil {
-		a.failed(ctx, v, u, auditAddToGroup, "", detail, err)
+		a.failed(ctx, v, u, auditAddToGroup, "", withCode(err, detail), err)
 		return membershipFailure(u, g, err, true)
 	}
 	recErr := a.succeeded(ctx, v, u, auditAddToGroup, "", detail, client.Receipt{})
@@ -334,7 +334,7 @@ func (a *Admin) RemoveFromGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, u, detail := req.viewer, req.person, groupDetail(g)
 	if err := a.okta.RemoveUserFromGroup(ctx, g.ID, u.ID); err != nil {
-		a.failed(ctx, v, u, auditRemoveFromGroup, "", detail, err)
+		a.failed(ctx, v, u, auditRemoveFromGroup, "", withCode(err, detail), err)
 		return membershipFailure(u, g, err, false)
 	}
 	recErr := a.succeeded(ctx, v, u, auditRemoveFromGroup, "", detail, client.Receipt{})

@@ -154,7 +154,7 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	saved, err := a.okta.UpdateUserProfile(ctx, id, edit.Changes)
 	if err != nil {
-		a.failed(ctx, v, u, auditEditProfile, "", strings.Join(form.Names(edit.Changes), ","), err)
+		a.failed(ctx, v, u, auditEditProfile, "", withCode(err, strings.Join(form.Names(edit.Changes), ",")), err)
 		status, fe, alert := adminProfileFailure(form, edit, err, posted)
 		alert.RequestID = RequestID(ctx)
 		return again(status, fe, alert)
