@@ -208,7 +208,7 @@ func personGroupsCard(v PersonGroupsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" class=\"group-add\" role=\"search\" data-testid=\"group-add-form\"><label for=\"group_q\">Add to a group <input id=\"group_q\" name=\"q\" type=\"search\" autocomplete=\"off\" maxlength=\"100\" placeholder=\"Start typing a group name\" hx-get=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" class=\"group-add\" data-testid=\"group-add-form\"><label for=\"group_q\">Add to a group <input id=\"group_q\" name=\"q\" type=\"search\" autocomplete=\"off\" maxlength=\"100\" placeholder=\"Start typing a group name\" hx-get=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
