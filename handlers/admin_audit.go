@@ -73,17 +73,19 @@ func auditResults() []views.Option {
 }
 
 // oktaCodeWords are Okta's error codes that the trail's Detail most often holds, in words
-// (Okta's error-code reference: https://developer.okta.com/docs/reference/error-codes/).
+// (docs/OKTA.md "The admin console (issue 19)": Okta's error-code reference and USERS-API.md).
 var oktaCodeWords = map[string]string{
 	"E0000001": "Okta did not accept the values",
 	"E0000006": "Okta refused: Gatehouse's credential may not do this",
 	"E0000007": "Okta has no such account or object",
 	"E0000014": "Okta did not accept the new credentials",
 	"E0000016": "Okta could not activate the account",
+	"E0000023": "the profile is managed in another system",
 	"E0000038": "Okta does not allow this in the account's status",
 	"E0000047": "Okta was busy (rate limit)",
-	"E0000112": "Okta could not update this account's profile source",
-	"E0000113": "Okta does not allow this for this account",
+	"E0000077": "Okta lets no one change this attribute (read-only)",
+	"E0000078": "Okta lets no one change this attribute (immutable)",
+	"E0000112": "Okta was still activating the account",
 }
 
 // outcomeText says what happened in words: the result, then the detail made readable (an Okta
