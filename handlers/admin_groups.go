@@ -300,6 +300,9 @@ func (a *Admin) ConfirmGroupRemoval(w http.ResponseWriter, r *http.Request) erro
 	if err := a.ownRoleGroup(req, g); err != nil {
 		return err
 	}
+	if vd := a.opts.Protect.mayAct(r.Context(), req.viewer, req.person, req.groups); !vd.Allowed {
+		return vd.AsError()
+	}
 	name := userName(req.person)
 	view := views.GroupConfirmView{Nav: adminNav(req.viewer, views.AdminPeople), PersonID: req.person.ID, Name: name, GroupID: g.ID, GroupName: g.Profile.Name, Role: a.roleOf(g)}
 	if fixed := groupFixed(g); fixed != "" {
