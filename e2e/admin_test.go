@@ -257,7 +257,7 @@ func TestBrowserAdminAudit(t *testing.T) {
 
 	b.typeInto(`#target`, "bob@example.com")
 	b.clickLoad(`[data-testid="audit-filter-button"]`)
-	assert.Equal(t, "/admin/audit?actor=&target="+url.QueryEscape("bob@example.com"), b.path())
+	assert.Equal(t, "/admin/audit?from=&to=&actor=&target="+url.QueryEscape("bob@example.com")+"&action=&result=", b.path())
 	assert.Equal(t, 1, b.count(`[data-testid="audit-row"]`))
 
 	b.clearField(`#target`)

@@ -72,6 +72,21 @@ func TestScreenshots(t *testing.T) {
 	res := env.StartSignIn(t, phone, "/login")
 	require.NoError(t, webtest.SubmitSignIn(t, phone, res, "alice@example.com", webtest.DemoPassword).Body.Close())
 
+	// And the person page's sections of issue 19: bob's title edited, alice added to Finance.
+	finance := env.Okta.GroupIDOfType("Finance", "OKTA_GROUP")
+	for _, a := range []struct {
+		path string
+		form url.Values
+	}{
+		{views.PersonEditURL(bob), url.Values{"attr.title": {"Staff Engineer"}}},
+		{views.PersonURL(alice) + "/groups", url.Values{"group_id": {finance}}},
+	} {
+		res := env.Do(t, ada, http.MethodPost, a.path, a.form, nil)
+		require.NoError(t, res.Body.Close())
+		require.Less(t, res.StatusCode, 400, "%s", a.path)
+	}
+	aliceFactor := env.Okta.Factors(alice)[0].ID
+
 	pages := []screenshotPage{
 		{name: "landing", path: "/"},
 		{name: "dashboard", login: "alice@example.com", path: "/"},
@@ -99,6 +114,17 @@ func TestScreenshots(t *testing.T) {
 		}},
 		{name: "admin-create", login: "ada@example.com", path: "/admin/users/new"},
 		{name: "admin-audit", login: "ada@example.com", path: "/admin/audit"},
+		{name: "admin-edit-profile", login: "ada@example.com", path: views.PersonEditURL(bob)},
+		{name: "admin-person-groups", login: "ada@example.com", path: views.PersonURL(alice), prepare: func(b *browser) {
+			b.typeInto(`[data-testid="group-search"]`, "Gate")
+			b.waitFor(`[data-testid="group-found"]`)
+			b.do(chromedp.ScrollIntoView(chromedp.CSS(`[data-testid="person-groups"]`)))
+		}},
+		{name: "admin-group-remove", login: "ada@example.com", path: views.GroupRemoveURL(alice, finance)},
+		{name: "admin-factor-reset", login: "hal@example.com", path: views.FactorResetURL(alice, aliceFactor)},
+		{name: "admin-resend-activation", login: "ada@example.com", path: views.PersonURL(env.Okta.UserID("grace@example.com")), prepare: func(b *browser) {
+			b.do(chromedp.ScrollIntoView(chromedp.CSS(`[data-testid="resend-activation"]`)))
+		}},
 		// What the helpdesk sees on a protected account: no action, and why.
 		{name: "helpdesk-protected", login: "hal@example.com", path: views.PersonURL(env.Okta.UserID("okta-admin@example.com"))},
 	}

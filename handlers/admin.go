@@ -28,6 +28,11 @@ type AdminOptions struct {
 	// Protect decides whether a viewer may act on a person (protected accounts, helpdesk
 	// scope). Nil refuses every helpdesk action on others (fail closed).
 	Protect *Protection
+	// Roles are the Okta groups that grant Gatehouse roles, and RoleTTL how long a signed-in
+	// person's roles are trusted before a privileged route re-reads them: the person page
+	// marks role groups and says when a membership change takes effect.
+	Roles   RoleGroups
+	RoleTTL time.Duration
 }
 
 // Bulk actions (admin_bulk.go) and the helpdesk-scope marks on search results keep at most
@@ -104,8 +109,10 @@ func (a *Admin) getPerson(ctx context.Context, id string) (client.User, error) {
 
 // record writes one audit entry for an action by v on target. It never carries a one-time
 // secret: callers pass only the fixed detail words, the receipt of the Okta call on success and
-// Okta's error, if any.
-func (a *Admin) record(ctx context.Context, v Viewer, target client.User, action, reason, result, detail string, rc client.Receipt, err error) {
+// Okta's error, if any. It returns audit.ErrNotRecorded when the store failed: the trail has
+// logged the entry, but the action it records has no durable record, and the person who took
+// it must be told (notRecorded) rather than shown a clean success.
+func (a *Admin) record(ctx context.Context, v Viewer, target client.User, action, reason, result, detail string, rc client.Receipt, err error) error {
 	e := audit.Entry{
 		Time: a.opts.Now(), ActorID: v.UserID, ActorLogin: v.Login, ActorIssuer: v.Issuer, Role: roleUsed(v),
 		TargetID: target.ID, TargetLogin: target.Profile.Login, Action: action, Reason: reason,
@@ -120,22 +127,37 @@ func (a *Admin) record(ctx context.Context, v Viewer, target client.User, action
 	} else if err != nil && e.Detail == "" {
 		e.Detail = "okta unavailable"
 	}
-	// The trail logs the entry even when its store fails; the action has happened either way,
-	// so a store failure is noted on the request rather than reported as the action failing.
 	if rerr := a.audit.Record(ctx, e); rerr != nil {
 		ScopeFrom(ctx).Note("audit_store", "failed")
+		return rerr
 	}
+	return nil
 }
 
-// denied, failed and succeeded record an action's outcome (record's three uses).
+// denied, failed and succeeded record an action's outcome (record's three uses). A refusal or
+// a failure is reported to the person as such whether or not its record was stored (the log
+// line holds it); a success that could not be recorded must say so: succeeded returns the
+// error for notRecorded.
 func (a *Admin) denied(ctx context.Context, v Viewer, target client.User, action, reason, detail string) {
-	a.record(ctx, v, target, action, reason, audit.ResultDenied, detail, client.Receipt{}, nil)
+	_ = a.record(ctx, v, target, action, reason, audit.ResultDenied, detail, client.Receipt{}, nil)
 }
 
 func (a *Admin) failed(ctx context.Context, v Viewer, target client.User, action, reason, detail string, err error) {
-	a.record(ctx, v, target, action, reason, audit.ResultFailure, detail, client.Receipt{}, err)
+	_ = a.record(ctx, v, target, action, reason, audit.ResultFailure, detail, client.Receipt{}, err)
 }
 
-func (a *Admin) succeeded(ctx context.Context, v Viewer, target client.User, action, reason, detail string, rc client.Receipt) {
-	a.record(ctx, v, target, action, reason, audit.ResultSuccess, detail, rc, nil)
+func (a *Admin) succeeded(ctx context.Context, v Viewer, target client.User, action, reason, detail string, rc client.Receipt) error {
+	return a.record(ctx, v, target, action, reason, audit.ResultSuccess, detail, rc, nil)
+}
+
+// msgNotRecorded is what the person who acted reads when the action happened but its audit
+// record could not be stored (audit.ErrNotRecorded).
+const msgNotRecorded = "The action happened but could not be recorded in Gatehouse's audit trail — tell your Okta administrator."
+
+// notRecorded is the warning sentence for a record error, "" when the entry was stored.
+func notRecorded(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " " + msgNotRecorded
 }

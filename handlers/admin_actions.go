@@ -328,10 +328,15 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 	ctx := r.Context()
 	v, act, u := req.viewer, req.act, req.person
 	alert := &views.Alert{Kind: "success", Title: "Done"}
-	if warn := a.afterSuccess(ctx, v, act, u, req.in.Reason, out.detail, out.receipt); warn != "" {
+	recErr := a.succeeded(ctx, v, u, act.Key, req.in.Reason, out.detail, out.receipt)
+	if warn := a.afterSuccess(ctx, act, u); warn != "" {
 		ScopeFrom(ctx).Note("end_sessions", "incomplete")
 		alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
 		out.note += warn
+	}
+	if recErr != nil {
+		alert.Kind, alert.Title = "warning", "Done, but not recorded"
+		out.note += notRecorded(recErr)
 	}
 	fresh, err := a.okta.GetUser(ctx, u.ID)
 	if err != nil {
@@ -351,18 +356,17 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
 		}))
 	}
-	setFlash(ctx, a.sessions, w, doneFlash(act.Key, u.ID))
+	setFlash(ctx, a.sessions, w, doneFlashOf(act.Key, u.ID, recErr))
 	redirect(w, r, views.PersonURL(u.ID))
 	return nil
 }
 
-// afterSuccess does what follows every successful action, single or bulk: the audit record
-// (naming the action's own Okta request), dropping the person's cached data, and, where the
-// action table says so, ending their sessions — Okta's, for the actions whose Okta call leaves
-// them alive, and Gatehouse's on every instance. It returns a warning sentence when part of
-// that failed.
-func (a *Admin) afterSuccess(ctx context.Context, v Viewer, act Action, u client.User, reason, detail string, rc client.Receipt) string {
-	a.succeeded(ctx, v, u, act.Key, reason, detail, rc)
+// afterSuccess does what follows every successful action, single or bulk, once its audit
+// record is written (succeeded, naming the action's own Okta request): dropping the person's
+// cached data, and, where the action table says so, ending their sessions — Okta's, for the
+// actions whose Okta call leaves them alive, and Gatehouse's on every instance. It returns a
+// warning sentence when part of that failed.
+func (a *Admin) afterSuccess(ctx context.Context, act Action, u client.User) string {
 	a.cache.Invalidate(u.ID)
 	if !act.EndsSessions {
 		return ""

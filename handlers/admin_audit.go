@@ -1,40 +1,308 @@
 package handlers
 
 import (
+	"cmp"
+	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
+	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
 
-// auditPageLimit is how many entries the audit page lists.
-const auditPageLimit = 100
+// auditPageLimit is how many entries one page of the audit log lists.
+const auditPageLimit = 50
 
-// Audit handles GET /admin/audit?actor=&target=: recent admin actions, newest first, filtered
-// by who did them and to whom (an Okta id exactly, or part of a username).
+// Audit actions that are not in the lifecycle action table (lifecycle.go).
+const (
+	auditEditProfile      = "edit-profile"
+	auditAddToGroup       = "add-to-group"
+	auditRemoveFromGroup  = "remove-from-group"
+	auditResetFactor      = "reset-factor"
+	auditResendActivation = "resend-activation"
+	auditExport           = "export-audit"
+	auditSelfPassword     = "self.change-password"
+	auditSelfRecovery     = "self.change-recovery-question"
+	auditSelfSignOutAll   = "self.signout-everywhere"
+)
+
+// auditActions names every action the trail holds, in the order the audit page's action
+// filter lists them: the lifecycle actions of the action table, then the other admin actions,
+// then self-service. The label is what people read; the key is what the trail stores.
+func auditActions() []views.Option {
+	var opts []views.Option
+	for _, act := range Actions() {
+		opts = append(opts, views.Option{Value: act.Key, Label: act.Label})
+	}
+	return append(opts,
+		views.Option{Value: auditCreate, Label: "Add person"},
+		views.Option{Value: auditEditProfile, Label: "Edit profile"},
+		views.Option{Value: auditAddToGroup, Label: "Add to group"},
+		views.Option{Value: auditRemoveFromGroup, Label: "Remove from group"},
+		views.Option{Value: auditResetFactor, Label: "Reset one MFA factor"},
+		views.Option{Value: auditResendActivation, Label: "Resend activation"},
+		views.Option{Value: auditExport, Label: "Export the audit log"},
+		views.Option{Value: auditSelfPassword, Label: "Changed own password"},
+		views.Option{Value: auditSelfRecovery, Label: "Changed own recovery question"},
+		views.Option{Value: auditSelfSignOutAll, Label: "Signed out everywhere"},
+	)
+}
+
+// auditActionLabel is an action's name in words; an action the table does not know (an older
+// release's) shows as stored.
+func auditActionLabel(key string) string {
+	for _, o := range auditActions() {
+		if o.Value == key {
+			return o.Label
+		}
+	}
+	return key
+}
+
+// auditResults are the outcomes the filter offers.
+func auditResults() []views.Option {
+	return []views.Option{
+		{Value: audit.ResultSuccess, Label: "Succeeded"},
+		{Value: audit.ResultFailure, Label: "Failed"},
+		{Value: audit.ResultDenied, Label: "Refused by Gatehouse"},
+	}
+}
+
+// oktaCodeWords are Okta's error codes that the trail's Detail most often holds, in words
+// (docs/OKTA.md "The admin console (issue 19)": Okta's error-code reference and USERS-API.md).
+var oktaCodeWords = map[string]string{
+	"E0000001": "Okta did not accept the values",
+	"E0000006": "Okta refused: Gatehouse's credential may not do this",
+	"E0000007": "Okta has no such account or object",
+	"E0000014": "Okta did not accept the new credentials",
+	"E0000016": "Okta could not activate the account",
+	"E0000023": "the profile is managed in another system",
+	"E0000038": "Okta does not allow this in the account's status",
+	"E0000047": "Okta was busy (rate limit)",
+	"E0000077": "Okta lets no one change this attribute (read-only)",
+	"E0000078": "Okta lets no one change this attribute (immutable)",
+	"E0000112": "Okta was still activating the account",
+}
+
+// outcomeText says what happened in words: the result, then the detail made readable (an Okta
+// code in words with the code kept for support; Gatehouse's own detail words as they are).
+func outcomeText(result, detail string) (label, note string) {
+	label = views.ResultLabel(result)
+	if detail == "" {
+		return label, ""
+	}
+	code, rest, _ := strings.Cut(detail, " · ")
+	if !oktaCode.MatchString(code) {
+		return label, detail
+	}
+	words, ok := oktaCodeWords[code]
+	if !ok {
+		words = "Okta refused"
+	}
+	note = words + " (" + code + ")"
+	if rest != "" {
+		note += " · " + rest
+	}
+	return label, note
+}
+
+var oktaCode = regexp.MustCompile(`^E[0-9]{7}$`)
+
+// withCode is the audit detail of a failed Okta call: Okta's error code first (as record puts
+// it when there is no other detail), then what the action was about.
+func withCode(err error, detail string) string {
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Code != "" {
+		return ce.Code + " · " + detail
+	}
+	return detail
+}
+
+// auditRows maps audit entries for display.
+func auditRows(entries []audit.Entry) []views.AuditRow {
+	rows := make([]views.AuditRow, len(entries))
+	for i, e := range entries {
+		result, note := outcomeText(e.Result, e.Detail)
+		rows[i] = views.AuditRow{
+			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
+			Action: e.Action, ActionLabel: auditActionLabel(e.Action), TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID),
+			Reason: e.Reason, Result: e.Result, ResultLabel: result, Detail: note, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
+		}
+	}
+	return rows
+}
+
+// auditForm is the audit page's filter as the URL carries it.
+type auditForm struct {
+	From, To, Actor, Target, Action, Result string
+}
+
+// readAuditForm reads the filter from the query string and checks it: dates as a date input
+// sends them (yyyy-mm-dd, UTC days, "to" inclusive), names of at most 100 characters, and an
+// action and a result from the lists. It returns the store's filter and the problems by field.
+func readAuditForm(q url.Values) (auditForm, audit.Filter, views.FieldErrors) {
+	in := auditForm{
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Actor: strings.TrimSpace(q.Get("actor")), Target: strings.TrimSpace(q.Get("target")),
+		Action: q.Get("action"), Result: q.Get("result"),
+	}
+	fe := views.FieldErrors{}
+	f := audit.Filter{Actor: in.Actor, Target: in.Target, Action: in.Action, Result: in.Result}
+	for key, val := range map[string]string{"actor": in.Actor, "target": in.Target} {
+		if validText(val, 0, 100) != nil {
+			fe[key] = "Use at most 100 characters, without line breaks."
+		}
+	}
+	day := func(key, s string) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			fe[key] = "Use a date such as 2026-01-31."
+		}
+		return t
+	}
+	f.From = day("from", in.From)
+	if to := day("to", in.To); !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1) // the whole day named: the store's To is exclusive
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		fe["to"] = "Choose a day on or after the “From” day."
+	}
+	if in.Action != "" && !hasOption(auditActions(), in.Action) {
+		fe["action"] = "Choose an action from the list."
+	}
+	if in.Result != "" && !hasOption(auditResults(), in.Result) {
+		fe["result"] = "Choose an outcome from the list."
+	}
+	return in, f, fe
+}
+
+func hasOption(opts []views.Option, v string) bool {
+	for _, o := range opts {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// query is the filter as a query string, with extra parameters (a page cursor) added.
+func (in auditForm) query(extra ...string) string {
+	q := url.Values{}
+	for _, kv := range [][2]string{{"from", in.From}, {"to", in.To}, {"actor", in.Actor}, {"target", in.Target}, {"action", in.Action}, {"result", in.Result}} {
+		if kv[1] != "" {
+			q.Set(kv[0], kv[1])
+		}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+func (in auditForm) filtered() bool { return in != auditForm{} }
+
+// Audit handles GET /admin/audit: the trail, newest first, filtered by time range, who acted,
+// on whom, the action and its result — a GET form, so a filtered view is a link — and paged by
+// keyset cursors (before= older, after= newer), so paging through months costs the same as the
+// first page. A cursor that is not one Gatehouse wrote starts over at the newest entries with a
+// note rather than failing.
 func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	v, err := staff(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	view := views.AuditView{Nav: adminNav(v, views.AdminAudit), Actor: strings.TrimSpace(q.Get("actor")), Target: strings.TrimSpace(q.Get("target")), Errors: views.FieldErrors{}}
-	for key, val := range map[string]string{"actor": view.Actor, "target": view.Target} {
-		if validText(val, 0, 100) != nil {
-			view.Errors[key] = "Use at most 100 characters, without line breaks."
-		}
+	in, f, fe := readAuditForm(q)
+	view := views.AuditView{
+		Nav: adminNav(v, views.AdminAudit), From: in.From, To: in.To, Actor: in.Actor, Target: in.Target,
+		Action: in.Action, Result: in.Result, Actions: auditActions(), Results: auditResults(), Errors: fe,
+		Filtered: in.filtered(), CanExport: v.HasRole(RoleAdmin),
 	}
 	page := PageFor(r, "Audit log", views.NavAdmin)
-	if len(view.Errors) > 0 {
+	if len(fe) > 0 {
+		view.Err = &views.Alert{Kind: "error", Title: "The filter needs a correction", Text: msgFixMany}
 		return Render(w, r, http.StatusBadRequest, views.AuditPage(page, view))
 	}
-	entries, err := a.audit.Recent(r.Context(), audit.Filter{Actor: view.Actor, Target: view.Target, Limit: auditPageLimit})
+	before, errB := audit.ParseCursor(q.Get("before"))
+	after, errA := audit.ParseCursor(q.Get("after"))
+	switch {
+	case errB != nil || errA != nil || (!before.IsZero() && !after.IsZero()):
+		ScopeFrom(r.Context()).Note("audit_cursor", "invalid")
+		view.Note = &views.Alert{Kind: "info", Title: "Back to the newest entries", Text: "The page link was not one Gatehouse made (perhaps it was cut short), so the list starts again at the newest entries that match."}
+	default:
+		f.Before, f.After = before, after
+	}
+	f.Limit = auditPageLimit
+	res, err := a.audit.Query(r.Context(), f)
 	if err != nil {
 		ScopeFrom(r.Context()).Note("audit_read", "failed")
-		view.Err = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Gatehouse could not reach its audit store. Please try again in a minute.", RequestID: RequestID(r.Context())}
+		view.Err = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Gatehouse could not reach its audit database. Please try again in a minute.", RequestID: RequestID(r.Context())}
 		return Render(w, r, http.StatusServiceUnavailable, views.AuditPage(page, view))
 	}
-	view.Rows = auditRows(entries)
+	view.Rows = auditRows(res.Entries)
+	paged := !f.Before.IsZero() || !f.After.IsZero()
+	if !res.Older.IsZero() {
+		view.OlderURL = "/admin/audit" + in.query("before", res.Older.String())
+	}
+	if !res.Newer.IsZero() {
+		view.NewerURL = "/admin/audit" + in.query("after", res.Newer.String())
+	}
+	if paged && !res.Newer.IsZero() {
+		view.NewestURL = "/admin/audit" + in.query()
+	}
+	if view.CanExport {
+		view.ExportURL = "/admin/audit/export" + in.query()
+	}
 	return Render(w, r, http.StatusOK, views.AuditPage(page, view))
+}
+
+// AuditExport handles GET /admin/audit/export (admins only): every entry the audit page's
+// filter selects, as CSV, streamed from the database in batches — a year of the trail never
+// sits in memory — with cells that a spreadsheet would run as a formula neutralised
+// (audit.Neutralize).
+//
+// The export is itself audited (action export-audit, the filter in Detail): a copy of the trail
+// leaving Gatehouse is something an auditor wants to know about. When that record cannot be
+// stored the export is refused rather than run unrecorded.
+func (a *Admin) AuditExport(w http.ResponseWriter, r *http.Request) error {
+	v, err := requireViewer(r)
+	if err != nil {
+		return err
+	}
+	if !v.HasRole(RoleAdmin) {
+		return Forbidden(MsgNeedsAdmin)
+	}
+	in, f, fe := readAuditForm(r.URL.Query())
+	if len(fe) > 0 {
+		return badRequest("The filter of this export is not valid: go back to the audit log, correct it and export again.")
+	}
+	ctx := r.Context()
+	if err := a.record(ctx, v, client.User{}, auditExport, "", audit.ResultSuccess, "filter: "+cmp.Or(strings.TrimPrefix(in.query(), "?"), "none"), client.Receipt{}, nil); err != nil {
+		return Unavailable("Gatehouse could not record this export in its audit trail, so it did not start it. Please try again in a minute; if it keeps happening, tell your Okta administrator.", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", audit.CSVContentType)
+	h.Set("Content-Disposition", `attachment; filename="`+audit.CSVFilename(a.opts.Now())+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if err := a.audit.WriteCSV(ctx, w, f); err != nil {
+		ScopeFrom(ctx).Note("audit_export", "incomplete")
+		if errors.Is(err, ctx.Err()) {
+			return nil // the browser went away
+		}
+		// The status line is sent: abort the response so the browser reports a failed
+		// download instead of saving a CSV that looks complete.
+		panic(http.ErrAbortHandler)
+	}
+	return nil
 }

@@ -273,7 +273,8 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 		row.Outcome, row.Text = views.BulkFailed, Classify(a.actionFailure(ctx, act, u, err)).Msg
 		return row
 	}
-	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, v, act, u, reason, "bulk", out.receipt)
+	recErr := a.succeeded(ctx, v, u, act.Key, reason, "bulk", out.receipt)
+	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, act, u)+notRecorded(recErr)
 	if s := bulkResultStatus(act); s != "" {
 		row.Status = string(s)
 	}

@@ -223,7 +223,7 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: msgFixMany}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}
-	u, err := a.create(ctx, v, in)
+	u, recErr, err := a.create(ctx, v, in)
 	if err != nil {
 		if fe := createFieldErrors(err); len(fe) > 0 {
 			view.Errors = fe
@@ -234,12 +234,13 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		he.Title = "The person was not added"
 		return he
 	}
-	return a.created(w, r, v, u, in.Activation)
+	return a.created(w, r, v, u, in.Activation, recErr)
 }
 
 // create asks Okta to create the person in the chosen groups (activated at once when Okta
-// emails the link), and records the outcome.
-func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (client.User, error) {
+// emails the link), and records the outcome. recErr is the audit record's failure
+// (audit.ErrNotRecorded) on a successful creation.
+func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (u client.User, recErr, err error) {
 	login := in.Login
 	if login == "" {
 		login = in.Email
@@ -252,20 +253,20 @@ func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (client.Us
 		nu.GroupIDs = append(nu.GroupIDs, g.ID)
 	}
 	ScopeFrom(ctx).Note("admin_action", auditCreate)
-	u, err := a.okta.CreateUser(ctx, nu, in.Activation == activateEmail)
+	u, err = a.okta.CreateUser(ctx, nu, in.Activation == activateEmail)
 	if err != nil {
 		a.failed(ctx, v, client.User{Profile: client.Profile{Login: login}}, auditCreate, "", "", err)
-		return client.User{}, err
+		return client.User{}, nil, err
 	}
-	a.succeeded(ctx, v, u, auditCreate, "", "activation: "+in.Activation, u.Receipt)
+	recErr = a.succeeded(ctx, v, u, auditCreate, "", "activation: "+in.Activation, u.Receipt)
 	ScopeFrom(ctx).Note("target", u.ID)
-	return u, nil
+	return u, recErr, nil
 }
 
 // created answers a successful creation: the person's page after a redirect, or, when the
 // activation link is to be shown, that page at once with the link (never in a URL, never
 // cached).
-func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, activation string) error {
+func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, activation string, recErr error) error {
 	ctx := r.Context()
 	var (
 		secret *views.Secret
@@ -275,7 +276,7 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 		secret, alert = a.activateWithLink(ctx, v, u)
 	}
 	if secret == nil && alert == nil {
-		setFlash(ctx, a.sessions, w, doneFlash(auditCreate, u.ID))
+		setFlash(ctx, a.sessions, w, doneFlashOf(auditCreate, u.ID, recErr))
 		redirect(w, r, views.PersonURL(u.ID))
 		return nil
 	}
@@ -283,6 +284,10 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 	if err != nil {
 		// The person exists; only the page could not be loaded. Never lose the secret.
 		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
+	}
+	if recErr != nil {
+		alert.Kind = "warning"
+		alert.Text += notRecorded(recErr)
 	}
 	pv.Panel.Alert, pv.Panel.Secret = alert, secret
 	w.Header().Set("Cache-Control", "no-store")
@@ -298,8 +303,11 @@ func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (
 		he := Classify(err)
 		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
 	}
-	a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
-	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated."}
+	recErr := a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
+	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated." + notRecorded(recErr)}
+	if recErr != nil {
+		alert.Kind = "warning"
+	}
 	if res.ActivationURL == "" {
 		alert.Text += " Okta did not return an activation link; use “Reset password” to send them one."
 		return nil, alert

@@ -245,8 +245,15 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
-		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+	if done, unrecorded := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
+		view.Panel.Alert = a.personDoneAlert(done, view.Name)
+		if view.Panel.Alert == nil {
+			view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+		}
+		if unrecorded && view.Panel.Alert != nil {
+			view.Panel.Alert.Kind, view.Panel.Alert.Title = "warning", "Done, but not recorded"
+			view.Panel.Alert.Text += notRecorded(audit.ErrNotRecorded)
+		}
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
 }
@@ -260,9 +267,12 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 		groups                 []client.Group
 		links                  []client.AppLink
 		entries                []audit.Entry
+		factors                []client.Factor
 		uErr, gErr, lErr, eErr error
+		fErr                   error
 	)
 	wg.Go(func() { u, uErr = a.getPerson(ctx, id) })
+	wg.Go(func() { factors, fErr = a.okta.ListFactors(ctx, id) })
 	wg.Go(func() { groups, gErr = a.okta.ListUserGroups(ctx, id) })
 	wg.Go(func() { links, lErr = a.okta.ListAppLinks(ctx, id) })
 	wg.Go(func() { entries, eErr = a.audit.Recent(ctx, audit.Filter{Target: id, Limit: personAuditLimit}) })
@@ -281,10 +291,14 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
 		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: personFacts(u),
 	}
-	if gErr != nil {
-		view.GroupsErr = sectionError(ctx, "Their", "groups", gErr)
-	} else {
-		view.Groups = groupItems(groups)
+	// Issue 19's sections: what the viewer may do follows the same protected-account rule as
+	// the panel's actions.
+	mayAct := a.opts.Protect.mayAct(ctx, v, u, known)
+	view.Membership = a.membershipView(ctx, v, u, groups, gErr, mayAct)
+	view.Factors = a.factorsView(ctx, v, u, factors, fErr, mayAct)
+	view.Resend = resendView(v, u, mayAct)
+	if v.HasRole(RoleAdmin) && mayAct.Allowed {
+		view.EditURL = views.PersonEditURL(u.ID)
 	}
 	if lErr != nil {
 		view.AppsErr = sectionError(ctx, "Their", "apps", lErr)
@@ -380,22 +394,6 @@ func adminApps(links []client.AppLink) []views.AdminApp {
 		return cmp.Compare(strings.ToLower(x.Label), strings.ToLower(y.Label))
 	})
 	return apps
-}
-
-// auditRows maps audit entries for display.
-func auditRows(entries []audit.Entry) []views.AuditRow {
-	rows := make([]views.AuditRow, len(entries))
-	for i, e := range entries {
-		rows[i] = views.AuditRow{
-			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
-			Action: e.Action, TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID), Reason: e.Reason,
-			Result: e.Result, Detail: e.Detail, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
-		}
-		if !validUserID(e.TargetID) {
-			rows[i].TargetID = ""
-		}
-	}
-	return rows
 }
 
 // suggestedAction is the action that gives a person their access back, by status: the

@@ -13,6 +13,9 @@ const (
 	flashSignedOutEverywhere = "signed-out-everywhere"
 	flashOthersSignedOut     = "others-signed-out"
 	flashDonePrefix          = "done:" // + action key + ":" + the person's id
+	// flashUnrecordedPrefix is a done flash whose audit record could not be stored
+	// (audit.ErrNotRecorded): the page after the redirect says so instead of a clean success.
+	flashUnrecordedPrefix = "unrecorded:" // + action key + ":" + the person's id
 )
 
 // setFlash leaves msg for this browser's next page. The action it reports has happened
@@ -36,15 +39,27 @@ func takeFlash(store Flashes, w http.ResponseWriter, r *http.Request) string {
 // doneFlash is the flash of a successful admin action (or "create") on a person.
 func doneFlash(action, userID string) string { return flashDonePrefix + action + ":" + userID }
 
-// doneFor returns the action a done flash reports for the person userID, or "".
-func doneFor(flash, userID string) string {
+// doneFlashOf is doneFlash, or its unrecorded form when recErr says the audit record failed.
+func doneFlashOf(action, userID string, recErr error) string {
+	if recErr != nil {
+		return flashUnrecordedPrefix + action + ":" + userID
+	}
+	return doneFlash(action, userID)
+}
+
+// doneFor returns the action a done flash reports for the person userID, or "", and whether
+// its audit record could not be stored.
+func doneFor(flash, userID string) (action string, unrecorded bool) {
 	rest, ok := strings.CutPrefix(flash, flashDonePrefix)
 	if !ok {
-		return ""
+		if rest, ok = strings.CutPrefix(flash, flashUnrecordedPrefix); !ok {
+			return "", false
+		}
+		unrecorded = true
 	}
 	action, id, ok := strings.Cut(rest, ":")
 	if !ok || id != userID {
-		return ""
+		return "", false
 	}
-	return action
+	return action, unrecorded
 }

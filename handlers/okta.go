@@ -84,6 +84,21 @@ type AdminOkta interface {
 	ForgotPassword(ctx context.Context, id string, sendEmail bool) (client.ForgotPasswordResult, error)
 	SetRecoveryQuestion(ctx context.Context, id, question, answer string) (client.User, error)
 	RateLimit() client.RateLimit
+	AdminPersonOkta
+}
+
+// AdminPersonOkta is what the person page's own sections need beyond the action table
+// (issue 19): the profile editor (the schema and a partial update), group membership, the
+// person's factors, and resending a pending activation.
+type AdminPersonOkta interface {
+	GetUserSchema(ctx context.Context) (client.UserSchema, error)
+	UpdateUserProfile(ctx context.Context, id string, changes map[string]any) (client.User, error)
+	ListGroups(ctx context.Context, p client.ListGroupsParams) (client.GroupPage, error)
+	AddUserToGroup(ctx context.Context, groupID, userID string) error
+	RemoveUserFromGroup(ctx context.Context, groupID, userID string) error
+	ListFactors(ctx context.Context, userID string) ([]client.Factor, error)
+	DeleteFactor(ctx context.Context, userID, factorID string) error
+	ReactivateUser(ctx context.Context, id string, sendEmail bool) (client.ActivationResult, error)
 }
 
 // ForgotOkta is what the public forgot-password queue needs: find the one account an

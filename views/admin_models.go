@@ -103,16 +103,19 @@ type AdminApp struct {
 	Hidden bool
 }
 
-// AuditRow is one audit entry as shown in tables.
+// AuditRow is one audit entry as shown in tables: the action and its outcome in words
+// (ActionLabel, ResultLabel, Detail), the stored keys kept for tests and data attributes.
 type AuditRow struct {
 	Time          string
 	Actor         string
 	Role          string
 	Action        string
+	ActionLabel   string
 	TargetID      string
 	Target        string
 	Reason        string
 	Result        string
+	ResultLabel   string
 	Detail        string
 	OktaRequestID string
 	RequestID     string
@@ -120,19 +123,23 @@ type AuditRow struct {
 
 // PersonView is one person's page in the admin console.
 type PersonView struct {
-	Nav       AdminNav
-	ID        string
-	Name      string
-	Login     string
-	Panel     UserPanelView
-	Dates     []ProfileField
-	Profile   []ProfileField
-	Groups    []GroupItem
-	GroupsErr *Alert
-	Apps      []AdminApp
-	AppsErr   *Alert
-	Audit     []AuditRow
-	AuditErr  *Alert
+	Nav      AdminNav
+	ID       string
+	Name     string
+	Login    string
+	Panel    UserPanelView
+	Dates    []ProfileField
+	Profile  []ProfileField
+	Apps     []AdminApp
+	AppsErr  *Alert
+	Audit    []AuditRow
+	AuditErr *Alert
+	// Issue 19's sections (admin_person.templ): the profile editor's link (admins), group
+	// membership, factors and resending a pending activation (nil when it does not apply).
+	EditURL    string
+	Membership PersonGroupsView
+	Factors    PersonFactorsView
+	Resend     *ResendActivationView
 }
 
 // ConfirmView is the confirmation of one action: in the dialog with htmx, a page without.
@@ -240,14 +247,21 @@ type BulkView struct {
 	Alert       *Alert
 }
 
-// AuditView is the audit-log page.
+// AuditView is the audit-log page: the filter as the URL carries it, one page of entries and
+// the links to the pages around it and to the CSV export of the filtered view.
 type AuditView struct {
-	Nav    AdminNav
-	Actor  string
-	Target string
-	Rows   []AuditRow
-	Errors FieldErrors
-	Err    *Alert
+	Nav                           AdminNav
+	From, To, Actor, Target       string
+	Action, Result                string
+	Actions, Results              []Option
+	Filtered                      bool
+	Rows                          []AuditRow
+	Errors                        FieldErrors
+	Err                           *Alert
+	Note                          *Alert // a bad page link, started over
+	OlderURL, NewerURL, NewestURL string
+	CanExport                     bool
+	ExportURL                     string
 }
 
 // PersonURL is the admin page of one person.
@@ -255,6 +269,9 @@ func PersonURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 
 // ConfirmURL is the confirmation page of one action on one person.
 func ConfirmURL(id, action string) string { return PersonURL(id) + "/confirm/" + action }
+
+// ResultLabel names an audit result in words.
+func ResultLabel(r string) string { return resultLabel(r) }
 
 // resultLabel names an audit result in words.
 func resultLabel(r string) string {
@@ -264,7 +281,7 @@ func resultLabel(r string) string {
 	case "failure":
 		return "Failed"
 	case "denied":
-		return "Refused"
+		return "Refused by Gatehouse"
 	}
 	return r
 }

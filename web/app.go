@@ -58,7 +58,7 @@ func NewApp(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, limiter, trail := newStores(cfg)
+	backend, limiter := newStores(cfg)
 	store, err := session.NewStore(backend, session.Options{
 		Keys: cfg.SessionKeys, Secure: isHTTPS(cfg.PublicURL), IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, Now: cfg.Now,
 	})
@@ -72,7 +72,7 @@ func NewApp(cfg Config) (*App, error) {
 			return nil, fmt.Errorf("static assets: %w", err)
 		}
 	}
-	a := &App{Okta: okta, ServiceApp: serviceApp, Sessions: store, Audit: audit.New(cfg.Logger, trail),
+	a := &App{Okta: okta, ServiceApp: serviceApp, Sessions: store, Audit: audit.New(cfg.Logger, cfg.AuditStore),
 		Cache: handlers.NewPersonCache(cacheOptions(cfg)), sessions: newSessionLayer(store)}
 	a.newHandlers(cfg, limits)
 	a.Server = newServer(a.serverSettings(cfg, assets, limits))
@@ -160,14 +160,14 @@ func cacheOptions(cfg Config) handlers.CacheOptions {
 	return o
 }
 
-// newStores returns where sessions, rate-limit counters and the audit trail live: in Redis,
-// shared by every instance, or in this process's memory.
-func newStores(cfg Config) (session.Backend, handlers.Limiter, audit.Store) {
+// newStores returns where sessions and rate-limit counters live: in Redis, shared by every
+// instance, or in this process's memory. The audit trail is a database of its own
+// (cfg.AuditStore): a Redis flush or eviction must not lose it.
+func newStores(cfg Config) (session.Backend, handlers.Limiter) {
 	if cfg.Redis != nil {
-		return session.NewRedisBackend(cfg.Redis, cfg.RedisPrefix), ratelimit.NewRedis(cfg.Redis, cfg.RedisPrefix),
-			audit.NewRedis(cfg.Redis, cfg.RedisPrefix, 0)
+		return session.NewRedisBackend(cfg.Redis, cfg.RedisPrefix), ratelimit.NewRedis(cfg.Redis, cfg.RedisPrefix)
 	}
-	return session.NewMemoryBackend(cfg.Now), ratelimit.NewMemory(cfg.Now), audit.NewMemory(0)
+	return session.NewMemoryBackend(cfg.Now), ratelimit.NewMemory(cfg.Now)
 }
 
 // newHandlers builds the handler areas, each with its share of cfg.
@@ -204,7 +204,7 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 		Sequential: cfg.SequentialReads, Images: imageSources(cfg), LegacyArrivals: cfg.LegacyArrivals, Logger: cfg.Logger,
 	})
 	a.Admin = handlers.NewAdmin(a.Okta, a.sessions, a.Cache, a.Audit, handlers.AdminOptions{
-		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Rules: policy,
+		Now: cfg.Now, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR, Rules: policy, Roles: roles, RoleTTL: cfg.RoleTTL,
 		Protect: handlers.NewProtection(a.Okta, handlers.ProtectionOptions{
 			Roles:     roles,
 			Protected: handlers.ParseGroupRefs(cfg.ProtectedGroups),
@@ -237,6 +237,11 @@ func (a *App) serverSettings(cfg Config, assets *static.Assets, limits *handlers
 		Secure: isHTTPS(cfg.PublicURL), TrustedProxies: cfg.TrustedProxies,
 		RoleTTL: cfg.RoleTTL, StepUpAge: cfg.StepUpAge, StepUpACR: cfg.StepUpACR,
 		Observe: cfg.Observe, Now: cfg.Now,
+		// Readiness does not depend on the audit database: an instance that cannot write the
+		// trail still serves sign-ins and self-service, and each admin action whose record
+		// fails says so to the person who took it (ErrNotRecorded). Taking every instance out
+		// of the load balancer because the shared database blinked would turn an audit outage
+		// into a portal outage.
 		Ready: func(ctx context.Context) error {
 			if err := a.Auth.Ready(); err != nil {
 				return err
@@ -272,6 +277,7 @@ func logServiceToken(log *slog.Logger, ti client.TokenInfo) {
 
 // Close stops the forgot-password queue (letting queued requests finish for a few seconds)
 // and releases the session store (and its janitor). Call it after the HTTP server has drained.
+// It leaves cfg.AuditStore open: its owner closes it last, after everything that records.
 func (a *App) Close() error {
 	a.Forgot.Close()
 	return a.Sessions.Close()

@@ -14,6 +14,7 @@ import (
 	"gatehouse/client"
 	"gatehouse/handlers"
 	"gatehouse/static"
+	"gatehouse/web/audit"
 	"gatehouse/web/session"
 )
 
@@ -100,10 +101,22 @@ type Config struct {
 	// ForgotMinDuration is a floor on how long forgot-password answers take.
 	ForgotMinDuration time.Duration
 
-	// Redis, when set, holds sessions, rate-limit counters and the audit trail so several
-	// instances can share them; nil keeps everything in memory. RedisPrefix namespaces the keys.
+	// Redis, when set, holds sessions and rate-limit counters so several instances can share
+	// them; nil keeps them in memory. RedisPrefix namespaces the keys.
 	Redis       redis.UniversalClient
 	RedisPrefix string
+
+	// AuditStore keeps the audit trail: the database cmd/gatehouse opens with audit.Open
+	// (SQLite under DataDir, or PostgreSQL at DatabaseURL). It is required — there is no
+	// in-memory trail — and its owner closes it after the App.
+	AuditStore audit.Store
+	// DataDir is where the SQLite trail lives (gatehouse.db) when DatabaseURL is empty.
+	// DatabaseURL, a postgres:// URL, puts the trail in PostgreSQL, shared by several
+	// instances; it holds the database password: never log it. AuditRetention is how long
+	// entries are kept before the background prune deletes them.
+	DataDir        string
+	DatabaseURL    string
+	AuditRetention time.Duration
 
 	// Logger receives the log; HTTPClient makes every Okta call (nil: client.NewHTTPClient).
 	Logger     *slog.Logger
@@ -147,6 +160,8 @@ func DefaultConfig() Config {
 		StepUpAge:         15 * time.Minute, // SECURITY.md 31
 		RoleTTL:           5 * time.Minute,  // SECURITY.md 30
 		ForgotMinDuration: 0,                // answers never wait for Okta (SECURITY.md 51)
+		DataDir:           "./data",
+		AuditRetention:    audit.DefaultRetention, // 400 days
 		Logger:            slog.New(slog.DiscardHandler),
 		Now:               time.Now,
 	}
@@ -186,6 +201,9 @@ func (c Config) check() error {
 	}
 	if c.OktaMaxInFlight <= 0 {
 		problems = append(problems, errors.New("OktaMaxInFlight must be positive (start from DefaultConfig)"))
+	}
+	if c.AuditStore == nil {
+		problems = append(problems, errors.New("AuditStore is required: open the trail with audit.Open"))
 	}
 	if c.Now == nil || c.Logger == nil {
 		problems = append(problems, errors.New("the clock (Now) and the Logger are required (start from DefaultConfig)"))

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gatehouse/web"
+	"gatehouse/web/webtest"
 )
 
 // TestNewAppTakesTheConfigAsItIs: NewApp adds no defaults of its own, so a Config that did not
@@ -16,7 +17,7 @@ func TestNewAppTakesTheConfigAsItIs(t *testing.T) {
 	_, err := web.NewApp(web.Config{})
 	require.Error(t, err)
 	for _, want := range []string{"OktaOrgURL", "ClientID", "ClientSecret", "PublicURL", "SessionKeys", "Okta credential",
-		"OktaTimeout", "BreakerCooldown", "SessionIdle", "SessionMax", "RoleTTL", "OktaMaxInFlight", "Logger"} {
+		"OktaTimeout", "BreakerCooldown", "SessionIdle", "SessionMax", "RoleTTL", "OktaMaxInFlight", "Logger", "AuditStore"} {
 		assert.Contains(t, err.Error(), want)
 	}
 
@@ -24,6 +25,7 @@ func TestNewAppTakesTheConfigAsItIs(t *testing.T) {
 	cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = "https://acme.okta.com", "0oaweb", "secret"
 	cfg.APIToken, cfg.ServiceClientID = "00token", "0oaservice"
 	cfg.PublicURL, cfg.SessionKeys = "https://portal.example.com", [][]byte{make([]byte, 32)}
+	cfg.AuditStore = webtest.AuditDB(t)
 	_, err = web.NewApp(cfg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exactly one Okta credential")

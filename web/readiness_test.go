@@ -14,6 +14,7 @@ import (
 
 	"gatehouse/client/oktatest"
 	"gatehouse/web"
+	"gatehouse/web/webtest"
 )
 
 // TestReadiness is SECURITY.md 45: /readyz reflects OIDC discovery with its JWKS, Redis and
@@ -33,6 +34,7 @@ func TestReadiness(t *testing.T) {
 		jwksDown  bool
 		discover  bool
 		drain     bool
+		auditDown bool
 		wantReady int
 		wantBody  string
 	}{
@@ -41,6 +43,9 @@ func TestReadiness(t *testing.T) {
 		{name: "discovered, memory store", discover: true, wantReady: http.StatusOK, wantBody: "ready\n"},
 		{name: "discovered, Redis answers", discover: true, redis: func(t *testing.T) redis.UniversalClient { return failFastRedis(t, startRedis(t)) }, wantReady: http.StatusOK},
 		{name: "discovered, Redis unreachable", discover: true, redis: func(*testing.T) redis.UniversalClient { return dead }, wantReady: http.StatusServiceUnavailable},
+		// The audit database down is reported on each admin action, not by readiness: an
+		// instance that cannot record still serves everything else (web/app.go says why).
+		{name: "discovered, audit database closed", discover: true, auditDown: true, wantReady: http.StatusOK, wantBody: "ready\n"},
 		{name: "draining", discover: true, drain: true, wantReady: http.StatusServiceUnavailable, wantBody: "draining\n"},
 	}
 	for _, tt := range tests {
@@ -48,6 +53,11 @@ func TestReadiness(t *testing.T) {
 			cfg := web.DefaultConfig()
 			cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
 			cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), "http://127.0.0.1", [][]byte{key}
+			db := webtest.AuditDB(t)
+			cfg.AuditStore = db
+			if tt.auditDown {
+				require.NoError(t, db.Close())
+			}
 			if tt.redis != nil {
 				cfg.Redis = tt.redis(t) // the Redis-backed cases skip without redis-server
 			}

@@ -117,9 +117,22 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/users/{id}/suspend", access: admin, h: adm.Suspend, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/users/{id}/unsuspend", access: admin, h: adm.Unsuspend, limits: []handlers.Limit{adminActions}},
 		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []handlers.Limit{adminActions}, stepUp: true},
+		// The person page's own sections (issue 19): the profile editor and group membership
+		// (admins), one factor's reset (helpdesk and admins, like "Reset MFA factors"),
+		// resending a pending activation (admins, like "Activate").
+		{pattern: "GET /admin/users/{id}/edit", access: admin, h: adm.EditProfileForm},
+		{pattern: "POST /admin/users/{id}/edit", access: admin, h: adm.SaveProfileEdit, limits: []handlers.Limit{adminActions}},
+		{pattern: "GET /admin/users/{id}/groups/search", access: admin, h: adm.PersonGroupSearch},
+		{pattern: "POST /admin/users/{id}/groups", access: admin, h: adm.AddToGroup, limits: []handlers.Limit{adminActions}},
+		{pattern: "GET /admin/users/{id}/groups/{group}/remove", access: admin, h: adm.ConfirmGroupRemoval},
+		{pattern: "POST /admin/users/{id}/groups/{group}/remove", access: admin, h: adm.RemoveFromGroup, limits: []handlers.Limit{adminActions}},
+		{pattern: "GET /admin/users/{id}/factors/{factor}/reset", access: staff, h: adm.ConfirmFactorReset},
+		{pattern: "POST /admin/users/{id}/factors/{factor}/reset", access: staff, h: adm.ResetFactor, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "POST /admin/users/{id}/resend-activation", access: admin, h: adm.ResendActivation, limits: []handlers.Limit{adminActions}},
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
 		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},
+		{pattern: "GET /admin/audit/export", access: admin, h: adm.AuditExport},
 	}
 }
 

@@ -232,6 +232,7 @@ func TestSec06_IssuerChecks(t *testing.T) {
 		cfg := web.DefaultConfig()
 		cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
 		cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), "http://127.0.0.1:1", [][]byte{make([]byte, 32)}
+		cfg.AuditStore = webtest.AuditDB(t)
 		app, err := web.NewApp(cfg)
 		require.NoError(t, err)
 		defer app.Close()

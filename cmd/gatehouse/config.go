@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/web"
+	"gatehouse/web/audit"
 	"gatehouse/web/session"
 )
 
@@ -41,8 +43,8 @@ type config struct {
 	// PrivateKeyFile is where Config.PrivateKey came from ("" in dev mode: made in memory).
 	PrivateKeyFile string
 	// RedisOptions is parsed from GATEHOUSE_REDIS_URL with fail-fast timeouts; run makes
-	// Config.Redis from it. nil keeps sessions, rate limits and the audit trail in memory. It
-	// holds the Redis password: never log it.
+	// Config.Redis from it. nil keeps sessions and rate limits in memory. It holds the Redis
+	// password: never log it.
 	RedisOptions    *redis.Options
 	LogFormat       string // json | text
 	LogLevel        slog.Level
@@ -92,6 +94,9 @@ const (
 	envImageHosts   = "GATEHOUSE_IMAGE_HOSTS"
 	envSelfService  = "GATEHOUSE_SELF_SERVICE"
 	envRedisURL     = "GATEHOUSE_REDIS_URL"
+	envDataDir      = "GATEHOUSE_DATA_DIR"
+	envDatabaseURL  = "GATEHOUSE_DATABASE_URL"
+	envRetention    = "GATEHOUSE_AUDIT_RETENTION"
 	envLogFormat    = "GATEHOUSE_LOG_FORMAT"
 	envLogLevel     = "GATEHOUSE_LOG_LEVEL"
 	envTrusted      = "GATEHOUSE_TRUSTED_PROXIES"
@@ -194,6 +199,19 @@ var envVars = []envVar{
 			c.RedisOptions, err = redisOptions(strings.TrimSpace(v))
 			return err
 		}},
+	{name: envDataDir, help: "directory of the audit trail's SQLite database (gatehouse.db), dev mode included; unused with " + envDatabaseURL,
+		set: trimmed(func(c *config) *string { return &c.DataDir }), get: func(c config) string { return c.DataDir }},
+	{name: envDatabaseURL, help: "postgres://user:pass@host:5432/db?sslmode=verify-full: the audit trail in PostgreSQL, shared by several instances; empty keeps it in SQLite under " + envDataDir,
+		set: func(c *config, v string) error {
+			c.DatabaseURL = strings.TrimSpace(v)
+			return checkDatabaseURL(c.DatabaseURL)
+		}},
+	{name: envRetention, help: "how long audit entries are kept: days (400d) or a duration (9600h), at least a day; older ones are pruned hourly",
+		set: func(c *config, v string) (err error) {
+			c.AuditRetention, err = audit.ParseRetention(v)
+			return err
+		},
+		get: func(c config) string { return strconv.Itoa(int(c.AuditRetention/(24*time.Hour))) + "d" }},
 	{name: envLogFormat, help: "json or text (text by default with -dev)",
 		set: func(c *config, v string) error {
 			switch f := strings.ToLower(strings.TrimSpace(v)); f {
@@ -725,6 +743,49 @@ func redisOptions(raw string) (*redis.Options, error) {
 	return o, nil
 }
 
+// checkDatabaseURL accepts a PostgreSQL URL (postgres:// or postgresql://) with a host. Its
+// errors never contain the URL, which carries the database password.
+func checkDatabaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return errors.New("must look like postgres://user:password@host:5432/gatehouse (SQLite needs no URL: leave it empty)")
+	}
+	return nil
+}
+
+// redactDatabase keeps a database error unless it quotes the URL or its password (pgx's
+// parse errors can).
+func redactDatabase(err error, raw string) error {
+	if raw == "" {
+		return err
+	}
+	msg := err.Error()
+	secrets := []string{raw}
+	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			secrets = append(secrets, p, url.PathEscape(p), url.QueryEscape(p))
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(msg, s) {
+			return errors.New("cannot connect to the database (the error quoted its URL, so it is not shown; check " + envDatabaseURL + ")")
+		}
+	}
+	return err
+}
+
+// auditTarget describes where the audit trail lives, without credentials, for the log.
+func auditTarget(c config) string {
+	if c.DatabaseURL == "" {
+		return "sqlite " + filepath.Join(c.DataDir, audit.SQLiteFile)
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "postgres"
+	}
+	return "postgres://" + u.Host + u.Path
+}
+
 // redactRedis keeps a go-redis parse error unless it quotes the URL or its credentials.
 func redactRedis(err error, raw string, u *url.URL) error {
 	msg := err.Error()
@@ -844,6 +905,7 @@ func (c config) LogValue() slog.Value {
 		slog.Any("image_hosts", c.ImageHosts), slog.String("step_up_acr", c.StepUpACR),
 		slog.Bool("delegated", c.Delegated), slog.String("store", redisTarget(c.RedisOptions)),
 		slog.Bool("redis_password_set", c.RedisOptions != nil && c.RedisOptions.Password != ""),
+		slog.String("audit_store", auditTarget(c)), slog.Duration("audit_retention", c.AuditRetention),
 		slog.String("log_format", c.LogFormat), slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Duration("cache_ttl", c.CacheTTL), slog.Duration("session_idle", c.SessionIdle),
 		slog.Duration("session_max", c.SessionMax), slog.Duration("step_up_age", c.StepUpAge),

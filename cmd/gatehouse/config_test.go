@@ -16,9 +16,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// envOf returns a getenv backed by m.
+// envOf returns a getenv backed by m. GATEHOUSE_DATA_DIR, unless m sets it, is testDataDir:
+// run() opens its audit database there, never in the source tree.
 func envOf(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != envDataDir {
+			return v
+		}
+		return testDataDir
+	}
 }
 
 // prodEnv is a complete, valid production configuration with recognisable secrets.

@@ -317,7 +317,8 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 		secret := ms["Secret/gatehouse"].get("stringData").(map[string]any)
-		for _, name := range []string{envClientSecret, envSessionKeys, envRedisURL} {
+		// Two replicas share one audit trail: PostgreSQL, whose URL holds its password.
+		for _, name := range []string{envClientSecret, envSessionKeys, envRedisURL, envDatabaseURL} {
 			assert.Contains(t, secret, name, "%s belongs in the Secret", name)
 		}
 		assert.NotContains(t, secret, envAPIToken, "the example uses the service app, not an API token")

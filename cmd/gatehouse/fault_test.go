@@ -225,6 +225,7 @@ func TestF7_InstanceLoss(t *testing.T) {
 		envDrainDelay:   "1s", // twenty health checks of the balancer
 		envCacheTTL:     "0",
 		envLogLevel:     "warn",
+		envDataDir:      t.TempDir(), // the instances' audit databases, never the source tree
 	}
 	const rps = 50
 

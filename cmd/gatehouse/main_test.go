@@ -68,7 +68,7 @@ func TestDevModeEndToEnd(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-dev", "-addr", addr, "-okta-addr", oktaAddr}, func(string) string { return "" }, &stdout, &stderr)
+		done <- run(ctx, []string{"-dev", "-addr", addr, "-okta-addr", oktaAddr}, envOf(nil), &stdout, &stderr)
 	}()
 	base := "http://" + addr
 	waitReady(t, base)

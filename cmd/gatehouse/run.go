@@ -21,6 +21,7 @@ import (
 	"gatehouse/client/oktatest"
 	"gatehouse/handlers"
 	"gatehouse/web"
+	"gatehouse/web/audit"
 )
 
 // run starts Gatehouse and serves until ctx ends, then shuts down gracefully (see shutdown).
@@ -44,6 +45,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("starting gatehouse", "config", cfg)
 
+	db, err := openAudit(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so closed last: after the HTTP server has drained, the app has closed and
+	// every action in flight has written its record.
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Warn("close audit database", "err", err)
+		}
+	}()
+	cfg.AuditStore = db
+
 	if cfg.RedisOptions != nil {
 		rdb := redis.NewClient(cfg.RedisOptions)
 		// Deferred before anything that uses it, so it is closed last: after the HTTP server
@@ -66,6 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer app.Close()
 	startBackground(ctx, app, log)
+	go audit.Retention{Period: cfg.AuditRetention, Now: cfg.Now, Log: log}.Run(ctx, db)
 
 	srv, err := listen(cfg, app)
 	if err != nil {
@@ -81,6 +96,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 	return shutdown(cfg, log, app.Server, srv.public, srv.metrics)
+}
+
+// auditOpenTimeout bounds opening the audit database and migrating its schema at start: a
+// PostgreSQL that does not answer in this long (or another instance holding the migration
+// lock that long) stops the start with an error rather than leaving it hanging.
+const auditOpenTimeout = 30 * time.Second
+
+// openAudit opens the audit trail where the configuration says (SQLite under DataDir, or
+// PostgreSQL at DatabaseURL) and runs its migrations. The error never quotes the URL.
+func openAudit(ctx context.Context, cfg config) (*audit.DB, error) {
+	octx, cancel := context.WithTimeout(ctx, auditOpenTimeout)
+	defer cancel()
+	db, err := audit.Open(octx, cfg.DataDir, cfg.DatabaseURL, audit.Options{Log: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("audit trail (%s): %w", auditTarget(cfg), redactDatabase(err, cfg.DatabaseURL))
+	}
+	cfg.Logger.Info("audit trail open", "store", auditTarget(cfg), "retention", cfg.AuditRetention)
+	return db, nil
 }
 
 // startBackground starts what runs beside the server until ctx ends: OIDC discovery until it

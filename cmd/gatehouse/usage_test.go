@@ -61,8 +61,13 @@ func TestHelp(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	base := prodEnv()
 	delete(base, envRedisURL)
-	want, err := loadConfig(nil, envOf(base), io.Discard)
+	// Not envOf: its GATEHOUSE_DATA_DIR is the tests' own. Nothing here opens the database.
+	plain := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	want, err := loadConfig(nil, plain(base), io.Discard)
 	require.NoError(t, err)
+	assert.Equal(t, "./data", want.DataDir)
+	assert.Empty(t, want.DatabaseURL)
+	assert.Equal(t, 400*24*time.Hour, want.AuditRetention)
 	assert.Equal(t, []string{"Gatehouse Admins"}, want.AdminGroups)
 	assert.Equal(t, []string{"Gatehouse Helpdesk"}, want.HelpdeskGroups)
 	assert.False(t, want.Delegated)
@@ -88,7 +93,7 @@ func TestConfigDefaults(t *testing.T) {
 			env := prodEnv()
 			delete(env, envRedisURL)
 			env[v.name] = v.def()
-			got, err := loadConfig(nil, envOf(env), io.Discard)
+			got, err := loadConfig(nil, plain(env), io.Discard)
 			require.NoError(t, err, "the default %q must be a valid value", v.def())
 			assert.Equal(t, want.String(), got.String())
 		})

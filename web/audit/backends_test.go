@@ -28,12 +28,6 @@ func sqliteFixture(t *testing.T) *fixture {
 	return &fixture{db: openSQLite(t, path), another: func(t *testing.T) *DB { return openSQLite(t, path) }}
 }
 
-func memoryFixture(t *testing.T) *fixture {
-	db := NewMemory(0)
-	t.Cleanup(func() { _ = db.Close() })
-	return &fixture{db: db}
-}
-
 func openPostgres(t *testing.T, url string) *DB {
 	t.Helper()
 	db, err := OpenPostgres(t.Context(), url, Options{})
@@ -50,8 +44,6 @@ func postgresFixture(srv *pgtest.Server) newFixture {
 }
 
 func TestSQLiteStore(t *testing.T) { storeSuite(t, sqliteFixture) }
-
-func TestMemoryStore(t *testing.T) { storeSuite(t, memoryFixture) }
 
 func TestPostgresStore(t *testing.T) {
 	srv := pgtest.Start(t)

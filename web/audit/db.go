@@ -137,20 +137,6 @@ func (d *DB) optimize(ctx context.Context, atOpen bool) error {
 	return nil
 }
 
-// openSQLiteMemory opens a private in-memory SQLite database, gone when closed. It has one
-// connection: each connection to ":memory:" would be a database of its own.
-func openSQLiteMemory(ctx context.Context, opts Options) (*DB, error) {
-	db, err := sql.Open("sqlite", ":memory:")
-	if err != nil {
-		return nil, fmt.Errorf("audit: open memory database: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	return open(ctx, db, sqlite, opts)
-}
-
 // OpenPostgres connects to the PostgreSQL database at databaseURL (a postgres:// URL or a
 // key=value string, as libpq and pgx take) and runs the schema migrations; instances starting
 // together take turns through an advisory lock.

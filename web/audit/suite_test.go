@@ -19,14 +19,14 @@ import (
 type fixture struct {
 	db *DB
 	// another opens a second store on the same database, as a second instance or a restarted
-	// process would; nil for the memory store, which no one else can reach.
+	// process would.
 	another func(t *testing.T) *DB
 }
 
 type newFixture func(t *testing.T) *fixture
 
 // storeSuite is the contract every backend keeps, run once per backend (TestSQLiteStore,
-// TestPostgresStore, TestMemoryStore).
+// TestPostgresStore).
 func storeSuite(t *testing.T, mk newFixture) {
 	tests := []struct {
 		name string
@@ -353,9 +353,6 @@ func testConcurrentWriters(t *testing.T, fx *fixture) {
 }
 
 func testAnotherInstance(t *testing.T, fx *fixture) {
-	if fx.another == nil {
-		t.Skip("a memory store is private to its process")
-	}
 	other := fx.another(t)
 	add(t, fx.db, entry(t0, ada, bob, "from-a", ResultSuccess))
 	add(t, other, entry(t0.Add(time.Second), hal, bob, "from-b", ResultSuccess))

@@ -27,6 +27,7 @@ import (
 	"gatehouse/client/oktatest"
 	"gatehouse/static"
 	"gatehouse/web"
+	"gatehouse/web/audit"
 )
 
 // DemoPassword is the password of every demo account.
@@ -54,6 +55,22 @@ type Options struct {
 	// ServiceScopes are the scopes the emulated Okta grants the service app; nil grants every
 	// scope. Gatehouse still asks for its defaults.
 	ServiceScopes []string
+	// AuditStore is a trail to share (two instances on one database); nil opens a new SQLite
+	// database in the test's temporary directory, as production opens one under
+	// GATEHOUSE_DATA_DIR.
+	AuditStore audit.Store
+}
+
+// AuditDB opens a fresh SQLite audit database in t's temporary directory and closes it when
+// the test ends (after the apps that use it: cleanups run last-registered first).
+func AuditDB(t testing.TB) *audit.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := audit.Open(ctx, t.TempDir(), "", audit.Options{})
+	require.NoError(t, err, "open the audit database")
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 // sharedAssets are the static files of every Gatehouse a test process starts: each instance
@@ -123,6 +140,10 @@ func assemble(t testing.TB, o Options, publicURL string) gatehouse {
 	cfg.OktaOrgURL, cfg.ClientID, cfg.ClientSecret = okta.URL(), okta.ClientID(), okta.ClientSecret()
 	cfg.APIToken, cfg.PublicURL, cfg.SessionKeys = okta.APIToken(), publicURL, [][]byte{key}
 	cfg.CacheTTL, cfg.ForgotMinDuration = 0, 20*time.Millisecond
+	cfg.AuditStore = o.AuditStore
+	if cfg.AuditStore == nil {
+		cfg.AuditStore = AuditDB(t)
+	}
 	if o.Logger != nil {
 		cfg.Logger = o.Logger
 	}

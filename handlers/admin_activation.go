@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"net/http"
+
+	"gatehouse/client"
+	"gatehouse/views"
+)
+
+// Resending a pending activation (issue 19; docs/OKTA.md "Reactivation"): a PROVISIONED
+// person — activated, but who never set a password — gets a new activation link, through POST
+// /api/v1/users/{id}/lifecycle/reactivate: Okta emails it (sendEmail=true), or Gatehouse shows
+// it once (sendEmail=false), the way the Activate action shows its link: straight into the
+// answer, never in a URL or a redirect, never cached. Admins only, as activation is.
+
+// resendView is the person page's offer, nil when it does not apply.
+func resendView(v Viewer, u client.User, mayAct Verdict) *views.ResendActivationView {
+	if u.Status != client.StatusProvisioned || !v.HasRole(RoleAdmin) || !mayAct.Allowed || u.ID == v.UserID {
+		return nil
+	}
+	return &views.ResendActivationView{PersonID: u.ID, Email: u.Profile.Email}
+}
+
+// ResendActivation handles POST /admin/users/{id}/resend-activation (delivery=email|link).
+func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	if !v.HasRole(RoleAdmin) {
+		return Forbidden(MsgNeedsAdmin)
+	}
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	delivery := r.PostFormValue("delivery")
+	if delivery != deliverEmail && delivery != deliverLink {
+		return badRequest("Choose how the link should reach them.")
+	}
+	ctx := r.Context()
+	sc := ScopeFrom(ctx)
+	sc.Note("admin_action", auditResendActivation)
+	sc.Note("target", id)
+	u, err := a.getPerson(ctx, id)
+	if err != nil {
+		return err
+	}
+	if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
+		a.denied(ctx, v, u, auditResendActivation, "", vd.Detail)
+		return vd.AsError()
+	}
+	if u.Status != client.StatusProvisioned {
+		a.denied(ctx, v, u, auditResendActivation, "", "not applicable: "+string(u.Status))
+		return conflict(userName(u) + "'s activation is not pending (their status is " + views.StatusLabel(string(u.Status)) + "), so there is nothing to resend.")
+	}
+	res, err := a.okta.ReactivateUser(ctx, id, delivery == deliverEmail)
+	if err != nil {
+		a.failed(ctx, v, u, auditResendActivation, "", "", err)
+		return Classify(err)
+	}
+	detail := "activation email"
+	if delivery == deliverLink {
+		detail = "activation link shown"
+	}
+	recErr := a.succeeded(ctx, v, u, auditResendActivation, "", detail, res.Receipt)
+	a.cache.Invalidate(id)
+	if delivery == deliverEmail {
+		setFlash(ctx, a.sessions, w, doneFlashOf(auditResendActivation, id, recErr))
+		redirect(w, r, views.PersonURL(id))
+		return nil
+	}
+	alert := views.Alert{Kind: "success", Title: "New activation link", Text: "The old link no longer works." + notRecorded(recErr)}
+	if recErr != nil {
+		alert.Kind = "warning"
+	}
+	var secret *views.Secret
+	if res.ActivationURL == "" {
+		alert.Kind, alert.Text = "warning", "Okta restarted the activation but did not return a link. Use “Resend activation” by email instead."+notRecorded(recErr)
+	} else {
+		secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
+			Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}
+	}
+	// Never in a redirect URL, never cached: the link lives in this response only.
+	w.Header().Set("Cache-Control", "no-store")
+	return Render(w, r, http.StatusOK, views.ActionResultPage(PageFor(r, "Resend activation · "+userName(u), views.NavAdmin), views.ActionResultView{
+		Nav: adminNav(v, views.AdminPeople), UserID: id, Name: userName(u), Alert: alert, Secret: secret,
+	}))
+}
