@@ -64,7 +64,8 @@ func TestAdminBulkUnlock(t *testing.T) {
 	t.Run("the run re-checks everyone and acts only where it applies", func(t *testing.T) {
 		env.Okta.ResetRequests()
 		// Everyone selected is sent, not just the applicable ones: the server re-checks.
-		res, body := post(t, env, ada, "/admin/bulk/run", url.Values{"action": {"unlock"}, "id": ids, "confirm": {"yes"}, "reason": {"INC-99"}}, nil)
+		loc, res, body := postRedirected(t, env, ada, "/admin/bulk/run", url.Values{"action": {"unlock"}, "id": ids, "confirm": {"yes"}, "reason": {"INC-99"}})
+		assert.Equal(t, "/admin/bulk/result", loc)
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		doc := parseHTML(t, body)
 		assert.Equal(t, map[string]string{locked1: "done", locked2: "done", active: "skipped", suspended: "skipped", adaID: "skipped"}, bulkOutcomes(doc))
@@ -81,6 +82,16 @@ func TestAdminBulkUnlock(t *testing.T) {
 		}
 		for _, id := range []string{active, suspended, adaID} {
 			assert.Empty(t, auditFor(t, env, id), "no entry for rows not acted on")
+		}
+
+		// A reload of the results runs nothing again and says where the results went.
+		env.Okta.ResetRequests()
+		res, body = get(t, env, ada, loc, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.NotEmpty(t, parseHTML(t, body).Find("[data-testid=bulk-gone]").Nodes)
+		assert.Zero(t, oktaAPICalls(env), "a reload calls Okta for nothing")
+		for _, id := range []string{locked1, locked2} {
+			assert.Len(t, auditFor(t, env, id), 1, "still one audit entry per person")
 		}
 	})
 }
@@ -130,7 +141,7 @@ func TestAdminBulkStopsWhenOktaIsBusy(t *testing.T) {
 	env.Okta.ForceRateLimit("/api/v1/users", time.Hour)
 	t.Cleanup(env.Okta.ClearFaults)
 	env.Okta.ResetRequests()
-	res, body := post(t, env, ada, "/admin/bulk/run", url.Values{"action": {"unlock"}, "id": ids, "confirm": {"yes"}, "reason": {"INC-1"}}, nil)
+	_, res, body := postRedirected(t, env, ada, "/admin/bulk/run", url.Values{"action": {"unlock"}, "id": ids, "confirm": {"yes"}, "reason": {"INC-1"}})
 	require.Equal(t, http.StatusOK, res.StatusCode, body)
 	doc := parseHTML(t, body)
 	for id, outcome := range bulkOutcomes(doc) {

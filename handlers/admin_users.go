@@ -273,8 +273,9 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
-		view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+	msg, res := a.takeResult(w, r)
+	if done := doneFor(msg, id); done != "" {
+		a.showResult(w, &view, done, res)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
 }
@@ -327,16 +328,51 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	return view, nil
 }
 
+// showResult puts the one-time result of an action (or of adding the person) on their page:
+// the message, from fixed words and the status Okta reports now (never from the URL), and a
+// one-time secret, which makes the page uncacheable. An activation link Okta no longer needs —
+// the person is active already — is not shown.
+func (a *Admin) showResult(w http.ResponseWriter, view *views.PersonView, done string, res oneTimeResult) {
+	p := &view.Panel
+	if res.Secret != nil && done == auditCreate && activeNow(client.User{Status: client.Status(p.Status), TransitioningToStatus: client.Status(p.Transition)}) {
+		res.Secret = nil
+	}
+	p.Alert, p.Secret = res.Alert, res.Secret
+	if p.Alert == nil {
+		p.Alert = doneAlert(done, view.Name, p.Status, p.Transition, res.Activation)
+	}
+	if p.Secret != nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+}
+
 // doneAlert is the success message after a redirect, from the one-time flash the action left
 // (never from the URL). It is built from fixed words and the person as Okta has them now.
-func doneAlert(done, name, status string) *views.Alert {
-	if done == "create" {
-		return &views.Alert{Kind: "success", Title: "Person added", Text: name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(status)) + "."}
+func doneAlert(done, name, status, transition, activation string) *views.Alert {
+	if done == auditCreate {
+		return &views.Alert{Kind: "success", Title: "Person added", Text: createdText(name, client.Status(cmp.Or(transition, status)), activation)}
 	}
 	if act, ok := ActionByKey(done); ok {
-		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}})}
+		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}, Status: client.Status(status), TransitioningToStatus: client.Status(transition)})}
 	}
 	return nil
+}
+
+// createdText says what adding the person left them as, by the status Okta reports: never
+// "activated" for an account still waiting for its activation link.
+func createdText(name string, st client.Status, activation string) string {
+	switch st {
+	case client.StatusActive:
+		return name + "'s account is active: they can sign in with the password you set."
+	case client.StatusProvisioned:
+		if activation == activateLink {
+			return name + "'s account is waiting for activation: pass on the activation link below, with which they choose a password."
+		}
+		return name + "'s account is waiting for activation: Okta has emailed them the activation link, with which they choose a password."
+	case client.StatusStaged:
+		return name + "'s account is created and staged: nobody can use it until you activate it."
+	}
+	return name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(string(st))) + "."
 }
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's

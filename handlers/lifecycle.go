@@ -243,6 +243,14 @@ func (act Action) Done(u client.User) string {
 	name := userName(u)
 	switch act.Key {
 	case actionActivate:
+		// In the words of the status Okta reports after the call: a person who kept their
+		// password is active at once; one without waits for the activation link.
+		switch {
+		case activeNow(u):
+			return name + "'s account is active again."
+		case u.Status == client.StatusProvisioned || u.TransitioningToStatus == client.StatusProvisioned:
+			return name + "'s account is activated and waits for them to choose a password with the activation link."
+		}
 		return name + "'s account is activated."
 	case actionDeactivate:
 		return name + "'s account is deactivated and their sessions have ended."

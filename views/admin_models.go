@@ -159,16 +159,6 @@ type ConfirmView struct {
 // PostURL is where the confirmation form posts.
 func (v ConfirmView) PostURL() string { return PersonURL(v.UserID) + "/" + v.Action }
 
-// ActionResultView is the page that shows a one-time secret after an action without
-// JavaScript (a secret never travels in a redirect URL).
-type ActionResultView struct {
-	Nav    AdminNav
-	UserID string
-	Name   string
-	Alert  Alert
-	Secret *Secret
-}
-
 // GroupChoice is one group in the picker.
 type GroupChoice struct {
 	ID          string
@@ -264,4 +254,14 @@ func resultLabel(r string) string {
 		return "Refused"
 	}
 	return r
+}
+
+// PersonRefresh is what an action changes on a person's page besides the panel, swapped in
+// out of band with the panel after an htmx action so the page is current without a reload.
+type PersonRefresh struct {
+	ID       string
+	Name     string
+	Dates    []ProfileField
+	Audit    []AuditRow
+	AuditErr *Alert
 }

@@ -95,6 +95,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/users/{id}/recovery-question", access: admin, h: adm.SetRecoveryQuestion, limits: []handlers.Limit{adminActions}, stepUp: true},
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
 		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "GET /admin/bulk/result", access: staff, h: adm.BulkResult},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},
 	}
 }
