@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +15,9 @@ import (
 
 // maxBulk is how many people one bulk action may select.
 const maxBulk = 50
+
+// flashBulkNoneSelected brings the list back after "Preview…" with nobody selected.
+const flashBulkNoneSelected = "bulk-none-selected"
 
 const notRunBusy = "Not run: Okta is busy — try again in a minute."
 
@@ -162,6 +166,16 @@ func (a *Admin) BulkPreview(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
+	}
+	if len(r.PostForm["id"]) == 0 {
+		// A simple slip: back to the same list, search kept, with the reason above it.
+		back := userQuery{Q: strings.TrimSpace(field(r, "q")), Status: client.Status(field(r, "status"))}
+		if validText(back.Q, 0, 100) != nil || (back.Status != "" && !back.Status.Valid()) {
+			back = userQuery{}
+		}
+		setFlash(r.Context(), a.sessions, w, flashBulkNoneSelected)
+		redirect(w, r, back.url("", nil))
+		return nil
 	}
 	act, ids, err := readBulk(r, v)
 	if err != nil {

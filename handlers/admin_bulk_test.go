@@ -113,7 +113,6 @@ func TestAdminBulkGuards(t *testing.T) {
 	}{
 		{name: "helpdesk cannot bulk suspend", path: "/admin/bulk/preview", form: url.Values{"action": {"suspend"}, "id": {active}}, wantStatus: http.StatusForbidden},
 		{name: "not a bulk action", path: "/admin/bulk/preview", form: url.Values{"action": {"deactivate"}, "id": {active}}, wantStatus: http.StatusBadRequest},
-		{name: "nobody selected", path: "/admin/bulk/preview", form: url.Values{"action": {"unlock"}}, wantStatus: http.StatusBadRequest},
 		{name: "more than fifty", path: "/admin/bulk/preview", form: url.Values{"action": {"unlock"}, "id": tooMany}, wantStatus: http.StatusBadRequest},
 		{name: "a malformed id", path: "/admin/bulk/preview", form: url.Values{"action": {"unlock"}, "id": {"00u../x"}}, wantStatus: http.StatusBadRequest},
 		{name: "run without confirmation", path: "/admin/bulk/run", form: url.Values{"action": {"unlock"}, "id": {active}, "reason": {"x"}}, wantStatus: http.StatusBadRequest},
@@ -152,4 +151,27 @@ func TestAdminBulkStopsWhenOktaIsBusy(t *testing.T) {
 	for _, id := range ids {
 		assert.Equal(t, oktatest.StatusLockedOut, env.Okta.UserStatus(id))
 	}
+}
+
+// TestAdminBulkPreviewWithNobodySelected (issue 17, defect 5): "Preview…" with nobody selected
+// is a slip, not a failure: the same list comes back, search kept, with the reason above it
+// and no support reference.
+func TestAdminBulkPreviewWithNobodySelected(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{})
+	hal := env.SignInAs(t, "hal@example.com")
+	env.Okta.ResetRequests()
+	loc, res, body := postRedirected(t, env, hal, "/admin/bulk/preview", url.Values{"action": {"unlock"}, "q": {"bo"}, "status": {"LOCKED_OUT"}})
+	assert.Equal(t, "/admin/users?q=bo&status=LOCKED_OUT", loc, "the same search")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	doc := parseHTML(t, body)
+	notice := doc.Find("[data-testid=results-notice]")
+	assert.Contains(t, notice.Text(), "Nobody is selected")
+	assert.Empty(t, doc.Find("[data-testid=request-id]").Nodes, "no support reference for a slip")
+	assert.Equal(t, "bo", doc.Find("input#q").AttrOr("value", ""), "the search is kept")
+	assert.Zero(t, mutations(env, ""))
+
+	// The notice shows once: the list reloaded is just the list.
+	_, body = get(t, env, hal, loc, nil)
+	assert.Empty(t, parseHTML(t, body).Find("[data-testid=results-notice]").Nodes)
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -108,6 +109,9 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := a.searchUsers(r.Context(), uq)
+	if htmxTarget(r) != views.UserResultsID && takeFlash(a.sessions, w, r) == flashBulkNoneSelected && view.Notice == nil {
+		view.Notice = &views.Alert{Kind: "warning", Title: "Nobody is selected", Text: "Tick the people to act on in the list below first, then choose the action."}
+	}
 	a.markScope(r.Context(), v, view.Rows)
 	view.Nav = adminNav(v, views.AdminPeople)
 	view.Query, view.Status = uq.Q, string(uq.Status)
@@ -168,9 +172,20 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	default:
 		var page client.UserPage
 		page, err = a.okta.ListUsers(ctx, client.ListUsersParams{Status: string(uq.Status), After: uq.After, Limit: usersPageSize})
+		if uq.After != "" && badCursor(err) {
+			// Okta no longer accepts the cursor (an old or altered link): start the list over
+			// rather than fail, and say so.
+			ScopeFrom(ctx).Note("paging", "cursor refused by Okta, first page shown")
+			uq.After, uq.Prev = "", nil
+			self = uq.url("", nil)
+			res.Notice = &views.Alert{Kind: "info", Title: "Back to the first page", Text: "That page link no longer works, so the list starts again from the first page."}
+			page, err = a.okta.ListUsers(ctx, client.ListUsersParams{Status: string(uq.Status), Limit: usersPageSize})
+		}
 		users, next = page.Users, page.NextAfter
 	}
 	if err != nil {
+		// The page explains it in plain words; the log keeps the cause.
+		ScopeFrom(ctx).Note("search_error", err.Error())
 		he := Classify(err)
 		res.Err = &views.Alert{Kind: "error", Title: "The search did not work", Text: he.Msg, RequestID: RequestID(ctx)}
 		res.RetryURL = self
@@ -183,6 +198,13 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	}
 	a.describeResults(&res.UserSearchView, uq, next)
 	return res
+}
+
+// badCursor reports Okta's refusal of a paging cursor: 400 E0000029 "Invalid paging request"
+// (docs/OKTA.md, "Paging cursors").
+func badCursor(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Code == "E0000029"
 }
 
 // markScope marks the rows of people outside the viewer's helpdesk scope: they are still

@@ -56,8 +56,11 @@ type UserSearchView struct {
 	// Paging links; empty when not applicable.
 	NextURL, PrevURL, FirstURL string
 	Err                        *Alert
-	RetryURL                   string
-	EmptyTitle, EmptyHint      string
+	// Notice says something about the list shown (a paging link Okta refused, a preview
+	// with nobody selected) above the results.
+	Notice                *Alert
+	RetryURL              string
+	EmptyTitle, EmptyHint string
 	// BulkActions are the bulk actions the viewer's role allows.
 	BulkActions []Option
 }
