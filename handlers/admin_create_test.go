@@ -226,3 +226,21 @@ func TestAdminGroupPicker(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	})
 }
+
+// TestAdminCreateKeepsOverlongText (issue 17, defect 10): no field cuts what is pasted into it
+// (no maxlength); an overlong name comes back whole, with the bound in words.
+func TestAdminCreateKeepsOverlongText(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	_, form := env.Page(t, ada, "/admin/users/new")
+	assert.Empty(t, form.Find("input[maxlength]:not([type=search])").Nodes, "no field truncates text silently")
+	assert.Equal(t, "50", form.Find("input[name=first_name]").AttrOr("data-maxlength", ""))
+
+	long := strings.Repeat("Bartholomew", 10)[:100]
+	res, body := post(t, env, ada, "/admin/users/new", createForm("long."+uniq()+"@example.com", url.Values{"activation": {"staged"}, "first_name": {long}}), nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	doc := parseHTML(t, body)
+	assert.Equal(t, long, doc.Find("input[name=first_name]").AttrOr("value", ""), "the whole text is kept")
+	assert.Contains(t, doc.Find("[data-testid=error-first_name]").Text(), "at most 50 characters")
+}

@@ -70,6 +70,18 @@
     if (d && d.open && e.detail.target && e.detail.target.id === "alerts") d.close();
   });
 
+  // Text over a field's bound is kept, not cut (no maxlength: browsers truncate pasted text
+  // silently), and said at once; the server refuses it with the same words on submit.
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (!(t instanceof HTMLInputElement) || !t.hasAttribute("data-maxlength")) return;
+    var max = parseInt(t.getAttribute("data-maxlength"), 10);
+    var note = t.form && t.form.querySelector('[data-over-limit="' + t.name + '"]');
+    if (!note || !max) return;
+    var n = Array.from(t.value).length;
+    note.textContent = n > max ? n + " characters: use at most " + max + "." : "";
+  });
+
   // Bulk selection: "select all" toggles every row checkbox in its table.
   document.addEventListener("change", function (e) {
     var t = e.target;
