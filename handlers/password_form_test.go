@@ -109,7 +109,9 @@ func TestPasswordStepUpSaysWhy(t *testing.T) {
 			assert.Equal(t, "/login?reauth=1&return=%2Fpassword", doc.Find("[data-testid=reauth]").AttrOr("href", ""), "back to the form after signing in")
 			html, _ := doc.Html()
 			assert.NotContains(t, html, newPassword)
-			assert.Zero(t, env.Okta.CountRequests(func(r oktatest.Request) bool { return strings.HasPrefix(r.Path, "/api/v1/") && r.Method != http.MethodGet }), "nothing happened at Okta")
+			assert.Zero(t, env.Okta.CountRequests(func(r oktatest.Request) bool {
+				return strings.HasPrefix(r.Path, "/api/v1/") && r.Method != http.MethodGet
+			}), "nothing happened at Okta")
 		})
 	}
 }
