@@ -175,3 +175,40 @@ func TestAdminBulkPreviewWithNobodySelected(t *testing.T) {
 	_, body = get(t, env, hal, loc, nil)
 	assert.Empty(t, parseHTML(t, body).Find("[data-testid=results-notice]").Nodes)
 }
+
+// TestAdminBulkOffersWhatFits (issue 17, defect 8): the selection bar offers the bulk actions
+// that fit someone in the list, by status, each with its statuses for narrowing to the people
+// selected; a list of active people is not offered Unlock or Unsuspend.
+func TestAdminBulkOffersWhatFits(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	hal := env.SignInAs(t, "hal@example.com")
+	adminTestUser(t, env.Okta, oktatest.StatusSuspended)
+	tests := []struct {
+		name  string
+		who   *http.Client
+		query string
+		want  []string
+	}{
+		{name: "active people", who: ada, query: "status=ACTIVE", want: []string{"reset-password", "clear-sessions", "suspend"}},
+		{name: "locked-out people", who: ada, query: "status=LOCKED_OUT", want: []string{"unlock", "reset-password", "clear-sessions"}},
+		{name: "suspended people", who: ada, query: "status=SUSPENDED", want: []string{"clear-sessions", "unsuspend"}},
+		{name: "suspended people, helpdesk", who: hal, query: "status=SUSPENDED", want: []string{"clear-sessions"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, body := get(t, env, tt.who, "/admin/users?"+tt.query, nil)
+			doc := parseHTML(t, body)
+			var got []string
+			doc.Find("[data-testid=bulk-action] option").Each(func(_ int, o *goquery.Selection) {
+				got = append(got, o.AttrOr("value", ""))
+				assert.NotEmpty(t, o.AttrOr("data-statuses", ""), "the statuses it applies in")
+			})
+			assert.Equal(t, tt.want, got)
+			doc.Find("[data-testid=row-select]").Each(func(_ int, cb *goquery.Selection) {
+				assert.NotEmpty(t, cb.AttrOr("data-status", ""), "each row says its status")
+			})
+		})
+	}
+}

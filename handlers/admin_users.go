@@ -118,15 +118,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range client.Statuses() {
 		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(string(s)), Selected: s == uq.Status})
 	}
-	for _, act := range Actions() {
-		if act.Bulk && act.AllowedFor(v) {
-			label := act.Label
-			if act.Key == actionResetPassword {
-				label = "Reset password (Okta emails a link)"
-			}
-			view.BulkActions = append(view.BulkActions, views.Option{Value: act.Key, Label: label})
-		}
-	}
+	view.BulkActions = bulkOptions(v, view.Rows)
 	status := http.StatusOK
 	if view.Err != nil {
 		status = view.errStatus
@@ -135,6 +127,34 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 		return Render(w, r, status, views.UserResults(view.UserSearchView))
 	}
 	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
+}
+
+// bulkOptions are the bulk actions the viewer's role allows that fit someone selectable in the
+// list, by status (a list of active people is not offered Unlock). Each carries its statuses,
+// so the selection bar can narrow them to the people actually selected.
+func bulkOptions(v Viewer, rows []views.UserRow) []views.Option {
+	var out []views.Option
+	for _, act := range Actions() {
+		if !act.Bulk || !act.AllowedFor(v) {
+			continue
+		}
+		fits := slices.ContainsFunc(rows, func(r views.UserRow) bool {
+			return r.NoAction == "" && slices.Contains(act.Statuses, client.Status(r.Status))
+		})
+		if !fits {
+			continue
+		}
+		label := act.Label
+		if act.Key == actionResetPassword {
+			label = "Reset password (Okta emails a link)"
+		}
+		statuses := make([]string, len(act.Statuses))
+		for i, st := range act.Statuses {
+			statuses[i] = string(st)
+		}
+		out = append(out, views.Option{Value: act.Key, Label: label, Statuses: strings.Join(statuses, " ")})
+	}
+	return out
 }
 
 type searchResult struct {

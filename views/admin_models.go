@@ -28,6 +28,9 @@ type Option struct {
 	Value    string
 	Label    string
 	Selected bool
+	// Statuses, for a bulk action, lists the Okta statuses it applies in (space-separated):
+	// the selection bar offers it only when it fits someone selected.
+	Statuses string
 }
 
 // UserRow is one person in the results table.

@@ -82,11 +82,45 @@
     note.textContent = n > max ? n + " characters: use at most " + max + "." : "";
   });
 
-  // Bulk selection: "select all" toggles every row checkbox in its table.
+  // Bulk selection: "select all" toggles every row checkbox in its table; the selection bar
+  // appears once someone is selected, counts them, and offers only the actions that apply to
+  // at least one of them (by status). Without this file the bar is always shown, with every
+  // action that fits the list, and the preview says person by person what applies.
+  var updateBulkBar = function (form) {
+    var bar = form.querySelector("[data-bulk-bar]");
+    if (!bar) return;
+    var picked = Array.prototype.filter.call(form.querySelectorAll("input[type=checkbox][name=id]"), function (cb) { return cb.checked; });
+    bar.hidden = picked.length === 0;
+    var count = bar.querySelector("[data-selected-count]");
+    if (count) count.textContent = picked.length === 1 ? "1 person selected" : picked.length + " people selected";
+    var statuses = picked.map(function (cb) { return cb.getAttribute("data-status"); });
+    var select = bar.querySelector("select[name=action]");
+    if (!select) return;
+    var firstFit = null;
+    Array.prototype.forEach.call(select.options, function (o) {
+      var fits = (o.getAttribute("data-statuses") || "").split(" ").some(function (s) { return statuses.indexOf(s) >= 0; });
+      o.disabled = !fits;
+      o.hidden = !fits;
+      if (fits && !firstFit) firstFit = o;
+    });
+    if (select.selectedOptions.length === 0 || select.selectedOptions[0].disabled) {
+      if (firstFit) firstFit.selected = true;
+    }
+    var go = bar.querySelector("button[type=submit]");
+    if (go) go.disabled = !firstFit;
+  };
+  // An outerHTML swap leaves the event's element detached, so the whole document is looked at.
+  var initBulkBars = function () {
+    document.querySelectorAll("form [data-bulk-bar]").forEach(function (bar) { updateBulkBar(bar.closest("form")); });
+  };
   document.addEventListener("change", function (e) {
     var t = e.target;
-    if (!(t instanceof HTMLInputElement) || !t.hasAttribute("data-select-all")) return;
-    var form = t.form || document;
-    form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
+    if (!(t instanceof HTMLInputElement) || t.type !== "checkbox" || !t.form) return;
+    if (t.hasAttribute("data-select-all")) {
+      t.form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
+    }
+    if (t.hasAttribute("data-select-all") || t.name === "id") updateBulkBar(t.form);
   });
+  document.addEventListener("DOMContentLoaded", initBulkBars);
+  document.addEventListener("htmx:afterSettle", initBulkBars);
 })();
