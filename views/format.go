@@ -40,3 +40,20 @@ func joinNonEmpty(sep string, parts ...string) string {
 	}
 	return strings.Join(kept, sep)
 }
+
+// loginParts splits a username where a line may break: after the "@" and before each "." that
+// follows it ("ada.lovelace@" "example" ".com"). A login without "@" is one part.
+func loginParts(login string) []string {
+	local, domain, ok := strings.Cut(login, "@")
+	if !ok {
+		return []string{login}
+	}
+	parts := []string{local + "@"}
+	for i, label := range strings.Split(domain, ".") {
+		if i > 0 {
+			label = "." + label
+		}
+		parts = append(parts, label)
+	}
+	return parts
+}
