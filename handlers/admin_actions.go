@@ -374,7 +374,7 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 // dates (status changed, password changed…) and the recent admin actions, which now include
 // this one. An audit store that cannot be read says so in place.
 func (a *Admin) personRefresh(ctx context.Context, u client.User) views.PersonRefresh {
-	ref := views.PersonRefresh{ID: u.ID, Name: userName(u), Dates: keyDates(u, a.opts.Now())}
+	ref := views.PersonRefresh{ID: u.ID, Name: userName(u), Dates: keyDates(u, a.opts.Now()), Credentials: credentialFacts(u)}
 	entries, err := a.audit.Recent(ctx, audit.Filter{Target: u.ID, Limit: personAuditLimit})
 	if err != nil {
 		ref.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}

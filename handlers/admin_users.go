@@ -350,7 +350,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now()), Profile: personFacts(u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now()), Profile: profileFields(u.Profile), Credentials: credentialFacts(u),
 	}
 	if gErr != nil {
 		view.GroupsErr = sectionError(ctx, "Their", "groups", gErr)
@@ -426,7 +426,7 @@ func (a *Admin) panel(ctx context.Context, v Viewer, u client.User) views.UserPa
 // panelWith is panel with the person's groups when the caller already has them.
 func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups []client.Group) views.UserPanelView {
 	p := views.UserPanelView{
-		ID: u.ID, Name: userName(u), Status: string(u.Status),
+		ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
 	}
 	if vd := a.opts.Protect.mayAct(ctx, v, u, groups); !vd.Allowed {
@@ -435,7 +435,8 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 		return p
 	}
 	for _, act := range allowedActions(v, u) {
-		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
+		// Red only for what destroys: deactivation takes the person's apps away.
+		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Key == actionDeactivate,
 			Suggested: suggestedAction(u.Status) == act.Key})
 	}
 	switch {
@@ -458,11 +459,13 @@ func keyDates(u client.User, now time.Time) []views.ProfileField {
 	}
 }
 
-// personFacts is the profile plus what Okta says about the credentials (never their values).
-func personFacts(u client.User) []views.ProfileField {
-	facts := profileFields(u.Profile)
-	facts = append(facts, views.ProfileField{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")})
-	facts = append(facts, views.ProfileField{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")})
+// credentialFacts is what Okta says about the person's credentials (never their values),
+// grouped apart from the profile.
+func credentialFacts(u client.User) []views.ProfileField {
+	facts := []views.ProfileField{
+		{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")},
+		{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")},
+	}
 	if u.Credentials.Provider.Type != "" && u.Credentials.Provider.Type != "OKTA" {
 		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: string(u.Credentials.Provider.Type)})
 	}

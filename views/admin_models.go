@@ -73,6 +73,7 @@ type ActionButton struct {
 	Key         string
 	Label       string
 	URL         string // the confirmation page
+	// Destructive marks what destroys (shown in red): not every action that needs a reason.
 	Destructive bool
 	// Suggested marks the action that gives the person their access back in this status
 	// (unlock a locked-out person, unsuspend a suspended one…): it is the prominent button.
@@ -91,6 +92,7 @@ type Secret struct {
 type UserPanelView struct {
 	ID          string
 	Name        string
+	Login       string
 	Status      string
 	Alert       *Alert
 	Secret      *Secret
@@ -123,19 +125,21 @@ type AuditRow struct {
 
 // PersonView is one person's page in the admin console.
 type PersonView struct {
-	Nav       AdminNav
-	ID        string
-	Name      string
-	Login     string
-	Panel     UserPanelView
-	Dates     []ProfileField
-	Profile   []ProfileField
-	Groups    []GroupItem
-	GroupsErr *Alert
-	Apps      []AdminApp
-	AppsErr   *Alert
-	Audit     []AuditRow
-	AuditErr  *Alert
+	Nav     AdminNav
+	ID      string
+	Name    string
+	Login   string
+	Panel   UserPanelView
+	Dates   []ProfileField
+	Profile []ProfileField
+	// Credentials are the password and recovery facts, apart from the profile.
+	Credentials []ProfileField
+	Groups      []GroupItem
+	GroupsErr   *Alert
+	Apps        []AdminApp
+	AppsErr     *Alert
+	Audit       []AuditRow
+	AuditErr    *Alert
 }
 
 // ConfirmView is the confirmation of one action: in the dialog with htmx, a page without.
@@ -265,9 +269,31 @@ func resultLabel(r string) string {
 // PersonRefresh is what an action changes on a person's page besides the panel, swapped in
 // out of band with the panel after an htmx action so the page is current without a reload.
 type PersonRefresh struct {
-	ID       string
-	Name     string
-	Dates    []ProfileField
-	Audit    []AuditRow
-	AuditErr *Alert
+	ID          string
+	Name        string
+	Dates       []ProfileField
+	Credentials []ProfileField
+	Audit       []AuditRow
+	AuditErr    *Alert
+}
+
+// Primary is the action the person page puts beside the name: the suggested one, if any.
+func (v UserPanelView) Primary() (ActionButton, bool) {
+	for _, a := range v.Actions {
+		if a.Suggested {
+			return a, true
+		}
+	}
+	return ActionButton{}, false
+}
+
+// Others are the actions the "More actions" menu holds: all but the primary one.
+func (v UserPanelView) Others() []ActionButton {
+	var out []ActionButton
+	for _, a := range v.Actions {
+		if !a.Suggested {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -1,9 +1,11 @@
 package views
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLoginParts(t *testing.T) {
@@ -22,4 +24,11 @@ func TestLoginParts(t *testing.T) {
 			assert.Equal(t, tt.want, loginParts(tt.login))
 		})
 	}
+}
+
+func TestLoginTextEscapes(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	require.NoError(t, loginText(`<b>x</b>@example.com`).Render(t.Context(), &sb))
+	assert.Equal(t, "&lt;b&gt;x&lt;/b&gt;@<wbr>example<wbr>.com", sb.String())
 }
