@@ -70,9 +70,9 @@ type UserSearchView struct {
 
 // ActionButton opens the confirmation of one action.
 type ActionButton struct {
-	Key         string
-	Label       string
-	URL         string // the confirmation page
+	Key   string
+	Label string
+	URL   string // the confirmation page
 	// Destructive marks what destroys (shown in red): not every action that needs a reason.
 	Destructive bool
 	// Suggested marks the action that gives the person their access back in this status
