@@ -88,6 +88,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
+	view.HasPassword = u.Credentials.HasPassword
 	if act.Key == actionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
 		view.Suggestions = recoverySuggestions()

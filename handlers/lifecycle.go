@@ -191,7 +191,7 @@ func (act Action) Consequence(u client.User) string {
 	switch act.Key {
 	case actionActivate:
 		if u.Credentials.HasPassword {
-			return first + " already has a password, so the account becomes active at once and they can sign in with it."
+			return first + " already has a password, so the account should become active at once and they can sign in with it. Should Okta ask them to choose a new one instead, it emails them an activation link."
 		}
 		return first + " gets an activation link to choose a password and finish setting up the account. Okta can email it, or you can pass it on yourself."
 	case actionDeactivate:

@@ -144,6 +144,8 @@ type PersonView struct {
 
 // ConfirmView is the confirmation of one action: in the dialog with htmx, a page without.
 type ConfirmView struct {
+	// HasPassword: the person has a password (Activate then needs no link).
+	HasPassword bool
 	UserID      string
 	Name        string
 	Action      string
