@@ -135,7 +135,7 @@ func TestBrowserAdminLifecycle(t *testing.T) {
 			b.open(views.PersonURL(ids[i]))
 			assert.Equal(t, views.StatusLabel(c.status), b.text(`[data-testid="user-panel"] [data-testid="status-badge"]`))
 
-			b.click(`[data-testid="action-` + c.action + `"]`)
+			b.chooseAction(c.action)
 			b.waitFor(`#dialog[open] [data-testid="confirm-form"]`)
 			b.check()
 			assert.Contains(t, b.text(`#dialog [data-testid="confirm-question"]`), "Case "+lasts[i], "the confirmation names the person")
@@ -162,6 +162,18 @@ func TestBrowserAdminLifecycle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chooseAction opens an action's confirmation from the person's header: the primary action is
+// a button, the others are in the "More actions" menu, which is opened first.
+func (b *browser) chooseAction(key string) {
+	b.t.Helper()
+	sel := `[data-testid="action-` + key + `"]`
+	if eval[bool](b, `!!document.querySelector(`+jsString(`details.more-actions:not([open]) `+sel)+`)`) {
+		b.click(`[data-testid="more-actions-button"]`)
+		b.waitFor(`details.more-actions[open] ` + sel)
+	}
+	b.click(sel)
 }
 
 // destructive reports whether the confirmation of an action asks for a reason, as issue 5

@@ -90,6 +90,10 @@ func (b *browser) check() {
 			res = b.runAxe(true) // again, naming the elements for the message
 			assert.Fail(b.t, "accessibility violations", "axe found %d violation(s) on %s [%s]:\n%s", len(res.Violations), where, m.name, formatAxe(res))
 		}
+		if !m.mobile {
+			// Colours are the same at every width: light and dark are what matter.
+			b.checkControlContrast(where, m.name)
+		}
 	}
 	b.do(b.viewport(b.opts.width, b.opts.height, b.opts.mobile), b.scheme(b.opts.dark))
 

@@ -59,7 +59,19 @@ func TestBrowserChangePassword(t *testing.T) {
 		b.check()
 		assert.Equal(t, "true", b.attr(`#current_password`, "aria-invalid"))
 		assert.Contains(t, b.attr(`#current_password`, "aria-describedby"), "current_password-error", "the message is tied to its field for screen readers")
-		assert.Equal(t, "", eval[string](b, `document.querySelector("#new_password").value`), "passwords are never sent back into the form")
+		assert.Equal(t, "", eval[string](b, `document.querySelector("#current_password").value`), "the mistyped password is gone")
+		// The new passwords passed every check: they stay in the browser's own fields
+		// (hx-preserve; the answer never carries them), and the checklist still describes them.
+		assert.Equal(t, newPassword, eval[string](b, `document.querySelector("#new_password").value`), "a typo elsewhere does not cost the new password")
+		assert.Equal(t, newPassword, eval[string](b, `document.querySelector("#confirm_password").value`))
+		assert.Equal(t, "true", b.attr(rule("match"), "data-met"))
+		assert.Zero(t, b.count(`[data-testid="request-id"]`), "no support reference for a typo")
+
+		// Fixing the current password is all it takes.
+		b.typeInto(`#current_password`, webtest.DemoPassword)
+		b.click(`[data-testid="change-password"]`)
+		b.waitFor(`[data-testid="password-panel"] [data-testid="alert-success"]`)
+		b.check()
 	})
 
 	t.Run("policy failure with the live checklist", func(t *testing.T) {

@@ -109,7 +109,7 @@ func TestScreenshots(t *testing.T) {
 		{name: "admin-users", login: "ada@example.com", path: "/admin/users?status=LOCKED_OUT"},
 		{name: "admin-person", login: "ada@example.com", path: views.PersonURL(bob)},
 		{name: "admin-confirm", login: "ada@example.com", path: views.PersonURL(alice), prepare: func(b *browser) {
-			b.click(`[data-testid="action-reset-password"]`)
+			b.chooseAction("reset-password")
 			b.waitFor(`#dialog[open] [data-testid="confirm-form"]`)
 		}},
 		{name: "admin-create", login: "ada@example.com", path: "/admin/users/new"},

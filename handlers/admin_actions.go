@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/client"
 	"gatehouse/views"
+	"gatehouse/web/audit"
 )
 
 // Delivery choices for the actions that produce a one-time link.
@@ -87,6 +88,7 @@ func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
 		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
+	view.HasPassword = u.Credentials.HasPassword
 	if act.Key == actionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
 		view.Suggestions = recoverySuggestions()
@@ -323,12 +325,25 @@ func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionR
 }
 
 // actionDone finishes a successful action (the audit entry, the cache, the sessions) and
-// answers with the person as Okta has them now.
+// answers with the person as Okta has them now. htmx gets the refreshed panel and, out of
+// band, the other parts of the page the action changed (key dates, recent admin actions);
+// without JavaScript the browser is redirected to the person's page, where the message and any
+// one-time secret show once (post/redirect/get: a reload repeats nothing).
 func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionRequest, out actionOutcome) error {
 	ctx := r.Context()
 	v, act, u := req.viewer, req.act, req.person
 	alert := &views.Alert{Kind: "success", Title: "Done"}
 	recErr := a.succeeded(ctx, v, u, act.Key, req.in.Reason, out.detail, out.receipt)
+	fresh, err := a.okta.GetUser(ctx, u.ID)
+	if err != nil {
+		fresh = u
+		out.note += " Reload the page to see the account's new status."
+	} else if act.Key == actionActivate && activeNow(fresh) {
+		// Okta made the person active at once (they kept their password): no activation link
+		// is needed, whatever was asked for.
+		out.secret, out.detail = nil, "active at once with existing password"
+		out.note = firstName(fresh) + " can sign in with their existing password; no activation link is needed."
+	}
 	if warn := a.afterSuccess(ctx, act, u); warn != "" {
 		ScopeFrom(ctx).Note("end_sessions", "incomplete")
 		alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
@@ -338,27 +353,41 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 		alert.Kind, alert.Title = "warning", "Done, but not recorded"
 		out.note += notRecorded(recErr)
 	}
-	fresh, err := a.okta.GetUser(ctx, u.ID)
-	if err != nil {
-		fresh = u
-		out.note += " Reload the page to see the account's new status."
-	}
 	alert.Text = strings.TrimSpace(act.Done(fresh) + " " + out.note)
-	panel := a.panel(ctx, v, fresh)
-	panel.Alert, panel.Secret = alert, out.secret
 	if IsHTMX(r) {
-		return Render(w, r, http.StatusOK, views.ActionDone(panel))
+		panel := a.panel(ctx, v, fresh)
+		panel.Alert, panel.Secret = alert, out.secret
+		if out.secret != nil {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		return Render(w, r, http.StatusOK, views.ActionDone(panel, a.personRefresh(ctx, fresh)))
 	}
-	if out.secret != nil {
-		// Never in a redirect URL, never cached: the secret lives in this response only.
-		w.Header().Set("Cache-Control", "no-store")
-		return Render(w, r, http.StatusOK, views.ActionResultPage(PageFor(r, act.Label+" · "+userName(fresh), views.NavAdmin), views.ActionResultView{
-			Nav: adminNav(v, views.AdminPeople), UserID: u.ID, Name: userName(fresh), Alert: *alert, Secret: out.secret,
-		}))
+	res := oneTimeResult{Alert: alert, Secret: out.secret}
+	if !a.leaveResult(ctx, w, doneFlashOf(act.Key, u.ID, recErr), res) && out.secret != nil {
+		// The store failed: the secret lives in this response only, never lost, never cached.
+		pv, err := a.personView(ctx, v, u.ID)
+		if err != nil {
+			pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(fresh), Login: fresh.Profile.Login, Panel: a.panel(ctx, v, fresh)}
+		}
+		a.showResult(w, &pv, act.Key, res)
+		return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 	}
-	setFlash(ctx, a.sessions, w, doneFlashOf(act.Key, u.ID, recErr))
 	redirect(w, r, views.PersonURL(u.ID))
 	return nil
+}
+
+// personRefresh is what an action changes on the person's page besides the panel: the key
+// dates (status changed, password changed…) and the recent admin actions, which now include
+// this one. An audit store that cannot be read says so in place.
+func (a *Admin) personRefresh(ctx context.Context, u client.User) views.PersonRefresh {
+	ref := views.PersonRefresh{ID: u.ID, Name: userName(u), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Credentials: credentialFacts(u)}
+	entries, err := a.audit.Recent(ctx, audit.Filter{Target: u.ID, Limit: personAuditLimit})
+	if err != nil {
+		ref.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
+	} else {
+		ref.Audit = auditRows(entries)
+	}
+	return ref
 }
 
 // afterSuccess does what follows every successful action, single or bulk, once its audit
@@ -431,18 +460,13 @@ func (a *Admin) activate(ctx context.Context, u client.User, in actionInput) (ac
 	if err != nil {
 		return actionOutcome{}, err
 	}
-	first := firstName(u)
 	out := actionOutcome{receipt: res.Receipt, detail: "activation email", note: emailNote(u, "the activation link")}
-	if u.Credentials.HasPassword {
-		out.detail, out.note = "activated with existing password", first+" can sign in with their existing password."
-	}
 	if in.Delivery == deliverLink {
 		out.detail, out.note = "activation link shown", ""
 		if res.ActivationURL == "" {
 			out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
 		} else {
-			out.secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
-				Hint: "Send it to " + first + " through a channel only they can read. It works for 7 days."}
+			out.secret = activationSecret(u, res.ActivationURL)
 		}
 	}
 	return out, nil

@@ -276,14 +276,24 @@ func TestAdminActionResponses(t *testing.T) {
 		assert.Equal(t, "ACTIVE", doc.Find("#"+views.UserPanelID+" [data-testid=status-badge]").AttrOr("data-status", ""))
 	})
 
-	t.Run("a one-time link without JavaScript is shown on a result page, never redirected", func(t *testing.T) {
+	t.Run("a one-time link without JavaScript survives the redirect once, never in the URL", func(t *testing.T) {
 		id := adminTestUser(t, env.Okta, oktatest.StatusActive)
 		form := actionForm("reset-password")
 		form.Set("delivery", "link")
-		res, body := post(t, env, ada, personPath(id)+"/reset-password", form, nil)
+		loc, res, body := postRedirected(t, env, ada, personPath(id)+"/reset-password", form)
+		assert.Equal(t, personPath(id), loc, "the URL carries nothing of the secret")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
 		doc := parseHTML(t, body)
+		defer func() {
+			// A reload shows the person's page without the link, and repeats nothing.
+			env.Okta.ResetRequests()
+			res, again := get(t, env, ada, loc, nil)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Empty(t, parseHTML(t, again).Find("[data-testid=secret]").Nodes, "a one-time secret never shows twice")
+			assert.Zero(t, mutations(env, ""), "a reload changes nothing")
+			assert.Len(t, auditFor(t, env, id), 1, "one audit entry")
+		}()
 		secret := doc.Find("[data-testid=secret-value]")
 		assert.Contains(t, secret.Text(), "/reset_password/")
 		assert.Equal(t, views.SecretValueID, secret.AttrOr("id", ""))

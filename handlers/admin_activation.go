@@ -84,9 +84,17 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 		secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
 			Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}
 	}
-	// Never in a redirect URL, never cached: the link lives in this response only.
-	w.Header().Set("Cache-Control", "no-store")
-	return Render(w, r, http.StatusOK, views.ActionResultPage(PageFor(r, "Resend activation · "+userName(u), views.NavAdmin), views.ActionResultView{
-		Nav: adminNav(v, views.AdminPeople), UserID: id, Name: userName(u), Alert: alert, Secret: secret,
-	}))
+	// Post/redirect/get: the link rides to the person's page server-side, once (never in a
+	// URL); should that store fail, the page is rendered at once instead, so it is never lost.
+	res2 := oneTimeResult{Alert: &alert, Secret: secret}
+	if a.leaveResult(ctx, w, doneFlashOf(auditResendActivation, id, recErr), res2) {
+		redirect(w, r, views.PersonURL(id))
+		return nil
+	}
+	pv, err := a.personView(ctx, v, id)
+	if err != nil {
+		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: id, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
+	}
+	a.showResult(w, &pv, auditResendActivation, res2)
+	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +15,9 @@ import (
 
 // maxBulk is how many people one bulk action may select.
 const maxBulk = 50
+
+// flashBulkNoneSelected brings the list back after "Preview…" with nobody selected.
+const flashBulkNoneSelected = "bulk-none-selected"
 
 const notRunBusy = "Not run: Okta is busy — try again in a minute."
 
@@ -163,6 +167,16 @@ func (a *Admin) BulkPreview(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	if len(r.PostForm["id"]) == 0 {
+		// A simple slip: back to the same list, search kept, with the reason above it.
+		back := userQuery{Q: strings.TrimSpace(field(r, "q")), Status: client.Status(field(r, "status"))}
+		if validText(back.Q, 0, 100) != nil || (back.Status != "" && !back.Status.Valid()) {
+			back = userQuery{}
+		}
+		setFlash(r.Context(), a.sessions, w, flashBulkNoneSelected)
+		redirect(w, r, back.url("", nil))
+		return nil
+	}
 	act, ids, err := readBulk(r, v)
 	if err != nil {
 		return err
@@ -226,7 +240,33 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 	if n := counts[views.BulkNotRun]; n > 0 {
 		view.Alert = &views.Alert{Kind: "warning", Title: "Okta is busy", Text: "Okta asked Gatehouse to slow down, so " + people(n) + " could not be done. Wait a minute, then select them again."}
 	}
+	// Post/redirect/get: the results page is a GET, so a reload shows them (once) instead of
+	// running the action again.
+	if a.leaveResult(ctx, w, flashBulkResult, oneTimeResult{Bulk: &view}) {
+		redirect(w, r, bulkResultPath)
+		return nil
+	}
 	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label+": results", views.NavAdmin), view))
+}
+
+// bulkResultPath is where a bulk run redirects to show its results.
+const bulkResultPath = "/admin/bulk/result"
+
+// BulkResult handles GET /admin/bulk/result: the results a bulk run just left, once. A reload
+// (or a visit later) finds them gone and says where what was done is recorded.
+func (a *Admin) BulkResult(w http.ResponseWriter, r *http.Request) error {
+	v, err := staff(r)
+	if err != nil {
+		return err
+	}
+	msg, res := a.takeResult(w, r)
+	nav := adminNav(v, views.AdminPeople)
+	if msg != flashBulkResult || res.Bulk == nil {
+		return Render(w, r, http.StatusOK, views.BulkResultGone(PageFor(r, "Bulk action", views.NavAdmin), nav))
+	}
+	view := *res.Bulk
+	view.Nav, view.Done = nav, true
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, view.ActionLabel+": results", views.NavAdmin), view))
 }
 
 // oktaBudgetLow reports whether Okta's remaining rate-limit budget, as its last answer gave

@@ -263,20 +263,17 @@ func (a *Admin) create(ctx context.Context, v Viewer, in createInput) (u client.
 	return u, recErr, nil
 }
 
-// created answers a successful creation: the person's page after a redirect, or, when the
-// activation link is to be shown, that page at once with the link (never in a URL, never
-// cached).
+// created answers a successful creation with a redirect to the person's page
+// (post/redirect/get: a reload there never creates them twice). When the activation link is to
+// be shown, it rides along server-side, once (never in a URL); should the store fail, the page
+// is rendered at once instead, so the link is never lost.
 func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, activation string, recErr error) error {
 	ctx := r.Context()
-	var (
-		secret *views.Secret
-		alert  *views.Alert
-	)
+	res := oneTimeResult{Activation: activation}
 	if activation == activateLink {
-		secret, alert = a.activateWithLink(ctx, v, u)
+		res.Secret, res.Alert = a.activateWithLink(ctx, v, u)
 	}
-	if secret == nil && alert == nil {
-		setFlash(ctx, a.sessions, w, doneFlashOf(auditCreate, u.ID, recErr))
+	if a.leaveResult(ctx, w, doneFlashOf(auditCreate, u.ID, recErr), res) {
 		redirect(w, r, views.PersonURL(u.ID))
 		return nil
 	}
@@ -285,17 +282,17 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 		// The person exists; only the page could not be loaded. Never lose the secret.
 		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
 	}
-	if recErr != nil {
-		alert.Kind = "warning"
-		alert.Text += notRecorded(recErr)
+	a.showResult(w, &pv, auditCreate, res)
+	if recErr != nil && pv.Panel.Alert != nil {
+		pv.Panel.Alert.Kind, pv.Panel.Alert.Title = "warning", "Person added, but not recorded"
+		pv.Panel.Alert.Text += notRecorded(recErr)
 	}
-	pv.Panel.Alert, pv.Panel.Secret = alert, secret
-	w.Header().Set("Cache-Control", "no-store")
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 }
 
 // activateWithLink activates a just-created STAGED person without an email and returns the
-// link to show once; a failure leaves the person staged and says so.
+// link to show once; a failure leaves the person staged and says so. The success words are
+// the person page's, from the status Okta then reports.
 func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (*views.Secret, *views.Alert) {
 	res, err := a.okta.Activate(ctx, u.ID, false)
 	if err != nil {
@@ -304,16 +301,23 @@ func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (
 		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
 	}
 	recErr := a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
-	alert := &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created and activated." + notRecorded(recErr)}
 	if recErr != nil {
-		alert.Kind = "warning"
+		var link *views.Secret
+		if res.ActivationURL != "" {
+			link = activationSecret(u, res.ActivationURL)
+		}
+		return link, &views.Alert{Kind: "warning", Title: "Person added, but not recorded", Text: userName(u) + "'s account is created and its activation started." + notRecorded(recErr)}
 	}
 	if res.ActivationURL == "" {
-		alert.Text += " Okta did not return an activation link; use “Reset password” to send them one."
-		return nil, alert
+		return nil, &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created. Okta did not return an activation link; use “Reset password” to send them one."}
 	}
-	return &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
-		Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}, alert
+	return activationSecret(u, res.ActivationURL), nil
+}
+
+// activationSecret is an activation link to show once.
+func activationSecret(u client.User, link string) *views.Secret {
+	return &views.Secret{Label: "Activation link for " + userName(u), Value: link,
+		Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}
 }
 
 // createFieldErrors puts Okta's validation causes ("login: An object with this field already

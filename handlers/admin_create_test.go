@@ -46,32 +46,39 @@ func TestAdminCreatePerson(t *testing.T) {
 		extra      url.Values
 		wantStatus string
 		wantSecret bool
+		wantWords  string
 		wantGroups []string
 	}{
-		{name: "staged, in two groups", extra: url.Values{"activation": {"staged"}, "group": {eng + ":Engineering", sales}}, wantStatus: oktatest.StatusStaged, wantGroups: []string{"Engineering", "Sales"}},
-		{name: "active at once with an initial password", extra: url.Values{"activation": {"email"}, "password": {"Fresh-Start-2024"}}, wantStatus: oktatest.StatusActive},
-		{name: "emailed activation without a password", extra: url.Values{"activation": {"email"}}, wantStatus: oktatest.StatusProvisioned},
-		{name: "activation link shown once", extra: url.Values{"activation": {"link"}, "group": {sales + ":Sales"}}, wantStatus: oktatest.StatusProvisioned, wantSecret: true, wantGroups: []string{"Sales"}},
+		{name: "staged, in two groups", extra: url.Values{"activation": {"staged"}, "group": {eng + ":Engineering", sales}}, wantStatus: oktatest.StatusStaged, wantWords: "created and staged", wantGroups: []string{"Engineering", "Sales"}},
+		{name: "active at once with an initial password", extra: url.Values{"activation": {"email"}, "password": {"Fresh-Start-2024"}}, wantStatus: oktatest.StatusActive, wantWords: "account is active"},
+		{name: "emailed activation without a password", extra: url.Values{"activation": {"email"}}, wantStatus: oktatest.StatusProvisioned, wantWords: "waiting for activation: Okta has emailed them"},
+		{name: "activation link shown once", extra: url.Values{"activation": {"link"}, "group": {sales + ":Sales"}}, wantStatus: oktatest.StatusProvisioned, wantSecret: true, wantWords: "waiting for activation: pass on the activation link", wantGroups: []string{"Sales"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			login := "nina." + uniq() + "@example.com"
-			res, body := post(t, env, ada, "/admin/users/new", createForm(login, tt.extra), nil)
+			loc, res, body := postRedirected(t, env, ada, "/admin/users/new", createForm(login, tt.extra))
 			id := env.Okta.UserID(login)
 			require.NotEmpty(t, id, "the person exists at Okta: %s", body)
 			assert.Equal(t, tt.wantStatus, env.Okta.UserStatus(id))
-			if tt.wantSecret {
-				require.Equal(t, http.StatusOK, res.StatusCode)
-				assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
-				doc := parseHTML(t, body)
-				assert.Contains(t, doc.Find("#"+views.SecretValueID).Text(), "/welcome/")
-				assert.Equal(t, "Nina Newcomer", doc.Find("[data-testid=person-name]").Text(), "the person's page")
-			} else {
-				require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
-				assert.Equal(t, "/admin/users/"+id, res.Header.Get("Location"))
-				_, page := get(t, env, ada, res.Header.Get("Location"), nil)
-				assert.Contains(t, parseHTML(t, page).Find("[data-testid=alert-success]").Text(), "Nina Newcomer's account is created")
+			assert.Equal(t, "/admin/users/"+id, loc)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			doc := parseHTML(t, body)
+			assert.Equal(t, "Nina Newcomer", doc.Find("[data-testid=person-name]").Text(), "the person's page")
+			assert.Contains(t, doc.Find("[data-testid=alert-success]").Text(), tt.wantWords, "words that match the status")
+			if tt.wantStatus != oktatest.StatusActive {
+				assert.NotContains(t, doc.Find("[data-testid=alert-success]").Text(), "activated", "never “activated” for an account that is not active")
 			}
+			if tt.wantSecret {
+				assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+				assert.Contains(t, doc.Find("#"+views.SecretValueID).Text(), "/welcome/")
+			}
+			// A reload of the page after the redirect neither creates the person again nor
+			// shows the link again.
+			env.Okta.ResetRequests()
+			_, again := get(t, env, ada, loc, nil)
+			assert.Empty(t, parseHTML(t, again).Find("[data-testid=secret]").Nodes, "the activation link shows once")
+			assert.Zero(t, mutations(env, ""), "a reload changes nothing")
 			groups := groupNames(t, env, id)
 			for _, g := range tt.wantGroups {
 				assert.Contains(t, groups, g)
@@ -200,8 +207,9 @@ func TestAdminGroupPicker(t *testing.T) {
 		form.Set("op", "create")
 		form["group"] = []string{sales + ":Sales", eng + ":Engineering"}
 		form.Del("password")
-		res, _ = post(t, env, ada, "/admin/users/new", form, nil)
-		require.Equal(t, http.StatusOK, res.StatusCode, "the activation link is shown on the person's page")
+		_, res, body = postRedirected(t, env, ada, "/admin/users/new", form)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.NotEmpty(t, parseHTML(t, body).Find("[data-testid=secret]").Nodes, "the activation link is shown on the person's page")
 		id := env.Okta.UserID("nina.custom@example.com")
 		require.NotEmpty(t, id)
 		assert.Subset(t, groupNames(t, env, id), []string{"Engineering", "Sales"})
@@ -217,4 +225,22 @@ func TestAdminGroupPicker(t *testing.T) {
 		res, _ := get(t, env, hal, "/admin/users/new", nil)
 		assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	})
+}
+
+// TestAdminCreateKeepsOverlongText (issue 17, defect 10): no field cuts what is pasted into it
+// (no maxlength); an overlong name comes back whole, with the bound in words.
+func TestAdminCreateKeepsOverlongText(t *testing.T) {
+	t.Parallel()
+	env := webtest.New(t, webtest.Options{})
+	ada := env.SignInAs(t, "ada@example.com")
+	_, form := env.Page(t, ada, "/admin/users/new")
+	assert.Empty(t, form.Find("input[maxlength]:not([type=search])").Nodes, "no field truncates text silently")
+	assert.Equal(t, "50", form.Find("input[name=first_name]").AttrOr("data-maxlength", ""))
+
+	long := strings.Repeat("Bartholomew", 10)[:100]
+	res, body := post(t, env, ada, "/admin/users/new", createForm("long."+uniq()+"@example.com", url.Values{"activation": {"staged"}, "first_name": {long}}), nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	doc := parseHTML(t, body)
+	assert.Equal(t, long, doc.Find("input[name=first_name]").AttrOr("value", ""), "the whole text is kept")
+	assert.Contains(t, doc.Find("[data-testid=error-first_name]").Text(), "at most 50 characters")
 }

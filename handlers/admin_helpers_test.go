@@ -46,6 +46,18 @@ func adminTestPerson(t *testing.T, okta *oktatest.Server, status string, groups 
 	return id, login
 }
 
+// adminTestUserWithoutPassword adds a person in status with no password (never activated, or
+// deactivated before choosing one).
+func adminTestUserWithoutPassword(t *testing.T, okta *oktatest.Server, status string) string {
+	t.Helper()
+	tag := uniq()
+	login := "nopw." + tag + "@example.com"
+	return okta.AddUser(oktatest.SeedUser{
+		Status:  status,
+		Profile: map[string]any{"login": login, "email": login, "firstName": "Nopw" + tag[:4], "lastName": "Tester"},
+	})
+}
+
 // adminSignIn adds a fresh admin (or helpdesk) and signs them in: each test actor has its own
 // per-person rate limit for admin actions.
 func adminSignIn(t *testing.T, env *webtest.Env, group string) (*http.Client, string) {
@@ -121,4 +133,16 @@ func statusOf(err error) int {
 // isMutation matches the Okta calls that could change something about a person.
 func isMutation(r oktatest.Request) bool {
 	return r.Method != http.MethodGet && strings.HasPrefix(r.Path, "/api/v1/users")
+}
+
+// postRedirected posts a state-changing form, requires that it answers with a redirect
+// (post/redirect/get), and fetches the page it redirects to: its location, response and body.
+func postRedirected(t *testing.T, env *webtest.Env, c *http.Client, path string, form url.Values) (string, *http.Response, string) {
+	t.Helper()
+	res, body := post(t, env, c, path, form, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, "a state-changing form answers with a redirect: %s", body)
+	loc := res.Header.Get("Location")
+	require.True(t, strings.HasPrefix(loc, "/"), "a redirect within Gatehouse: %q", loc)
+	res, body = get(t, env, c, loc, nil)
+	return loc, res, body
 }

@@ -216,3 +216,34 @@ func TestAdminFindPeopleWhenOktaFails(t *testing.T) {
 	assert.Equal(t, "/admin/users?q=ali", doc.Find("[data-testid=retry]").AttrOr("href", ""))
 	assert.Equal(t, 1, doc.Find("form[data-testid=user-search-form]").Length(), "the search box stays usable")
 }
+
+// TestAdminFindPeopleBadCursor (issue 17, defect 3): a cursor Okta refuses (400 E0000029
+// "Invalid paging request": an old or altered link) starts the list over with a note instead
+// of failing, filter kept.
+func TestAdminFindPeopleBadCursor(t *testing.T) {
+	t.Parallel()
+	h := webtest.NewHandlers(t, webtest.Options{})
+	tests := []struct {
+		name, query, wantStatus string
+	}{
+		{name: "garbage", query: "after=garbage"},
+		{name: "garbage with a status and a trail", query: "status=ACTIVE&after=garbage&prev=&prev=00uAAAAAAAAAAAAAAAAA", wantStatus: "ACTIVE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.As(t, webtest.Request(http.MethodGet, "/admin/users?"+tt.query, nil, nil), "ada@example.com")
+			w, err := webtest.Call(h.App.Admin.ListUsers, r)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, w.Code)
+			doc := parseHTML(t, w.Body.String())
+			assert.Contains(t, doc.Find("[data-testid=results-notice]").Text(), "starts again from the first page")
+			assert.NotEmpty(t, doc.Find("[data-testid=user-row]").Nodes, "the first page is listed")
+			assert.Empty(t, doc.Find("[data-testid=page-prev]").Nodes, "no way back to a page that does not exist")
+			for _, row := range doc.Find("[data-testid=user-row] [data-testid=status-badge]").EachIter() {
+				if tt.wantStatus != "" {
+					assert.Equal(t, tt.wantStatus, row.AttrOr("data-status", ""), "the filter is kept")
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -102,21 +103,16 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := a.searchUsers(r.Context(), uq)
+	if htmxTarget(r) != views.UserResultsID && takeFlash(a.sessions, w, r) == flashBulkNoneSelected && view.Notice == nil {
+		view.Notice = &views.Alert{Kind: "warning", Title: "Nobody is selected", Text: "Tick the people to act on in the list below first, then choose the action."}
+	}
 	a.markScope(r.Context(), v, view.Rows)
 	view.Nav = adminNav(v, views.AdminPeople)
 	view.Query, view.Status = uq.Q, string(uq.Status)
 	for _, s := range client.Statuses() {
 		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(string(s)), Selected: s == uq.Status})
 	}
-	for _, act := range Actions() {
-		if act.Bulk && act.AllowedFor(v) {
-			label := act.Label
-			if act.Key == actionResetPassword {
-				label = "Reset password (Okta emails a link)"
-			}
-			view.BulkActions = append(view.BulkActions, views.Option{Value: act.Key, Label: label})
-		}
-	}
+	view.BulkActions = bulkOptions(v, view.Rows)
 	status := http.StatusOK
 	if view.Err != nil {
 		status = view.errStatus
@@ -125,6 +121,34 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 		return Render(w, r, status, views.UserResults(view.UserSearchView))
 	}
 	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
+}
+
+// bulkOptions are the bulk actions the viewer's role allows that fit someone selectable in the
+// list, by status (a list of active people is not offered Unlock). Each carries its statuses,
+// so the selection bar can narrow them to the people actually selected.
+func bulkOptions(v Viewer, rows []views.UserRow) []views.Option {
+	var out []views.Option
+	for _, act := range Actions() {
+		if !act.Bulk || !act.AllowedFor(v) {
+			continue
+		}
+		fits := slices.ContainsFunc(rows, func(r views.UserRow) bool {
+			return r.NoAction == "" && slices.Contains(act.Statuses, client.Status(r.Status))
+		})
+		if !fits {
+			continue
+		}
+		label := act.Label
+		if act.Key == actionResetPassword {
+			label = "Reset password (Okta emails a link)"
+		}
+		statuses := make([]string, len(act.Statuses))
+		for i, st := range act.Statuses {
+			statuses[i] = string(st)
+		}
+		out = append(out, views.Option{Value: act.Key, Label: label, Statuses: strings.Join(statuses, " ")})
+	}
+	return out
 }
 
 type searchResult struct {
@@ -147,8 +171,20 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 		p.Status = string(uq.Status)
 	}
 	page, err := a.okta.ListUsers(ctx, p)
+	if uq.After != "" && badCursor(err) {
+		// Okta no longer accepts the cursor (an old or altered link): start the list over
+		// rather than fail, and say so.
+		ScopeFrom(ctx).Note("paging", "cursor refused by Okta, first page shown")
+		uq.After, uq.Prev = "", nil
+		self = uq.url("", nil)
+		res.Notice = &views.Alert{Kind: "info", Title: "Back to the first page", Text: "That page link no longer works, so the list starts again from the first page."}
+		p.After = ""
+		page, err = a.okta.ListUsers(ctx, p)
+	}
 	users, next := page.Users, page.NextAfter
 	if err != nil {
+		// The page explains it in plain words; the log keeps the cause.
+		ScopeFrom(ctx).Note("search_error", err.Error())
 		he := Classify(err)
 		res.Err = &views.Alert{Kind: "error", Title: "The search did not work", Text: he.Msg, RequestID: RequestID(ctx)}
 		res.RetryURL = self
@@ -161,6 +197,13 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	}
 	a.describeResults(&res.UserSearchView, uq, next)
 	return res
+}
+
+// badCursor reports Okta's refusal of a paging cursor: 400 E0000029 "Invalid paging request"
+// (docs/OKTA.md, "Paging cursors").
+func badCursor(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Code == "E0000029"
 }
 
 // markScope marks the rows of people outside the viewer's helpdesk scope: they are still
@@ -245,12 +288,13 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if done, unrecorded := doneFor(takeFlash(a.sessions, w, r), id); done != "" {
-		view.Panel.Alert = a.personDoneAlert(done, view.Name)
-		if view.Panel.Alert == nil {
-			view.Panel.Alert = doneAlert(done, view.Name, view.Panel.Status)
+	msg, res := a.takeResult(w, r)
+	if done, unrecorded := doneFor(msg, id); done != "" {
+		if res.Alert == nil {
+			res.Alert = a.personDoneAlert(done, view.Name)
 		}
-		if unrecorded && view.Panel.Alert != nil {
+		a.showResult(w, &view, done, res)
+		if unrecorded && view.Panel.Alert != nil && view.Panel.Alert.Kind == "success" {
 			view.Panel.Alert.Kind, view.Panel.Alert.Title = "warning", "Done, but not recorded"
 			view.Panel.Alert.Text += notRecorded(audit.ErrNotRecorded)
 		}
@@ -289,7 +333,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: personFacts(u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: profileFields(u.Profile), Credentials: credentialFacts(u),
 	}
 	// Issue 19's sections: what the viewer may do follows the same protected-account rule as
 	// the panel's actions.
@@ -313,16 +357,51 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	return view, nil
 }
 
+// showResult puts the one-time result of an action (or of adding the person) on their page:
+// the message, from fixed words and the status Okta reports now (never from the URL), and a
+// one-time secret, which makes the page uncacheable. An activation link Okta no longer needs —
+// the person is active already — is not shown.
+func (a *Admin) showResult(w http.ResponseWriter, view *views.PersonView, done string, res oneTimeResult) {
+	p := &view.Panel
+	if res.Secret != nil && done == auditCreate && activeNow(client.User{Status: client.Status(p.Status), TransitioningToStatus: client.Status(p.Transition)}) {
+		res.Secret = nil
+	}
+	p.Alert, p.Secret = res.Alert, res.Secret
+	if p.Alert == nil {
+		p.Alert = doneAlert(done, view.Name, p.Status, p.Transition, res.Activation)
+	}
+	if p.Secret != nil {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+}
+
 // doneAlert is the success message after a redirect, from the one-time flash the action left
 // (never from the URL). It is built from fixed words and the person as Okta has them now.
-func doneAlert(done, name, status string) *views.Alert {
-	if done == "create" {
-		return &views.Alert{Kind: "success", Title: "Person added", Text: name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(status)) + "."}
+func doneAlert(done, name, status, transition, activation string) *views.Alert {
+	if done == auditCreate {
+		return &views.Alert{Kind: "success", Title: "Person added", Text: createdText(name, client.Status(cmp.Or(transition, status)), activation)}
 	}
 	if act, ok := ActionByKey(done); ok {
-		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}})}
+		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}, Status: client.Status(status), TransitioningToStatus: client.Status(transition)})}
 	}
 	return nil
+}
+
+// createdText says what adding the person left them as, by the status Okta reports: never
+// "activated" for an account still waiting for its activation link.
+func createdText(name string, st client.Status, activation string) string {
+	switch st {
+	case client.StatusActive:
+		return name + "'s account is active: they can sign in with the password you set."
+	case client.StatusProvisioned:
+		if activation == activateLink {
+			return name + "'s account is waiting for activation: pass on the activation link below, with which they choose a password."
+		}
+		return name + "'s account is waiting for activation: Okta has emailed them the activation link, with which they choose a password."
+	case client.StatusStaged:
+		return name + "'s account is created and staged: nobody can use it until you activate it."
+	}
+	return name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(string(st))) + "."
 }
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
@@ -334,7 +413,7 @@ func (a *Admin) panel(ctx context.Context, v Viewer, u client.User) views.UserPa
 // panelWith is panel with the person's groups when the caller already has them.
 func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups []client.Group) views.UserPanelView {
 	p := views.UserPanelView{
-		ID: u.ID, Name: userName(u), Status: string(u.Status),
+		ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status),
 		Transition: string(u.TransitioningToStatus), SelfAccount: v.UserID == u.ID,
 	}
 	if vd := a.opts.Protect.mayAct(ctx, v, u, groups); !vd.Allowed {
@@ -343,7 +422,8 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 		return p
 	}
 	for _, act := range allowedActions(v, u) {
-		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Destructive,
+		// Red only for what destroys: deactivation takes the person's apps away.
+		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Key == actionDeactivate,
 			Suggested: suggestedAction(u.Status) == act.Key})
 	}
 	p.Notes = elsewhereNotes(v, u)
@@ -367,11 +447,13 @@ func keyDates(u client.User, now time.Time, loc *i18n.Locale) []views.ProfileFie
 	}
 }
 
-// personFacts is the profile plus what Okta says about the credentials (never their values).
-func personFacts(u client.User) []views.ProfileField {
-	facts := profileFields(u.Profile)
-	facts = append(facts, views.ProfileField{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")})
-	facts = append(facts, views.ProfileField{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")})
+// credentialFacts is what Okta says about the person's credentials (never their values),
+// grouped apart from the profile.
+func credentialFacts(u client.User) []views.ProfileField {
+	facts := []views.ProfileField{
+		{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")},
+		{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")},
+	}
 	if u.Credentials.Provider.Type != "" && u.Credentials.Provider.Type != "OKTA" {
 		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: string(u.Credentials.Provider.Type)})
 	}

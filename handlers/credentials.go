@@ -63,9 +63,22 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	policy, _ := s.passwordPolicy(r.Context(), v)
-	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(),
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Login: v.Login,
 		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/password")}
 	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
+}
+
+// PasswordStepUp answers POST /password when the person's sign-in is too old for a password
+// change (the route's step-up, SECURITY.md 31): instead of leaving for the sign-in page without
+// a word, the form says that nothing was changed and why, and offers to sign in again and come
+// back to it. Nothing typed is kept — passwords never are.
+func (s *SelfService) PasswordStepUp(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireViewer(r); err != nil {
+		return err
+	}
+	ScopeFrom(r.Context()).Note("step_up", "needed")
+	view := views.PasswordView{StepUp: true, StepUpAfterSubmit: true, ReauthURL: reauthURL("/password")}
+	return s.renderPassword(w, r, http.StatusUnauthorized, view)
 }
 
 // CheckPassword handles POST /password/check: the live checklist, re-rendered as the person
@@ -146,7 +159,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	ctx := r.Context()
 	current, pw, confirm := secretField(r, "current_password"), secretField(r, "new_password"), secretField(r, "confirm_password")
 	policy, who := s.passwordPolicy(ctx, v)
-	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Errors: views.FieldErrors{}}
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Login: v.Login, Errors: views.FieldErrors{}}
 	if current == "" {
 		view.Errors["current_password"] = "Enter your current password."
 	}
@@ -162,7 +175,12 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	} else if confirm != pw && pw != "" {
 		view.Errors["confirm_password"] = "The two new passwords do not match."
 	}
-	if pw != "" {
+	// With htmx, new passwords that pass every check stay in the browser's fields across the
+	// answer (hx-preserve): never sent back, and not lost to a mistake in another field. The
+	// checklist then describes them; otherwise the fields come back empty, and so is the
+	// checklist, never ticked for fields that are empty.
+	view.KeepNew = IsHTMX(r) && pw != "" && view.Errors["new_password"] == "" && view.Errors["confirm_password"] == ""
+	if view.KeepNew {
 		view.Rules, view.Checked = policy.Check(pw, confirm, who), true
 	}
 	if len(view.Errors) > 0 {
@@ -177,10 +195,16 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 		return c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
 	})
 	if err != nil {
-		view.Errors, view.Alert, view.Rules, view.Checked = views.FieldErrors{}, nil, policy.Rules(), false
 		status, fe, alert := passwordFailure(err)
 		view.Errors, view.Alert = fe, alert
-		view.Alert.RequestID = RequestID(ctx)
+		if fe["new_password"] != "" || fe["confirm_password"] != "" {
+			view.KeepNew, view.Rules, view.Checked = false, policy.Rules(), false
+		}
+		if status >= http.StatusInternalServerError {
+			// A support reference only where something failed on Gatehouse's or Okta's side,
+			// never for a typo.
+			view.Alert.RequestID = RequestID(ctx)
+		}
 		s.record(ctx, v, "self.change-password", audit.ResultFailure, client.Receipt{}, err)
 		return formResult[views.PasswordView]{status: status, view: view}
 	}
@@ -278,7 +302,7 @@ func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions()}
+	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions(), Login: v.Login}
 	if u, err := s.me(r.Context(), v); err != nil {
 		view.LoadErr = sectionError(r.Context(), "Your", "current question", err)
 	} else {
@@ -308,7 +332,7 @@ func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) err
 func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v Viewer) formResult[views.RecoveryView] {
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
-	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Errors: views.FieldErrors{}}
+	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Login: v.Login, Errors: views.FieldErrors{}}
 	if msg := recoveryProblems(question, answer); msg != nil {
 		view.Errors = msg
 	}
@@ -331,7 +355,9 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 		if u, err := s.me(ctx, v); err == nil {
 			view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 		}
-		view.Alert.RequestID = RequestID(ctx)
+		if status >= http.StatusInternalServerError {
+			view.Alert.RequestID = RequestID(ctx)
+		}
 		s.record(ctx, v, "self.change-recovery-question", audit.ResultFailure, client.Receipt{}, err)
 		return formResult[views.RecoveryView]{status: status, view: view}
 	}

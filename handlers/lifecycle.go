@@ -288,7 +288,7 @@ func (act Action) Consequence(u client.User) string {
 	switch act.Key {
 	case actionActivate:
 		if u.Credentials.HasPassword {
-			return first + " already has a password, so the account becomes active at once and they can sign in with it."
+			return first + " already has a password, so the account should become active at once and they can sign in with it. Should Okta ask them to choose a new one instead, it emails them an activation link."
 		}
 		return first + " gets an activation link to choose a password and finish setting up the account. Okta can email it, or you can pass it on yourself."
 	case actionDeactivate:
@@ -349,6 +349,14 @@ func (act Action) Done(u client.User) string {
 	name := userName(u)
 	switch act.Key {
 	case actionActivate:
+		// In the words of the status Okta reports after the call: a person who kept their
+		// password is active at once; one without waits for the activation link.
+		switch {
+		case activeNow(u):
+			return name + "'s account is active again."
+		case u.Status == client.StatusProvisioned || u.TransitioningToStatus == client.StatusProvisioned:
+			return name + "'s account is activated and waits for them to choose a password with the activation link."
+		}
 		return name + "'s account is activated."
 	case actionDeactivate:
 		return name + "'s account is deactivated and their sessions have ended."

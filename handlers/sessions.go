@@ -19,6 +19,15 @@ type Flashes interface {
 	TakeFlash(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error)
 }
 
+// Results carry the outcome of a state-changing form across its redirect (post/redirect/get):
+// a flash with data — a bulk action's rows, a one-time link — sealed server-side and read once,
+// so a reload of the result page neither repeats the action nor shows a secret twice.
+type Results interface {
+	SetResult(ctx context.Context, w http.ResponseWriter, msg string, data []byte) error
+	// TakeResult returns the browser's flash and its data, once.
+	TakeResult(ctx context.Context, w http.ResponseWriter, r *http.Request) (msg string, data []byte, err error)
+}
+
 // SessionTokens reaches the OAuth tokens of the request's session, which the Viewer does not
 // carry: the access token for /users/me and delegated self-service, the refresh and ID tokens
 // for signing out at Okta. ok is false when the request has no session.
@@ -67,6 +76,7 @@ type SelfSessions interface {
 // an action that must lock them out.
 type AdminSessions interface {
 	Flashes
+	Results
 	EndSessions(ctx context.Context, userID string, keepCurrent bool) (int, error)
 }
 

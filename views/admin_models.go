@@ -28,6 +28,9 @@ type Option struct {
 	Value    string
 	Label    string
 	Selected bool
+	// Statuses, for a bulk action, lists the Okta statuses it applies in (space-separated):
+	// the selection bar offers it only when it fits someone selected.
+	Statuses string
 }
 
 // UserRow is one person in the results table.
@@ -56,17 +59,21 @@ type UserSearchView struct {
 	// Paging links; empty when not applicable.
 	NextURL, PrevURL, FirstURL string
 	Err                        *Alert
-	RetryURL                   string
-	EmptyTitle, EmptyHint      string
+	// Notice says something about the list shown (a paging link Okta refused, a preview
+	// with nobody selected) above the results.
+	Notice                *Alert
+	RetryURL              string
+	EmptyTitle, EmptyHint string
 	// BulkActions are the bulk actions the viewer's role allows.
 	BulkActions []Option
 }
 
 // ActionButton opens the confirmation of one action.
 type ActionButton struct {
-	Key         string
-	Label       string
-	URL         string // the confirmation page
+	Key   string
+	Label string
+	URL   string // the confirmation page
+	// Destructive marks what destroys (shown in red): not every action that needs a reason.
 	Destructive bool
 	// Suggested marks the action that gives the person their access back in this status
 	// (unlock a locked-out person, unsuspend a suspended one…): it is the prominent button.
@@ -85,6 +92,7 @@ type Secret struct {
 type UserPanelView struct {
 	ID          string
 	Name        string
+	Login       string
 	Status      string
 	Alert       *Alert
 	Secret      *Secret
@@ -123,17 +131,21 @@ type AuditRow struct {
 
 // PersonView is one person's page in the admin console.
 type PersonView struct {
-	Nav      AdminNav
-	ID       string
-	Name     string
-	Login    string
-	Panel    UserPanelView
-	Dates    []ProfileField
-	Profile  []ProfileField
-	Apps     []AdminApp
-	AppsErr  *Alert
-	Audit    []AuditRow
-	AuditErr *Alert
+	Nav     AdminNav
+	ID      string
+	Name    string
+	Login   string
+	Panel   UserPanelView
+	Dates   []ProfileField
+	Profile []ProfileField
+	// Credentials are the password and recovery facts, apart from the profile.
+	Credentials []ProfileField
+	Groups      []GroupItem
+	GroupsErr   *Alert
+	Apps        []AdminApp
+	AppsErr     *Alert
+	Audit       []AuditRow
+	AuditErr    *Alert
 	// Issue 19's sections (admin_person.templ): the profile editor's link (admins), group
 	// membership, factors and resending a pending activation (nil when it does not apply).
 	EditURL    string
@@ -144,6 +156,8 @@ type PersonView struct {
 
 // ConfirmView is the confirmation of one action: in the dialog with htmx, a page without.
 type ConfirmView struct {
+	// HasPassword: the person has a password (Activate then needs no link).
+	HasPassword bool
 	UserID      string
 	Name        string
 	Action      string
@@ -168,16 +182,6 @@ type ConfirmView struct {
 
 // PostURL is where the confirmation form posts.
 func (v ConfirmView) PostURL() string { return PersonURL(v.UserID) + "/" + v.Action }
-
-// ActionResultView is the page that shows a one-time secret after an action without
-// JavaScript (a secret never travels in a redirect URL).
-type ActionResultView struct {
-	Nav    AdminNav
-	UserID string
-	Name   string
-	Alert  Alert
-	Secret *Secret
-}
 
 // GroupChoice is one group in the picker.
 type GroupChoice struct {
@@ -284,4 +288,36 @@ func resultLabel(r string) string {
 		return "Refused by Gatehouse"
 	}
 	return r
+}
+
+// PersonRefresh is what an action changes on a person's page besides the panel, swapped in
+// out of band with the panel after an htmx action so the page is current without a reload.
+type PersonRefresh struct {
+	ID          string
+	Name        string
+	Dates       []ProfileField
+	Credentials []ProfileField
+	Audit       []AuditRow
+	AuditErr    *Alert
+}
+
+// Primary is the action the person page puts beside the name: the suggested one, if any.
+func (v UserPanelView) Primary() (ActionButton, bool) {
+	for _, a := range v.Actions {
+		if a.Suggested {
+			return a, true
+		}
+	}
+	return ActionButton{}, false
+}
+
+// Others are the actions the "More actions" menu holds: all but the primary one.
+func (v UserPanelView) Others() []ActionButton {
+	var out []ActionButton
+	for _, a := range v.Actions {
+		if !a.Suggested {
+			out = append(out, a)
+		}
+	}
+	return out
 }

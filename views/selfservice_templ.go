@@ -75,7 +75,7 @@ func AppsPage(p Page, v AppsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" hx-swap=\"outerHTML\" hx-replace-url=\"true\" hx-indicator=\"#app-search-spinner\" data-testid=\"app-search\"> <button type=\"submit\" class=\"secondary\">Search</button> <span id=\"app-search-spinner\" class=\"htmx-indicator spinner\" aria-hidden=\"true\"></span></form></header>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" hx-swap=\"outerHTML\" hx-replace-url=\"true\" hx-indicator=\"#app-search-spinner\" data-testid=\"app-search\"> <button type=\"submit\" class=\"secondary outline\">Search</button> <span id=\"app-search-spinner\" class=\"htmx-indicator spinner\" aria-hidden=\"true\"></span></form></header>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -346,11 +346,15 @@ func (s *Server) recheckRoles(w http.ResponseWriter, r *http.Request) (*http.Req
 }
 
 // requireRecentAuth enforces step-up: sensitive actions need a sign-in younger than StepUpAge
-// (SECURITY.md 31). The person is sent to sign in again and back to the page they came from.
-func (s *Server) requireRecentAuth(next handlers.Func) handlers.Func {
+// (SECURITY.md 31). The person is sent to sign in again and back to the page they came from,
+// or, where the route has a stepUpAnswer, shown the form again with why (and nothing done).
+func (s *Server) requireRecentAuth(next, answer handlers.Func) handlers.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, _ := handlers.ViewerFrom(r.Context())
 		if handlers.NeedsStepUp(v, s.o.Now(), s.o.StepUpAge, s.o.StepUpACR) {
+			if answer != nil {
+				return answer(w, r)
+			}
 			return handlers.Reauthenticate(handlers.RefererPath(r))
 		}
 		return next(w, r)

@@ -29,6 +29,10 @@ type route struct {
 	limits  []handlers.Limit
 	// stepUp requires a recent sign-in (SECURITY.md 31) before the handler runs.
 	stepUp bool
+	// stepUpAnswer, on a stepUp route, answers a request whose sign-in is too old instead of
+	// the bare redirect to sign in: the form again, saying that nothing was changed and why,
+	// with the way to sign in and come back (issue 17, defect 4). It must change nothing.
+	stepUpAnswer handlers.Func
 	// refresh renews a signed-in person's tokens on a public route (requireUser does it on
 	// the others).
 	refresh bool
@@ -76,7 +80,7 @@ func (s *Server) routes() []route {
 		// Password and recovery-question changes count attempts that reach Okta inside the
 		// handler, against one budget of current-password guesses per person
 		// (handlers.currentPasswordLimits), so a typo costs nothing.
-		{pattern: "POST /password", access: user, h: self.ChangePassword, stepUp: true},
+		{pattern: "POST /password", access: user, h: self.ChangePassword, stepUp: true, stepUpAnswer: self.PasswordStepUp},
 		{pattern: "POST /password/check", access: user, h: self.CheckPassword, limits: []handlers.Limit{checkLimit}},
 		{pattern: "GET /recovery-question", access: user, h: self.RecoveryForm},
 		{pattern: "POST /recovery-question", access: user, h: self.ChangeRecovery},
@@ -131,6 +135,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/users/{id}/resend-activation", access: admin, h: adm.ResendActivation, limits: []handlers.Limit{adminActions}},
 		{pattern: "POST /admin/bulk/preview", access: staff, h: adm.BulkPreview},
 		{pattern: "POST /admin/bulk/run", access: staff, h: adm.BulkRun, limits: []handlers.Limit{adminActions}, stepUp: true},
+		{pattern: "GET /admin/bulk/result", access: staff, h: adm.BulkResult},
 		{pattern: "GET /admin/audit", access: staff, h: adm.Audit},
 		{pattern: "GET /admin/audit/export", access: admin, h: adm.AuditExport},
 	}
@@ -141,7 +146,7 @@ func (s *Server) routes() []route {
 func (s *Server) wrap(rt route) http.Handler {
 	h := rt.h
 	if rt.stepUp {
-		h = s.requireRecentAuth(h)
+		h = s.requireRecentAuth(h, rt.stepUpAnswer)
 	}
 	for i := len(rt.limits) - 1; i >= 0; i-- {
 		h = s.rateLimit(rt.limits[i], h)

@@ -128,10 +128,13 @@ func TestSec31_StepUpBeforeSensitiveActions(t *testing.T) {
 	// "sign in again" panel is in handlers (PasswordView.StepUp).
 	alice := env.SignInAs(t, "hal@example.com")
 	clock.Advance(16 * time.Minute)
+	// Instead of the bare redirect, the form says why nothing changed and links to sign in.
+	env.Okta.ResetRequests()
 	res = env.Do(t, webtest.NoRedirects(alice), http.MethodPost, "/password", url.Values{"current_password": {webtest.DemoPassword}, "new_password": {"Tr1cky-Pa55word"}, "confirm_password": {"Tr1cky-Pa55word"}}, nil)
-	res.Body.Close()
-	assert.Equal(t, http.StatusFound, res.StatusCode)
-	assert.True(t, strings.HasPrefix(res.Header.Get("Location"), "/login?reauth=1"))
+	doc := webtest.Parse(t, res)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.True(t, strings.HasPrefix(doc.Find("[data-testid=reauth]").AttrOr("href", ""), "/login?reauth=1"))
+	assert.Zero(t, env.Okta.CountRequests(func(r oktatest.Request) bool { return r.Method == http.MethodPost }), "nothing happened at Okta")
 }
 
 func TestSec32_AuditRecordPerAction(t *testing.T) {

@@ -149,10 +149,11 @@ func TestSec56_Finding8_StepUpNeedsSecondFactor(t *testing.T) {
 	alice := env.SignInAs(t, "alice@example.com") // a password, just now
 	change := url.Values{"current_password": {webtest.DemoPassword}, "new_password": {"Tr1cky-Pa55word"}, "confirm_password": {"Tr1cky-Pa55word"}}
 
+	// The form says why nothing changed and offers the step-up sign-in (issue 17, defect 4).
 	res := env.Do(t, webtest.NoRedirects(alice), http.MethodPost, "/password", change, nil)
-	res.Body.Close()
-	require.Equal(t, http.StatusFound, res.StatusCode, "a fresh password sign-in is not enough")
-	assert.Contains(t, res.Header.Get("Location"), "/login?reauth=1")
+	doc := webtest.Parse(t, res)
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "a fresh password sign-in is not enough")
+	assert.Contains(t, doc.Find("[data-testid=reauth]").AttrOr("href", ""), "/login?reauth=1")
 
 	t.Run("the step-up asks Okta for the acr", func(t *testing.T) {
 		res := env.Do(t, webtest.NoRedirects(alice), http.MethodGet, "/login?reauth=1&return=/password", nil, nil)
@@ -170,7 +171,7 @@ func TestSec56_Finding8_StepUpNeedsSecondFactor(t *testing.T) {
 		assert.Equal(t, env.URL+"/auth/error?reason=stepup", res.Request.URL.String())
 		res = env.Do(t, webtest.NoRedirects(c), http.MethodPost, "/password", change, nil)
 		res.Body.Close()
-		assert.Equal(t, http.StatusFound, res.StatusCode, "still not stepped up")
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "still not stepped up")
 	})
 	t.Run("a second factor unlocks the action", func(t *testing.T) {
 		res := stepUpThroughOkta(t, env, alice, "alice@example.com")

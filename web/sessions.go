@@ -238,6 +238,14 @@ func (l *sessionLayer) TakeFlash(ctx context.Context, w http.ResponseWriter, r *
 	return l.store.TakeFlash(ctx, w, r)
 }
 
+func (l *sessionLayer) SetResult(ctx context.Context, w http.ResponseWriter, msg string, data []byte) error {
+	return l.store.SetFlashData(ctx, w, msg, data)
+}
+
+func (l *sessionLayer) TakeResult(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, []byte, error) {
+	return l.store.TakeFlashData(ctx, w, r)
+}
+
 func (l *sessionLayer) BeginLogin(ctx context.Context, w http.ResponseWriter, tx session.LoginTx) error {
 	return l.store.BeginLogin(ctx, w, tx)
 }

@@ -72,13 +72,59 @@
     if (d && d.open && e.detail.target && e.detail.target.id === "alerts") d.close();
   });
 
-  // Bulk selection: "select all" toggles every row checkbox in its table.
+  // Text over a field's bound is kept, not cut (no maxlength: browsers truncate pasted text
+  // silently), and said at once; the server refuses it with the same words on submit.
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (!(t instanceof HTMLInputElement) || !t.hasAttribute("data-maxlength")) return;
+    var max = parseInt(t.getAttribute("data-maxlength"), 10);
+    var note = t.form && t.form.querySelector('[data-over-limit="' + t.name + '"]');
+    if (!note || !max) return;
+    var n = Array.from(t.value).length;
+    note.textContent = n > max ? n + " characters: use at most " + max + "." : "";
+  });
+
+  // Bulk selection: "select all" toggles every row checkbox in its table; the selection bar
+  // appears once someone is selected, counts them, and offers only the actions that apply to
+  // at least one of them (by status). Without this file the bar is always shown, with every
+  // action that fits the list, and the preview says person by person what applies.
+  var updateBulkBar = function (form) {
+    var bar = form.querySelector("[data-bulk-bar]");
+    if (!bar) return;
+    var picked = Array.prototype.filter.call(form.querySelectorAll("input[type=checkbox][name=id]"), function (cb) { return cb.checked; });
+    bar.hidden = picked.length === 0;
+    var count = bar.querySelector("[data-selected-count]");
+    if (count) count.textContent = picked.length === 1 ? "1 person selected" : picked.length + " people selected";
+    var statuses = picked.map(function (cb) { return cb.getAttribute("data-status"); });
+    var select = bar.querySelector("select[name=action]");
+    if (!select) return;
+    var firstFit = null;
+    Array.prototype.forEach.call(select.options, function (o) {
+      var fits = (o.getAttribute("data-statuses") || "").split(" ").some(function (s) { return statuses.indexOf(s) >= 0; });
+      o.disabled = !fits;
+      o.hidden = !fits;
+      if (fits && !firstFit) firstFit = o;
+    });
+    if (select.selectedOptions.length === 0 || select.selectedOptions[0].disabled) {
+      if (firstFit) firstFit.selected = true;
+    }
+    var go = bar.querySelector("button[type=submit]");
+    if (go) go.disabled = !firstFit;
+  };
+  // An outerHTML swap leaves the event's element detached, so the whole document is looked at.
+  var initBulkBars = function () {
+    document.querySelectorAll("form [data-bulk-bar]").forEach(function (bar) { updateBulkBar(bar.closest("form")); });
+  };
   document.addEventListener("change", function (e) {
     var t = e.target;
-    if (!(t instanceof HTMLInputElement) || !t.hasAttribute("data-select-all")) return;
-    var form = t.form || document;
-    form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
+    if (!(t instanceof HTMLInputElement) || t.type !== "checkbox" || !t.form) return;
+    if (t.hasAttribute("data-select-all")) {
+      t.form.querySelectorAll("input[type=checkbox][name=id]").forEach(function (cb) { cb.checked = t.checked; });
+    }
+    if (t.hasAttribute("data-select-all") || t.name === "id") updateBulkBar(t.form);
   });
+  document.addEventListener("DOMContentLoaded", initBulkBars);
+  document.addEventListener("htmx:afterSettle", initBulkBars);
 
   // The browser's time zone, for people whose Okta profile names none: left in the gh_tz
   // cookie, which the server checks against the tz database (handlers/language.go). Set once

@@ -346,5 +346,23 @@ func testFlash(t *testing.T, fx *fixture) {
 	t.Run("bounded", func(t *testing.T) {
 		assert.Error(t, s.SetFlash(t.Context(), httptest.NewRecorder(), ""))
 		assert.Error(t, s.SetFlash(t.Context(), httptest.NewRecorder(), strings.Repeat("x", 201)))
+		assert.Error(t, s.SetFlashData(t.Context(), httptest.NewRecorder(), "bulk", make([]byte, maxFlashData+1)))
+	})
+	t.Run("data shows once, sealed", func(t *testing.T) {
+		const secret = "https://org.example/welcome/activation-token-1234"
+		w := httptest.NewRecorder()
+		require.NoError(t, s.SetFlashData(t.Context(), w, "done:create:00u1", []byte(secret)))
+		c := setCookie(w, s.flash)
+		require.NotNil(t, c)
+		assert.NotContains(t, c.Value, "activation-token", "the cookie holds an id, not the data")
+		w = httptest.NewRecorder()
+		msg, data, err := s.TakeFlashData(t.Context(), w, request(t, c))
+		require.NoError(t, err)
+		assert.Equal(t, "done:create:00u1", msg)
+		assert.Equal(t, secret, string(data))
+		msg, data, err = s.TakeFlashData(t.Context(), httptest.NewRecorder(), request(t, c))
+		require.NoError(t, err)
+		assert.Empty(t, msg, "a reload finds nothing")
+		assert.Nil(t, data, "a one-time secret never shows twice")
 	})
 }
