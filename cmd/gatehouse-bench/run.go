@@ -226,6 +226,9 @@ func (e *benchEnv) runSetup(ctx context.Context, s setup, first bool) (setupRun,
 		// The harness is the "load balancer" in front: it gives each browser its own
 		// X-Forwarded-For, so the per-client sign-in limit sees many clients, not one.
 		"GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1",
+		// The audit trail of this run, beside its logs: never in the directory the harness
+		// was started from.
+		"GATEHOUSE_DATA_DIR": filepath.Join(e.dir, "data-"+s.Name),
 	})
 	args := []string{"-addr", "127.0.0.1:" + strconv.Itoa(e.ghPort), "-metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort)}
 	e.progress("[%s] starting gatehouse on %s (%s)", s.Name, gh, s.Label)
