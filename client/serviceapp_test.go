@@ -174,15 +174,16 @@ func TestServiceAppBearerToken(t *testing.T) {
 	assert.Equal(t, e.clock.Now().Add(time.Hour), infos[0].Expires)
 }
 
-// TestServiceAppOneRefreshForConcurrentCallers: fifty calls racing on a cold cache, and again
-// when the token is due for refresh, cause one token request each time.
+// TestServiceAppOneRefreshForConcurrentCallers: as many calls as the default in-flight cap
+// admits at once (client.DefaultMaxInFlight, 20), racing on a cold cache, and again when the
+// token is due for refresh, cause one token request each time.
 func TestServiceAppOneRefreshForConcurrentCallers(t *testing.T) {
 	e := newSvcEnv(t, svcOpts{requireDPoP: true})
 	bob := e.srv.UserID("bob@example.com")
 	race := func() {
 		var wg sync.WaitGroup
-		errs := make(chan error, 50)
-		for range 50 {
+		errs := make(chan error, client.DefaultMaxInFlight)
+		for range client.DefaultMaxInFlight {
 			wg.Go(func() {
 				_, err := e.c.GetUser(t.Context(), bob)
 				errs <- err
@@ -200,7 +201,7 @@ func TestServiceAppOneRefreshForConcurrentCallers(t *testing.T) {
 
 	e.clock.Advance(59*time.Minute + 30*time.Second) // inside the last minute: refresh first
 	race()
-	assert.Equal(t, 2, e.srv.ServiceTokensIssued(svcID), "one more token for fifty callers")
+	assert.Equal(t, 2, e.srv.ServiceTokensIssued(svcID), "one more token for all the callers")
 	assert.Len(t, e.calls("/oauth2/v1/token"), 4, "the second refresh reuses DPoP and the nonce")
 }
 
