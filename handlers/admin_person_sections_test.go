@@ -322,7 +322,7 @@ func TestResendActivation(t *testing.T) {
 		{name: "helpdesk cannot", client: hal, id: grace, delivery: "email", wantStatus: http.StatusForbidden},
 		{name: "not for an active person", client: ada, id: env.Okta.UserID("bob@example.com"), delivery: "email", wantStatus: http.StatusConflict},
 		{name: "grace's activation resent by email", client: ada, id: grace, delivery: "email", wantStatus: http.StatusSeeOther, wantEmails: 1},
-		{name: "grace's activation link shown once", client: ada, id: grace, delivery: "link", wantStatus: http.StatusOK},
+		{name: "grace's activation link shown once", client: ada, id: grace, delivery: "link", wantStatus: http.StatusSeeOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,10 +330,16 @@ func TestResendActivation(t *testing.T) {
 			res, body := post(t, env, tt.client, personPath(tt.id)+"/resend-activation", url.Values{"delivery": {tt.delivery}}, nil)
 			assert.Equal(t, tt.wantStatus, res.StatusCode)
 			assert.Len(t, activationEmails(env, "grace@example.com"), emails+tt.wantEmails)
-			if tt.delivery == "link" && tt.wantStatus == http.StatusOK {
-				assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+			if tt.delivery == "link" && tt.wantStatus == http.StatusSeeOther {
+				// Post/redirect/get: the link rides to the person's page once, never in the URL.
+				require.Equal(t, personPath(tt.id), res.Header.Get("Location"))
+				assert.NotContains(t, body, env.Okta.URL())
+				page, body := get(t, env, tt.client, personPath(tt.id), nil)
+				assert.Equal(t, "no-store", page.Header.Get("Cache-Control"))
 				link := parseHTML(t, body).Find("[data-testid=secret-value]").Text()
 				assert.Contains(t, link, env.Okta.URL(), "the activation link is shown")
+				_, again := get(t, env, tt.client, personPath(tt.id), nil)
+				assert.NotContains(t, again, link, "and only once: a reload does not show it again")
 				for _, e := range entriesOf(t, env, grace, "resend-activation") {
 					assert.NotContains(t, e.Detail+e.Reason, link, "never in the audit trail")
 				}

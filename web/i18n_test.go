@@ -19,7 +19,7 @@ import (
 // pageLang returns a page's <html lang> and its sign-out (or sign-in) button's words.
 func pageLang(doc *goquery.Document) (lang, signOut string) {
 	lang, _ = doc.Find("html").Attr("lang")
-	return lang, doc.Find("[data-testid=sign-out]").Text()
+	return lang, doc.Find("[data-testid=sign-out]").First().Text()
 }
 
 // chooseLanguage posts the language menu of doc as a browser would.
