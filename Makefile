@@ -3,16 +3,19 @@ SHELL := /bin/bash
 export GOTOOLCHAIN := local
 GO ?= go
 PKGS := ./...
-# The browser suite (e2e) takes longest, so `make test` lists it first: go test starts
-# packages in the order given, and the others then run beside it instead of before it.
-TESTPKGS := $(if $(filter ./...,$(PKGS)),./e2e/ $(PKGS),$(PKGS))
+# The browser suite (e2e) takes longest and mostly waits on Chromium, so it runs as its own
+# go test beside the other packages' (unit-browser, unit-rest), with four browser tests at a
+# time instead of one per core. With PKGS set, only those packages run, in one go test.
+BROWSERPKGS := $(if $(filter ./...,$(PKGS)),./e2e/)
+RESTPKGS := $(if $(filter ./...,$(PKGS)),$(shell $(GO) list ./... 2>/dev/null | grep -v '/e2e$$'),$(PKGS))
+BROWSERPARALLEL ?= 4
 # Test binaries run at once: one more than the cores. Only the browser suite keeps a core busy;
 # the other packages mostly wait (on Okta latency they inject, timeouts, Redis), so with one
 # per core the waiting ones would queue behind each other (on 2 cores: 165 s instead of 128 s).
 TESTP ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 FUZZTIME ?= 30s
 
-.PHONY: help run test check generate check-generated fmt check-fmt vet lint unit build emulator keys bench fuzz screenshots clean
+.PHONY: help run test check generate check-generated fmt check-fmt vet lint unit unit-browser unit-rest build emulator keys bench fuzz screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -23,7 +26,7 @@ run: ## the portal on the embedded Okta emulator with the demo org (ports: make 
 # vet and staticcheck run beside the tests rather than before them: the test binaries mostly
 # wait (on the latency they inject, timeouts, the browser), and the linters use that CPU.
 test: check-generated check-fmt ## everything CI runs: fresh templ output, gofmt, go vet, staticcheck, go test -race
-	@$(MAKE) --no-print-directory -j3 --output-sync=line vet lint unit
+	@$(MAKE) --no-print-directory -j4 --output-sync=line vet lint unit-browser unit-rest
 
 check: test ## alias of test
 
@@ -51,7 +54,13 @@ lint: ## staticcheck, pinned in go.mod as a tool (go tool staticcheck)
 	$(GO) tool staticcheck $(PKGS)
 
 unit: ## go test with the race detector (browser and Redis tests skip when chromium or redis-server are missing)
-	$(GO) test -race -count=1 -timeout 15m -p $(TESTP) $(TESTPKGS)
+	@$(MAKE) --no-print-directory -j2 --output-sync=line unit-browser unit-rest
+
+unit-browser:
+	$(if $(BROWSERPKGS),$(GO) test -race -count=1 -timeout 15m -parallel $(BROWSERPARALLEL) $(BROWSERPKGS),@true)
+
+unit-rest:
+	$(GO) test -race -count=1 -timeout 15m -p $(TESTP) $(RESTPKGS)
 
 build: ## static binaries in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/gatehouse ./cmd/gatehouse

@@ -19,7 +19,7 @@ func TestBrowserSectionAppearsWhenOktaAllows(t *testing.T) {
 	b := newBrowser(t, env, browserOptions{})
 	b.signInAs("alice@example.com")
 
-	env.Okta.ForceRateLimit("/api/v1/users/"+env.Okta.UserID("alice@example.com")+"/appLinks", 2*time.Second)
+	env.Okta.ForceRateLimit("/api/v1/users/"+env.Okta.UserID("alice@example.com")+"/appLinks", 6*time.Second)
 	b.open("/")
 	b.waitFor(`#` + views.AppsCardID + ` [data-testid="section-pending"]`)
 	b.check()
@@ -27,8 +27,9 @@ func TestBrowserSectionAppearsWhenOktaAllows(t *testing.T) {
 	assert.Zero(t, b.count(`[data-testid="section-failed"]`), "no error box for a rate limit")
 	assert.Equal(t, "Alice Anderson", b.text(`[data-testid="profile-name"]`), "the other sections show")
 
-	// Okta's reset is 2 s away (3 s with the second Okta's clients add): the placeholder's
-	// poll comes after it and brings the apps.
+	// Okta's reset is 6 s away (7 s with the second Okta's clients add): long enough that the
+	// page is surely loaded before it on a busy machine; the placeholder's poll comes after it
+	// and brings the apps.
 	b.waitFor(`[data-testid="apps-card"] [data-testid="app-tile"]`)
 	b.check()
 	assert.Zero(t, b.count(`[data-testid="section-pending"]`))

@@ -305,7 +305,7 @@ func run[T any](b *browser, a chromedp.Action[T]) T {
 	sctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
-	require.NoError(b.t, err)
+	require.NoError(b.t, err, "the page at that moment: %s", b.snapshot())
 	return v
 }
 
