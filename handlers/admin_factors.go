@@ -15,34 +15,20 @@ import (
 // action apply: not on one's own account, the protected-account rule, a reason for the audit
 // log, and a recent sign-in.
 
-// factorKindWords names a factor's kind for people.
+// factorKindWords names a factor's kind for the admin page: the words of the person's own
+// sign-in methods page (factorKind), with the app behind an authenticator code, which the
+// helpdesk asks about on the phone.
 func factorKindWords(f client.Factor) string {
-	switch f.Kind() {
-	case client.KindAuthenticatorApp:
-		if f.Provider == client.FactorProviderGoogle {
-			return "Authenticator app (Google Authenticator)"
-		}
-		if f.Provider == client.FactorProviderOkta {
-			return "Authenticator app (Okta Verify code)"
-		}
-		return "Authenticator app"
-	case client.KindOktaVerify:
-		return "Okta Verify"
-	case client.KindPhone:
-		if f.Type == client.FactorCall {
-			return "Phone (voice call)"
-		}
-		return "Phone (text message)"
-	case client.KindEmail:
-		return "Email"
-	case client.KindSecurityQuestion:
-		return "Security question"
-	case client.KindSecurityKey:
-		return "Security key or biometric"
-	case client.KindHardwareToken:
-		return "Hardware token"
+	k := factorKind(f)
+	switch {
+	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderGoogle:
+		return k + " (Google Authenticator)"
+	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderOkta:
+		return k + " (Okta Verify code)"
+	case k == string(f.Type):
+		return "Other method (" + k + ")"
 	}
-	return "Other method (" + string(f.Type) + ")"
+	return k
 }
 
 // factorStatusWords says whether the factor is in use.
