@@ -31,10 +31,10 @@ type lbBackend struct {
 	failed  int // consecutive failed probes; only the watch goroutine touches it
 }
 
-// lbUnhealthyAfter is how many probes in a row must fail before a backend leaves the
-// rotation, as real balancers count them (an AWS target group's UnhealthyThresholdCount, a
+// lbUnhealthyAfter is how many probes in a row must go unanswered before a backend leaves the
+// rotation, as real balancers count failures (an AWS target group's UnhealthyThresholdCount, a
 // Kubernetes readinessProbe's failureThreshold): one slow answer on a loaded machine is not
-// an outage. A draining instance answers 503 at once, so it still leaves within 100 ms.
+// an outage. A backend that answers "not ready" (a draining instance's 503) leaves at once.
 const lbUnhealthyAfter = 2
 
 type lbTraceKey struct{}
@@ -131,7 +131,10 @@ func (p *lb) watch(ctx context.Context, done chan<- struct{}) {
 			} else {
 				b.failed++
 			}
-			b.healthy.Store(ok || (b.healthy.Load() && b.failed < lbUnhealthyAfter))
+			// An answer that says "not ready" (a draining instance's 503) counts at once; a
+			// probe that got no answer in time counts only when it happens again.
+			answered := err == nil
+			b.healthy.Store(ok || (!answered && b.healthy.Load() && b.failed < lbUnhealthyAfter))
 		}
 		select {
 		case <-ctx.Done():
