@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
@@ -31,14 +33,45 @@ const focusedJS = `(function () {
   return {name: name, outlineStyle: cs.outlineStyle, outlineWidth: parseFloat(cs.outlineWidth) || 0, inDialog: !!e.closest("dialog")};
 })()`
 
-// press sends one key (with modifiers) to the focused element.
+// press sends one key (with modifiers) to the focused element, as a keyboard does: the key
+// down carries its text, so the browser makes the keypress in the same event. (chromedp's
+// KeyEvent sends the text as a separate char event; on a busy machine the page can move focus
+// in between — Enter on a link opens a confirmation that focuses its button — and the late
+// char then presses that button too, which no person's keyboard does.)
 func (b *browser) press(key string, mods ...chromedp.Modifier) {
 	b.t.Helper()
-	var opts []chromedp.KeyOption
-	if len(mods) > 0 {
-		opts = append(opts, chromedp.KeyModifiers(mods...))
+	var m int64
+	for _, mod := range mods {
+		m |= int64(mod)
 	}
-	b.do(chromedp.KeyEvent(key, opts...))
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range key {
+			var down, up *input.DispatchKeyEventParams
+			var text string
+			for _, k := range kb.Encode(r) {
+				switch k.Type {
+				case kb.KeyDown:
+					down = k
+				case kb.KeyChar:
+					text = k.Text
+				case kb.KeyUp:
+					up = k
+				}
+			}
+			down.Type, down.Text, down.UnmodifiedText = kb.KeyDown, text, text
+			if m&^int64(chromedp.ModifierShift) != 0 {
+				down.Text, down.UnmodifiedText = "", "" // a shortcut types nothing
+			}
+			down.Modifiers |= m
+			up.Modifiers |= m
+			for _, ev := range []*input.DispatchKeyEventParams{down, up} {
+				if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, *ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
 }
 
 // focused returns the focused element, failing if its focus ring is not visible.

@@ -338,5 +338,9 @@ func (s *Server) ClientSecret() string { return s.cfg.ClientSecret }
 // InFlight returns the number of requests currently being handled.
 func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
+// Admitted returns how many requests hold a slot of the org's concurrency limit now: those
+// InFlight counts, once routed to a rate-limited endpoint and let in by the limit.
+func (s *Server) Admitted() int { return int(s.conc.inFlight.Load()) }
+
 // abs turns a path on the emulator into an absolute URL on the public URL.
 func (s *Server) abs(path string) string { return s.issuer + path }
