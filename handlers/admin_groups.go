@@ -215,11 +215,19 @@ func (a *Admin) AddToGroup(w http.ResponseWriter, r *http.Request) error {
 		a.failed(ctx, v, u, auditAddToGroup, "", withCode(err, detail), err)
 		return membershipFailure(u, g, err, true)
 	}
-	recErr := a.succeeded(ctx, v, u, auditAddToGroup, "", detail, client.Receipt{})
+	return a.membershipChanged(w, r, v, u, g, auditAddToGroup, flashRoleAdded, detail)
+}
+
+// membershipChanged finishes an addition or removal Okta has made: the audit record, the
+// person's cached data dropped, and their page with a one-time message, which names the role
+// when the group grants one (roleFlash + role).
+func (a *Admin) membershipChanged(w http.ResponseWriter, r *http.Request, v Viewer, u client.User, g client.Group, action, roleFlash, detail string) error {
+	ctx := r.Context()
+	recErr := a.succeeded(ctx, v, u, action, "", detail, client.Receipt{})
 	a.cache.Invalidate(u.ID)
-	flash := auditAddToGroup
+	flash := action
 	if role := a.roleOf(g); role != "" {
-		flash = flashRoleAdded + role
+		flash = roleFlash + role
 	}
 	setFlash(ctx, a.sessions, w, doneFlashOf(flash, u.ID, recErr))
 	redirect(w, r, views.PersonURL(u.ID))
@@ -340,15 +348,7 @@ func (a *Admin) RemoveFromGroup(w http.ResponseWriter, r *http.Request) error {
 		a.failed(ctx, v, u, auditRemoveFromGroup, "", withCode(err, detail), err)
 		return membershipFailure(u, g, err, false)
 	}
-	recErr := a.succeeded(ctx, v, u, auditRemoveFromGroup, "", detail, client.Receipt{})
-	a.cache.Invalidate(u.ID)
-	flash := auditRemoveFromGroup
-	if role := a.roleOf(g); role != "" {
-		flash = flashRoleRemoved + role
-	}
-	setFlash(ctx, a.sessions, w, doneFlashOf(flash, u.ID, recErr))
-	redirect(w, r, views.PersonURL(u.ID))
-	return nil
+	return a.membershipChanged(w, r, v, u, g, auditRemoveFromGroup, flashRoleRemoved, detail)
 }
 
 // personDoneAlert is the message after a redirect for the person page's own sections (nil for
