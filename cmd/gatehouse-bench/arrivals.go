@@ -232,17 +232,11 @@ func runArrivals(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "gatehouse-bench-arrivals-")
+	dir, release, err := workDir("gatehouse-bench-arrivals-", stderr)
 	if err != nil {
-		return fmt.Errorf("temporary directory: %w", err)
+		return err
 	}
-	defer func() {
-		if err != nil || o.Keep {
-			fmt.Fprintf(stderr, "gatehouse-bench: binaries and logs are in %s\n", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	}()
+	defer func() { release(err != nil || o.Keep) }()
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "gatehouse-bench: "+format+"\n", a...) }
 	progress("building the emulator and gatehouse")
 	emuBin, ghBin, err := buildBinaries(ctx, goCmd, dir, stderr)

@@ -45,17 +45,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "gatehouse-bench-")
+	dir, release, err := workDir("gatehouse-bench-", stderr)
 	if err != nil {
-		return fmt.Errorf("temporary directory: %w", err)
+		return err
 	}
-	defer func() {
-		if err != nil || o.Keep {
-			fmt.Fprintf(stderr, "gatehouse-bench: binaries and logs are in %s\n", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	}()
+	defer func() { release(err != nil || o.Keep) }()
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "gatehouse-bench: "+format+"\n", a...)
 	}
@@ -404,4 +398,20 @@ func loadAverage() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// workDir makes the temporary directory of one run's binaries and logs. release removes it,
+// or, when keep is set (a failed run, or -keep), leaves it and says where it is.
+func workDir(prefix string, stderr io.Writer) (dir string, release func(keep bool), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("temporary directory: %w", err)
+	}
+	return dir, func(keep bool) {
+		if keep {
+			fmt.Fprintf(stderr, "gatehouse-bench: binaries and logs are in %s\n", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}, nil
 }
