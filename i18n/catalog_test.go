@@ -18,28 +18,33 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/language"
 )
 
-// parsed returns one catalog's messages by id, as go-i18n reads them.
+// parsed returns one language's messages by id, as go-i18n reads them from all its files.
 func parsed(t *testing.T, tag string) map[string]*goi18n.Message {
 	t.Helper()
-	name := path.Join("catalog", tag+".toml")
-	data, err := fs.ReadFile(catalogFiles, name)
-	require.NoError(t, err)
-	b := goi18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	f, err := b.ParseMessageFileBytes(data, name)
+	msgs, err := readLanguage(catalogFiles, tag)
 	require.NoError(t, err)
 	out := map[string]*goi18n.Message{}
-	for _, m := range f.Messages {
+	for _, m := range msgs {
 		out[m.ID] = m
 	}
 	return out
+}
+
+// files lists the names of a language's catalog files (common.toml, …).
+func files(t *testing.T, tag string) []string {
+	t.Helper()
+	names, err := fs.Glob(catalogFiles, path.Join("catalog", tag, "*.toml"))
+	require.NoError(t, err)
+	for i, n := range names {
+		names[i] = path.Base(n)
+	}
+	return names
 }
 
 // forms lists the plural forms a message defines.
@@ -90,23 +95,24 @@ func TestCatalogsMatchEnglish(t *testing.T) {
 	for _, l := range languages {
 		t.Run(l.Tag, func(t *testing.T) {
 			t.Parallel()
+			assert.Equal(t, files(t, "en"), files(t, l.Tag), "catalog/%s/ must have the files catalog/en/ has, so that a translator finds each area where English keeps it", l.Tag)
 			msgs := parsed(t, l.Tag)
 			need := cldrForms(t, l.Tag)
 			for id, src := range en {
 				m, ok := msgs[id]
-				if !assert.True(t, ok, "%s.toml lacks %s", l.Tag, id) {
+				if !assert.True(t, ok, "catalog/%s lacks %s", l.Tag, id) {
 					continue
 				}
 				if len(forms(src)) > 1 {
-					assert.Equal(t, need, forms(m), "%s.toml: %s needs the plural forms CLDR has for %s", l.Tag, id, l.Tag)
+					assert.Equal(t, need, forms(m), "catalog/%s: %s needs the plural forms CLDR has for %s", l.Tag, id, l.Tag)
 				} else {
-					assert.Equal(t, []string{"other"}, forms(m), "%s.toml: %s is not a plural message in English", l.Tag, id)
-					assert.NotEmpty(t, strings.TrimSpace(m.Other), "%s.toml: %s is blank", l.Tag, id)
+					assert.Equal(t, []string{"other"}, forms(m), "catalog/%s: %s is not a plural message in English", l.Tag, id)
+					assert.NotEmpty(t, strings.TrimSpace(m.Other), "catalog/%s: %s is blank", l.Tag, id)
 				}
-				assert.Equal(t, placeholders(src), placeholders(m), "%s.toml: %s must use the placeholders English uses", l.Tag, id)
+				assert.Equal(t, placeholders(src), placeholders(m), "catalog/%s: %s must use the placeholders English uses", l.Tag, id)
 			}
 			for id := range msgs {
-				assert.Contains(t, en, id, "%s.toml has %s, which English does not", l.Tag, id)
+				assert.Contains(t, en, id, "catalog/%s has %s, which English does not", l.Tag, id)
 			}
 		})
 	}
@@ -137,7 +143,7 @@ func TestEveryKeyIsUsed(t *testing.T) {
 		assert.True(t, literals[id], "no .go or .templ file names the message %s: remove it from every catalog", id)
 	}
 	for _, c := range calls {
-		assert.True(t, Has(c.id), "%s names %s, which en.toml does not have", c.where, c.id)
+		assert.True(t, Has(c.id), "%s names %s, which catalog/en/ does not have", c.where, c.id)
 	}
 }
 

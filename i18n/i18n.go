@@ -3,8 +3,11 @@
 // against them (golang.org/x/text/language), and a Locale per request that looks messages up
 // with plural rules from CLDR (github.com/nicksnyder/go-i18n/v2) and formats times.
 //
-// The catalogs are TOML files embedded from catalog/, one per language; English (en.toml) is
-// the source and every other catalog has exactly its keys (TestCatalogsMatchEnglish). A
+// The catalogs are TOML files embedded from catalog/<tag>/, a directory per language with one
+// file per area of the product (common.toml, and others as pages are added), so that people
+// working on different pages never edit the same file. English (catalog/en/) is the source,
+// and every other language has exactly its keys in files of the same names
+// (TestCatalogsMatchEnglish). A
 // message id is a dotted path ("nav.home"); a message that counts has CLDR plural forms
 // (one, many, other…) and is used through Tn. docs/I18N.md describes the workflow.
 //
@@ -26,7 +29,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed catalog/*.toml
+//go:embed catalog
 var catalogFiles embed.FS
 
 // Language is one language Gatehouse speaks: its BCP 47 tag and its name in itself, which is
@@ -82,23 +85,22 @@ var loadCatalog = sync.OnceValue(func() *catalog {
 	return c
 })
 
-// load reads catalog/<tag>.toml for every supported language from files.
+// load reads catalog/<tag>/*.toml for every supported language from files. An id defined in
+// two files of one language is an error: go-i18n would keep whichever came last.
 func load(files fs.FS) (*catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &catalog{bundle: b, localizers: map[string]*goi18n.Localizer{}, ids: map[string]bool{}}
 	for _, l := range languages {
-		name := path.Join("catalog", l.Tag+".toml")
-		data, err := fs.ReadFile(files, name)
+		msgs, err := readLanguage(files, l.Tag)
 		if err != nil {
-			return nil, fmt.Errorf("i18n: %w", err)
+			return nil, err
 		}
-		f, err := b.ParseMessageFileBytes(data, name)
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		if err := b.AddMessages(language.MustParse(l.Tag), msgs...); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", l.Tag, err)
 		}
 		if l.Tag == "en" {
-			for _, m := range f.Messages {
+			for _, m := range msgs {
 				c.ids[m.ID] = true
 			}
 		}
@@ -108,6 +110,40 @@ func load(files fs.FS) (*catalog, error) {
 	c.matcher = language.NewMatcher(c.tags)
 	c.english = c.locale("en", nil)
 	return c, nil
+}
+
+// readLanguage parses every catalog/<tag>/*.toml of one language, in name order.
+func readLanguage(files fs.FS, tag string) ([]*goi18n.Message, error) {
+	names, err := fs.Glob(files, path.Join("catalog", tag, "*.toml"))
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("i18n: no catalog/%s/*.toml", tag)
+	}
+	var out []*goi18n.Message
+	seen := map[string]string{}
+	for _, name := range names {
+		data, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		// go-i18n reads the language from the file name ("common.de.toml"); the
+		// directory says it here, so the name it is given carries the tag.
+		base := strings.TrimSuffix(path.Base(name), ".toml")
+		f, err := goi18n.ParseMessageFileBytes(data, base+"."+tag+".toml", map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for _, m := range f.Messages {
+			if other, dup := seen[m.ID]; dup {
+				return nil, fmt.Errorf("i18n: %s is defined in both %s and %s", m.ID, other, name)
+			}
+			seen[m.ID] = name
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // Has reports whether id is a message of the English catalog.

@@ -25,9 +25,9 @@ func TestMissingKeyFallsBackToEnglish(t *testing.T) {
 	t.Parallel()
 	files := fstest.MapFS{}
 	for _, l := range languages {
-		files["catalog/"+l.Tag+".toml"] = &fstest.MapFile{Data: []byte("[nav]\nhome = \"home in " + l.Tag + "\"\n")}
+		files["catalog/"+l.Tag+"/common.toml"] = &fstest.MapFile{Data: []byte("[nav]\nhome = \"home in " + l.Tag + "\"\n")}
 	}
-	files["catalog/en.toml"] = &fstest.MapFile{Data: []byte(`
+	files["catalog/en/common.toml"] = &fstest.MapFile{Data: []byte(`
 [nav]
 home = "Home"
 only_english = "Only in English"
@@ -118,4 +118,18 @@ func BenchmarkT(b *testing.B) {
 	for b.Loop() {
 		_ = loc.T("nav.home")
 	}
+}
+
+// TestDuplicateIDIsAnError: two files of one language defining the same id would leave which
+// text wins to the order go-i18n reads them in.
+func TestDuplicateIDIsAnError(t *testing.T) {
+	t.Parallel()
+	files := fstest.MapFS{}
+	for _, l := range languages {
+		files["catalog/"+l.Tag+"/common.toml"] = &fstest.MapFile{Data: []byte("[nav]\nhome = \"Home\"\n")}
+	}
+	files["catalog/de/admin.toml"] = &fstest.MapFile{Data: []byte("[nav]\nhome = \"Start\"\n")}
+	_, err := load(files)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nav.home is defined in both")
 }

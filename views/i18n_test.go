@@ -31,7 +31,7 @@ func TestTemplatesUseTheCatalog(t *testing.T) {
 			require.NoError(t, err)
 			found, err := literalWords(string(src))
 			require.NoError(t, err)
-			assert.Empty(t, found, "%s has words that are not from the catalog: use T(ctx, id) and add the id to every i18n/catalog/*.toml", name)
+			assert.Empty(t, found, "%s has words that are not from the catalog: use T(ctx, id) and add the id to the same file in every i18n/catalog/<tag>/", name)
 		})
 	}
 }
