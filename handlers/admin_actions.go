@@ -203,7 +203,7 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 	}
 	if act.Key == actionRecoveryQuestion {
 		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")
-		for k, msg := range recoveryProblems(in.Question, in.Answer) {
+		for k, msg := range recoveryProblems(r.Context(), in.Question, in.Answer) {
 			fe[k] = msg
 		}
 	}
@@ -234,7 +234,7 @@ func (a *Admin) act(w http.ResponseWriter, r *http.Request, key string) error {
 		return err
 	}
 	if len(req.problems) > 0 {
-		return a.confirmAgain(w, r, req, req.problems, &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: msgFixOne})
+		return a.confirmAgain(w, r, req, req.problems, &views.Alert{Kind: "error", Title: tr(r.Context(), msgNothingChangedYet), Text: tr(r.Context(), msgFixOne)})
 	}
 	out, err := a.perform(r.Context(), req.act, req.person, req.in)
 	if err != nil {
@@ -317,8 +317,8 @@ func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionR
 	ctx := r.Context()
 	a.failed(ctx, req.viewer, req.person, req.act.Key, req.in.Reason, "", err)
 	if req.act.Key == actionRecoveryQuestion {
-		if fe := recoveryFieldErrors(err); len(fe) > 0 {
-			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: msgFixOne, RequestID: RequestID(ctx)})
+		if fe := recoveryFieldErrors(ctx, err); len(fe) > 0 {
+			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: tr(ctx, msgFixOne), RequestID: RequestID(ctx)})
 		}
 	}
 	return a.actionFailure(ctx, req.act, req.person, err)

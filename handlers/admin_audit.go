@@ -230,7 +230,7 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := PageFor(r, "Audit log", views.NavAdmin)
 	if len(fe) > 0 {
-		view.Err = &views.Alert{Kind: "error", Title: "The filter needs a correction", Text: msgFixMany}
+		view.Err = &views.Alert{Kind: "error", Title: "The filter needs a correction", Text: tr(r.Context(), msgFixMany)}
 		return Render(w, r, http.StatusBadRequest, views.AuditPage(page, view))
 	}
 	before, errB := audit.ParseCursor(q.Get("before"))

@@ -210,7 +210,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		view := a.preview(ctx, v, act, ids)
 		view.Reason = reason
 		view.Errors["reason"] = "Enter a reason or a ticket number (at most 200 characters). It goes into the audit log."
-		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: msgFixOne}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, msgNothingChangedYet), Text: tr(ctx, msgFixOne)}
 		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, act.Label+": preview", views.NavAdmin), view))
 	}
 	ScopeFrom(ctx).Note("admin_action", "bulk-"+act.Key)

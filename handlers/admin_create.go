@@ -220,14 +220,14 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
 	}
 	if view.Errors = validateCreate(in, policy); len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: msgFixMany}
+		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: tr(ctx, msgFixMany)}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}
 	u, recErr, err := a.create(ctx, v, in)
 	if err != nil {
 		if fe := createFieldErrors(err); len(fe) > 0 {
 			view.Errors = fe
-			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: msgFixMany, RequestID: RequestID(ctx)}
+			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: tr(ctx, msgFixMany), RequestID: RequestID(ctx)}
 			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 		}
 		he := Classify(fmt.Errorf("create user: %w", err))

@@ -168,7 +168,7 @@ func (a *Admin) ResetFactor(w http.ResponseWriter, r *http.Request) error {
 	if problem := reasonProblem(reason); problem != "" {
 		view := a.factorConfirm(req)
 		view.Reason, view.Errors["reason"] = reason, problem
-		view.Alert = &views.Alert{Kind: "error", Title: "Nothing was changed yet", Text: msgFixOne}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, msgNothingChangedYet), Text: tr(ctx, msgFixOne)}
 		return Render(w, r, http.StatusUnprocessableEntity, views.FactorResetPage(PageFor(r, "Reset a sign-in method of "+view.Name, views.NavAdmin), view))
 	}
 	v, u, f := req.viewer, req.person, req.factor

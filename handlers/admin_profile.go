@@ -145,7 +145,7 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 			Text: "Gatehouse cannot change " + form.Labels(edit.Refused) + ": " + msgOktaOnly, RequestID: RequestID(ctx)})
 	}
 	if len(edit.Errors) > 0 {
-		return again(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "The profile was not saved", Text: msgFixFields(len(edit.Errors))})
+		return again(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "The profile was not saved", Text: fixText(r.Context(), len(edit.Errors))})
 	}
 	if len(edit.Changes) == 0 {
 		setFlash(ctx, a.sessions, w, doneFlash(flashUnchanged, id))
@@ -155,7 +155,7 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 	saved, err := a.okta.UpdateUserProfile(ctx, id, edit.Changes)
 	if err != nil {
 		a.failed(ctx, v, u, auditEditProfile, "", withCode(err, strings.Join(form.Names(edit.Changes), ",")), err)
-		status, fe, alert := adminProfileFailure(form, edit, err, posted)
+		status, fe, alert := adminProfileFailure(ctx, form, edit, err, posted)
 		alert.RequestID = RequestID(ctx)
 		return again(status, fe, alert)
 	}
@@ -169,19 +169,12 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 // flashUnchanged is the done flash of a profile form saved without a change.
 const flashUnchanged = "profile-unchanged"
 
-func msgFixFields(n int) string {
-	if n == 1 {
-		return msgFixOne
-	}
-	return msgFixMany
-}
-
 // adminProfileFailure explains Okta's refusal of an admin's profile update: on the fields Okta
 // named (E0000001 causes), or in words for the whole form.
-func adminProfileFailure(form ProfileForm, edit ProfileEdit, err error, posted map[string][]string) (int, views.FieldErrors, *views.Alert) {
+func adminProfileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted map[string][]string) (int, views.FieldErrors, *views.Alert) {
 	alert := &views.Alert{Kind: "error", Title: "The profile was not saved"}
 	if fe, ok := form.OktaErrors(err, posted); ok {
-		alert.Text = "Okta did not accept " + map[bool]string{true: "one of the values", false: "some of the values"}[len(fe) == 1] + ". " + msgFixFields(len(fe))
+		alert.Text = "Okta did not accept " + map[bool]string{true: "one of the values", false: "some of the values"}[len(fe) == 1] + ". " + fixText(ctx, len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}
 	labels := form.Labels(form.Names(edit.Changes))

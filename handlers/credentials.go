@@ -184,7 +184,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 		view.Rules, view.Checked = policy.Check(pw, confirm, who), true
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: msgFixMany}
+		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: tr(ctx, msgFixMany)}
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
@@ -195,7 +195,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 		return c.ChangePassword(ctx, id, current, pw, client.ChangePasswordOptions{Strict: true})
 	})
 	if err != nil {
-		status, fe, alert := passwordFailure(err)
+		status, fe, alert := passwordFailure(ctx, err)
 		view.Errors, view.Alert = fe, alert
 		if fe["new_password"] != "" || fe["confirm_password"] != "" {
 			view.KeepNew, view.Rules, view.Checked = false, policy.Rules(), false
@@ -235,7 +235,7 @@ func (s *SelfService) renderPassword(w http.ResponseWriter, r *http.Request, sta
 // passwordFailure explains a refused password change as field errors and an alert on the form,
 // with the status to answer. Okta being busy or down is shown on the form too, so nothing the
 // person typed (other than passwords) is lost.
-func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
+func passwordFailure(ctx context.Context, err error) (int, views.FieldErrors, *views.Alert) {
 	fe := views.FieldErrors{}
 	notChanged := &views.Alert{Kind: "error", Title: "Your password was not changed"}
 	var ce *client.Error
@@ -249,7 +249,7 @@ func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
 	case errors.Is(err, client.ErrPasswordPolicy) || ce.Code == "E0000014" || ce.Code == "E0000001" || ce.Code == "E0000080":
 		switch {
 		case strings.Contains(causes, "old password") || strings.Contains(causes, "credentials provided were incorrect") || strings.Contains(causes, "oldpassword"):
-			fe["current_password"] = msgNotCurrentPassword
+			fe["current_password"] = tr(ctx, msgNotCurrentPassword)
 		case strings.Contains(causes, "used too recently") || strings.Contains(causes, "history"):
 			fe["new_password"] = "You have used this password recently. Choose one you have not used before."
 		case strings.Contains(causes, "cannot be your current password"):
@@ -265,7 +265,7 @@ func passwordFailure(err error) (int, views.FieldErrors, *views.Alert) {
 			notChanged.Text = "Okta refused the new password. Check it against the rules and try again."
 			return http.StatusUnprocessableEntity, fe, notChanged
 		}
-		notChanged.Text = msgFixOne
+		notChanged.Text = tr(ctx, msgFixOne)
 		return http.StatusUnprocessableEntity, fe, notChanged
 	case ce.Code == "E0000035" || errors.Is(err, client.ErrInvalidStatus):
 		notChanged.Text = "Your account cannot change its password here right now. Please contact your helpdesk."
@@ -333,14 +333,14 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
 	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Login: v.Login, Errors: views.FieldErrors{}}
-	if msg := recoveryProblems(question, answer); msg != nil {
+	if msg := recoveryProblems(ctx, question, answer); msg != nil {
 		view.Errors = msg
 	}
 	if current == "" {
 		view.Errors["current_password"] = "Enter your current password to confirm it's you."
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: msgFixMany}
+		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: tr(ctx, msgFixMany)}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
@@ -350,7 +350,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 		return c.ChangeRecoveryQuestion(ctx, id, current, question, strings.TrimSpace(answer))
 	})
 	if err != nil {
-		status, fe, alert := recoveryFailure(err)
+		status, fe, alert := recoveryFailure(ctx, err)
 		view.Errors, view.Alert = fe, alert
 		if u, err := s.me(ctx, v); err == nil {
 			view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
@@ -369,7 +369,7 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 }
 
 // recoveryProblems applies Okta's rules for recovery questions and answers (USERS-API.md §4.2).
-func recoveryProblems(question, answer string) views.FieldErrors {
+func recoveryProblems(ctx context.Context, question, answer string) views.FieldErrors {
 	fe := views.FieldErrors{}
 	if question == "" {
 		fe["question"] = "Enter a question."
@@ -383,24 +383,24 @@ func recoveryProblems(question, answer string) views.FieldErrors {
 	case validText(a, 4, 100) != nil:
 		fe["answer"] = "Use between 4 and 100 characters."
 	case question != "" && strings.Contains(strings.ToLower(question), strings.ToLower(a)):
-		fe["answer"] = msgAnswerInQuestion
+		fe["answer"] = tr(ctx, msgAnswerInQuestion)
 	}
 	return fe
 }
 
-func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
+func recoveryFailure(ctx context.Context, err error) (int, views.FieldErrors, *views.Alert) {
 	fe := views.FieldErrors{}
 	alert := &views.Alert{Kind: "error", Title: "Your recovery question was not changed"}
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		switch {
 		case ce.Code == "E0000014":
-			fe["current_password"] = msgNotCurrentPassword
-			alert.Text = msgFixOne
+			fe["current_password"] = tr(ctx, msgNotCurrentPassword)
+			alert.Text = tr(ctx, msgFixOne)
 			return http.StatusUnprocessableEntity, fe, alert
 		case ce.Code == "E0000001":
-			if fe = recoveryFieldErrors(err); len(fe) > 0 {
-				alert.Text = msgFixOne
+			if fe = recoveryFieldErrors(ctx, err); len(fe) > 0 {
+				alert.Text = tr(ctx, msgFixOne)
 				return http.StatusUnprocessableEntity, fe, alert
 			}
 			fe = views.FieldErrors{}
@@ -418,7 +418,7 @@ func recoveryFailure(err error) (int, views.FieldErrors, *views.Alert) {
 }
 
 // recoveryFieldErrors turns Okta's refusal of a recovery question into field errors.
-func recoveryFieldErrors(err error) views.FieldErrors {
+func recoveryFieldErrors(ctx context.Context, err error) views.FieldErrors {
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Code != "E0000001" {
 		return nil
@@ -428,7 +428,7 @@ func recoveryFieldErrors(err error) views.FieldErrors {
 		lc := strings.ToLower(c)
 		switch {
 		case strings.Contains(lc, "part of the question"):
-			fe["answer"] = msgAnswerInQuestion
+			fe["answer"] = tr(ctx, msgAnswerInQuestion)
 		case strings.Contains(lc, "answer"):
 			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
 		case strings.Contains(lc, "question"):

@@ -75,9 +75,9 @@ func (e *Error) setMsg(msg string) {
 }
 
 // The sentences people read in more than one place. Each is said once, here, so the same
-// situation is always explained the same way. Those that errors carry are catalog ids
-// (i18n/catalog); the form messages are still English until their templates are converted
-// (phase 2 of issue 20).
+// situation is always explained the same way. All are catalog ids (i18n/catalog/*/common.toml):
+// an Error carries the id and the error adaptor shows it in the person's language; other code
+// puts it into a view model through tr.
 const (
 	// MsgNeedsAdmin refuses a helpdesk member an admin-only action (routes and handlers).
 	MsgNeedsAdmin = "error.needs_admin"
@@ -97,13 +97,23 @@ const (
 	msgSessionCheck = "error.session_check"
 
 	// msgFixOne and msgFixMany introduce the field errors of a form shown again.
-	msgFixOne  = "Please fix the problem marked below."
-	msgFixMany = "Please fix the problems marked below."
+	msgFixOne  = "form.fix_one"
+	msgFixMany = "form.fix_many"
 	// msgNotCurrentPassword marks a wrong current password, whichever form it was typed in.
-	msgNotCurrentPassword = "That is not your current password."
+	msgNotCurrentPassword = "form.not_current_password"
 	// msgAnswerInQuestion refuses a recovery answer that appears in its question (Okta's rule).
-	msgAnswerInQuestion = "The answer must not be part of the question."
+	msgAnswerInQuestion = "form.answer_in_question"
+	// msgNothingChangedYet heads a confirmation shown again because something needs correcting.
+	msgNothingChangedYet = "form.nothing_changed_yet"
 )
+
+// fixText introduces the n field errors of a form shown again.
+func fixText(ctx context.Context, n int) string {
+	if n == 1 {
+		return tr(ctx, msgFixOne)
+	}
+	return tr(ctx, msgFixMany)
+}
 
 // NotFound reports a missing page or person.
 func NotFound(msg string) *Error {

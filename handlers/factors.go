@@ -352,7 +352,7 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 	view.Code = code
 	if !passcodeShape.MatchString(code) {
 		view.Errors = views.FieldErrors{"code": "Enter the six-digit code your app shows."}
-		view.Alert = &views.Alert{Kind: "error", Title: "Your authenticator app is not set up yet", Text: msgFixOne}
+		view.Alert = &views.Alert{Kind: "error", Title: "Your authenticator app is not set up yet", Text: tr(ctx, msgFixOne)}
 		return s.renderSetup(w, r, http.StatusUnprocessableEntity, view)
 	}
 	_, err = s.okta.ActivateFactor(ctx, v.UserID, pending.ID, code)
@@ -363,7 +363,7 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 		switch {
 		case errors.Is(err, client.ErrInvalidPasscode):
 			view.Errors = views.FieldErrors{"code": "That code is not right. Check that your phone's clock is set automatically, then enter the code the app shows now."}
-			view.Alert.Text = msgFixOne
+			view.Alert.Text = tr(ctx, msgFixOne)
 		case errors.Is(err, client.ErrRateLimited):
 			view.Alert.Text = "Too many codes were tried. Wait five minutes, then enter the code the app shows."
 			status = http.StatusTooManyRequests

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -190,3 +191,16 @@ type Prefs struct {
 func prefsOf(p client.Profile) Prefs {
 	return Prefs{PreferredLanguage: p.PreferredLanguage, Locale: p.Locale, Timezone: p.Timezone}
 }
+
+// tr returns the catalog message id in the request's language, for the words a handler puts
+// into a view model (an alert, a field's error). Templates say their own words through
+// views.T; an Error carries its id to the error adaptor instead.
+func tr(ctx context.Context, id string) string { return views.LocaleFrom(ctx).T(id) }
+
+// trf is tr with the message's placeholders filled from args.
+func trf(ctx context.Context, id string, args map[string]any) string {
+	return views.LocaleFrom(ctx).Tf(id, args)
+}
+
+// trn is tr for a message that counts (CLDR plural forms, {{.Count}} is n).
+func trn(ctx context.Context, id string, n int) string { return views.LocaleFrom(ctx).Tn(id, n) }

@@ -128,7 +128,7 @@ func (s *SelfService) SaveProfile(w http.ResponseWriter, r *http.Request) error 
 			Text: "You cannot change " + form.Labels(edit.Refused) + " here. " + msgAdminOnly, RequestID: RequestID(ctx)})
 	}
 	if len(edit.Errors) > 0 {
-		return render(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "Your details were not saved", Text: fixText(len(edit.Errors))})
+		return render(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "Your details were not saved", Text: fixText(ctx, len(edit.Errors))})
 	}
 	if len(edit.Changes) == 0 {
 		setFlash(ctx, s.sessions, w, flashProfileUnchanged)
@@ -147,7 +147,7 @@ func (s *SelfService) SaveProfile(w http.ResponseWriter, r *http.Request) error 
 		saved, err = c.UpdateUserProfile(ctx, id, edit.Changes)
 	}
 	if err != nil {
-		status, fe, alert := profileFailure(form, edit, err, posted)
+		status, fe, alert := profileFailure(ctx, form, edit, err, posted)
 		alert.RequestID = RequestID(ctx)
 		s.recordDetail(ctx, v, "self.update-profile", audit.ResultFailure, client.Receipt{}, err, strings.Join(form.Names(edit.Changes), ","))
 		return render(status, fe, alert)
@@ -162,13 +162,6 @@ func (s *SelfService) SaveProfile(w http.ResponseWriter, r *http.Request) error 
 	setFlash(ctx, s.sessions, w, flash)
 	redirect(w, r, "/profile/edit")
 	return nil
-}
-
-func fixText(n int) string {
-	if n == 1 {
-		return msgFixOne
-	}
-	return msgFixMany
 }
 
 // touchesEmail reports whether edit changes an email address.
@@ -195,10 +188,10 @@ func heldEmail(form ProfileForm, edit ProfileEdit, saved client.User) string {
 }
 
 // profileFailure explains Okta's refusal of a profile update on the form.
-func profileFailure(form ProfileForm, edit ProfileEdit, err error, posted url.Values) (int, views.FieldErrors, *views.Alert) {
+func profileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted url.Values) (int, views.FieldErrors, *views.Alert) {
 	alert := &views.Alert{Kind: "error", Title: "Your details were not saved"}
 	if fe, ok := form.OktaErrors(err, posted); ok {
-		alert.Text = "Okta did not accept " + pluralWord(len(fe), "one of the values", "some of the values") + ". " + fixText(len(fe))
+		alert.Text = "Okta did not accept " + pluralWord(len(fe), "one of the values", "some of the values") + ". " + fixText(ctx, len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}
 	labels := form.Labels(form.Names(edit.Changes))

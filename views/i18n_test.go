@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -18,13 +19,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// converted lists the templates that speak only through the catalog. Phase 2 of issue 20
-// converts the others and then removes this list, so that the test covers every views/*.templ.
-var converted = []string{"layout.templ", "errors.templ"}
+// pending lists the templates that still say words of their own. Phase 2 of issue 20 converts
+// them one by one and deletes each line as it goes; every other views/*.templ is checked.
+var pending = map[string]bool{
+	"admin.templ":        true,
+	"admin_audit.templ":  true,
+	"admin_bulk.templ":   true,
+	"admin_create.templ": true,
+	"admin_person.templ": true,
+	"admin_user.templ":   true,
+	"components.templ":   true,
+	"credentials.templ":  true,
+	"home.templ":         true,
+	"profile_edit.templ": true,
+	"profile_form.templ": true,
+	"sections.templ":     true,
+	"security.templ":     true,
+	"selfservice.templ":  true,
+	"sessions.templ":     true,
+}
 
 func TestTemplatesUseTheCatalog(t *testing.T) {
 	t.Parallel()
-	for _, name := range converted {
+	names, err := filepath.Glob("*.templ")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		if pending[name] {
+			continue
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src, err := os.ReadFile(name)
