@@ -68,12 +68,12 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	if vd := a.opts.Protect.MayAct(r.Context(), v, u); !vd.Allowed {
 		return vd.AsError()
 	}
-	view := confirmView(act, u, actionInput{})
+	view := confirmView(r.Context(), act, u, actionInput{})
 	switch {
 	case act.NotOnSelf && u.ID == v.UserID:
-		view.NotAllowed = selfRefusal(act)
+		view.NotAllowed = selfRefusal(r.Context(), act)
 	default:
-		if ok, why := act.Applies(u); !ok {
+		if ok, why := act.Applies(r.Context(), u); !ok {
 			view.NotAllowed = why
 		} else if act.StepUp && NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 			view.ReauthURL = reauthURL(views.ConfirmURL(u.ID, act.Key))
@@ -82,10 +82,10 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	return a.renderConfirm(w, r, http.StatusOK, v, view)
 }
 
-func confirmView(act Action, u client.User, in actionInput) views.ConfirmView {
+func confirmView(ctx context.Context, act Action, u client.User, in actionInput) views.ConfirmView {
 	view := views.ConfirmView{
-		UserID: u.ID, Name: userName(u), Action: act.Key, Label: act.Label,
-		Question: act.Question(u), Consequence: act.Consequence(u), Destructive: act.Destructive,
+		UserID: u.ID, Name: userName(u), Action: act.Key, Label: act.Label(ctx),
+		Question: act.Question(ctx, u), Consequence: act.Consequence(u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
 	view.HasPassword = u.Credentials.HasPassword
@@ -111,7 +111,7 @@ func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int
 }
 
 // selfRefusal explains why an action is not offered on one's own account.
-func selfRefusal(act Action) string {
+func selfRefusal(ctx context.Context, act Action) string {
 	switch act.Key {
 	case actionResetPassword, actionExpirePassword:
 		return "You cannot reset or expire your own password from the admin pages. Change it from your profile, or ask another administrator."
@@ -120,7 +120,7 @@ func selfRefusal(act Action) string {
 	case actionResetFactors:
 		return "You cannot reset your own MFA factors from the admin pages. Ask another administrator."
 	}
-	return "You cannot " + strings.ToLower(act.Label) + " your own account. Ask another administrator if it really needs doing."
+	return "You cannot " + strings.ToLower(act.Label(ctx)) + " your own account. Ask another administrator if it really needs doing."
 }
 
 // Unlock handles POST /admin/users/{id}/unlock.
@@ -294,9 +294,9 @@ func (a *Admin) mayTake(ctx context.Context, req *actionRequest) error {
 	}
 	if act.NotOnSelf && u.ID == v.UserID {
 		a.denied(ctx, v, u, act.Key, reason, "own account")
-		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(act)}
+		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(ctx, act)}
 	}
-	if ok, why := act.Applies(u); !ok {
+	if ok, why := act.Applies(ctx, u); !ok {
 		a.denied(ctx, v, u, act.Key, reason, "not applicable: "+string(u.Status))
 		return conflict(why)
 	}
@@ -306,7 +306,7 @@ func (a *Admin) mayTake(ctx context.Context, req *actionRequest) error {
 // confirmAgain shows the confirmation again with the input kept (never a secret answer) and
 // what is wrong with it.
 func (a *Admin) confirmAgain(w http.ResponseWriter, r *http.Request, req actionRequest, fe views.FieldErrors, alert *views.Alert) error {
-	view := confirmView(req.act, req.person, req.in)
+	view := confirmView(r.Context(), req.act, req.person, req.in)
 	view.Errors, view.Alert = fe, alert
 	return a.renderConfirm(w, r, http.StatusUnprocessableEntity, req.viewer, view)
 }
@@ -385,7 +385,7 @@ func (a *Admin) personRefresh(ctx context.Context, u client.User) views.PersonRe
 	if err != nil {
 		ref.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
 	} else {
-		ref.Audit = auditRows(entries)
+		ref.Audit = auditRows(ctx, entries)
 	}
 	return ref
 }
@@ -520,7 +520,7 @@ func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, er
 		// 409 E0000112: an asynchronous activation or deactivation is still running.
 		msg := "Okta is still changing " + userName(u) + "'s account status. Nothing was changed; try again in a moment."
 		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil && fresh.Transitioning() {
-			msg = transitioningText(fresh) + " Nothing was changed."
+			msg = transitioningText(ctx, fresh) + " Nothing was changed."
 		}
 		return &Error{Status: http.StatusConflict, Title: "The account is still changing", Msg: msg, Err: err}
 	case errors.Is(err, client.ErrInvalidStatus):
@@ -528,7 +528,7 @@ func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, er
 		// explain it from a fresh read.
 		msg := "Okta refused: the account's status does not allow this right now. Reload the page to see its current status."
 		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil {
-			if ok, why := act.Applies(fresh); !ok {
+			if ok, why := act.Applies(ctx, fresh); !ok {
 				msg = "Okta says: " + why
 			}
 		}

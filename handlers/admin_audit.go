@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -33,10 +34,10 @@ const (
 // auditActions names every action the trail holds, in the order the audit page's action
 // filter lists them: the lifecycle actions of the action table, then the other admin actions,
 // then self-service. The label is what people read; the key is what the trail stores.
-func auditActions() []views.Option {
+func auditActions(ctx context.Context) []views.Option {
 	var opts []views.Option
 	for _, act := range Actions() {
-		opts = append(opts, views.Option{Value: act.Key, Label: act.Label})
+		opts = append(opts, views.Option{Value: act.Key, Label: act.Label(ctx)})
 	}
 	return append(opts,
 		views.Option{Value: auditCreate, Label: "Add person"},
@@ -54,8 +55,8 @@ func auditActions() []views.Option {
 
 // auditActionLabel is an action's name in words; an action the table does not know (an older
 // release's) shows as stored.
-func auditActionLabel(key string) string {
-	for _, o := range auditActions() {
+func auditActionLabel(ctx context.Context, key string) string {
+	for _, o := range auditActions(ctx) {
 		if o.Value == key {
 			return o.Label
 		}
@@ -123,13 +124,13 @@ func withCode(err error, detail string) string {
 }
 
 // auditRows maps audit entries for display.
-func auditRows(entries []audit.Entry) []views.AuditRow {
+func auditRows(ctx context.Context, entries []audit.Entry) []views.AuditRow {
 	rows := make([]views.AuditRow, len(entries))
 	for i, e := range entries {
 		result, note := outcomeText(e.Result, e.Detail)
 		rows[i] = views.AuditRow{
 			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
-			Action: e.Action, ActionLabel: auditActionLabel(e.Action), TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID),
+			Action: e.Action, ActionLabel: auditActionLabel(ctx, e.Action), TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID),
 			Reason: e.Reason, Result: e.Result, ResultLabel: result, Detail: note, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
 		}
 	}
@@ -144,7 +145,7 @@ type auditForm struct {
 // readAuditForm reads the filter from the query string and checks it: dates as a date input
 // sends them (yyyy-mm-dd, UTC days, "to" inclusive), names of at most 100 characters, and an
 // action and a result from the lists. It returns the store's filter and the problems by field.
-func readAuditForm(q url.Values) (auditForm, audit.Filter, views.FieldErrors) {
+func readAuditForm(ctx context.Context, q url.Values) (auditForm, audit.Filter, views.FieldErrors) {
 	in := auditForm{
 		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Actor: strings.TrimSpace(q.Get("actor")), Target: strings.TrimSpace(q.Get("target")),
@@ -174,7 +175,7 @@ func readAuditForm(q url.Values) (auditForm, audit.Filter, views.FieldErrors) {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		fe["to"] = "Choose a day on or after the “From” day."
 	}
-	if in.Action != "" && !hasOption(auditActions(), in.Action) {
+	if in.Action != "" && !hasOption(auditActions(ctx), in.Action) {
 		fe["action"] = "Choose an action from the list."
 	}
 	if in.Result != "" && !hasOption(auditResults(), in.Result) {
@@ -222,10 +223,10 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	in, f, fe := readAuditForm(q)
+	in, f, fe := readAuditForm(r.Context(), q)
 	view := views.AuditView{
 		Nav: adminNav(v, views.AdminAudit), From: in.From, To: in.To, Actor: in.Actor, Target: in.Target,
-		Action: in.Action, Result: in.Result, Actions: auditActions(), Results: auditResults(), Errors: fe,
+		Action: in.Action, Result: in.Result, Actions: auditActions(r.Context()), Results: auditResults(), Errors: fe,
 		Filtered: in.filtered(), CanExport: v.HasRole(RoleAdmin),
 	}
 	page := PageFor(r, "Audit log", views.NavAdmin)
@@ -249,7 +250,7 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 		view.Err = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Gatehouse could not reach its audit database. Please try again in a minute.", RequestID: RequestID(r.Context())}
 		return Render(w, r, http.StatusServiceUnavailable, views.AuditPage(page, view))
 	}
-	view.Rows = auditRows(res.Entries)
+	view.Rows = auditRows(r.Context(), res.Entries)
 	paged := !f.Before.IsZero() || !f.After.IsZero()
 	if !res.Older.IsZero() {
 		view.OlderURL = "/admin/audit" + in.query("before", res.Older.String())
@@ -282,7 +283,7 @@ func (a *Admin) AuditExport(w http.ResponseWriter, r *http.Request) error {
 	if !v.HasRole(RoleAdmin) {
 		return Forbidden(MsgNeedsAdmin)
 	}
-	in, f, fe := readAuditForm(r.URL.Query())
+	in, f, fe := readAuditForm(r.Context(), r.URL.Query())
 	if len(fe) > 0 {
 		return badRequest("The filter of this export is not valid: go back to the audit log, correct it and export again.")
 	}

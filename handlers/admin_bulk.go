@@ -88,11 +88,11 @@ func bulkRow(u client.User) views.BulkRow {
 }
 
 // check says whether the bulk action applies to u for viewer v, and why not.
-func bulkCheck(v Viewer, act Action, u client.User) (bool, string) {
+func bulkCheck(ctx context.Context, v Viewer, act Action, u client.User) (bool, string) {
 	if u.ID == v.UserID {
 		return false, "This is your own account; bulk actions never change it."
 	}
-	return act.Applies(u)
+	return act.Applies(ctx, u)
 }
 
 // preview loads each person (bounded concurrency) and says whether the action applies.
@@ -109,7 +109,7 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 			return
 		}
 		rows[i] = bulkRow(u)
-		if ok, why := bulkCheck(v, act, u); !ok {
+		if ok, why := bulkCheck(ctx, v, act, u); !ok {
 			rows[i].Outcome, rows[i].Text = views.BulkSkipped, why
 		} else if vd := a.opts.Protect.MayAct(ctx, v, u); !vd.Allowed {
 			rows[i].Outcome, rows[i].Text = views.BulkSkipped, vd.Reason
@@ -119,7 +119,7 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 	}, func(i int) {
 		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: "Could not be loaded: Okta is busy — try again in a minute."}
 	})
-	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label, Rows: rows, Destructive: act.Destructive, Errors: views.FieldErrors{}}
+	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label(ctx), Rows: rows, Destructive: act.Destructive, Errors: views.FieldErrors{}}
 	for _, row := range rows {
 		if row.Outcome == views.BulkApplies {
 			view.RunIDs = append(view.RunIDs, row.ID)
@@ -182,7 +182,7 @@ func (a *Admin) BulkPreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := a.preview(r.Context(), v, act, ids)
-	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label+": preview", views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label(r.Context())+": preview", views.NavAdmin), view))
 }
 
 // BulkRun handles POST /admin/bulk/run. It re-checks each person, never touches the viewer's
@@ -211,7 +211,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		view.Reason = reason
 		view.Errors["reason"] = "Enter a reason or a ticket number (at most 200 characters). It goes into the audit log."
 		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, msgNothingChangedYet), Text: tr(ctx, msgFixOne)}
-		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, act.Label+": preview", views.NavAdmin), view))
+		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, act.Label(ctx)+": preview", views.NavAdmin), view))
 	}
 	ScopeFrom(ctx).Note("admin_action", "bulk-"+act.Key)
 	ScopeFrom(ctx).Note("bulk_size", len(ids))
@@ -229,7 +229,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 	for _, row := range rows {
 		counts[row.Outcome]++
 	}
-	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label, Rows: rows, Done: true}
+	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label(ctx), Rows: rows, Done: true}
 	view.Summary = "Done for " + strconv.Itoa(counts[views.BulkDone]) + " of the " + people(len(ids)) + " selected."
 	if n := counts[views.BulkSkipped]; n > 0 {
 		view.Summary += " " + strconv.Itoa(n) + " did not apply."
@@ -246,7 +246,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, r, bulkResultPath)
 		return nil
 	}
-	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label+": results", views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label(ctx)+": results", views.NavAdmin), view))
 }
 
 // bulkResultPath is where a bulk run redirects to show its results.
@@ -287,7 +287,7 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 		return views.BulkRow{ID: id, Outcome: views.BulkFailed, Text: "Could not be loaded: " + Classify(err).Msg}
 	}
 	row := bulkRow(u)
-	if ok, why := bulkCheck(v, act, u); !ok {
+	if ok, why := bulkCheck(ctx, v, act, u); !ok {
 		row.Outcome, row.Text = views.BulkSkipped, why
 		return row
 	}

@@ -112,7 +112,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range client.Statuses() {
 		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(string(s)), Selected: s == uq.Status})
 	}
-	view.BulkActions = bulkOptions(v, view.Rows)
+	view.BulkActions = bulkOptions(r.Context(), v, view.Rows)
 	status := http.StatusOK
 	if view.Err != nil {
 		status = view.errStatus
@@ -126,7 +126,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 // bulkOptions are the bulk actions the viewer's role allows that fit someone selectable in the
 // list, by status (a list of active people is not offered Unlock). Each carries its statuses,
 // so the selection bar can narrow them to the people actually selected.
-func bulkOptions(v Viewer, rows []views.UserRow) []views.Option {
+func bulkOptions(ctx context.Context, v Viewer, rows []views.UserRow) []views.Option {
 	var out []views.Option
 	for _, act := range Actions() {
 		if !act.Bulk || !act.AllowedFor(v) {
@@ -138,7 +138,7 @@ func bulkOptions(v Viewer, rows []views.UserRow) []views.Option {
 		if !fits {
 			continue
 		}
-		label := act.Label
+		label := act.Label(ctx)
 		if act.Key == actionResetPassword {
 			label = "Reset password (Okta emails a link)"
 		}
@@ -352,7 +352,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	if eErr != nil {
 		view.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
 	} else {
-		view.Audit = auditRows(entries)
+		view.Audit = auditRows(ctx, entries)
 	}
 	return view, nil
 }
@@ -421,12 +421,12 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 		p.RoleNote = vd.Reason
 		return p
 	}
-	for _, act := range allowedActions(v, u) {
+	for _, act := range allowedActions(ctx, v, u) {
 		// Red only for what destroys: deactivation takes the person's apps away.
-		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label, URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Key == actionDeactivate,
+		p.Actions = append(p.Actions, views.ActionButton{Key: act.Key, Label: act.Label(ctx), URL: views.ConfirmURL(u.ID, act.Key), Destructive: act.Key == actionDeactivate,
 			Suggested: suggestedAction(u.Status) == act.Key})
 	}
-	p.Notes = elsewhereNotes(v, u)
+	p.Notes = elsewhereNotes(ctx, v, u)
 	switch {
 	case p.SelfAccount:
 		p.RoleNote = "This is your own account: actions that could lock you out of it are not offered here."

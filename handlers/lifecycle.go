@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -29,8 +30,9 @@ const (
 // only place these rules are written; the person page, the confirmation, the POST handlers and
 // bulk actions all read them from here, and a test holds the route table to them.
 type Action struct {
-	Key   string
-	Label string // the button, e.g. "Reset password"
+	Key string
+	// LabelID is the catalog message of the button, e.g. "Reset password" (Label).
+	LabelID string
 	// Helpdesk is true when the helpdesk role may do it too; admins may do everything
 	// (DESIGN.md §3).
 	Helpdesk bool
@@ -75,33 +77,36 @@ func statusesExcept(except ...client.Status) []client.Status {
 // Actions returns the action table, in the order the person page lists the buttons.
 func Actions() []Action {
 	return []Action{
-		{Key: actionUnlock, Label: "Unlock", Helpdesk: true, Bulk: true, Link: "unlock",
+		{Key: actionUnlock, LabelID: "action.unlock.label", Helpdesk: true, Bulk: true, Link: "unlock",
 			Statuses: []client.Status{client.StatusLockedOut}},
-		{Key: actionResetPassword, Label: "Reset password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionResetPassword, LabelID: "action.reset_password.label", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusLockedOut, client.StatusRecovery, client.StatusProvisioned}},
-		{Key: actionExpirePassword, Label: "Expire password", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
+		{Key: actionExpirePassword, LabelID: "action.expire_password.label", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, NeedsPassword: true,
 			Statuses: []client.Status{client.StatusActive, client.StatusPasswordExpired, client.StatusRecovery, client.StatusLockedOut}},
-		{Key: actionForgotPassword, Label: "Send forgot-password email", Helpdesk: true, NeedsRecoveryQuestion: true, Link: "forgotPassword",
+		{Key: actionForgotPassword, LabelID: "action.forgot_password.label", Helpdesk: true, NeedsRecoveryQuestion: true, Link: "forgotPassword",
 			Statuses: []client.Status{client.StatusActive}},
-		{Key: actionResetFactors, Label: "Reset MFA factors", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+		{Key: actionResetFactors, LabelID: "action.reset_factors.label", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
 			Link:     "resetFactors",
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
-		{Key: actionClearSessions, Label: "Clear sessions", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionClearSessions, LabelID: "action.clear_sessions.label", Helpdesk: true, Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned, client.StatusStaged, client.StatusProvisioned)},
 		// Setting someone's recovery question bypasses their password, so it is treated like a
 		// password reset: reason, recent sign-in, never on one's own account.
-		{Key: actionRecoveryQuestion, Label: "Set recovery question", Destructive: true, StepUp: true, NotOnSelf: true,
+		{Key: actionRecoveryQuestion, LabelID: "action.recovery_question.label", Destructive: true, StepUp: true, NotOnSelf: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
-		{Key: actionActivate, Label: "Activate",
+		{Key: actionActivate, LabelID: "action.activate.label",
 			Statuses: []client.Status{client.StatusStaged, client.StatusDeprovisioned}},
-		{Key: actionUnsuspend, Label: "Unsuspend", Bulk: true,
+		{Key: actionUnsuspend, LabelID: "action.unsuspend.label", Bulk: true,
 			Statuses: []client.Status{client.StatusSuspended}},
-		{Key: actionSuspend, Label: "Suspend", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
+		{Key: actionSuspend, LabelID: "action.suspend.label", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true, Bulk: true,
 			Statuses: []client.Status{client.StatusActive}},
-		{Key: actionDeactivate, Label: "Deactivate", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
+		{Key: actionDeactivate, LabelID: "action.deactivate.label", Destructive: true, StepUp: true, NotOnSelf: true, EndsSessions: true,
 			Statuses: statusesExcept(client.StatusDeprovisioned)},
 	}
 }
+
+// Label is the action's name in the request's language, as its button says it.
+func (act Action) Label(ctx context.Context) string { return tr(ctx, act.LabelID) }
 
 // ActionByKey returns the action with that key.
 func ActionByKey(key string) (Action, bool) {
@@ -130,15 +135,15 @@ func (act Action) AllowedFor(v Viewer) bool {
 // status, by where the person's credentials are mastered (credentials.provider) and by Okta's
 // _links — and when it does not, says why in plain words naming the person. Okta's answer to
 // the action itself remains the last word.
-func (act Action) Applies(u client.User) (bool, string) {
+func (act Action) Applies(ctx context.Context, u client.User) (bool, string) {
 	name := userName(u)
 	if u.Transitioning() {
-		return false, transitioningText(u)
+		return false, transitioningText(ctx, u)
 	}
 	if !slices.Contains(act.Statuses, u.Status) {
-		return false, act.notInStatus(u, name)
+		return false, act.notInStatus(ctx, u, name)
 	}
-	if ok, why := act.providerAllows(u, name); !ok {
+	if ok, why := act.providerAllows(ctx, u, name); !ok {
 		return false, why
 	}
 	if act.NeedsPassword && !u.Credentials.HasPassword {
@@ -146,7 +151,7 @@ func (act Action) Applies(u client.User) (bool, string) {
 	}
 	if linksKnown(u) {
 		if act.Link != "" && !u.HasLink(act.Link) {
-			return false, act.notLinked(name)
+			return false, act.notLinked(ctx, name)
 		}
 	} else if act.NeedsRecoveryQuestion && u.Credentials.RecoveryQuestion == "" {
 		return false, name + " has no recovery question, so Okta cannot send a forgot-password email. Reset the password instead."
@@ -166,14 +171,14 @@ func linksKnown(u client.User) bool {
 }
 
 // notLinked explains an action Okta does not offer for the person now.
-func (act Action) notLinked(name string) string {
+func (act Action) notLinked(ctx context.Context, name string) string {
 	switch act.Key {
 	case actionResetFactors:
 		return name + " has no MFA factors enrolled, so there is nothing to reset."
 	case actionForgotPassword:
 		return "Okta does not offer " + name + " a forgot-password email now (the organisation's recovery rules do not allow it for this account). Reset the password instead."
 	}
-	return "Okta does not offer “" + act.Label + "” for " + name + "'s account right now."
+	return "Okta does not offer “" + act.Label(ctx) + "” for " + name + "'s account right now."
 }
 
 // providerAllows applies what Okta documents for people whose credentials are mastered
@@ -181,7 +186,7 @@ func (act Action) notLinked(name string) string {
 // recovery question — a reset would silently convert them to an Okta password, so Gatehouse
 // refuses and points to their identity provider; directory people are unlocked in the
 // directory, which Okta's unlock does not support.
-func (act Action) providerAllows(u client.User, name string) (bool, string) {
+func (act Action) providerAllows(ctx context.Context, u client.User, name string) (bool, string) {
 	p := u.Credentials.Provider
 	switch {
 	case p.Passwordless():
@@ -216,7 +221,7 @@ func directoryName(p client.Provider) string {
 }
 
 // transitioningText says, in words, that Okta is still changing u's status.
-func transitioningText(u client.User) string {
+func transitioningText(ctx context.Context, u client.User) string {
 	name := userName(u)
 	switch u.TransitioningToStatus {
 	case client.StatusActive:
@@ -228,7 +233,7 @@ func transitioningText(u client.User) string {
 }
 
 // notInStatus explains why the action does not apply in u's status.
-func (act Action) notInStatus(u client.User, name string) string {
+func (act Action) notInStatus(ctx context.Context, u client.User, name string) string {
 	st := u.Status
 	switch act.Key {
 	case actionUnlock:
@@ -256,7 +261,7 @@ func (act Action) notInStatus(u client.User, name string) string {
 	case actionForgotPassword:
 		return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". Okta only sends forgot-password emails to active accounts."
 	}
-	return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". " + act.Label + " is only possible when the account is " + statusList(act.Statuses) + "."
+	return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". " + act.Label(ctx) + " is only possible when the account is " + statusList(act.Statuses) + "."
 }
 
 // statusList names statuses in words: "Active, Locked out or Password expired".
@@ -325,7 +330,7 @@ func (act Action) Consequence(u client.User) string {
 }
 
 // Question is the confirmation's heading: "Suspend Alice Anderson (alice@example.com)?".
-func (act Action) Question(u client.User) string {
+func (act Action) Question(ctx context.Context, u client.User) string {
 	who := userName(u) + " (" + u.Profile.Login + ")"
 	switch act.Key {
 	case actionResetPassword:
@@ -341,7 +346,7 @@ func (act Action) Question(u client.User) string {
 	case actionRecoveryQuestion:
 		return "Set a recovery question for " + who + "?"
 	}
-	return act.Label + " " + who + "?"
+	return act.Label(ctx) + " " + who + "?"
 }
 
 // Done is the success message after the action, naming the person.
@@ -384,7 +389,7 @@ func (act Action) Done(u client.User) string {
 
 // allowedActions lists the actions v may take on u now: by status and credentials, by role,
 // and never a forbidden one on v's own account.
-func allowedActions(v Viewer, u client.User) []Action {
+func allowedActions(ctx context.Context, v Viewer, u client.User) []Action {
 	var out []Action
 	for _, act := range Actions() {
 		if !act.AllowedFor(v) {
@@ -393,7 +398,7 @@ func allowedActions(v Viewer, u client.User) []Action {
 		if act.NotOnSelf && v.UserID == u.ID {
 			continue
 		}
-		if ok, _ := act.Applies(u); ok {
+		if ok, _ := act.Applies(ctx, u); ok {
 			out = append(out, act)
 		}
 	}
@@ -403,16 +408,16 @@ func allowedActions(v Viewer, u client.User) []Action {
 // elsewhereNotes explains the actions v could take on u by status that must happen elsewhere:
 // at the identity provider or in the directory (credentials.provider), or once Okta has
 // finished an asynchronous status change. Each explanation once.
-func elsewhereNotes(v Viewer, u client.User) []string {
+func elsewhereNotes(ctx context.Context, v Viewer, u client.User) []string {
 	if u.Transitioning() {
-		return []string{transitioningText(u)}
+		return []string{transitioningText(ctx, u)}
 	}
 	var notes []string
 	for _, act := range Actions() {
 		if !act.AllowedFor(v) || !slices.Contains(act.Statuses, u.Status) {
 			continue
 		}
-		if ok, why := act.providerAllows(u, userName(u)); !ok && !slices.Contains(notes, why) {
+		if ok, why := act.providerAllows(ctx, u, userName(u)); !ok && !slices.Contains(notes, why) {
 			notes = append(notes, why)
 		}
 	}
