@@ -316,3 +316,49 @@ func passwordChanged(doc *goquery.Document) string {
 		return strings.TrimSpace(s.Text()) == "Password changed"
 	}).Next().Text())
 }
+
+// TestSignInThroughARateLimit: at a morning peak the sign-in app's share of
+// GET /api/v1/users/{idOrLogin} runs out first, and /users/me is in it. Sign-in then goes on from
+// the verified ID token: the person lands on the dashboard, named, the profile card says it will
+// appear shortly and fetches itself when Okta allows — never an error page for a rate limit. Before
+// issue 15 (LegacyArrivals) the same sign-in failed.
+func TestSignInThroughARateLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		limited string // the path prefix Okta rate limits
+		legacy  bool
+		apps    bool // the apps card shows on the first dashboard
+	}{
+		{name: "only /users/me is limited: the apps show, the profile follows", limited: "/api/v1/users/me", apps: true},
+		{name: "every Users API read is limited: every section follows", limited: "/api/v1/users"},
+		{name: "before issue 15 the sign-in failed", limited: "/api/v1/users/me", legacy: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := cachedEnv(t, &movableClock{}, "", "", tt.legacy)
+			env.Okta.ForceRateLimit(tt.limited, time.Minute)
+			c := env.Client()
+			res := webtest.SubmitSignIn(t, c, env.StartSignIn(t, c, "/login"), "alice@example.com", webtest.DemoPassword)
+			res.Body.Close()
+			if tt.legacy {
+				assert.Equal(t, "/auth/error", res.Request.URL.Path, "the sign-in failed")
+				return
+			}
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			require.Equal(t, env.URL+"/", res.Request.URL.String(), "signed in, on the dashboard")
+
+			res, doc := env.Page(t, c, "/")
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, 0, doc.Find("[data-testid=alert-error]").Length(), "no error box for a rate limit")
+			assert.Contains(t, doc.Find("[data-testid=user-menu], header").Text(), "Alice Anderson", "the ID token's name is the session's")
+			assert.Equal(t, 1, doc.Find("#"+views.ProfileCardID+" [data-testid=section-pending]").Length(), "the profile will appear shortly")
+			assert.Equal(t, tt.apps, doc.Find("[data-testid=apps-card] [data-testid=app-tile]").Length() > 0)
+
+			// The card fetches itself again after Okta's reset (TestPendingSectionPolls follows
+			// such a poll to its end).
+			assert.Equal(t, "/dashboard/profile?attempt=1", doc.Find("#"+views.ProfileCardID+" [data-testid=section-pending]").AttrOr("hx-get", ""))
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -52,6 +53,10 @@ type AuthOptions struct {
 	// is present and not truncated, sign-in takes the groups from it and asks Okta's Users API
 	// for them only when a role may be at stake (groupsFromClaim).
 	GroupsClaim string
+	// ThroughRateLimit lets a sign-in whose /users/me Okta refuses with a rate limit go on
+	// from the verified ID token's claims (newSession): the person is signed in and the
+	// profile is read when the bucket allows. False is the behaviour before issue 15.
+	ThroughRateLimit bool
 }
 
 // Auth signs people in and out with OIDC (authorization code + PKCE S256 + state + nonce).
@@ -414,6 +419,9 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaims) (*session.Record, error) {
 	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(ctx)
 	if err != nil {
+		if a.opts.ThroughRateLimit && errors.Is(err, client.ErrRateLimited) {
+			return a.sessionFromClaims(ctx, tok, claims)
+		}
 		f := failure(failUnavailable, "users_me")
 		f.err = err
 		return nil, f
@@ -462,6 +470,51 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 	return rec, nil
 }
 
+// sessionFromClaims signs a person in when Okta answered their /users/me with a rate limit: at
+// a morning peak the sign-in app's share of GET /api/v1/users/{idOrLogin} runs out before
+// anything else sign-in needs (docs/PERFORMANCE.md "Arrivals"), and an error page then would be
+// the one a rate limit still caused. The ID token has just been verified (signature, issuer,
+// audience, nonce), and with the org authorization server its sub is the Okta user id, so it
+// identifies the person as surely; its name, email and preferred_username fill the session.
+// What only the Users API has waits: nothing is seeded, so the dashboard's profile card reads
+// the profile (or says it will appear shortly while Okta is busy), and the page language
+// follows the browser until the profile is in the cache (handlers/language.go). The ID
+// token's locale and zoneinfo are not used, for the reason language.go gives. Roles are read
+// as usual; when that read is refused too they stay unchecked, so the first privileged route
+// asks Okta.
+func (a *Auth) sessionFromClaims(ctx context.Context, tok *oauth2.Token, claims idClaims) (*session.Record, error) {
+	ScopeFrom(ctx).Note("users_me", "rate_limited")
+	login := cmp.Or(claims.login, claims.email, claims.subject)
+	rec := &session.Record{
+		UserID:   claims.subject,
+		Issuer:   a.opts.Issuer,
+		Login:    login,
+		Name:     cmp.Or(claims.name, login),
+		Email:    claims.email,
+		AuthTime: claims.authTime,
+		ACR:      claims.acr,
+		AMR:      claims.amr,
+		Tokens: session.Tokens{
+			Access:  tok.AccessToken,
+			Refresh: tok.RefreshToken,
+			ID:      claims.raw,
+			Expiry:  a.expiry(tok),
+		},
+	}
+	if names, ok := a.groupsFromClaim(claims); ok {
+		a.cache.Seed(claims.subject, kindClaimGroups, names)
+		ScopeFrom(ctx).Note("groups_from", "claim")
+		return rec, nil
+	}
+	if groups, err := a.okta.ListUserGroups(ctx, claims.subject); err == nil {
+		a.cache.Seed(claims.subject, kindGroups, groups)
+		rec.Roles, rec.RolesCheckedAt = a.opts.Roles.Roles(groups), a.opts.Now()
+	} else {
+		ScopeFrom(ctx).Note("roles_lookup", "failed")
+	}
+	return rec, nil
+}
+
 // groupsClaimCap is the most groups Okta puts in a groups claim: it silently truncates the
 // list there (docs/OKTA.md "Groups claim"), so a claim this long may be missing some.
 const groupsClaimCap = 100
@@ -497,6 +550,9 @@ type idClaims struct {
 	authTime time.Time
 	acr      string
 	amr      []string
+	// name, email and login are the ID token's name, email and preferred_username: the
+	// session's words for the person only when /users/me could not be read (sessionFromClaims).
+	name, email, login string
 	// groups is the groups claim (AuthOptions.GroupsClaim): nil when absent or not a list of
 	// names.
 	groups []string
@@ -533,6 +589,9 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 		AZP      string   `json:"azp"`
 		ACR      string   `json:"acr"`
 		AMR      []string `json:"amr"`
+		Name     string   `json:"name"`
+		Email    string   `json:"email"`
+		Login    string   `json:"preferred_username"`
 	}
 	if err := idt.Claims(&c); err != nil {
 		return idClaims{}, fmt.Errorf("claims: %w", err)
@@ -544,7 +603,7 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 	if c.AuthTime > 0 {
 		at = time.Unix(c.AuthTime, 0)
 	}
-	out := idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR}
+	out := idClaims{raw: raw, subject: idt.Subject, authTime: at, acr: c.ACR, amr: c.AMR, name: c.Name, email: c.Email, login: c.Login}
 	if a.opts.GroupsClaim != "" {
 		var all map[string]json.RawMessage
 		if err := idt.Claims(&all); err == nil {

@@ -194,7 +194,7 @@ func (a *App) newHandlers(cfg Config, limits *handlers.Limits) {
 		Scopes: scopes, HTTPClient: cfg.HTTPClient,
 		// The person's own password rules through Okta's MyAccount API (Identity Engine).
 		OptionalScopes: []string{"okta.myAccount.password.read"}, Roles: roles, StepUpACR: cfg.StepUpACR,
-		Timeout: cfg.OktaTimeout, Now: cfg.Now, GroupsClaim: cfg.GroupsClaim,
+		Timeout: cfg.OktaTimeout, Now: cfg.Now, GroupsClaim: cfg.GroupsClaim, ThroughRateLimit: !cfg.LegacyArrivals,
 	}, a.sessions, a.Okta, seed, cfg.Logger)
 	// One resolver of Okta's password rules for both areas: the org's policies are read once
 	// per handlers.PolicyTTL, whoever asks.
