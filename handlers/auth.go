@@ -53,9 +53,10 @@ type AuthOptions struct {
 	// is present and not truncated, sign-in takes the groups from it and asks Okta's Users API
 	// for them only when a role may be at stake (groupsFromClaim).
 	GroupsClaim string
-	// ThroughRateLimit lets a sign-in whose /users/me Okta refuses with a rate limit go on
-	// from the verified ID token's claims (newSession): the person is signed in and the
-	// profile is read when the bucket allows. False is the behaviour before issue 15.
+	// ThroughRateLimit lets a sign-in whose /users/me Okta refuses with a rate limit (or that
+	// finds the client's in-flight cap full) go on from the verified ID token's claims
+	// (newSession), and keeps sign-in's reads from waiting on a 429: the person is signed in
+	// and the profile is read when the bucket allows. False is the behaviour before issue 15.
 	ThroughRateLimit bool
 }
 
@@ -282,7 +283,14 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.failed(w, r, err)
 	}
-	rec, err := a.newSession(tctx, tok, claims)
+	sctx := tctx
+	if a.opts.ThroughRateLimit {
+		// No sign-in waits on a 429: a refused read has an answer without Okta (below), and a
+		// sign-in waiting for Okta's reset would hold one of the client's in-flight slots
+		// that other people's sign-ins need at the same moment.
+		sctx = client.WithoutRateLimitWait(tctx)
+	}
+	rec, err := a.newSession(sctx, tok, claims)
 	if err != nil {
 		return a.failed(w, r, err)
 	}
@@ -419,7 +427,7 @@ func (a *Auth) redeem(ctx context.Context, st *oidcState, tx session.LoginTx, co
 func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaims) (*session.Record, error) {
 	me, err := a.okta.WithBearer(tok.AccessToken).GetCurrentUser(ctx)
 	if err != nil {
-		if a.opts.ThroughRateLimit && errors.Is(err, client.ErrRateLimited) {
+		if a.opts.ThroughRateLimit && (errors.Is(err, client.ErrRateLimited) || errors.Is(err, client.ErrBusy)) {
 			return a.sessionFromClaims(ctx, tok, claims)
 		}
 		f := failure(failUnavailable, "users_me")
@@ -470,7 +478,8 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 	return rec, nil
 }
 
-// sessionFromClaims signs a person in when Okta answered their /users/me with a rate limit: at
+// sessionFromClaims signs a person in when Okta answered their /users/me with a rate limit (or
+// the client's own cap on calls in flight to Okta was full, which at a peak means the same): at
 // a morning peak the sign-in app's share of GET /api/v1/users/{idOrLogin} runs out before
 // anything else sign-in needs (docs/PERFORMANCE.md "Arrivals"), and an error page then would be
 // the one a rate limit still caused. The ID token has just been verified (signature, issuer,
