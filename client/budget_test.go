@@ -156,3 +156,63 @@ func TestBudgetGuardEndsAtReset(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, f.count())
 }
+
+// TestBudgetWaitThenRefused: a GET that waited for a spent bucket's reset and is then refused
+// by the client itself (the in-flight cap filled meanwhile) fails with that refusal. It once
+// returned no answer and no error, and the caller read a nil response (found by the browser
+// suite under load).
+func TestBudgetWaitThenRefused(t *testing.T) {
+	const (
+		user  = "00u1a2b3c4D5e6F7g8h9"
+		other = "00u9z8y7x6W5v4U3t2s1"
+	)
+	var (
+		mu    sync.Mutex
+		calls int
+	)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	releaseSlot := func() { once.Do(func() { close(release) }) }
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		switch {
+		case n == 1:
+			spentBucket(time.Second)(w, r)
+		case strings.HasSuffix(r.URL.Path, "/appLinks"):
+			close(inFlight) // holds the only slot until the test ends
+			<-release
+			reply(w, http.StatusOK, `[]`)
+		default:
+			reply(w, http.StatusOK, `{"id":"`+other+`","status":"ACTIVE","profile":{}}`)
+		}
+	})
+	// Registered after the fake, so it runs before the fake's server closes: even when an
+	// assertion stops the test, the held request returns.
+	t.Cleanup(releaseSlot)
+	clock := newFakeClock()
+	var c *client.Client
+	held := make(chan error, 1)
+	// While the GET waits for the bucket's reset, another call takes the only slot.
+	wait := func(ctx context.Context, d time.Duration) error {
+		clock.Advance(d)
+		go func() {
+			_, err := c.ListAppLinks(context.Background(), user)
+			held <- err
+		}()
+		<-inFlight
+		return nil
+	}
+	c = newClient(t, f, nil, client.WithClock(clock.Now, wait), client.WithBudgetGuard(), client.WithMaxInFlight(1, 10*time.Millisecond))
+	_, err := c.GetUser(t.Context(), user)
+	require.NoError(t, err)
+
+	var u client.User
+	assert.NotPanics(t, func() { u, err = c.GetUser(t.Context(), other) })
+	require.ErrorIs(t, err, client.ErrBusy, "the refusal is the answer")
+	assert.Empty(t, u.ID)
+	releaseSlot()
+	require.NoError(t, <-held)
+}

@@ -142,9 +142,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		if err == nil {
 			return res, nil
 		}
-		if attempt > 1 && res == nil && isRefused(err) {
+		if lastErr != nil && res == nil && isRefused(err) {
 			// The breaker opened or the cap filled while we were retrying: the
-			// answer we already have says more than "refused".
+			// answer we already have says more than "refused". (An attempt after a
+			// budget-guard wait has no earlier answer: then the refusal is the answer.)
 			return nil, lastErr
 		}
 		lastErr = err
