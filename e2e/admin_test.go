@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -133,7 +134,7 @@ func TestBrowserAdminLifecycle(t *testing.T) {
 			b := b.on(t)
 			emails := len(env.Okta.Emails())
 			b.open(views.PersonURL(ids[i]))
-			assert.Equal(t, views.StatusLabel(c.status), b.text(`[data-testid="user-panel"] [data-testid="status-badge"]`))
+			assert.Equal(t, views.StatusLabel(context.Background(), c.status), b.text(`[data-testid="user-panel"] [data-testid="status-badge"]`))
 
 			b.chooseAction(c.action)
 			b.waitFor(`#dialog[open] [data-testid="confirm-form"]`)
@@ -153,7 +154,7 @@ func TestBrowserAdminLifecycle(t *testing.T) {
 			b.check()
 
 			assert.Equal(t, c.wantStatus, env.Okta.UserStatus(ids[i]), "status in Okta")
-			assert.Equal(t, views.StatusLabel(c.wantStatus), b.text(`[data-testid="user-panel"] [data-testid="status-badge"]`), "the panel shows the new status")
+			assert.Equal(t, views.StatusLabel(context.Background(), c.wantStatus), b.text(`[data-testid="user-panel"] [data-testid="status-badge"]`), "the panel shows the new status")
 			assert.Equal(t, c.wantSecret, b.count(`[data-testid="secret-value"]`) == 1, "one-time secret shown")
 			if c.wantEmail != "" {
 				sent := env.Okta.Emails()[emails:]

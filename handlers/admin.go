@@ -89,7 +89,7 @@ func adminNav(v Viewer, active string) views.AdminNav {
 func personID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !validUserID(id) {
-		return "", NotFound("There is no person at this address. Check the link, or find them with the search.")
+		return "", NotFound("person.no_such_address")
 	}
 	return id, nil
 }
@@ -100,7 +100,9 @@ func (a *Admin) getPerson(ctx context.Context, id string) (client.User, error) {
 	u, err := a.okta.GetUser(ctx, id)
 	if err != nil {
 		if errors.Is(err, client.ErrNotFound) {
-			return client.User{}, &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta has no account with this id. It may have been deleted.", Err: err}
+			e := NotFound("person.no_such_account")
+			e.Err = err
+			return client.User{}, e
 		}
 		return client.User{}, Classify(err)
 	}
@@ -152,12 +154,13 @@ func (a *Admin) succeeded(ctx context.Context, v Viewer, target client.User, act
 
 // msgNotRecorded is what the person who acted reads when the action happened but its audit
 // record could not be stored (audit.ErrNotRecorded).
-const msgNotRecorded = "The action happened but could not be recorded in Gatehouse's audit trail — tell your Okta administrator."
+const msgNotRecorded = "admin.not_recorded"
 
-// notRecorded is the warning sentence for a record error, "" when the entry was stored.
-func notRecorded(err error) string {
+// notRecorded is the warning sentence for a record error, in the request's language (with a
+// space before it, to follow the message it completes), "" when the entry was stored.
+func notRecorded(ctx context.Context, err error) string {
 	if err == nil {
 		return ""
 	}
-	return " " + msgNotRecorded
+	return " " + tr(ctx, msgNotRecorded)
 }

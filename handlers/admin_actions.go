@@ -21,6 +21,14 @@ const (
 // maxReason bounds the reason or ticket number (characters).
 const maxReason = 200
 
+// Sentences every admin confirmation says (catalog ids).
+const (
+	// msgConfirmFirst refuses an action posted without its confirmation.
+	msgConfirmFirst = "confirm.confirm_first"
+	// titleOwnAccount heads the refusal of an action on one's own account.
+	titleOwnAccount = "confirm.own_account_title"
+)
+
 // actionInput is what a confirmation form sends. Answer is a secret: it goes to Okta and
 // nowhere else.
 type actionInput struct {
@@ -56,7 +64,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 	}
 	act, ok := ActionByKey(r.PathValue("action"))
 	if !ok {
-		return NotFound("There is no such action.")
+		return NotFound("confirm.no_such_action")
 	}
 	if !act.AllowedFor(v) {
 		return Forbidden(MsgNeedsAdmin)
@@ -85,7 +93,7 @@ func (a *Admin) Confirm(w http.ResponseWriter, r *http.Request) error {
 func confirmView(ctx context.Context, act Action, u client.User, in actionInput) views.ConfirmView {
 	view := views.ConfirmView{
 		UserID: u.ID, Name: userName(u), Action: act.Key, Label: act.Label(ctx),
-		Question: act.Question(ctx, u), Consequence: act.Consequence(u), Destructive: act.Destructive,
+		Question: act.Question(ctx, u), Consequence: act.Consequence(ctx, u), Destructive: act.Destructive,
 		Reason: in.Reason, Delivery: in.Delivery, TempPassword: in.TempPassword, Errors: views.FieldErrors{},
 	}
 	view.HasPassword = u.Credentials.HasPassword
@@ -111,16 +119,24 @@ func (a *Admin) renderConfirm(w http.ResponseWriter, r *http.Request, status int
 }
 
 // selfRefusal explains why an action is not offered on one's own account.
-func selfRefusal(ctx context.Context, act Action) string {
+func selfRefusal(ctx context.Context, act Action) string { return selfRefusalMsg(act).text(ctx) }
+
+func selfRefusalMsg(act Action) message {
 	switch act.Key {
 	case actionResetPassword, actionExpirePassword:
-		return "You cannot reset or expire your own password from the admin pages. Change it from your profile, or ask another administrator."
+		return msg("confirm.self.password", nil)
 	case actionClearSessions:
-		return "You cannot clear your own sessions from the admin pages. Use “Sign out everywhere” on your profile instead."
+		return msg("confirm.self.sessions", nil)
 	case actionResetFactors:
-		return "You cannot reset your own MFA factors from the admin pages. Ask another administrator."
+		return msg("confirm.self.factors", nil)
+	case actionRecoveryQuestion:
+		return msg("confirm.self.recovery_question", nil)
+	case actionSuspend:
+		return msg("confirm.self.suspend", nil)
+	case actionDeactivate:
+		return msg("confirm.self.deactivate", nil)
 	}
-	return "You cannot " + strings.ToLower(act.Label(ctx)) + " your own account. Ask another administrator if it really needs doing."
+	return msg("confirm.self.any", nil)
 }
 
 // Unlock handles POST /admin/users/{id}/unlock.
@@ -188,18 +204,18 @@ func readActionInput(r *http.Request, act Action) (actionInput, views.FieldError
 		in.Delivery = deliverEmail
 	case deliverEmail, deliverLink:
 	default:
-		return in, nil, badRequest("Choose how the link should reach them.")
+		return in, nil, badRequest("confirm.bad_delivery")
 	}
 	switch {
 	case act.Destructive && in.Reason == "":
-		fe["reason"] = "Enter a reason or a ticket number. It goes into the audit log."
+		fe["reason"] = tr(r.Context(), "confirm.reason_required")
 	case validText(in.Reason, 0, maxReason) == nil:
 	case act.Destructive:
-		fe["reason"] = "Use at most 200 characters, without line breaks."
+		fe["reason"] = tr(r.Context(), "confirm.reason_too_long")
 	default:
 		// Other actions have no reason field. A reason sent anyway (a ticket number from a
 		// script) is recorded when it is sensible, and refused when it is not.
-		return in, nil, badRequest("The reason or ticket number is too long: use at most 200 characters, without line breaks.")
+		return in, nil, badRequest("confirm.reason_too_long_request")
 	}
 	if act.Key == actionRecoveryQuestion {
 		in.Question, in.Answer = field(r, "question"), secretField(r, "answer")
@@ -266,7 +282,7 @@ func (a *Admin) readAction(w http.ResponseWriter, r *http.Request, key string) (
 		return actionRequest{}, err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return actionRequest{}, badRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+		return actionRequest{}, badRequest(msgConfirmFirst)
 	}
 	in, fe, err := readActionInput(r, act)
 	if err != nil {
@@ -294,11 +310,11 @@ func (a *Admin) mayTake(ctx context.Context, req *actionRequest) error {
 	}
 	if act.NotOnSelf && u.ID == v.UserID {
 		a.denied(ctx, v, u, act.Key, reason, "own account")
-		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: selfRefusal(ctx, act)}
+		return selfRefusalMsg(act).errorOf(http.StatusBadRequest, titleOwnAccount)
 	}
-	if ok, why := act.Applies(ctx, u); !ok {
+	if ok, why := act.applies(u); !ok {
 		a.denied(ctx, v, u, act.Key, reason, "not applicable: "+string(u.Status))
-		return conflict(why)
+		return why.conflictError()
 	}
 	return nil
 }
@@ -318,7 +334,7 @@ func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionR
 	a.failed(ctx, req.viewer, req.person, req.act.Key, req.in.Reason, "", err)
 	if req.act.Key == actionRecoveryQuestion {
 		if fe := recoveryFieldErrors(ctx, err); len(fe) > 0 {
-			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: "Okta did not accept the recovery question", Text: tr(ctx, msgFixOne), RequestID: RequestID(ctx)})
+			return a.confirmAgain(w, r, req, fe, &views.Alert{Kind: "error", Title: tr(ctx, "confirm.recovery_refused"), Text: tr(ctx, msgFixOne), RequestID: RequestID(ctx)})
 		}
 	}
 	return a.actionFailure(ctx, req.act, req.person, err)
@@ -332,28 +348,28 @@ func (a *Admin) actionFailed(w http.ResponseWriter, r *http.Request, req actionR
 func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionRequest, out actionOutcome) error {
 	ctx := r.Context()
 	v, act, u := req.viewer, req.act, req.person
-	alert := &views.Alert{Kind: "success", Title: "Done"}
+	alert := &views.Alert{Kind: "success", Title: tr(ctx, "admin.done")}
 	recErr := a.succeeded(ctx, v, u, act.Key, req.in.Reason, out.detail, out.receipt)
 	fresh, err := a.okta.GetUser(ctx, u.ID)
 	if err != nil {
 		fresh = u
-		out.note += " Reload the page to see the account's new status."
+		out.note += " " + tr(ctx, "confirm.reload_note")
 	} else if act.Key == actionActivate && activeNow(fresh) {
 		// Okta made the person active at once (they kept their password): no activation link
 		// is needed, whatever was asked for.
 		out.secret, out.detail = nil, "active at once with existing password"
-		out.note = firstName(fresh) + " can sign in with their existing password; no activation link is needed."
+		out.note = trf(ctx, "confirm.active_no_link", map[string]any{"Name": firstName(fresh)})
 	}
 	if warn := a.afterSuccess(ctx, act, u); warn != "" {
 		ScopeFrom(ctx).Note("end_sessions", "incomplete")
-		alert.Kind, alert.Title = "warning", "Done in Okta, but not everywhere"
+		alert.Kind, alert.Title = "warning", tr(ctx, "admin.done_partly")
 		out.note += warn
 	}
 	if recErr != nil {
-		alert.Kind, alert.Title = "warning", "Done, but not recorded"
-		out.note += notRecorded(recErr)
+		alert.Kind, alert.Title = "warning", tr(ctx, "admin.done_unrecorded")
+		out.note += notRecorded(ctx, recErr)
 	}
-	alert.Text = strings.TrimSpace(act.Done(fresh) + " " + out.note)
+	alert.Text = strings.TrimSpace(act.Done(ctx, fresh) + " " + out.note)
 	if IsHTMX(r) {
 		panel := a.panel(ctx, v, fresh)
 		panel.Alert, panel.Secret = alert, out.secret
@@ -369,7 +385,7 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 		if err != nil {
 			pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(fresh), Login: fresh.Profile.Login, Panel: a.panel(ctx, v, fresh)}
 		}
-		a.showResult(w, &pv, act.Key, res)
+		a.showResult(ctx, w, &pv, act.Key, res)
 		return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 	}
 	redirect(w, r, views.PersonURL(u.ID))
@@ -380,10 +396,11 @@ func (a *Admin) actionDone(w http.ResponseWriter, r *http.Request, req actionReq
 // dates (status changed, password changed…) and the recent admin actions, which now include
 // this one. An audit store that cannot be read says so in place.
 func (a *Admin) personRefresh(ctx context.Context, u client.User) views.PersonRefresh {
-	ref := views.PersonRefresh{ID: u.ID, Name: userName(u), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Credentials: credentialFacts(u)}
+	loc := views.LocaleFrom(ctx)
+	ref := views.PersonRefresh{ID: u.ID, Name: userName(u), Dates: keyDates(u, a.opts.Now(), loc), Credentials: credentialFacts(loc, u)}
 	entries, err := a.audit.Recent(ctx, audit.Filter{Target: u.ID, Limit: personAuditLimit})
 	if err != nil {
-		ref.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
+		ref.AuditErr = auditReadError(ctx)
 	} else {
 		ref.Audit = auditRows(ctx, entries)
 	}
@@ -394,7 +411,7 @@ func (a *Admin) personRefresh(ctx context.Context, u client.User) views.PersonRe
 // record is written (succeeded, naming the action's own Okta request): dropping the person's
 // cached data, and, where the action table says so, ending their sessions — Okta's, for the
 // actions whose Okta call leaves them alive, and Gatehouse's on every instance. It returns a
-// warning sentence when part of that failed.
+// warning sentence when part of that failed, in the request's language.
 func (a *Admin) afterSuccess(ctx context.Context, act Action, u client.User) string {
 	a.cache.Invalidate(u.ID)
 	if !act.EndsSessions {
@@ -405,11 +422,11 @@ func (a *Admin) afterSuccess(ctx context.Context, act Action, u client.User) str
 		// Okta's reset_password and reset_factors keep the person's Okta sessions and tokens;
 		// after a suspected compromise they must end too.
 		if _, err := a.okta.ClearSessions(ctx, u.ID, true); err != nil {
-			warn += " Okta could not end their Okta sessions: use “Clear sessions” to try again."
+			warn += " " + trf(ctx, "confirm.okta_sessions_not_ended", map[string]any{"Action": tr(ctx, "action.clear_sessions.label")})
 		}
 	}
 	if _, err := a.sessions.EndSessions(ctx, u.ID, false); err != nil {
-		warn += " Gatehouse could not end their Gatehouse sessions: use “Clear sessions” to try again."
+		warn += " " + trf(ctx, "confirm.gatehouse_sessions_not_ended", map[string]any{"Action": tr(ctx, "action.clear_sessions.label")})
 	}
 	return warn
 }
@@ -460,13 +477,13 @@ func (a *Admin) activate(ctx context.Context, u client.User, in actionInput) (ac
 	if err != nil {
 		return actionOutcome{}, err
 	}
-	out := actionOutcome{receipt: res.Receipt, detail: "activation email", note: emailNote(u, "the activation link")}
+	out := actionOutcome{receipt: res.Receipt, detail: "activation email", note: emailNote(ctx, u, "confirm.emailed_activation", "confirm.emailed_activation_to")}
 	if in.Delivery == deliverLink {
 		out.detail, out.note = "activation link shown", ""
 		if res.ActivationURL == "" {
-			out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
+			out.note = trf(ctx, "confirm.no_activation_link", map[string]any{"Action": tr(ctx, "action.reset_password.label")})
 		} else {
-			out.secret = activationSecret(u, res.ActivationURL)
+			out.secret = activationLinkSecret(ctx, u, res.ActivationURL)
 		}
 	}
 	return out, nil
@@ -478,14 +495,14 @@ func (a *Admin) resetPassword(ctx context.Context, u client.User, in actionInput
 	if err != nil {
 		return actionOutcome{}, err
 	}
-	out := actionOutcome{receipt: res.Receipt, detail: "reset email", note: emailNote(u, "a reset link")}
+	out := actionOutcome{receipt: res.Receipt, detail: "reset email", note: emailNote(ctx, u, "confirm.emailed_reset", "confirm.emailed_reset_to")}
 	if in.Delivery == deliverLink {
 		out.detail, out.note = "reset link shown", ""
 		if res.ResetPasswordURL == "" {
-			out.note = "Okta did not return a reset link; ask Okta to email it instead."
+			out.note = tr(ctx, "confirm.no_reset_link")
 		} else {
-			out.secret = &views.Secret{Label: "Password reset link for " + userName(u), Value: res.ResetPasswordURL,
-				Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for one hour."}
+			out.secret = &views.Secret{Label: trf(ctx, "confirm.secret.reset_label", map[string]any{"Name": userName(u)}), Value: res.ResetPasswordURL,
+				Hint: trf(ctx, "confirm.secret.reset_hint", map[string]any{"Name": firstName(u)})}
 		}
 	}
 	return out, nil
@@ -502,15 +519,23 @@ func (a *Admin) expirePassword(ctx context.Context, u client.User, in actionInpu
 		return actionOutcome{}, err
 	}
 	return actionOutcome{receipt: res.Receipt, detail: "temporary password shown",
-		secret: &views.Secret{Label: "Temporary password for " + userName(u), Value: res.TempPassword,
-			Hint: firstName(u) + " signs in with it once and then chooses a new password. Tell them in person or by phone."}}, nil
+		secret: &views.Secret{Label: trf(ctx, "confirm.secret.temp_label", map[string]any{"Name": userName(u)}), Value: res.TempPassword,
+			Hint: trf(ctx, "confirm.secret.temp_hint", map[string]any{"Name": firstName(u)})}}, nil
 }
 
-func emailNote(u client.User, what string) string {
+// activationLinkSecret is an activation link shown once (Activate, Resend activation).
+func activationLinkSecret(ctx context.Context, u client.User, link string) *views.Secret {
+	return &views.Secret{Label: trf(ctx, "confirm.secret.activation_label", map[string]any{"Name": userName(u)}), Value: link,
+		Hint: trf(ctx, "confirm.secret.activation_hint", map[string]any{"Name": firstName(u)})}
+}
+
+// emailNote says where Okta emailed a link: them (id) or, when the profile has it, their
+// address (toID).
+func emailNote(ctx context.Context, u client.User, id, toID string) string {
 	if u.Profile.Email == "" {
-		return "Okta has emailed them " + what + "."
+		return tr(ctx, id)
 	}
-	return "Okta has emailed " + what + " to " + u.Profile.Email + "."
+	return trf(ctx, toID, map[string]any{"Email": u.Profile.Email})
 }
 
 // actionFailure explains a refused or failed Okta call in plain words, never Okta's own text.
@@ -518,29 +543,39 @@ func (a *Admin) actionFailure(ctx context.Context, act Action, u client.User, er
 	switch {
 	case errors.Is(err, client.ErrTransitioning):
 		// 409 E0000112: an asynchronous activation or deactivation is still running.
-		msg := "Okta is still changing " + userName(u) + "'s account status. Nothing was changed; try again in a moment."
+		m := msg("confirm.still_changing", map[string]any{"Name": userName(u)})
 		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil && fresh.Transitioning() {
-			msg = transitioningText(ctx, fresh) + " Nothing was changed."
+			m = msg("confirm.nothing_changed", map[string]any{"Reason": transitioning(fresh)})
 		}
-		return &Error{Status: http.StatusConflict, Title: "The account is still changing", Msg: msg, Err: err}
+		e := m.errorOf(http.StatusConflict, "confirm.still_changing_title")
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrInvalidStatus):
 		// Okta's view of the status differs from the one we checked (someone acted meanwhile):
 		// explain it from a fresh read.
-		msg := "Okta refused: the account's status does not allow this right now. Reload the page to see its current status."
+		m := msg("confirm.status_refused", nil)
 		if fresh, ferr := a.okta.GetUser(ctx, u.ID); ferr == nil {
-			if ok, why := act.Applies(ctx, fresh); !ok {
-				msg = "Okta says: " + why
+			if ok, why := act.applies(fresh); !ok {
+				m = msg("confirm.okta_says", map[string]any{"Reason": why})
 			}
 		}
-		return &Error{Status: http.StatusConflict, Title: "That action does not apply", Msg: msg, Err: err}
+		e := m.conflictError()
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Title: "Not found", Msg: "Okta no longer has this account. It may have been deleted.", Err: err}
+		e := NotFound("confirm.gone")
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrMissingScope):
 		return Classify(err) // names the scope
 	case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrUnauthorized):
-		return &Error{Status: http.StatusBadGateway, Title: "Okta refused Gatehouse", Msg: "Okta did not let Gatehouse do this. Gatehouse's Okta credential (its admin role) may lack the permission needed; ask your Okta administrator.", Err: err}
+		e := msg("confirm.okta_refused", nil).errorOf(http.StatusBadGateway, "confirm.okta_refused_title")
+		e.Err = err
+		return e
 	case errors.Is(err, client.ErrInvalid):
-		return &Error{Status: http.StatusBadGateway, Title: "Okta refused the request", Msg: "Okta did not accept this request. Nothing was changed. If it keeps happening, contact support and quote the reference below.", Err: err}
+		e := msg("confirm.okta_refused_request", nil).errorOf(http.StatusBadGateway, "confirm.okta_refused_request_title")
+		e.Err = err
+		return e
 	}
 	return fmt.Errorf("%s user %s: %w", act.Key, u.ID, err)
 }

@@ -39,7 +39,7 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 	}
 	delivery := r.PostFormValue("delivery")
 	if delivery != deliverEmail && delivery != deliverLink {
-		return badRequest("Choose how the link should reach them.")
+		return badRequest("confirm.bad_delivery")
 	}
 	ctx := r.Context()
 	sc := ScopeFrom(ctx)
@@ -55,7 +55,7 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u.Status != client.StatusProvisioned {
 		a.denied(ctx, v, u, auditResendActivation, "", "not applicable: "+string(u.Status))
-		return conflict(userName(u) + "'s activation is not pending (their status is " + views.StatusLabel(string(u.Status)) + "), so there is nothing to resend.")
+		return msg("person.resend.not_pending", map[string]any{"Name": userName(u), "Status": statusPhrase(u.Status)}).conflictError()
 	}
 	res, err := a.okta.ReactivateUser(ctx, id, delivery == deliverEmail)
 	if err != nil {
@@ -73,16 +73,15 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, r, views.PersonURL(id))
 		return nil
 	}
-	alert := views.Alert{Kind: "success", Title: "New activation link", Text: "The old link no longer works." + notRecorded(recErr)}
+	alert := views.Alert{Kind: "success", Title: tr(ctx, "person.resend.new_link_title"), Text: tr(ctx, "person.resend.old_link_dead") + notRecorded(ctx, recErr)}
 	if recErr != nil {
 		alert.Kind = "warning"
 	}
 	var secret *views.Secret
 	if res.ActivationURL == "" {
-		alert.Kind, alert.Text = "warning", "Okta restarted the activation but did not return a link. Use “Resend activation” by email instead."+notRecorded(recErr)
+		alert.Kind, alert.Text = "warning", tr(ctx, "person.resend.no_link")+notRecorded(ctx, recErr)
 	} else {
-		secret = &views.Secret{Label: "Activation link for " + userName(u), Value: res.ActivationURL,
-			Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}
+		secret = activationLinkSecret(ctx, u, res.ActivationURL)
 	}
 	// Post/redirect/get: the link rides to the person's page server-side, once (never in a
 	// URL); should that store fail, the page is rendered at once instead, so it is never lost.
@@ -95,6 +94,6 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: id, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
 	}
-	a.showResult(w, &pv, auditResendActivation, res2)
+	a.showResult(ctx, w, &pv, auditResendActivation, res2)
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 }

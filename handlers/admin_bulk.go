@@ -314,7 +314,7 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 		return row
 	}
 	recErr := a.succeeded(ctx, v, u, act.Key, reason, "bulk", out.receipt)
-	row.Outcome, row.Text = views.BulkDone, act.Done(u)+a.afterSuccess(ctx, act, u)+notRecorded(recErr)
+	row.Outcome, row.Text = views.BulkDone, act.Done(ctx, u)+a.afterSuccess(ctx, act, u)+notRecorded(ctx, recErr)
 	if s := bulkResultStatus(act); s != "" {
 		row.Status = string(s)
 	}

@@ -282,10 +282,10 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 		// The person exists; only the page could not be loaded. Never lose the secret.
 		pv = views.PersonView{Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login, Panel: a.panel(ctx, v, u)}
 	}
-	a.showResult(w, &pv, auditCreate, res)
+	a.showResult(ctx, w, &pv, auditCreate, res)
 	if recErr != nil && pv.Panel.Alert != nil {
 		pv.Panel.Alert.Kind, pv.Panel.Alert.Title = "warning", "Person added, but not recorded"
-		pv.Panel.Alert.Text += notRecorded(recErr)
+		pv.Panel.Alert.Text += notRecorded(ctx, recErr)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
 }
@@ -306,7 +306,7 @@ func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (
 		if res.ActivationURL != "" {
 			link = activationSecret(u, res.ActivationURL)
 		}
-		return link, &views.Alert{Kind: "warning", Title: "Person added, but not recorded", Text: userName(u) + "'s account is created and its activation started." + notRecorded(recErr)}
+		return link, &views.Alert{Kind: "warning", Title: "Person added, but not recorded", Text: userName(u) + "'s account is created and its activation started." + notRecorded(ctx, recErr)}
 	}
 	if res.ActivationURL == "" {
 		return nil, &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created. Okta did not return an activation link; use “Reset password” to send them one."}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 )
 
@@ -18,59 +19,61 @@ import (
 // factorKindWords names a factor's kind for the admin page: the words of the person's own
 // sign-in methods page (factorKind), with the app behind an authenticator code, which the
 // helpdesk asks about on the phone.
-func factorKindWords(f client.Factor) string {
+func factorKindWords(ctx context.Context, f client.Factor) string {
 	k := factorKind(f)
+	args := map[string]any{"Kind": k}
 	switch {
 	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderGoogle:
-		return k + " (Google Authenticator)"
+		return trf(ctx, "person.factors.kind_google", args)
 	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderOkta:
-		return k + " (Okta Verify code)"
+		return trf(ctx, "person.factors.kind_okta_code", args)
 	case k == string(f.Type):
-		return "Other method (" + k + ")"
+		return trf(ctx, "person.factors.kind_other", args)
 	}
 	return k
 }
 
 // factorStatusWords says whether the factor is in use.
-func factorStatusWords(f client.Factor) string {
+func factorStatusWords(ctx context.Context, f client.Factor) string {
 	switch {
 	case f.Active():
-		return "In use"
+		return tr(ctx, "person.factors.active")
 	case f.Pending():
-		return "Set-up not finished"
+		return tr(ctx, "person.factors.pending")
 	}
-	return "Not in use (" + string(f.Status) + ")"
+	return trf(ctx, "person.factors.inactive", map[string]any{"Status": string(f.Status)})
 }
 
-// factorWords is a factor in words for messages and the audit trail: its kind and device.
-func factorWords(f client.Factor) string {
+// factorWords is a factor in words for messages and the audit trail (English there: audit
+// records are stored in English, docs/I18N.md): its kind and device.
+func factorWords(ctx context.Context, f client.Factor) string {
 	if d := f.Device(); d != "" {
-		return factorKindWords(f) + " on " + d
+		return trf(ctx, "person.factors.on_device", map[string]any{"Kind": factorKindWords(ctx, f), "Device": d})
 	}
-	return factorKindWords(f)
+	return factorKindWords(ctx, f)
 }
 
 // factorsView builds the person page's factors section.
 func (a *Admin) factorsView(ctx context.Context, v Viewer, u client.User, factors []client.Factor, fErr error, mayAct Verdict) views.PersonFactorsView {
 	fv := views.PersonFactorsView{PersonID: u.ID}
 	if fErr != nil {
-		fv.Err = sectionError(ctx, "Their", "sign-in methods", fErr)
+		fv.Err = personSectionError(ctx, "person.factors_error", fErr)
 		return fv
 	}
 	switch {
 	case u.ID == v.UserID:
-		fv.Note = "This is your own account: manage your own sign-in methods from your profile."
+		fv.Note = tr(ctx, "person.factors.own_account")
 	case !mayAct.Allowed:
 		fv.Note = mayAct.Reason
 	case u.Status == client.StatusDeprovisioned:
-		fv.Note = "Okta keeps a deactivated person's sign-in methods as they are."
+		fv.Note = tr(ctx, "person.factors.deactivated")
 	default:
 		fv.CanReset = true
 	}
 	now := a.opts.Now()
 	for _, f := range factors {
 		created := f.Created
-		row := views.PersonFactorRow{ID: f.ID, Kind: factorKindWords(f), Device: f.Device(), Status: factorStatusWords(f)}
+		row := views.PersonFactorRow{ID: f.ID, Kind: factorKindWords(ctx, f), Device: f.Device(), Status: factorStatusWords(ctx, f)}
 		if !created.IsZero() {
 			row.Enrolled = formatTime(views.LocaleFrom(ctx), &created, now)
 		}
@@ -116,7 +119,7 @@ func (a *Admin) readFactorRequest(r *http.Request, record bool) (factorRequest, 
 		return deny(vd.Detail, vd.AsError())
 	}
 	if u.ID == v.UserID {
-		return deny("own account", &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: "Manage your own sign-in methods from your profile, not here."})
+		return deny("own account", msg("person.factors.own_account_refused", nil).errorOf(http.StatusBadRequest, titleOwnAccount))
 	}
 	fid := r.PathValue("factor")
 	factors, err := a.okta.ListFactors(ctx, id)
@@ -128,7 +131,7 @@ func (a *Admin) readFactorRequest(r *http.Request, record bool) (factorRequest, 
 			return factorRequest{viewer: v, person: u, factor: f}, nil
 		}
 	}
-	return factorRequest{}, NotFound(userName(u) + " has no such sign-in method (any more). Reload their page to see their methods.")
+	return factorRequest{}, msg("person.factors.no_such_factor", map[string]any{"Name": userName(u)}).errorOf(http.StatusNotFound, "error.not_found.title")
 }
 
 // ConfirmFactorReset handles GET /admin/users/{id}/factors/{factor}/reset.
@@ -137,16 +140,16 @@ func (a *Admin) ConfirmFactorReset(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := a.factorConfirm(req)
+	view := a.factorConfirm(r.Context(), req)
 	if NeedsStepUp(req.viewer, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 		view.ReauthURL = reauthURL(views.FactorResetURL(req.person.ID, req.factor.ID))
 	}
-	return Render(w, r, http.StatusOK, views.FactorResetPage(PageFor(r, "Reset a sign-in method of "+view.Name, views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.FactorResetPage(PageFor(r, trf(r.Context(), "person.factors.reset_page_title", map[string]any{"Name": view.Name}), views.NavAdmin), view))
 }
 
-func (a *Admin) factorConfirm(req factorRequest) views.FactorConfirmView {
+func (a *Admin) factorConfirm(ctx context.Context, req factorRequest) views.FactorConfirmView {
 	return views.FactorConfirmView{Nav: adminNav(req.viewer, views.AdminPeople), PersonID: req.person.ID, Name: userName(req.person),
-		FactorID: req.factor.ID, Factor: factorWords(req.factor), Errors: views.FieldErrors{}}
+		FactorID: req.factor.ID, Factor: factorWords(ctx, req.factor), Errors: views.FieldErrors{}}
 }
 
 // ResetFactor handles POST /admin/users/{id}/factors/{factor}/reset (reason): Okta removes the
@@ -156,7 +159,7 @@ func (a *Admin) ResetFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return badRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+		return badRequest(msgConfirmFirst)
 	}
 	ctx := r.Context()
 	ScopeFrom(ctx).Note("admin_action", auditResetFactor)
@@ -165,25 +168,28 @@ func (a *Admin) ResetFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reason := field(r, "reason")
-	if problem := reasonProblem(reason); problem != "" {
-		view := a.factorConfirm(req)
+	if problem := reasonProblem(ctx, reason); problem != "" {
+		view := a.factorConfirm(ctx, req)
 		view.Reason, view.Errors["reason"] = reason, problem
 		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, msgNothingChangedYet), Text: tr(ctx, msgFixOne)}
-		return Render(w, r, http.StatusUnprocessableEntity, views.FactorResetPage(PageFor(r, "Reset a sign-in method of "+view.Name, views.NavAdmin), view))
+		return Render(w, r, http.StatusUnprocessableEntity, views.FactorResetPage(PageFor(r, trf(ctx, "person.factors.reset_page_title", map[string]any{"Name": view.Name}), views.NavAdmin), view))
 	}
 	v, u, f := req.viewer, req.person, req.factor
-	detail := "factor " + f.ID + ": " + factorWords(f)
+	detail := "factor " + f.ID + ": " + factorWords(views.WithLocale(ctx, i18n.English), f)
 	if err := a.okta.DeleteFactor(ctx, u.ID, f.ID); err != nil {
 		a.failed(ctx, v, u, auditResetFactor, reason, withCode(err, detail), err)
 		if errors.Is(err, client.ErrNotFound) {
-			return NotFound(userName(u) + " no longer has this sign-in method: someone removed it meanwhile.")
+			e := msg("person.factors.gone", map[string]any{"Name": userName(u)}).errorOf(http.StatusNotFound, "error.not_found.title")
+			e.Err = err
+			return e
 		}
-		he := Classify(err)
 		var ce *client.Error
 		if errors.As(err, &ce) && ce.Code == "E0000038" {
-			he = conflict("Okta does not reset sign-in methods of a person in this status (" + views.StatusLabel(string(u.Status)) + ").")
+			e := msg("person.factors.wrong_status", map[string]any{"Status": statusPhrase(u.Status)}).conflictError()
+			e.Err = err
+			return e
 		}
-		return he
+		return Classify(err)
 	}
 	recErr := a.succeeded(ctx, v, u, auditResetFactor, reason, detail, client.Receipt{})
 	a.cache.Invalidate(u.ID)
@@ -194,12 +200,12 @@ func (a *Admin) ResetFactor(w http.ResponseWriter, r *http.Request) error {
 
 // reasonProblem checks a reason or ticket number as the action table's destructive actions
 // do: required, at most maxReason characters, one line.
-func reasonProblem(reason string) string {
+func reasonProblem(ctx context.Context, reason string) string {
 	switch {
 	case reason == "":
-		return "Enter a reason or a ticket number. It goes into the audit log."
+		return tr(ctx, "confirm.reason_required")
 	case validText(reason, 0, maxReason) != nil:
-		return "Use at most 200 characters, without line breaks."
+		return tr(ctx, "confirm.reason_too_long")
 	}
 	return ""
 }

@@ -19,29 +19,47 @@ import (
 // (ErrMembershipRefused) when a forged request asks anyway.
 
 // groupTypeLabel names a group's type for people.
-func groupTypeLabel(t string) string {
+func groupTypeLabel(ctx context.Context, t string) string {
 	switch t {
 	case "OKTA_GROUP":
-		return "Okta group"
+		return tr(ctx, "groups.type.okta")
 	case "APP_GROUP":
-		return "from an app or directory"
+		return tr(ctx, "groups.type.app")
 	case "BUILT_IN":
-		return "built into Okta"
+		return tr(ctx, "groups.type.built_in")
 	}
 	return t
 }
 
 // groupFixed says why a group's membership cannot be changed here ("" when it can).
-func groupFixed(g client.Group) string {
+func groupFixed(ctx context.Context, g client.Group) string {
+	if why, fixed := groupFixedMsg(g); fixed {
+		return why.text(ctx)
+	}
+	return ""
+}
+
+func groupFixedMsg(g client.Group) (message, bool) {
 	switch g.Type {
 	case "OKTA_GROUP":
-		return ""
+		return message{}, false
 	case "APP_GROUP":
-		return "Its members come from the app or directory it was imported from: change them there."
+		return msg("groups.fixed.app", nil), true
 	case "BUILT_IN":
-		return "Everyone in Okta is in this group."
+		return msg("groups.fixed.built_in", nil), true
 	}
-	return "Okta does not let Gatehouse change this group's members."
+	return msg("groups.fixed.unknown", nil), true
+}
+
+// roleName is a Gatehouse role in words.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case RoleAdmin:
+		return tr(ctx, "groups.role.admin")
+	case RoleHelpdesk:
+		return tr(ctx, "groups.role.helpdesk")
+	}
+	return role
 }
 
 // roleOf names the Gatehouse role membership of g grants ("" for none).
@@ -58,18 +76,17 @@ func (a *Admin) roleOf(g client.Group) string {
 // roleNote says when a role change through a group takes effect: Gatehouse re-reads a
 // signed-in person's roles from their Okta groups on privileged routes once the roles it
 // holds are older than RoleTTL, and at every sign-in.
-func (a *Admin) roleNote(name, role string, added bool) string {
-	verb := "lose"
+func (a *Admin) roleNote(ctx context.Context, name, role string, added bool) string {
+	id := "groups.role_lose"
 	if added {
-		verb = "get"
+		id = "groups.role_gain"
 	}
-	return fmt.Sprintf(" %s will %s the Gatehouse %s role at their next role check: within %s on the admin pages, and at their next sign-in.",
-		name, verb, role, shortTTL(a.opts.RoleTTL))
+	return trf(ctx, id, map[string]any{"Name": name, "Role": roleName(ctx, role), "Within": shortTTL(ctx, a.opts.RoleTTL)})
 }
 
-func shortTTL(d time.Duration) string {
+func shortTTL(ctx context.Context, d time.Duration) string {
 	if d >= time.Minute && d%time.Minute == 0 {
-		return plural(int(d/time.Minute), "minute")
+		return trn(ctx, "groups.minutes", int(d/time.Minute))
 	}
 	return d.String()
 }
@@ -78,12 +95,12 @@ func shortTTL(d time.Duration) string {
 func (a *Admin) membershipView(ctx context.Context, v Viewer, u client.User, groups []client.Group, gErr error, mayAct Verdict) views.PersonGroupsView {
 	mv := views.PersonGroupsView{PersonID: u.ID, Name: userName(u)}
 	if gErr != nil {
-		mv.Err = sectionError(ctx, "Their", "groups", gErr)
+		mv.Err = personSectionError(ctx, "person.groups_error", gErr)
 		return mv
 	}
 	switch {
 	case !v.HasRole(RoleAdmin):
-		mv.Note = "Adding people to groups and removing them needs the admin role."
+		mv.Note = tr(ctx, "groups.needs_admin_note")
 	case !mayAct.Allowed:
 		mv.Note = mayAct.Reason
 	default:
@@ -91,12 +108,13 @@ func (a *Admin) membershipView(ctx context.Context, v Viewer, u client.User, gro
 	}
 	for _, it := range groupItems(groups) { // sorted as everywhere: Everyone first, then by name
 		g := findGroup(groups, it)
+		role := a.roleOf(g)
 		pg := views.PersonGroup{ID: g.ID, Name: g.Profile.Name, Description: g.Profile.Description, Type: g.Type,
-			TypeLabel: groupTypeLabel(g.Type), Role: a.roleOf(g), Fixed: groupFixed(g)}
-		if mv.CanManage && pg.Fixed == "" && !(u.ID == v.UserID && pg.Role != "") {
+			TypeLabel: groupTypeLabel(ctx, g.Type), Role: roleName(ctx, role), Fixed: groupFixed(ctx, g)}
+		if mv.CanManage && pg.Fixed == "" && !(u.ID == v.UserID && role != "") {
 			pg.RemoveURL = views.GroupRemoveURL(u.ID, g.ID)
 		} else if mv.CanManage && pg.Fixed == "" {
-			pg.Fixed = "Your own role group: another admin can remove you from it."
+			pg.Fixed = tr(ctx, "groups.fixed.own_role")
 		}
 		mv.Groups = append(mv.Groups, pg)
 	}
@@ -126,7 +144,7 @@ func (a *Admin) readGroupRequest(r *http.Request, action string) (groupRequest, 
 		return groupRequest{}, err
 	}
 	if !v.HasRole(RoleAdmin) {
-		return groupRequest{}, Forbidden("Changing group membership needs the admin role. Ask an administrator to do it.")
+		return groupRequest{}, Forbidden("groups.needs_admin")
 	}
 	id, err := personID(r)
 	if err != nil {
@@ -177,7 +195,7 @@ func (a *Admin) PersonGroupSearch(w http.ResponseWriter, r *http.Request) error 
 		return Render(w, r, http.StatusOK, views.PersonGroupResults(sv))
 	}
 	name := userName(req.person)
-	return Render(w, r, http.StatusOK, views.PersonGroupSearchPage(PageFor(r, "Add "+name+" to a group", views.NavAdmin), adminNav(req.viewer, views.AdminPeople), name, sv))
+	return Render(w, r, http.StatusOK, views.PersonGroupSearchPage(PageFor(r, trf(ctx, "groups.add_title", map[string]any{"Name": name}), views.NavAdmin), adminNav(req.viewer, views.AdminPeople), name, sv))
 }
 
 // AddToGroup handles POST /admin/users/{id}/groups (group_id): PUT
@@ -188,7 +206,7 @@ func (a *Admin) AddToGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	gid := r.PostFormValue("group_id")
 	if !groupIDPattern.MatchString(gid) {
-		return badRequest("Choose a group from the search results.")
+		return badRequest("groups.choose_from_results")
 	}
 	ctx := r.Context()
 	ScopeFrom(ctx).Note("admin_action", auditAddToGroup)
@@ -202,12 +220,12 @@ func (a *Admin) AddToGroup(w http.ResponseWriter, r *http.Request) error {
 		return Classify(err)
 	}
 	if len(page.Groups) != 1 {
-		return NotFound("Okta has no group with this id. It may have been deleted: search again.")
+		return NotFound("groups.no_such_group")
 	}
 	g := page.Groups[0]
 	for _, mine := range req.groups {
 		if mine.ID == gid {
-			return conflict(userName(u) + " is already in " + g.Profile.Name + ".")
+			return msg("groups.already_in", map[string]any{"Name": userName(u), "Group": g.Profile.Name}).conflictError()
 		}
 	}
 	detail := groupDetail(g)
@@ -250,15 +268,17 @@ func groupDetail(g client.Group) string {
 // membershipFailure explains Okta's refusal of a membership change in words.
 func membershipFailure(u client.User, g client.Group, err error, adding bool) error {
 	if errors.Is(err, client.ErrMembershipRefused) {
-		what := "remove " + userName(u) + " from"
+		why, fixed := groupFixedMsg(g)
+		if !fixed {
+			why = msg("groups.fixed.credential", nil)
+		}
+		id := "groups.refused_remove"
 		if adding {
-			what = "add " + userName(u) + " to"
+			id = "groups.refused_add"
 		}
-		why := groupFixed(g)
-		if why == "" {
-			why = "Gatehouse's Okta credential may not manage this group's members (its admin role does not cover it)."
-		}
-		return &Error{Status: http.StatusForbidden, Title: "Okta did not change the group", Msg: "Okta does not let Gatehouse " + what + " " + g.Profile.Name + ". " + why, Err: err}
+		e := msg(id, map[string]any{"Name": userName(u), "Group": g.Profile.Name, "Reason": why}).errorOf(http.StatusForbidden, "groups.refused_title")
+		e.Err = err
+		return e
 	}
 	return Classify(err)
 }
@@ -277,11 +297,11 @@ func (req groupRequest) personGroup(gid string) (client.Group, bool) {
 func (req groupRequest) groupFromPath(r *http.Request) (client.Group, error) {
 	gid := r.PathValue("group")
 	if !groupIDPattern.MatchString(gid) {
-		return client.Group{}, NotFound("There is no group at this address.")
+		return client.Group{}, NotFound("groups.no_such_address")
 	}
 	g, ok := req.personGroup(gid)
 	if !ok {
-		return client.Group{}, NotFound(userName(req.person) + " is not in this group (any more). Reload their page to see their groups.")
+		return client.Group{}, msg("groups.not_in_group", map[string]any{"Name": userName(req.person)}).errorOf(http.StatusNotFound, "error.not_found.title")
 	}
 	return g, nil
 }
@@ -289,7 +309,7 @@ func (req groupRequest) groupFromPath(r *http.Request) (client.Group, error) {
 // ownRoleGroup refuses an admin removing their own role group: it could lock them out.
 func (a *Admin) ownRoleGroup(req groupRequest, g client.Group) error {
 	if req.person.ID == req.viewer.UserID && a.roleOf(g) != "" {
-		return &Error{Status: http.StatusBadRequest, Title: "Not on your own account", Msg: "Removing yourself from a Gatehouse role group could lock you out. Another admin can do it."}
+		return msg("groups.own_role_group", nil).errorOf(http.StatusBadRequest, titleOwnAccount)
 	}
 	return nil
 }
@@ -311,12 +331,16 @@ func (a *Admin) ConfirmGroupRemoval(w http.ResponseWriter, r *http.Request) erro
 	if vd := a.opts.Protect.mayAct(r.Context(), req.viewer, req.person, req.groups); !vd.Allowed {
 		return vd.AsError()
 	}
+	ctx := r.Context()
 	name := userName(req.person)
-	view := views.GroupConfirmView{Nav: adminNav(req.viewer, views.AdminPeople), PersonID: req.person.ID, Name: name, GroupID: g.ID, GroupName: g.Profile.Name, Role: a.roleOf(g)}
-	if fixed := groupFixed(g); fixed != "" {
-		view.Alert = &views.Alert{Kind: "warning", Title: "Okta will refuse this", Text: fixed}
+	view := views.GroupConfirmView{Nav: adminNav(req.viewer, views.AdminPeople), PersonID: req.person.ID, Name: name, GroupID: g.ID, GroupName: g.Profile.Name}
+	if role := a.roleOf(g); role != "" {
+		view.Role, view.RoleNote = roleName(ctx, role), a.roleNote(ctx, name, role, false)
 	}
-	return Render(w, r, http.StatusOK, views.GroupRemovePage(PageFor(r, "Remove "+name+" from "+g.Profile.Name, views.NavAdmin), view))
+	if fixed := groupFixed(ctx, g); fixed != "" {
+		view.Alert = &views.Alert{Kind: "warning", Title: tr(ctx, "groups.will_refuse"), Text: fixed}
+	}
+	return Render(w, r, http.StatusOK, views.GroupRemovePage(PageFor(r, trf(ctx, "groups.remove_question", map[string]any{"Name": name, "Group": g.Profile.Name}), views.NavAdmin), view))
 }
 
 // RemoveFromGroup handles POST /admin/users/{id}/groups/{group}/remove: DELETE
@@ -327,7 +351,7 @@ func (a *Admin) RemoveFromGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return badRequest("Please confirm first: use the button on the confirmation page, which says what will happen.")
+		return badRequest(msgConfirmFirst)
 	}
 	ctx := r.Context()
 	ScopeFrom(ctx).Note("admin_action", auditRemoveFromGroup)
@@ -353,27 +377,37 @@ func (a *Admin) RemoveFromGroup(w http.ResponseWriter, r *http.Request) error {
 
 // personDoneAlert is the message after a redirect for the person page's own sections (nil for
 // the action table's, which doneAlert words).
-func (a *Admin) personDoneAlert(done, name string) *views.Alert {
-	ok := func(title, text string) *views.Alert { return &views.Alert{Kind: "success", Title: title, Text: text} }
+// The flash is a fixed code (flash.go); its words are said here, in the request's language.
+func (a *Admin) personDoneAlert(ctx context.Context, done, name string) *views.Alert {
+	args := map[string]any{"Name": name}
+	ok := func(titleID, textID string) *views.Alert {
+		return &views.Alert{Kind: "success", Title: tr(ctx, titleID), Text: trf(ctx, textID, args)}
+	}
 	if role, found := strings.CutPrefix(done, flashRoleAdded); found && (role == RoleAdmin || role == RoleHelpdesk) {
-		return ok("Added to the group", name+" is now in the group."+a.roleNote(name, role, true))
+		al := ok("groups.done.added_title", "groups.done.added_role")
+		al.Text += " " + a.roleNote(ctx, name, role, true)
+		return al
 	}
 	if role, found := strings.CutPrefix(done, flashRoleRemoved); found && (role == RoleAdmin || role == RoleHelpdesk) {
-		return ok("Removed from the group", name+" is no longer in the group."+a.roleNote(name, role, false))
+		al := ok("groups.done.removed_title", "groups.done.removed")
+		al.Text += " " + a.roleNote(ctx, name, role, false)
+		return al
 	}
 	switch done {
 	case auditEditProfile:
-		return ok("Profile saved", "Okta has the changes to "+name+"'s profile; apps that read it from Okta see them from now on.")
+		return ok("person.done.profile_saved_title", "person.done.profile_saved")
 	case flashUnchanged:
-		return &views.Alert{Kind: "info", Title: "Nothing to save", Text: "You did not change anything in " + name + "'s profile."}
+		al := ok("person.done.unchanged_title", "person.done.unchanged")
+		al.Kind = "info"
+		return al
 	case auditAddToGroup:
-		return ok("Added to the group", name+" is now in the group: see their groups below.")
+		return ok("groups.done.added_title", "groups.done.added")
 	case auditRemoveFromGroup:
-		return ok("Removed from the group", name+" is no longer in the group.")
+		return ok("groups.done.removed_title", "groups.done.removed")
 	case auditResetFactor:
-		return ok("Sign-in method reset", "Okta removed it. "+name+" sets it up again at their next sign-in.")
+		return ok("person.done.factor_reset_title", "person.done.factor_reset")
 	case auditResendActivation:
-		return ok("Activation sent again", "Okta emailed "+name+" a new activation link. The old one no longer works.")
+		return ok("person.done.resent_title", "person.done.resent")
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +33,7 @@ func adminEditable(a client.SchemaAttribute) bool {
 func adminVisible(a client.SchemaAttribute) bool { return a.Mutability != "WRITE_ONLY" }
 
 // msgOktaOnly explains an attribute Okta lets no one change.
-const msgOktaOnly = "Okta does not let anyone change this attribute."
+const msgOktaOnly = "person.edit.okta_only"
 
 // adminProfileForm loads the schema and the person, fresh from Okta, and checks that the
 // viewer may act on them (protected accounts, SECURITY.md 27).
@@ -56,7 +55,7 @@ func (a *Admin) adminProfileForm(ctx context.Context, v Viewer, id string) (Prof
 	}
 	return ProfileForm{
 		Schema: schema, User: u, Visible: adminVisible, Editable: adminEditable,
-		ReadOnlyWhy: msgOktaOnly, Directory: directoryOf(u),
+		ReadOnlyWhy: tr(ctx, msgOktaOnly), Directory: directoryOf(u),
 	}, nil
 }
 
@@ -64,7 +63,7 @@ func (a *Admin) adminProfileForm(ctx context.Context, v Viewer, id string) (Prof
 func (a *Admin) editPage(w http.ResponseWriter, r *http.Request, status int, v Viewer, form ProfileForm, view views.AdminProfileEditView) error {
 	u := form.User
 	view.Nav, view.ID, view.Name, view.Login, view.Directory = adminNav(v, views.AdminPeople), u.ID, userName(u), u.Profile.Login, form.Directory
-	return Render(w, r, status, views.AdminProfileEditPage(PageFor(r, "Edit "+userName(u), views.NavAdmin), view))
+	return Render(w, r, status, views.AdminProfileEditPage(PageFor(r, trf(r.Context(), "person.edit.page_title", map[string]any{"Name": userName(u)}), views.NavAdmin), view))
 }
 
 // EditProfileForm handles GET /admin/users/{id}/edit (admins only): every attribute of the
@@ -98,7 +97,7 @@ func requireProfileAdmin(r *http.Request) (Viewer, error) {
 		return Viewer{}, err
 	}
 	if !v.HasRole(RoleAdmin) {
-		return Viewer{}, Forbidden("Editing a person's profile needs the admin role. Ask an administrator to do it.")
+		return Viewer{}, Forbidden("person.edit.needs_admin")
 	}
 	return v, nil
 }
@@ -141,11 +140,11 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 	if len(edit.Refused) > 0 {
 		sc.Note("profile_refused", strings.Join(edit.Refused, ","))
 		a.denied(ctx, v, u, auditEditProfile, "", "not editable: "+strings.Join(edit.Refused, ","))
-		return again(http.StatusForbidden, nil, &views.Alert{Kind: "error", Title: "Nothing was saved",
-			Text: "Gatehouse cannot change " + form.Labels(edit.Refused) + ": " + msgOktaOnly, RequestID: RequestID(ctx)})
+		return again(http.StatusForbidden, nil, &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.nothing_saved"),
+			Text: trf(ctx, "person.edit.refused", map[string]any{"Attributes": form.Labels(edit.Refused)}), RequestID: RequestID(ctx)})
 	}
 	if len(edit.Errors) > 0 {
-		return again(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "The profile was not saved", Text: fixText(r.Context(), len(edit.Errors))})
+		return again(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.not_saved"), Text: fixText(ctx, len(edit.Errors))})
 	}
 	if len(edit.Changes) == 0 {
 		setFlash(ctx, a.sessions, w, doneFlash(flashUnchanged, id))
@@ -172,22 +171,29 @@ const flashUnchanged = "profile-unchanged"
 // adminProfileFailure explains Okta's refusal of an admin's profile update: on the fields Okta
 // named (E0000001 causes), or in words for the whole form.
 func adminProfileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted map[string][]string) (int, views.FieldErrors, *views.Alert) {
-	alert := &views.Alert{Kind: "error", Title: "The profile was not saved"}
+	alert := &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.not_saved")}
 	if fe, ok := form.OktaErrors(err, posted); ok {
-		alert.Text = "Okta did not accept " + map[bool]string{true: "one of the values", false: "some of the values"}[len(fe) == 1] + ". " + fixText(ctx, len(fe))
+		id := "person.edit.okta_refused_many"
+		if len(fe) == 1 {
+			id = "person.edit.okta_refused_one"
+		}
+		alert.Text = tr(ctx, id) + " " + fixText(ctx, len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}
-	labels := form.Labels(form.Names(edit.Changes))
+	args := map[string]any{"Name": userName(form.User), "Attributes": form.Labels(form.Names(edit.Changes)), "Directory": form.Directory}
 	switch {
 	case errors.Is(err, client.ErrProfileMastered):
-		dir := cmp.Or(form.Directory, "another system")
-		alert.Text = userName(form.User) + "'s profile is managed in " + dir + ", so Okta cannot change " + labels + ". Change it there."
+		id := "person.edit.mastered"
+		if form.Directory == "" {
+			id = "person.edit.mastered_elsewhere"
+		}
+		alert.Text = trf(ctx, id, args)
 		return http.StatusForbidden, nil, alert
 	case errors.Is(err, client.ErrReadOnlyAttribute):
-		alert.Text = "Okta does not let anyone change " + labels + "."
+		alert.Text = trf(ctx, "person.edit.read_only", args)
 		return http.StatusForbidden, nil, alert
 	}
 	he := Classify(err)
-	alert.Text = he.Msg
+	_, alert.Text = he.Words(views.LocaleFrom(ctx))
 	return he.Status, nil, alert
 }

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +49,7 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 		return userQuery{}, badRequest(msgSearchTooLong)
 	}
 	if uq.Status != "" && !uq.Status.Valid() {
-		return userQuery{}, badRequest("That status does not exist. Choose one from the list.")
+		return userQuery{}, badRequest("admin.search.bad_status")
 	}
 	uq.After = v.Get("after")
 	if uq.After != "" && !cursorPattern.MatchString(uq.After) {
@@ -58,7 +57,7 @@ func parseUserQuery(r *http.Request) (userQuery, error) {
 	}
 	prev := v["prev"]
 	if len(prev) > maxTrail {
-		return userQuery{}, badRequest("This page link is too long. Start again from the first page.")
+		return userQuery{}, badRequest("admin.search.link_too_long")
 	}
 	for _, p := range prev {
 		if p != "" && !cursorPattern.MatchString(p) {
@@ -104,13 +103,13 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	view := a.searchUsers(r.Context(), uq)
 	if htmxTarget(r) != views.UserResultsID && takeFlash(a.sessions, w, r) == flashBulkNoneSelected && view.Notice == nil {
-		view.Notice = &views.Alert{Kind: "warning", Title: "Nobody is selected", Text: "Tick the people to act on in the list below first, then choose the action."}
+		view.Notice = &views.Alert{Kind: "warning", Title: tr(r.Context(), "admin.bulk_bar.nobody_title"), Text: tr(r.Context(), "admin.bulk_bar.nobody_text")}
 	}
 	a.markScope(r.Context(), v, view.Rows)
 	view.Nav = adminNav(v, views.AdminPeople)
 	view.Query, view.Status = uq.Q, string(uq.Status)
 	for _, s := range client.Statuses() {
-		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(string(s)), Selected: s == uq.Status})
+		view.Statuses = append(view.Statuses, views.Option{Value: string(s), Label: views.StatusLabel(r.Context(), string(s)), Selected: s == uq.Status})
 	}
 	view.BulkActions = bulkOptions(r.Context(), v, view.Rows)
 	status := http.StatusOK
@@ -120,7 +119,7 @@ func (a *Admin) ListUsers(w http.ResponseWriter, r *http.Request) error {
 	if htmxTarget(r) == views.UserResultsID {
 		return Render(w, r, status, views.UserResults(view.UserSearchView))
 	}
-	return Render(w, r, status, views.UsersPage(PageFor(r, "Find people", views.NavAdmin), view.UserSearchView))
+	return Render(w, r, status, views.UsersPage(PageFor(r, tr(r.Context(), "admin.search.title"), views.NavAdmin), view.UserSearchView))
 }
 
 // bulkOptions are the bulk actions the viewer's role allows that fit someone selectable in the
@@ -140,7 +139,7 @@ func bulkOptions(ctx context.Context, v Viewer, rows []views.UserRow) []views.Op
 		}
 		label := act.Label(ctx)
 		if act.Key == actionResetPassword {
-			label = "Reset password (Okta emails a link)"
+			label = tr(ctx, "admin.bulk_bar.reset_password")
 		}
 		statuses := make([]string, len(act.Statuses))
 		for i, st := range act.Statuses {
@@ -177,7 +176,7 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 		ScopeFrom(ctx).Note("paging", "cursor refused by Okta, first page shown")
 		uq.After, uq.Prev = "", nil
 		self = uq.url("", nil)
-		res.Notice = &views.Alert{Kind: "info", Title: "Back to the first page", Text: "That page link no longer works, so the list starts again from the first page."}
+		res.Notice = &views.Alert{Kind: "info", Title: tr(ctx, "admin.search.restart_title"), Text: tr(ctx, "admin.search.restart_text")}
 		p.After = ""
 		page, err = a.okta.ListUsers(ctx, p)
 	}
@@ -186,7 +185,8 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 		// The page explains it in plain words; the log keeps the cause.
 		ScopeFrom(ctx).Note("search_error", err.Error())
 		he := Classify(err)
-		res.Err = &views.Alert{Kind: "error", Title: "The search did not work", Text: he.Msg, RequestID: RequestID(ctx)}
+		_, text := he.Words(views.LocaleFrom(ctx))
+		res.Err = &views.Alert{Kind: "error", Title: tr(ctx, "admin.search.failed"), Text: text, RequestID: RequestID(ctx)}
 		res.RetryURL = self
 		res.errStatus = he.Status
 		return res
@@ -195,7 +195,7 @@ func (a *Admin) searchUsers(ctx context.Context, uq userQuery) searchResult {
 	for _, u := range users {
 		res.Rows = append(res.Rows, views.UserRow{ID: u.ID, Name: userName(u), Login: u.Profile.Login, Status: string(u.Status), LastLogin: formatTime(views.LocaleFrom(ctx), u.LastLogin, now)})
 	}
-	a.describeResults(&res.UserSearchView, uq, next)
+	a.describeResults(ctx, &res.UserSearchView, uq, next)
 	return res
 }
 
@@ -218,43 +218,44 @@ func (a *Admin) markScope(ctx context.Context, v Viewer, rows []views.UserRow) {
 		ok, err := a.opts.Protect.InScope(ctx, v, rows[i].ID)
 		switch {
 		case err != nil:
-			rows[i].NoAction = "Could not check your helpdesk scope"
+			rows[i].NoAction = tr(ctx, "protect.scope_unknown")
 		case !ok:
-			rows[i].NoAction = "Outside your helpdesk scope"
+			rows[i].NoAction = tr(ctx, "protect.outside_scope_short")
 		}
 	}, func(i int) {
-		rows[i].NoAction = "Could not check your helpdesk scope"
+		rows[i].NoAction = tr(ctx, "protect.scope_unknown")
 	})
 }
 
 // describeResults fills the count line, the empty state and the paging links.
-func (a *Admin) describeResults(view *views.UserSearchView, uq userQuery, next string) {
-	status := strings.ToLower(views.StatusLabel(string(uq.Status)))
-	count := people(len(view.Rows))
+func (a *Admin) describeResults(ctx context.Context, view *views.UserSearchView, uq userQuery, next string) {
+	loc := views.LocaleFrom(ctx)
+	args := map[string]any{"Query": uq.Q, "Status": statusPhrase(uq.Status).in(loc)}
+	n := len(view.Rows)
 	switch {
 	case uq.Q != "" && uq.Status != "":
-		view.CountText = count + " matching “" + uq.Q + "” whose account is " + status
-		view.EmptyTitle = "No one matches “" + uq.Q + "” with the status " + status
-		view.EmptyHint = "Check the spelling, choose another status, or clear the search."
+		view.CountText = loc.Tnf("admin.count.query_status", n, args)
+		view.EmptyTitle = loc.Tf("admin.empty.query_status_title", args)
+		view.EmptyHint = loc.T("admin.empty.query_status_hint")
 	case uq.Q != "":
-		view.CountText = count + " matching “" + uq.Q + "”"
-		view.EmptyTitle = "No one matches “" + uq.Q + "”"
-		view.EmptyHint = "Gatehouse matches the start of a username, email address, first name or last name. Check the spelling, or type less."
+		view.CountText = loc.Tnf("admin.count.query", n, args)
+		view.EmptyTitle = loc.Tf("admin.empty.query_title", args)
+		view.EmptyHint = loc.T("admin.empty.query_hint")
 	case uq.Status != "":
-		view.CountText = count + " whose account is " + status
-		view.EmptyTitle = "No one's account is " + status
-		view.EmptyHint = "Nobody in Okta has this status right now."
+		view.CountText = loc.Tnf("admin.count.status", n, args)
+		view.EmptyTitle = loc.Tf("admin.empty.status_title", args)
+		view.EmptyHint = loc.T("admin.empty.status_hint")
 	default:
-		view.CountText = count
-		view.EmptyTitle = "No one found"
-		view.EmptyHint = "Okta has no people to list yet."
+		view.CountText = loc.Tn("admin.count.all", n)
+		view.EmptyTitle = loc.T("admin.empty.all_title")
+		view.EmptyHint = loc.T("admin.empty.all_hint")
 	}
 	page := len(uq.Prev) + 1
 	if uq.After != "" && (len(uq.Prev) == 0 || uq.Prev[0] != "") {
 		page = 0 // the trail was cut short: the page number is unknown
 	}
 	if page > 0 && (page > 1 || next != "") {
-		view.CountText += ", page " + strconv.Itoa(page)
+		view.CountText = loc.Tf("admin.count.with_page", map[string]any{"Count": view.CountText, "Page": page})
 	}
 	if next != "" {
 		trail := append(slices.Clone(uq.Prev), uq.After)
@@ -291,12 +292,12 @@ func (a *Admin) ShowUser(w http.ResponseWriter, r *http.Request) error {
 	msg, res := a.takeResult(w, r)
 	if done, unrecorded := doneFor(msg, id); done != "" {
 		if res.Alert == nil {
-			res.Alert = a.personDoneAlert(done, view.Name)
+			res.Alert = a.personDoneAlert(r.Context(), done, view.Name)
 		}
-		a.showResult(w, &view, done, res)
+		a.showResult(r.Context(), w, &view, done, res)
 		if unrecorded && view.Panel.Alert != nil && view.Panel.Alert.Kind == "success" {
-			view.Panel.Alert.Kind, view.Panel.Alert.Title = "warning", "Done, but not recorded"
-			view.Panel.Alert.Text += notRecorded(audit.ErrNotRecorded)
+			view.Panel.Alert.Kind, view.Panel.Alert.Title = "warning", tr(r.Context(), "admin.done_unrecorded")
+			view.Panel.Alert.Text += notRecorded(r.Context(), audit.ErrNotRecorded)
 		}
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, view.Name, views.NavAdmin), view))
@@ -333,7 +334,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: profileFields(u.Profile), Credentials: credentialFacts(u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: profileFields(u.Profile), Credentials: credentialFacts(views.LocaleFrom(ctx), u),
 	}
 	// Issue 19's sections: what the viewer may do follows the same protected-account rule as
 	// the panel's actions.
@@ -345,12 +346,12 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 		view.EditURL = views.PersonEditURL(u.ID)
 	}
 	if lErr != nil {
-		view.AppsErr = sectionError(ctx, "Their", "apps", lErr)
+		view.AppsErr = personSectionError(ctx, "person.apps_error", lErr)
 	} else {
 		view.Apps = adminApps(links)
 	}
 	if eErr != nil {
-		view.AuditErr = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Please try again in a minute.", RequestID: RequestID(ctx)}
+		view.AuditErr = auditReadError(ctx)
 	} else {
 		view.Audit = auditRows(ctx, entries)
 	}
@@ -361,14 +362,14 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 // the message, from fixed words and the status Okta reports now (never from the URL), and a
 // one-time secret, which makes the page uncacheable. An activation link Okta no longer needs —
 // the person is active already — is not shown.
-func (a *Admin) showResult(w http.ResponseWriter, view *views.PersonView, done string, res oneTimeResult) {
+func (a *Admin) showResult(ctx context.Context, w http.ResponseWriter, view *views.PersonView, done string, res oneTimeResult) {
 	p := &view.Panel
 	if res.Secret != nil && done == auditCreate && activeNow(client.User{Status: client.Status(p.Status), TransitioningToStatus: client.Status(p.Transition)}) {
 		res.Secret = nil
 	}
 	p.Alert, p.Secret = res.Alert, res.Secret
 	if p.Alert == nil {
-		p.Alert = doneAlert(done, view.Name, p.Status, p.Transition, res.Activation)
+		p.Alert = doneAlert(ctx, done, view.Name, p.Status, p.Transition, res.Activation)
 	}
 	if p.Secret != nil {
 		w.Header().Set("Cache-Control", "no-store")
@@ -377,31 +378,33 @@ func (a *Admin) showResult(w http.ResponseWriter, view *views.PersonView, done s
 
 // doneAlert is the success message after a redirect, from the one-time flash the action left
 // (never from the URL). It is built from fixed words and the person as Okta has them now.
-func doneAlert(done, name, status, transition, activation string) *views.Alert {
+func doneAlert(ctx context.Context, done, name, status, transition, activation string) *views.Alert {
 	if done == auditCreate {
-		return &views.Alert{Kind: "success", Title: "Person added", Text: createdText(name, client.Status(cmp.Or(transition, status)), activation)}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "admin.created.title"), Text: createdText(ctx, name, client.Status(cmp.Or(transition, status)), activation)}
 	}
 	if act, ok := ActionByKey(done); ok {
-		return &views.Alert{Kind: "success", Title: "Done", Text: act.Done(client.User{Profile: client.Profile{DisplayName: name}, Status: client.Status(status), TransitioningToStatus: client.Status(transition)})}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "admin.done"), Text: act.Done(ctx, client.User{Profile: client.Profile{DisplayName: name}, Status: client.Status(status), TransitioningToStatus: client.Status(transition)})}
 	}
 	return nil
 }
 
 // createdText says what adding the person left them as, by the status Okta reports: never
 // "activated" for an account still waiting for its activation link.
-func createdText(name string, st client.Status, activation string) string {
+func createdText(ctx context.Context, name string, st client.Status, activation string) string {
+	args := map[string]any{"Name": name}
 	switch st {
 	case client.StatusActive:
-		return name + "'s account is active: they can sign in with the password you set."
+		return trf(ctx, "admin.created.active", args)
 	case client.StatusProvisioned:
 		if activation == activateLink {
-			return name + "'s account is waiting for activation: pass on the activation link below, with which they choose a password."
+			return trf(ctx, "admin.created.pending_link", args)
 		}
-		return name + "'s account is waiting for activation: Okta has emailed them the activation link, with which they choose a password."
+		return trf(ctx, "admin.created.pending_email", args)
 	case client.StatusStaged:
-		return name + "'s account is created and staged: nobody can use it until you activate it."
+		return trf(ctx, "admin.created.staged", args)
 	}
-	return name + "'s account is created. Its status is " + strings.ToLower(views.StatusLabel(string(st))) + "."
+	args["Status"] = statusPhrase(st)
+	return msg("admin.created.any_status", args).text(ctx)
 }
 
 // panel builds the status-and-actions panel: only the actions that the status, the viewer's
@@ -429,9 +432,9 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 	p.Notes = elsewhereNotes(ctx, v, u)
 	switch {
 	case p.SelfAccount:
-		p.RoleNote = "This is your own account: actions that could lock you out of it are not offered here."
+		p.RoleNote = tr(ctx, "person.self_note")
 	case !v.HasRole(RoleAdmin):
-		p.RoleNote = "Activating, suspending, deactivating and setting recovery questions need the admin role."
+		p.RoleNote = tr(ctx, "person.helpdesk_note")
 	}
 	return p
 }
@@ -439,25 +442,39 @@ func (a *Admin) panelWith(ctx context.Context, v Viewer, u client.User, groups [
 func keyDates(u client.User, now time.Time, loc *i18n.Locale) []views.ProfileField {
 	created := u.Created
 	return []views.ProfileField{
-		{Label: "Created", Value: formatTime(loc, &created, now)},
-		{Label: "Activated", Value: formatTime(loc, u.Activated, now)},
-		{Label: "Status changed", Value: formatTime(loc, u.StatusChanged, now)},
-		{Label: "Last sign-in", Value: formatTime(loc, u.LastLogin, now)},
-		{Label: "Password changed", Value: formatTime(loc, u.PasswordChanged, now)},
+		{Label: loc.T("person.dates.created"), Value: formatTime(loc, &created, now)},
+		{Label: loc.T("person.dates.activated"), Value: formatTime(loc, u.Activated, now)},
+		{Label: loc.T("person.dates.status_changed"), Value: formatTime(loc, u.StatusChanged, now)},
+		{Label: loc.T("person.dates.last_sign_in"), Value: formatTime(loc, u.LastLogin, now)},
+		{Label: loc.T("person.dates.password_changed"), Value: formatTime(loc, u.PasswordChanged, now)},
 	}
 }
 
 // credentialFacts is what Okta says about the person's credentials (never their values),
 // grouped apart from the profile.
-func credentialFacts(u client.User) []views.ProfileField {
+func credentialFacts(loc *i18n.Locale, u client.User) []views.ProfileField {
 	facts := []views.ProfileField{
-		{Label: "Password", Value: yesNo(u.Credentials.HasPassword, "Set", "None yet")},
-		{Label: "Recovery question", Value: yesNo(u.Credentials.RecoveryQuestion != "", "Set", "None")},
+		{Label: loc.T("person.credentials.password"), Value: yesNo(u.Credentials.HasPassword, loc.T("person.credentials.set"), loc.T("person.credentials.none_yet"))},
+		{Label: loc.T("person.credentials.recovery_question"), Value: yesNo(u.Credentials.RecoveryQuestion != "", loc.T("person.credentials.set"), loc.T("person.credentials.none"))},
 	}
 	if u.Credentials.Provider.Type != "" && u.Credentials.Provider.Type != "OKTA" {
-		facts = append(facts, views.ProfileField{Label: "Credentials from", Value: string(u.Credentials.Provider.Type)})
+		facts = append(facts, views.ProfileField{Label: loc.T("person.credentials.provider"), Value: string(u.Credentials.Provider.Type)})
 	}
 	return facts
+}
+
+// personSectionError is the in-place message of a person page's section Okta could not give
+// (titleID: "Their apps could not be loaded"), with what Okta's failure means in the request's
+// language.
+func personSectionError(ctx context.Context, titleID string, err error) *views.Alert {
+	_, text := Classify(err).Words(views.LocaleFrom(ctx))
+	return &views.Alert{Kind: "error", Title: tr(ctx, titleID), Text: text, RequestID: RequestID(ctx)}
+}
+
+// auditReadError is the in-place message of the recent admin actions when the audit store
+// cannot be read.
+func auditReadError(ctx context.Context) *views.Alert {
+	return &views.Alert{Kind: "error", Title: tr(ctx, "person.audit_error_title"), Text: tr(ctx, "person.audit_error_text"), RequestID: RequestID(ctx)}
 }
 
 func yesNo(b bool, yes, no string) string {

@@ -49,11 +49,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // constructor (he.Title = "Nothing was signed out") gets its own words shown.
 func (e *Error) Words(loc *i18n.Locale) (title, msg string) {
 	title, msg = e.Title, e.Msg
-	if e.TitleID != "" && e.Title == i18n.EnglishText(e.TitleID, e.Args) {
-		title = loc.Tf(e.TitleID, e.Args)
+	english := resolveArgs(i18n.English(), e.Args)
+	if e.TitleID != "" && e.Title == i18n.EnglishText(e.TitleID, english) {
+		title = loc.Tf(e.TitleID, resolveArgs(loc, e.Args))
 	}
-	if e.MsgID != "" && e.Msg == i18n.EnglishText(e.MsgID, e.Args) {
-		msg = loc.Tf(e.MsgID, e.Args)
+	if e.MsgID != "" && e.Msg == i18n.EnglishText(e.MsgID, english) {
+		msg = loc.Tf(e.MsgID, resolveArgs(loc, e.Args))
 	}
 	return title, msg
 }
@@ -61,14 +62,14 @@ func (e *Error) Words(loc *i18n.Locale) (title, msg string) {
 // newError builds an Error whose title is the catalog message titleID and whose message is the
 // catalog message msg, or English text when msg is not a catalog id.
 func newError(status int, titleID, msg string, args map[string]any) *Error {
-	e := &Error{Status: status, TitleID: titleID, Title: i18n.EnglishText(titleID, args), Args: args}
+	e := &Error{Status: status, TitleID: titleID, Title: i18n.EnglishText(titleID, resolveArgs(i18n.English(), args)), Args: args}
 	e.setMsg(msg)
 	return e
 }
 
 func (e *Error) setMsg(msg string) {
 	if i18n.Has(msg) {
-		e.MsgID, e.Msg = msg, i18n.EnglishText(msg, e.Args)
+		e.MsgID, e.Msg = msg, i18n.EnglishText(msg, resolveArgs(i18n.English(), e.Args))
 		return
 	}
 	e.MsgID, e.Msg = "", msg

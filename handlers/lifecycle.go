@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"gatehouse/client"
 	"gatehouse/views"
@@ -133,30 +132,40 @@ func (act Action) AllowedFor(v Viewer) bool {
 
 // Applies reports whether the action makes sense for u now — by a transition in progress, by
 // status, by where the person's credentials are mastered (credentials.provider) and by Okta's
-// _links — and when it does not, says why in plain words naming the person. Okta's answer to
-// the action itself remains the last word.
+// _links — and when it does not, says why in plain words naming the person, in the request's
+// language. Okta's answer to the action itself remains the last word.
 func (act Action) Applies(ctx context.Context, u client.User) (bool, string) {
+	ok, why := act.applies(u)
+	if ok {
+		return true, ""
+	}
+	return false, why.text(ctx)
+}
+
+// applies is Applies with the reason as a message, for an Error (English in the log, the
+// person's language on the page).
+func (act Action) applies(u client.User) (bool, message) {
 	name := userName(u)
 	if u.Transitioning() {
-		return false, transitioningText(ctx, u)
+		return false, transitioning(u)
 	}
 	if !slices.Contains(act.Statuses, u.Status) {
-		return false, act.notInStatus(ctx, u, name)
+		return false, act.notInStatus(u, name)
 	}
-	if ok, why := act.providerAllows(ctx, u, name); !ok {
+	if ok, why := act.providerAllows(u, name); !ok {
 		return false, why
 	}
 	if act.NeedsPassword && !u.Credentials.HasPassword {
-		return false, name + " has no password yet, so there is none to expire."
+		return false, msg("lifecycle.no_password_to_expire", map[string]any{"Name": name})
 	}
 	if linksKnown(u) {
 		if act.Link != "" && !u.HasLink(act.Link) {
-			return false, act.notLinked(ctx, name)
+			return false, act.notLinked(name)
 		}
 	} else if act.NeedsRecoveryQuestion && u.Credentials.RecoveryQuestion == "" {
-		return false, name + " has no recovery question, so Okta cannot send a forgot-password email. Reset the password instead."
+		return false, msg("lifecycle.no_recovery_question", map[string]any{"Name": name})
 	}
-	return true, ""
+	return true, message{}
 }
 
 // linksKnown reports whether u carries Okta's lifecycle links: a single user read does, a user
@@ -171,14 +180,14 @@ func linksKnown(u client.User) bool {
 }
 
 // notLinked explains an action Okta does not offer for the person now.
-func (act Action) notLinked(ctx context.Context, name string) string {
+func (act Action) notLinked(name string) message {
 	switch act.Key {
 	case actionResetFactors:
-		return name + " has no MFA factors enrolled, so there is nothing to reset."
+		return msg("lifecycle.no_factors", map[string]any{"Name": name})
 	case actionForgotPassword:
-		return "Okta does not offer " + name + " a forgot-password email now (the organisation's recovery rules do not allow it for this account). Reset the password instead."
+		return msg("lifecycle.forgot_not_offered", map[string]any{"Name": name})
 	}
-	return "Okta does not offer “" + act.Label(ctx) + "” for " + name + "'s account right now."
+	return msg("lifecycle.not_offered", map[string]any{"Name": name, "Action": msg(act.LabelID, nil)})
 }
 
 // providerAllows applies what Okta documents for people whose credentials are mastered
@@ -186,30 +195,34 @@ func (act Action) notLinked(ctx context.Context, name string) string {
 // recovery question — a reset would silently convert them to an Okta password, so Gatehouse
 // refuses and points to their identity provider; directory people are unlocked in the
 // directory, which Okta's unlock does not support.
-func (act Action) providerAllows(ctx context.Context, u client.User, name string) (bool, string) {
+func (act Action) providerAllows(u client.User, name string) (bool, message) {
 	p := u.Credentials.Provider
 	switch {
 	case p.Passwordless():
-		idp := "their identity provider"
-		if p.Name != "" && p.Name != string(p.Type) {
-			idp = "their identity provider (" + p.Name + ")"
-		}
+		named := p.Name != "" && p.Name != string(p.Type)
+		args := map[string]any{"Name": name, "IdP": p.Name}
 		switch act.Key {
 		case actionResetPassword, actionExpirePassword, actionForgotPassword:
-			return false, name + " signs in through " + idp + " and has no Okta password: their password is changed there. " +
-				"Resetting it in Okta would convert them to an Okta password and stop them signing in through " + idp + ", so Gatehouse does not offer it; an Okta administrator can convert the account in Okta if that is really intended."
+			if named {
+				return false, msg("lifecycle.idp_password_named", args)
+			}
+			return false, msg("lifecycle.idp_password", args)
 		case actionRecoveryQuestion:
-			return false, name + " signs in through " + idp + ", so Okta keeps no recovery question for them."
+			if named {
+				return false, msg("lifecycle.idp_recovery_named", args)
+			}
+			return false, msg("lifecycle.idp_recovery", args)
 		}
 	case p.Directory():
 		if act.Key == actionUnlock {
-			return false, name + "'s account comes from a directory: unlock it in the directory (" + directoryName(p) + "). Okta cannot unlock directory accounts."
+			return false, msg("lifecycle.directory_unlock", map[string]any{"Name": name, "Directory": directoryName(p)})
 		}
 	}
-	return true, ""
+	return true, message{}
 }
 
-// directoryName names a directory provider for people: its instance name, else its kind.
+// directoryName names a directory provider for people: its instance name, else its kind (a
+// product's name, the same in every language).
 func directoryName(p client.Provider) string {
 	if p.Name != "" {
 		return p.Name
@@ -221,62 +234,65 @@ func directoryName(p client.Provider) string {
 }
 
 // transitioningText says, in words, that Okta is still changing u's status.
-func transitioningText(ctx context.Context, u client.User) string {
-	name := userName(u)
+func transitioningText(ctx context.Context, u client.User) string { return transitioning(u).text(ctx) }
+
+func transitioning(u client.User) message {
+	args := map[string]any{"Name": userName(u)}
 	switch u.TransitioningToStatus {
 	case client.StatusActive:
-		return "Okta is still activating " + name + "'s account. Nothing else can be changed until it finishes; try again in a moment."
+		return msg("lifecycle.activating", args)
 	case client.StatusDeprovisioned:
-		return "Okta is still deactivating " + name + "'s account. Nothing else can be changed until it finishes; try again in a moment."
+		return msg("lifecycle.deactivating", args)
 	}
-	return "Okta is still changing " + name + "'s account status. Nothing else can be changed until it finishes; try again in a moment."
+	return msg("lifecycle.changing", args)
+}
+
+// statusPhrase is a status inside a sentence ("locked out"), in the sentence's language; a
+// status Gatehouse does not know as Okta names it.
+func statusPhrase(st client.Status) phrase {
+	if id := views.StatusPhraseID(string(st)); id != "" {
+		return msg(id, nil)
+	}
+	return verbatim(st)
 }
 
 // notInStatus explains why the action does not apply in u's status.
-func (act Action) notInStatus(ctx context.Context, u client.User, name string) string {
+func (act Action) notInStatus(u client.User, name string) message {
 	st := u.Status
+	args := map[string]any{"Name": name}
 	switch act.Key {
 	case actionUnlock:
-		return name + " is not locked out, so there is nothing to unlock."
+		return msg("lifecycle.not_locked_out", args)
 	case actionUnsuspend:
-		return name + " is not suspended, so there is nothing to unsuspend."
+		return msg("lifecycle.not_suspended", args)
 	case actionSuspend:
 		if st == client.StatusSuspended {
-			return name + " is already suspended."
+			return msg("lifecycle.already_suspended", args)
 		}
 	case actionDeactivate:
-		return name + " is already deactivated."
+		return msg("lifecycle.already_deactivated", args)
 	case actionActivate:
 		switch st {
 		case client.StatusActive:
-			return name + " is already active."
+			return msg("lifecycle.already_active", args)
 		case client.StatusProvisioned:
-			return name + " is already activated and has not finished setting up the account yet. Reset the password to send a new setup link."
+			return msg("lifecycle.activated_not_set_up", args)
 		}
-		return name + " is already activated. Only staged or deactivated accounts can be activated."
+		return msg("lifecycle.already_activated", args)
 	case actionClearSessions:
 		if st == client.StatusStaged || st == client.StatusProvisioned {
-			return name + " has never signed in, so there are no sessions to end."
+			return msg("lifecycle.never_signed_in", args)
 		}
 	case actionForgotPassword:
-		return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". Okta only sends forgot-password emails to active accounts."
+		args["Status"] = statusPhrase(st)
+		return msg("lifecycle.forgot_not_active", args)
 	}
-	return name + "'s account is " + strings.ToLower(views.StatusLabel(string(st))) + ". " + act.Label(ctx) + " is only possible when the account is " + statusList(act.Statuses) + "."
-}
-
-// statusList names statuses in words: "Active, Locked out or Password expired".
-func statusList(ss []client.Status) string {
-	labels := make([]string, len(ss))
-	for i, s := range ss {
-		labels[i] = strings.ToLower(views.StatusLabel(string(s)))
+	statuses := make(orList, len(act.Statuses))
+	for i, s := range act.Statuses {
+		statuses[i] = statusPhrase(s)
 	}
-	switch len(labels) {
-	case 0:
-		return ""
-	case 1:
-		return labels[0]
-	}
-	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
+	args["Status"], args["Action"], args["Statuses"] = statusPhrase(st), msg(act.LabelID, nil), statuses
+	return msg("lifecycle.not_in_status", args)
 }
 
 // firstName is how sentences after the first refer to the person.
@@ -288,103 +304,123 @@ func firstName(u client.User) string {
 }
 
 // Consequence says, naming the person, what the action will do to them.
-func (act Action) Consequence(u client.User) string {
-	first := firstName(u)
+func (act Action) Consequence(ctx context.Context, u client.User) string {
+	args := map[string]any{"Name": firstName(u)}
+	var id string
 	switch act.Key {
 	case actionActivate:
+		id = "action.activate.consequence"
 		if u.Credentials.HasPassword {
-			return first + " already has a password, so the account should become active at once and they can sign in with it. Should Okta ask them to choose a new one instead, it emails them an activation link."
+			id = "action.activate.consequence_password"
 		}
-		return first + " gets an activation link to choose a password and finish setting up the account. Okta can email it, or you can pass it on yourself."
 	case actionDeactivate:
-		return first + " loses access to Okta and every app assigned to them, and all their sessions end now. Apps may remove their accounts. The account can be activated again later, but app access may have to be set up again."
+		id = "action.deactivate.consequence"
 	case actionSuspend:
-		return first + " will not be able to sign in until the account is unsuspended, and all their Okta and Gatehouse sessions end now. Their apps and groups are kept."
+		id = "action.suspend.consequence"
 	case actionUnsuspend:
-		return first + " will be able to sign in again with their existing password."
+		id = "action.unsuspend.consequence"
 	case actionUnlock:
-		return first + " will be able to sign in again with their existing password. If they have forgotten it, reset the password instead."
+		id = "action.unlock.consequence"
 	case actionResetPassword:
+		id = "action.reset_password.consequence"
 		if p := u.Credentials.Provider; p.Directory() {
-			return first + "'s password lives in the directory (" + directoryName(p) + "): Okta resets it there. Their current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
+			id, args["Directory"] = "action.reset_password.consequence_directory", directoryName(p)
 		}
-		return first + "'s current password stops working at once and their sessions end. They need the reset link to choose a new password; it works for one hour."
 	case actionExpirePassword:
+		id = "action.expire_password.consequence"
 		if p := u.Credentials.Provider; p.Directory() {
-			return first + "'s password lives in the directory (" + directoryName(p) + "): it is expired there too. They will have to choose a new password the next time they sign in."
+			id, args["Directory"] = "action.expire_password.consequence_directory", directoryName(p)
 		}
-		return first + " will have to choose a new password the next time they sign in. With a temporary password, their current one stops working and they sign in with the temporary one instead."
 	case actionResetFactors:
-		return "Every MFA factor " + first + " has enrolled (authenticator apps, phones, security keys) is removed and their sessions end. They will set up MFA again at their next sign-in."
+		id = "action.reset_factors.consequence"
 	case actionClearSessions:
-		return first + " is signed out of Okta and Gatehouse everywhere, and the tokens Okta issued to their apps are revoked. They can sign in again straight away."
+		id = "action.clear_sessions.consequence"
 	case actionForgotPassword:
+		id = "action.forgot_password.consequence_question"
 		if u.Credentials.RecoveryQuestion == "" {
-			return "Okta emails " + first + " a link to reset their password. Their current password keeps working until then."
+			id = "action.forgot_password.consequence"
 		}
-		return "Okta emails " + first + " a link to reset their password; they answer their recovery question first. Their current password keeps working until then."
 	case actionRecoveryQuestion:
-		return first + "'s recovery question and answer are replaced. Give them the new answer in a safe way, not by email."
+		id = "action.recovery_question.consequence"
+	default:
+		return ""
 	}
-	return ""
+	return trf(ctx, id, args)
 }
 
 // Question is the confirmation's heading: "Suspend Alice Anderson (alice@example.com)?".
 func (act Action) Question(ctx context.Context, u client.User) string {
-	who := userName(u) + " (" + u.Profile.Login + ")"
+	args := map[string]any{"Name": userName(u), "Login": u.Profile.Login}
+	var id string
 	switch act.Key {
+	case actionActivate:
+		id = "action.activate.question"
+	case actionDeactivate:
+		id = "action.deactivate.question"
+	case actionSuspend:
+		id = "action.suspend.question"
+	case actionUnsuspend:
+		id = "action.unsuspend.question"
+	case actionUnlock:
+		id = "action.unlock.question"
 	case actionResetPassword:
-		return "Reset the password of " + who + "?"
+		id = "action.reset_password.question"
 	case actionExpirePassword:
-		return "Expire the password of " + who + "?"
+		id = "action.expire_password.question"
 	case actionForgotPassword:
-		return "Send " + who + " a forgot-password email?"
+		id = "action.forgot_password.question"
 	case actionResetFactors:
-		return "Reset the MFA factors of " + who + "?"
+		id = "action.reset_factors.question"
 	case actionClearSessions:
-		return "End every session of " + who + "?"
+		id = "action.clear_sessions.question"
 	case actionRecoveryQuestion:
-		return "Set a recovery question for " + who + "?"
+		id = "action.recovery_question.question"
+	default:
+		return act.Label(ctx)
 	}
-	return act.Label(ctx) + " " + who + "?"
+	return trf(ctx, id, args)
 }
 
-// Done is the success message after the action, naming the person.
-func (act Action) Done(u client.User) string {
-	name := userName(u)
+// Done is the success message after the action, naming the person, in the request's language.
+func (act Action) Done(ctx context.Context, u client.User) string {
+	args := map[string]any{"Name": userName(u)}
+	var id string
 	switch act.Key {
 	case actionActivate:
 		// In the words of the status Okta reports after the call: a person who kept their
 		// password is active at once; one without waits for the activation link.
 		switch {
 		case activeNow(u):
-			return name + "'s account is active again."
+			id = "action.activate.done_active"
 		case u.Status == client.StatusProvisioned || u.TransitioningToStatus == client.StatusProvisioned:
-			return name + "'s account is activated and waits for them to choose a password with the activation link."
+			id = "action.activate.done_pending"
+		default:
+			id = "action.activate.done"
 		}
-		return name + "'s account is activated."
 	case actionDeactivate:
-		return name + "'s account is deactivated and their sessions have ended."
+		id = "action.deactivate.done"
 	case actionSuspend:
-		return name + " is suspended and their sessions have ended."
+		id = "action.suspend.done"
 	case actionUnsuspend:
-		return name + " is unsuspended and can sign in again."
+		id = "action.unsuspend.done"
 	case actionUnlock:
-		return name + " is unlocked and can sign in again."
+		id = "action.unlock.done"
 	case actionResetPassword:
-		return name + "'s password is reset and their sessions have ended."
+		id = "action.reset_password.done"
 	case actionExpirePassword:
-		return name + "'s password is expired; they choose a new one at their next sign-in."
+		id = "action.expire_password.done"
 	case actionResetFactors:
-		return name + "'s MFA factors are reset and their sessions have ended."
+		id = "action.reset_factors.done"
 	case actionClearSessions:
-		return name + "'s sessions have ended everywhere."
+		id = "action.clear_sessions.done"
 	case actionForgotPassword:
-		return "Okta has emailed " + name + " a link to reset their password."
+		id = "action.forgot_password.done"
 	case actionRecoveryQuestion:
-		return name + "'s recovery question is set."
+		id = "action.recovery_question.done"
+	default:
+		id = "lifecycle.done"
 	}
-	return "Done."
+	return trf(ctx, id, args)
 }
 
 // allowedActions lists the actions v may take on u now: by status and credentials, by role,
@@ -417,8 +453,10 @@ func elsewhereNotes(ctx context.Context, v Viewer, u client.User) []string {
 		if !act.AllowedFor(v) || !slices.Contains(act.Statuses, u.Status) {
 			continue
 		}
-		if ok, why := act.providerAllows(ctx, u, userName(u)); !ok && !slices.Contains(notes, why) {
-			notes = append(notes, why)
+		if ok, why := act.providerAllows(u, userName(u)); ok {
+			continue
+		} else if text := why.text(ctx); !slices.Contains(notes, text) {
+			notes = append(notes, text)
 		}
 	}
 	return notes

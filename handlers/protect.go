@@ -143,23 +143,29 @@ func NewProtection(okta RoleDirectory, opts ProtectionOptions) *Protection {
 }
 
 // Verdict is MayAct's answer. When the viewer may not act, Reason says why in plain words
-// naming the person; Err is set when Okta could not tell, in which case the answer is no.
+// naming the person, in the request's language; Err is set when Okta could not tell, in which
+// case the answer is no.
 type Verdict struct {
 	Allowed bool
 	Reason  string
-	Err     error
+	// why is Reason as a catalog message, for the error (English in the log).
+	why message
+	Err error
 	// Detail is a few fixed words for the audit trail ("okta admin", "outside scope"…).
 	Detail string
 }
 
 func allowed() Verdict { return Verdict{Allowed: true} }
 
-func refused(detail, reason string) Verdict { return Verdict{Detail: detail, Reason: reason} }
+func refused(ctx context.Context, detail string, why message) Verdict {
+	return Verdict{Detail: detail, Reason: why.text(ctx), why: why}
+}
 
 // unknown fails closed: not knowing whether someone is privileged means not acting on them.
-func unknown(name string, err error) Verdict {
-	return Verdict{Err: err, Detail: "protection unknown", Reason: "Gatehouse could not confirm with Okta that " + name +
-		" is not an administrator, so it takes no action on this account for now. Please try again in a minute."}
+func unknown(ctx context.Context, name string, err error) Verdict {
+	vd := refused(ctx, "protection unknown", msg("protect.unknown", map[string]any{"Name": name}))
+	vd.Err = err
+	return vd
 }
 
 // AsError turns a refusal into the error a handler returns: 403 for a protected account or
@@ -170,13 +176,16 @@ func (vd Verdict) AsError() error {
 	case vd.Allowed:
 		return nil
 	case vd.Err == nil:
-		return Forbidden(vd.Reason)
+		return vd.why.errorOf(http.StatusForbidden, "error.not_allowed.title")
 	case errors.Is(vd.Err, client.ErrForbidden), errors.Is(vd.Err, client.ErrUnauthorized):
-		return &Error{Status: http.StatusBadGateway, Title: "Okta refused Gatehouse",
-			Msg: vd.Reason + " Okta did not let Gatehouse read this person's admin roles or groups; its API token may lack that permission (okta.roles.read).", Err: vd.Err}
+		e := msg("protect.roles_unreadable", map[string]any{"Reason": vd.why}).errorOf(http.StatusBadGateway, "confirm.okta_refused_title")
+		e.Err = vd.Err
+		return e
 	}
 	he := Classify(vd.Err)
-	return &Error{Status: he.Status, Title: "Could not check this account", Msg: vd.Reason, Err: vd.Err, RetryAfter: he.RetryAfter}
+	e := vd.why.errorOf(he.Status, "protect.unknown_title")
+	e.Err, e.RetryAfter = vd.Err, he.RetryAfter
+	return e
 }
 
 // MayAct decides whether v may act on u. An administrator may act on anyone (the own-account
@@ -192,21 +201,22 @@ func (p *Protection) MayAct(ctx context.Context, v Viewer, u client.User) Verdic
 // page does), so they are read from Okta once.
 func (p *Protection) mayAct(ctx context.Context, v Viewer, u client.User, groups []client.Group) Verdict {
 	if v.UserID == "" {
-		return refused("no viewer", "Sign in first.")
+		return refused(ctx, "no viewer", msg("protect.sign_in_first", nil))
 	}
 	if v.HasRole(RoleAdmin) || u.ID == v.UserID {
 		return allowed()
 	}
 	name := userName(u)
 	if p == nil || p.opts.Owner == nil {
-		return unknown(name, errors.New("protected-account check not configured"))
+		return unknown(ctx, name, errors.New("protected-account check not configured"))
 	}
 	owner, hasOwner, err := p.opts.Owner.OwnerID(ctx)
 	if err != nil {
-		return unknown(name, err)
+		return unknown(ctx, name, err)
 	}
+	args := map[string]any{"Name": name}
 	if hasOwner && owner == u.ID {
-		return refused("api token owner", name+"'s account owns the Okta API token Gatehouse uses. Only an administrator can change it.")
+		return refused(ctx, "api token owner", msg("protect.token_owner", args))
 	}
 	var (
 		wg               sync.WaitGroup
@@ -219,34 +229,32 @@ func (p *Protection) mayAct(ctx context.Context, v Viewer, u client.User, groups
 	}
 	wg.Wait()
 	if rolesErr != nil {
-		return unknown(name, fmt.Errorf("list admin roles of %s: %w", u.ID, rolesErr))
+		return unknown(ctx, name, fmt.Errorf("list admin roles of %s: %w", u.ID, rolesErr))
 	}
 	if grpErr != nil {
-		return unknown(name, fmt.Errorf("list groups of %s: %w", u.ID, grpErr))
+		return unknown(ctx, name, fmt.Errorf("list groups of %s: %w", u.ID, grpErr))
 	}
 	if len(roles) > 0 {
 		label := roles[0].Label
 		if label == "" {
 			label = roles[0].Type
 		}
-		return refused("okta admin", name+" is an Okta administrator ("+label+"). Only an administrator can change an Okta administrator's account.")
+		args["Role"] = label // Okta's name for the role, as Okta gives it
+		return refused(ctx, "okta admin", msg("protect.okta_admin", args))
 	}
 	if len(p.opts.Roles.Roles(groups)) > 0 {
-		return refused("gatehouse role", name+" is a Gatehouse administrator or helpdesk member. Only an administrator can change their account.")
+		return refused(ctx, "gatehouse role", msg("protect.gatehouse_role", args))
 	}
 	for _, g := range groups {
 		if p.opts.Protected.Mentions(g) {
-			return refused("protected group", name+" is in the protected group “"+g.Profile.Name+"”. Only an administrator can change accounts in protected groups.")
+			args["Group"] = g.Profile.Name
+			return refused(ctx, "protected group", msg("protect.protected_group", args))
 		}
 	}
 	if !p.inScope(groups) {
-		return refused("outside scope", outOfScope(name))
+		return refused(ctx, "outside scope", msg("protect.outside_scope", args))
 	}
 	return allowed()
-}
-
-func outOfScope(name string) string {
-	return name + " is outside the groups your helpdesk role covers. Ask an administrator, or a colleague whose helpdesk scope includes them."
 }
 
 // Scoped reports whether the helpdesk scope applies to v: set, and v no administrator.

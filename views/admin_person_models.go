@@ -23,7 +23,7 @@ type PersonGroup struct {
 	ID, Name, Description string
 	Type                  string // OKTA_GROUP, APP_GROUP, BUILT_IN
 	TypeLabel             string
-	// Role names the Gatehouse role the group grants ("" for none).
+	// Role names the Gatehouse role the group grants, in words ("" for none).
 	Role string
 	// RemoveURL is the removal's confirmation; empty when it cannot be removed here, with
 	// Fixed saying why.
@@ -46,7 +46,9 @@ type GroupConfirmView struct {
 	PersonID, Name     string
 	GroupID, GroupName string
 	Role               string
-	Alert              *Alert
+	// RoleNote, when the group grants a Gatehouse role, says when they lose it.
+	RoleNote string
+	Alert    *Alert
 }
 
 // PersonFactorsView is the person's enrolled factors.

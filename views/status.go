@@ -1,51 +1,56 @@
 package views
 
-// StatusLabel turns an Okta user status into the words people see.
-func StatusLabel(status string) string {
+import "context"
+
+// statusWords are the catalog messages of an Okta user status: its label (a badge, a list of
+// choices), the same words inside a sentence ("Alice's account is locked out") and what the
+// status means for the person and the helpdesk. ok is false for a status Gatehouse does not
+// know, which is then shown as Okta names it.
+func statusWords(status string) (label, phrase, explain string, ok bool) {
 	switch status {
 	case "ACTIVE":
-		return "Active"
+		return "status.active.label", "status.active.phrase", "status.active.explain", true
 	case "STAGED":
-		return "Staged"
+		return "status.staged.label", "status.staged.phrase", "status.staged.explain", true
 	case "PROVISIONED":
-		return "Pending activation"
+		return "status.provisioned.label", "status.provisioned.phrase", "status.provisioned.explain", true
 	case "RECOVERY":
-		return "Password reset"
+		return "status.recovery.label", "status.recovery.phrase", "status.recovery.explain", true
 	case "LOCKED_OUT":
-		return "Locked out"
+		return "status.locked_out.label", "status.locked_out.phrase", "status.locked_out.explain", true
 	case "PASSWORD_EXPIRED":
-		return "Password expired"
+		return "status.password_expired.label", "status.password_expired.phrase", "status.password_expired.explain", true
 	case "SUSPENDED":
-		return "Suspended"
+		return "status.suspended.label", "status.suspended.phrase", "status.suspended.explain", true
 	case "DEPROVISIONED":
-		return "Deactivated"
+		return "status.deprovisioned.label", "status.deprovisioned.phrase", "status.deprovisioned.explain", true
 	case "":
-		return "Unknown"
+		return "status.unknown.label", "status.unknown.phrase", "status.unknown.explain", true
+	}
+	return "", "", "", false
+}
+
+// StatusLabel turns an Okta user status into the words people see, in the request's language.
+func StatusLabel(ctx context.Context, status string) string {
+	if label, _, _, ok := statusWords(status); ok {
+		return T(ctx, label)
 	}
 	return status
 }
 
+// StatusPhraseID is the catalog message of a status inside a sentence ("locked out"), or ""
+// for a status Gatehouse does not know (say Okta's name for it then).
+func StatusPhraseID(status string) string {
+	_, phrase, _, _ := statusWords(status)
+	return phrase
+}
+
 // statusExplanation says in plain words what a status means for the person and the helpdesk.
-func statusExplanation(status string) string {
-	switch status {
-	case "ACTIVE":
-		return "The account works normally: they can sign in and use their apps."
-	case "STAGED":
-		return "The account exists but has not been activated yet. They cannot sign in until it is activated."
-	case "PROVISIONED":
-		return "The account was activated but they have not finished setting it up (choosing a password from the activation email)."
-	case "RECOVERY":
-		return "A password reset is in progress. They cannot sign in with their old password; they need to follow the reset link."
-	case "LOCKED_OUT":
-		return "Too many wrong passwords locked the account. They cannot sign in until it is unlocked."
-	case "PASSWORD_EXPIRED":
-		return "Their password has expired. They will be asked to choose a new one the next time they sign in."
-	case "SUSPENDED":
-		return "The account is suspended: they cannot sign in, but their apps and groups are kept. Unsuspend to restore access."
-	case "DEPROVISIONED":
-		return "The account is deactivated: they cannot sign in and their app access has been removed."
+func statusExplanation(ctx context.Context, status string) string {
+	if _, _, explain, ok := statusWords(status); ok && status != "" {
+		return T(ctx, explain)
 	}
-	return "Okta reported a status Gatehouse does not know."
+	return T(ctx, "status.unknown.explain")
 }
 
 // statusTone picks the badge colour family; the label always carries the meaning.
