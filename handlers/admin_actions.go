@@ -466,7 +466,7 @@ func (a *Admin) activate(ctx context.Context, u client.User, in actionInput) (ac
 		if res.ActivationURL == "" {
 			out.note = "Okta did not return an activation link. Use “Reset password” to send them one."
 		} else {
-			out.secret = activationSecret(u, res.ActivationURL)
+			out.secret = activationSecret(ctx, u, res.ActivationURL)
 		}
 	}
 	return out, nil

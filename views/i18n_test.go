@@ -23,9 +23,6 @@ import (
 // them one by one and deletes each line as it goes; every other views/*.templ is checked.
 var pending = map[string]bool{
 	"admin.templ":        true,
-	"admin_audit.templ":  true,
-	"admin_bulk.templ":   true,
-	"admin_create.templ": true,
 	"admin_person.templ": true,
 	"admin_user.templ":   true,
 	"components.templ":   true,
