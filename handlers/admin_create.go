@@ -204,6 +204,11 @@ func createRules(ctx context.Context, policy PasswordPolicy) []views.PasswordRul
 		}
 		if id, ok := createRuleWords[r.Key]; ok {
 			r.Text = tr(ctx, id)
+		} else if r.Key == ruleNote && views.LocaleFrom(ctx).Lang() == "en" {
+			// The policy's notes (history, minimum age) are sentences about the reader's own
+			// password, in English until handlers/policy.go gives them per subject: said
+			// about the new person here, as before.
+			r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
 		}
 		rules = append(rules, r)
 	}
