@@ -483,7 +483,7 @@ func (a *Admin) activate(ctx context.Context, u client.User, in actionInput) (ac
 		if res.ActivationURL == "" {
 			out.note = trf(ctx, "confirm.no_activation_link", map[string]any{"Action": tr(ctx, "action.reset_password.label")})
 		} else {
-			out.secret = activationLinkSecret(ctx, u, res.ActivationURL)
+			out.secret = activationSecret(ctx, u, res.ActivationURL)
 		}
 	}
 	return out, nil
@@ -521,12 +521,6 @@ func (a *Admin) expirePassword(ctx context.Context, u client.User, in actionInpu
 	return actionOutcome{receipt: res.Receipt, detail: "temporary password shown",
 		secret: &views.Secret{Label: trf(ctx, "confirm.secret.temp_label", map[string]any{"Name": userName(u)}), Value: res.TempPassword,
 			Hint: trf(ctx, "confirm.secret.temp_hint", map[string]any{"Name": firstName(u)})}}, nil
-}
-
-// activationLinkSecret is an activation link shown once (Activate, Resend activation).
-func activationLinkSecret(ctx context.Context, u client.User, link string) *views.Secret {
-	return &views.Secret{Label: trf(ctx, "confirm.secret.activation_label", map[string]any{"Name": userName(u)}), Value: link,
-		Hint: trf(ctx, "confirm.secret.activation_hint", map[string]any{"Name": firstName(u)})}
 }
 
 // emailNote says where Okta emailed a link: them (id) or, when the profile has it, their

@@ -81,7 +81,7 @@ func (a *Admin) ResendActivation(w http.ResponseWriter, r *http.Request) error {
 	if res.ActivationURL == "" {
 		alert.Kind, alert.Text = "warning", tr(ctx, "person.resend.no_link")+notRecorded(ctx, recErr)
 	} else {
-		secret = activationLinkSecret(ctx, u, res.ActivationURL)
+		secret = activationSecret(ctx, u, res.ActivationURL)
 	}
 	// Post/redirect/get: the link rides to the person's page server-side, once (never in a
 	// URL); should that store fail, the page is rendered at once instead, so it is never lost.

@@ -40,16 +40,16 @@ func auditActions(ctx context.Context) []views.Option {
 		opts = append(opts, views.Option{Value: act.Key, Label: act.Label(ctx)})
 	}
 	return append(opts,
-		views.Option{Value: auditCreate, Label: "Add person"},
-		views.Option{Value: auditEditProfile, Label: "Edit profile"},
-		views.Option{Value: auditAddToGroup, Label: "Add to group"},
-		views.Option{Value: auditRemoveFromGroup, Label: "Remove from group"},
-		views.Option{Value: auditResetFactor, Label: "Reset one MFA factor"},
-		views.Option{Value: auditResendActivation, Label: "Resend activation"},
-		views.Option{Value: auditExport, Label: "Export the audit log"},
-		views.Option{Value: auditSelfPassword, Label: "Changed own password"},
-		views.Option{Value: auditSelfRecovery, Label: "Changed own recovery question"},
-		views.Option{Value: auditSelfSignOutAll, Label: "Signed out everywhere"},
+		views.Option{Value: auditCreate, Label: tr(ctx, "audit.action_create")},
+		views.Option{Value: auditEditProfile, Label: tr(ctx, "audit.action_edit_profile")},
+		views.Option{Value: auditAddToGroup, Label: tr(ctx, "audit.action_add_to_group")},
+		views.Option{Value: auditRemoveFromGroup, Label: tr(ctx, "audit.action_remove_from_group")},
+		views.Option{Value: auditResetFactor, Label: tr(ctx, "audit.action_reset_factor")},
+		views.Option{Value: auditResendActivation, Label: tr(ctx, "audit.action_resend_activation")},
+		views.Option{Value: auditExport, Label: tr(ctx, "audit.action_export")},
+		views.Option{Value: auditSelfPassword, Label: tr(ctx, "audit.action_self_password")},
+		views.Option{Value: auditSelfRecovery, Label: tr(ctx, "audit.action_self_recovery")},
+		views.Option{Value: auditSelfSignOutAll, Label: tr(ctx, "audit.action_self_sign_out")},
 	)
 }
 
@@ -65,34 +65,49 @@ func auditActionLabel(ctx context.Context, key string) string {
 }
 
 // auditResults are the outcomes the filter offers.
-func auditResults() []views.Option {
+func auditResults(ctx context.Context) []views.Option {
 	return []views.Option{
-		{Value: audit.ResultSuccess, Label: "Succeeded"},
-		{Value: audit.ResultFailure, Label: "Failed"},
-		{Value: audit.ResultDenied, Label: "Refused by Gatehouse"},
+		{Value: audit.ResultSuccess, Label: tr(ctx, "audit.result_success")},
+		{Value: audit.ResultFailure, Label: tr(ctx, "audit.result_failure")},
+		{Value: audit.ResultDenied, Label: tr(ctx, "audit.result_denied")},
 	}
 }
 
-// oktaCodeWords are Okta's error codes that the trail's Detail most often holds, in words
-// (docs/OKTA.md "The admin console (issue 19)": Okta's error-code reference and USERS-API.md).
+// auditRoleWords name the roles the trail stores (audit.Entry.Role); a role the table does not
+// know shows as stored.
+var auditRoleWords = map[string]string{
+	RoleAdmin:    "audit.role_admin",
+	RoleHelpdesk: "audit.role_helpdesk",
+	"self":       "audit.role_self",
+}
+
+// oktaCodeWords are Okta's error codes that the trail's Detail most often holds, as catalog
+// messages (docs/OKTA.md "The admin console (issue 19)": Okta's error-code reference and
+// USERS-API.md).
 var oktaCodeWords = map[string]string{
-	"E0000001": "Okta did not accept the values",
-	"E0000006": "Okta refused: Gatehouse's credential may not do this",
-	"E0000007": "Okta has no such account or object",
-	"E0000014": "Okta did not accept the new credentials",
-	"E0000016": "Okta could not activate the account",
-	"E0000023": "the profile is managed in another system",
-	"E0000038": "Okta does not allow this in the account's status",
-	"E0000047": "Okta was busy (rate limit)",
-	"E0000077": "Okta lets no one change this attribute (read-only)",
-	"E0000078": "Okta lets no one change this attribute (immutable)",
-	"E0000112": "Okta was still activating the account",
+	"E0000001": "audit.okta_E0000001",
+	"E0000006": "audit.okta_E0000006",
+	"E0000007": "audit.okta_E0000007",
+	"E0000014": "audit.okta_E0000014",
+	"E0000016": "audit.okta_E0000016",
+	"E0000023": "audit.okta_E0000023",
+	"E0000038": "audit.okta_E0000038",
+	"E0000047": "audit.okta_E0000047",
+	"E0000077": "audit.okta_E0000077",
+	"E0000078": "audit.okta_E0000078",
+	"E0000112": "audit.okta_E0000112",
 }
 
 // outcomeText says what happened in words: the result, then the detail made readable (an Okta
-// code in words with the code kept for support; Gatehouse's own detail words as they are).
-func outcomeText(result, detail string) (label, note string) {
-	label = views.ResultLabel(result)
+// code in words with the code kept for support). The rest of the detail is the record as
+// stored — English, like every audit record (docs/I18N.md "What is not translated").
+func outcomeText(ctx context.Context, result, detail string) (label, note string) {
+	label = result
+	for _, o := range auditResults(ctx) {
+		if o.Value == result {
+			label = o.Label
+		}
+	}
 	if detail == "" {
 		return label, ""
 	}
@@ -100,11 +115,11 @@ func outcomeText(result, detail string) (label, note string) {
 	if !oktaCode.MatchString(code) {
 		return label, detail
 	}
-	words, ok := oktaCodeWords[code]
+	id, ok := oktaCodeWords[code]
 	if !ok {
-		words = "Okta refused"
+		id = "audit.okta_other"
 	}
-	note = words + " (" + code + ")"
+	note = trf(ctx, "audit.okta_code", map[string]any{"Words": tr(ctx, id), "Code": code})
 	if rest != "" {
 		note += " · " + rest
 	}
@@ -125,11 +140,16 @@ func withCode(err error, detail string) string {
 
 // auditRows maps audit entries for display.
 func auditRows(ctx context.Context, entries []audit.Entry) []views.AuditRow {
+	loc := views.LocaleFrom(ctx)
 	rows := make([]views.AuditRow, len(entries))
 	for i, e := range entries {
-		result, note := outcomeText(e.Result, e.Detail)
+		result, note := outcomeText(ctx, e.Result, e.Detail)
+		role := e.Role
+		if id, ok := auditRoleWords[role]; ok {
+			role = tr(ctx, id)
+		}
 		rows[i] = views.AuditRow{
-			Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: e.Role,
+			Time: loc.Time(e.Time), Actor: cmp.Or(e.ActorLogin, e.ActorID), Role: role,
 			Action: e.Action, ActionLabel: auditActionLabel(ctx, e.Action), TargetID: e.TargetID, Target: cmp.Or(e.TargetLogin, e.TargetID),
 			Reason: e.Reason, Result: e.Result, ResultLabel: result, Detail: note, OktaRequestID: e.OktaRequestID, RequestID: e.RequestID,
 		}
@@ -143,8 +163,9 @@ type auditForm struct {
 }
 
 // readAuditForm reads the filter from the query string and checks it: dates as a date input
-// sends them (yyyy-mm-dd, UTC days, "to" inclusive), names of at most 100 characters, and an
-// action and a result from the lists. It returns the store's filter and the problems by field.
+// sends them (yyyy-mm-dd, "to" inclusive) — days in the viewer's time zone, the zone the page
+// shows times in (UTC when it is unknown) — names of at most 100 characters, and an action and
+// a result from the lists. It returns the store's filter and the problems by field.
 func readAuditForm(ctx context.Context, q url.Values) (auditForm, audit.Filter, views.FieldErrors) {
 	in := auditForm{
 		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
@@ -155,16 +176,17 @@ func readAuditForm(ctx context.Context, q url.Values) (auditForm, audit.Filter, 
 	f := audit.Filter{Actor: in.Actor, Target: in.Target, Action: in.Action, Result: in.Result}
 	for key, val := range map[string]string{"actor": in.Actor, "target": in.Target} {
 		if validText(val, 0, 100) != nil {
-			fe[key] = "Use at most 100 characters, without line breaks."
+			fe[key] = tr(ctx, "audit.too_long")
 		}
 	}
+	zone, _ := views.LocaleFrom(ctx).Zone()
 	day := func(key, s string) time.Time {
 		if s == "" {
 			return time.Time{}
 		}
-		t, err := time.Parse(time.DateOnly, s)
+		t, err := time.ParseInLocation(time.DateOnly, s, zone)
 		if err != nil {
-			fe[key] = "Use a date such as 2026-01-31."
+			fe[key] = tr(ctx, "audit.bad_date")
 		}
 		return t
 	}
@@ -173,13 +195,13 @@ func readAuditForm(ctx context.Context, q url.Values) (auditForm, audit.Filter, 
 		f.To = to.AddDate(0, 0, 1) // the whole day named: the store's To is exclusive
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		fe["to"] = "Choose a day on or after the “From” day."
+		fe["to"] = tr(ctx, "audit.to_before_from")
 	}
 	if in.Action != "" && !hasOption(auditActions(ctx), in.Action) {
-		fe["action"] = "Choose an action from the list."
+		fe["action"] = tr(ctx, "audit.choose_action")
 	}
-	if in.Result != "" && !hasOption(auditResults(), in.Result) {
-		fe["result"] = "Choose an outcome from the list."
+	if in.Result != "" && !hasOption(auditResults(ctx), in.Result) {
+		fe["result"] = tr(ctx, "audit.choose_result")
 	}
 	return in, f, fe
 }
@@ -222,16 +244,17 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	q := r.URL.Query()
-	in, f, fe := readAuditForm(r.Context(), q)
+	in, f, fe := readAuditForm(ctx, q)
 	view := views.AuditView{
 		Nav: adminNav(v, views.AdminAudit), From: in.From, To: in.To, Actor: in.Actor, Target: in.Target,
-		Action: in.Action, Result: in.Result, Actions: auditActions(r.Context()), Results: auditResults(), Errors: fe,
+		Action: in.Action, Result: in.Result, Actions: auditActions(ctx), Results: auditResults(ctx), Errors: fe,
 		Filtered: in.filtered(), CanExport: v.HasRole(RoleAdmin),
 	}
-	page := PageFor(r, "Audit log", views.NavAdmin)
+	page := PageFor(r, tr(ctx, "audit.title"), views.NavAdmin)
 	if len(fe) > 0 {
-		view.Err = &views.Alert{Kind: "error", Title: "The filter needs a correction", Text: tr(r.Context(), msgFixMany)}
+		view.Err = &views.Alert{Kind: "error", Title: tr(ctx, "audit.fix_title"), Text: fixText(ctx, len(fe))}
 		return Render(w, r, http.StatusBadRequest, views.AuditPage(page, view))
 	}
 	before, errB := audit.ParseCursor(q.Get("before"))
@@ -239,7 +262,7 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errB != nil || errA != nil || (!before.IsZero() && !after.IsZero()):
 		ScopeFrom(r.Context()).Note("audit_cursor", "invalid")
-		view.Note = &views.Alert{Kind: "info", Title: "Back to the newest entries", Text: "The page link was not one Gatehouse made (perhaps it was cut short), so the list starts again at the newest entries that match."}
+		view.Note = &views.Alert{Kind: "info", Title: tr(ctx, "audit.bad_cursor_title"), Text: tr(ctx, "audit.bad_cursor_text")}
 	default:
 		f.Before, f.After = before, after
 	}
@@ -247,7 +270,7 @@ func (a *Admin) Audit(w http.ResponseWriter, r *http.Request) error {
 	res, err := a.audit.Query(r.Context(), f)
 	if err != nil {
 		ScopeFrom(r.Context()).Note("audit_read", "failed")
-		view.Err = &views.Alert{Kind: "error", Title: "The audit log could not be read", Text: "Gatehouse could not reach its audit database. Please try again in a minute.", RequestID: RequestID(r.Context())}
+		view.Err = &views.Alert{Kind: "error", Title: tr(ctx, "audit.read_failed_title"), Text: tr(ctx, "audit.read_failed_text"), RequestID: RequestID(ctx)}
 		return Render(w, r, http.StatusServiceUnavailable, views.AuditPage(page, view))
 	}
 	view.Rows = auditRows(r.Context(), res.Entries)
@@ -285,11 +308,11 @@ func (a *Admin) AuditExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	in, f, fe := readAuditForm(r.Context(), r.URL.Query())
 	if len(fe) > 0 {
-		return badRequest("The filter of this export is not valid: go back to the audit log, correct it and export again.")
+		return badRequest("audit.export_bad_filter")
 	}
 	ctx := r.Context()
 	if err := a.record(ctx, v, client.User{}, auditExport, "", audit.ResultSuccess, "filter: "+cmp.Or(strings.TrimPrefix(in.query(), "?"), "none"), client.Receipt{}, nil); err != nil {
-		return Unavailable("Gatehouse could not record this export in its audit trail, so it did not start it. Please try again in a minute; if it keeps happening, tell your Okta administrator.", err)
+		return Unavailable("audit.export_not_recorded", err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", audit.CSVContentType)

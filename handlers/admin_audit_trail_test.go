@@ -75,7 +75,7 @@ func TestAuditPageFiltersAndPaging(t *testing.T) {
 		{name: "a week, both days included", query: "from=2026-11-24&to=2026-11-30", wantRows: 7},
 		{name: "one day", query: "from=2026-11-01&to=2026-11-01", wantRows: 1,
 			check: func(t *testing.T, doc *goquery.Document) {
-				assert.Equal(t, "2026-11-01 12:00:00", rowsOf(doc)[0])
+				assert.Equal(t, "1 Nov 2026, 12:00 UTC", rowsOf(doc)[0], "hal's zone is unknown: UTC, labelled")
 			}},
 		{name: "an action in words", query: "action=unlock&from=2026-11-01", wantRows: 10,
 			check: func(t *testing.T, doc *goquery.Document) {
@@ -89,7 +89,7 @@ func TestAuditPageFiltersAndPaging(t *testing.T) {
 		{name: "a bad cursor starts over with a note", query: "before=garbage", wantRows: 50,
 			check: func(t *testing.T, doc *goquery.Document) {
 				assert.Contains(t, doc.Find("[role=status], [data-testid^=alert]").Text(), "starts again at the newest")
-				assert.Equal(t, "2026-11-30 12:00:00", rowsOf(doc)[0])
+				assert.Equal(t, "30 Nov 2026, 12:00 UTC", rowsOf(doc)[0])
 			}},
 	}
 	for _, tt := range tests {

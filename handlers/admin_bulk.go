@@ -19,13 +19,11 @@ const maxBulk = 50
 // flashBulkNoneSelected brings the list back after "Preview…" with nobody selected.
 const flashBulkNoneSelected = "bulk-none-selected"
 
-const notRunBusy = "Not run: Okta is busy — try again in a minute."
-
 // readBulk reads the action and the selected people of a bulk form.
 func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	act, ok := ActionByKey(field(r, "action"))
 	if !ok || !act.Bulk {
-		return Action{}, nil, badRequest("Choose one of the actions in the list.")
+		return Action{}, nil, badRequest("bulk.choose_action")
 	}
 	if !act.AllowedFor(v) {
 		return Action{}, nil, Forbidden(MsgNeedsAdmin)
@@ -34,7 +32,7 @@ func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	seen := map[string]bool{}
 	for _, id := range r.PostForm["id"] {
 		if !validUserID(id) {
-			return Action{}, nil, badRequest("One of the selected people is not valid. Go back and select them again.")
+			return Action{}, nil, badRequest("bulk.bad_person")
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -43,9 +41,9 @@ func readBulk(r *http.Request, v Viewer) (Action, []string, error) {
 	}
 	switch {
 	case len(ids) == 0:
-		return Action{}, nil, badRequest("Select at least one person in the results first.")
+		return Action{}, nil, badRequest("bulk.select_one")
 	case len(ids) > maxBulk:
-		return Action{}, nil, badRequest("Select at most 50 people at a time.")
+		return Action{}, nil, badRequest("bulk.too_many")
 	}
 	return act, ids, nil
 }
@@ -90,7 +88,7 @@ func bulkRow(u client.User) views.BulkRow {
 // check says whether the bulk action applies to u for viewer v, and why not.
 func bulkCheck(ctx context.Context, v Viewer, act Action, u client.User) (bool, string) {
 	if u.ID == v.UserID {
-		return false, "This is your own account; bulk actions never change it."
+		return false, tr(ctx, "bulk.own_account")
 	}
 	return act.Applies(ctx, u)
 }
@@ -105,7 +103,7 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 			if errors.Is(err, client.ErrRateLimited) {
 				busy.Store(true)
 			}
-			rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: "Could not be loaded: " + Classify(err).Msg}
+			rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: notLoaded(ctx, err)}
 			return
 		}
 		rows[i] = bulkRow(u)
@@ -117,7 +115,7 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 			rows[i].Outcome = views.BulkApplies
 		}
 	}, func(i int) {
-		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: "Could not be loaded: Okta is busy — try again in a minute."}
+		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkSkipped, Text: tr(ctx, "bulk.not_loaded_busy")}
 	})
 	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label(ctx), Rows: rows, Destructive: act.Destructive, Errors: views.FieldErrors{}}
 	for _, row := range rows {
@@ -125,7 +123,9 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 			view.RunIDs = append(view.RunIDs, row.ID)
 		}
 	}
-	view.Summary = "It applies to " + strconv.Itoa(len(view.RunIDs)) + " of the " + people(len(ids)) + " selected. " + bulkConsequence(act)
+	view.Summary = sentences(ctx,
+		views.LocaleFrom(ctx).Tnf("bulk.applies_to", len(ids), map[string]any{"Applies": len(view.RunIDs)}),
+		bulkConsequence(ctx, act))
 	if NeedsStepUp(v, a.opts.Now(), a.opts.StepUpAge, a.opts.StepUpACR) {
 		view.ReauthURL = reauthURL("/admin/users")
 	}
@@ -140,19 +140,41 @@ func people(n int) string {
 	return strconv.Itoa(n) + " people"
 }
 
+// notLoaded is a bulk row's words for a person Okta did not return.
+func notLoaded(ctx context.Context, err error) string {
+	_, why := Classify(err).Words(views.LocaleFrom(ctx))
+	return trf(ctx, "bulk.not_loaded", map[string]any{"Reason": why})
+}
+
+// sentences puts whole sentences side by side as the language does (a space between them,
+// none in Japanese), skipping empty ones.
+func sentences(ctx context.Context, parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		switch {
+		case p == "":
+		case out == "":
+			out = p
+		default:
+			out = trf(ctx, "bulk.sentences", map[string]any{"First": out, "Second": p})
+		}
+	}
+	return out
+}
+
 // bulkConsequence says what the bulk action does, without naming anyone.
-func bulkConsequence(act Action) string {
+func bulkConsequence(ctx context.Context, act Action) string {
 	switch act.Key {
 	case actionUnlock:
-		return "Each person can sign in again with their existing password."
+		return tr(ctx, "bulk.consequence_unlock")
 	case actionResetPassword:
-		return "Each person's password stops working, their sessions end, and Okta emails them a reset link."
+		return tr(ctx, "bulk.consequence_reset_password")
 	case actionClearSessions:
-		return "Each person is signed out of Okta and Gatehouse everywhere."
+		return tr(ctx, "bulk.consequence_clear_sessions")
 	case actionSuspend:
-		return "Each person can no longer sign in until unsuspended, and their sessions end."
+		return tr(ctx, "bulk.consequence_suspend")
 	case actionUnsuspend:
-		return "Each person can sign in again."
+		return tr(ctx, "bulk.consequence_unsuspend")
 	}
 	return ""
 }
@@ -181,8 +203,9 @@ func (a *Admin) BulkPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := a.preview(r.Context(), v, act, ids)
-	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label(r.Context())+": preview", views.NavAdmin), view))
+	ctx := r.Context()
+	view := a.preview(ctx, v, act, ids)
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, bulkTitle(ctx, "bulk.preview_title", view.ActionLabel), views.NavAdmin), view))
 }
 
 // BulkRun handles POST /admin/bulk/run. It re-checks each person, never touches the viewer's
@@ -198,7 +221,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		return badRequest("Please confirm first: use the button on the preview page.")
+		return badRequest("bulk.confirm_first")
 	}
 	act, ids, err := readBulk(r, v)
 	if err != nil {
@@ -209,9 +232,9 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 	if reason == "" || validText(reason, 1, maxReason) != nil {
 		view := a.preview(ctx, v, act, ids)
 		view.Reason = reason
-		view.Errors["reason"] = "Enter a reason or a ticket number (at most 200 characters). It goes into the audit log."
+		view.Errors["reason"] = tr(ctx, "bulk.reason_required")
 		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, msgNothingChangedYet), Text: tr(ctx, msgFixOne)}
-		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, act.Label(ctx)+": preview", views.NavAdmin), view))
+		return Render(w, r, http.StatusUnprocessableEntity, views.BulkPage(PageFor(r, bulkTitle(ctx, "bulk.preview_title", view.ActionLabel), views.NavAdmin), view))
 	}
 	ScopeFrom(ctx).Note("admin_action", "bulk-"+act.Key)
 	ScopeFrom(ctx).Note("bulk_size", len(ids))
@@ -222,7 +245,7 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 	runBounded(ctx, len(ids), bulkConcurrency, busy, func(i int) {
 		rows[i] = a.bulkOne(ctx, v, act, ids[i], reason, &stopped)
 	}, func(i int) {
-		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkNotRun, Text: notRunBusy}
+		rows[i] = views.BulkRow{ID: ids[i], Outcome: views.BulkNotRun, Text: tr(ctx, "bulk.not_run_busy")}
 	})
 
 	counts := map[string]int{}
@@ -230,15 +253,17 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		counts[row.Outcome]++
 	}
 	view := views.BulkView{Nav: adminNav(v, views.AdminPeople), Action: act.Key, ActionLabel: act.Label(ctx), Rows: rows, Done: true}
-	view.Summary = "Done for " + strconv.Itoa(counts[views.BulkDone]) + " of the " + people(len(ids)) + " selected."
+	loc := views.LocaleFrom(ctx)
+	summary := []string{loc.Tnf("bulk.done_for", len(ids), map[string]any{"Done": counts[views.BulkDone]})}
 	if n := counts[views.BulkSkipped]; n > 0 {
-		view.Summary += " " + strconv.Itoa(n) + " did not apply."
+		summary = append(summary, trn(ctx, "bulk.skipped", n))
 	}
 	if n := counts[views.BulkFailed]; n > 0 {
-		view.Summary += " " + strconv.Itoa(n) + " failed."
+		summary = append(summary, trn(ctx, "bulk.failed", n))
 	}
+	view.Summary = sentences(ctx, summary...)
 	if n := counts[views.BulkNotRun]; n > 0 {
-		view.Alert = &views.Alert{Kind: "warning", Title: "Okta is busy", Text: "Okta asked Gatehouse to slow down, so " + people(n) + " could not be done. Wait a minute, then select them again."}
+		view.Alert = &views.Alert{Kind: "warning", Title: tr(ctx, "error.okta_busy.title"), Text: trn(ctx, "bulk.busy", n)}
 	}
 	// Post/redirect/get: the results page is a GET, so a reload shows them (once) instead of
 	// running the action again.
@@ -246,7 +271,12 @@ func (a *Admin) BulkRun(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, r, bulkResultPath)
 		return nil
 	}
-	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, act.Label(ctx)+": results", views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, bulkTitle(ctx, "bulk.results_title", view.ActionLabel), views.NavAdmin), view))
+}
+
+// bulkTitle is the page title of a bulk preview or results page, naming the action.
+func bulkTitle(ctx context.Context, id, action string) string {
+	return trf(ctx, id, map[string]any{"Action": action})
 }
 
 // bulkResultPath is where a bulk run redirects to show its results.
@@ -262,11 +292,11 @@ func (a *Admin) BulkResult(w http.ResponseWriter, r *http.Request) error {
 	msg, res := a.takeResult(w, r)
 	nav := adminNav(v, views.AdminPeople)
 	if msg != flashBulkResult || res.Bulk == nil {
-		return Render(w, r, http.StatusOK, views.BulkResultGone(PageFor(r, "Bulk action", views.NavAdmin), nav))
+		return Render(w, r, http.StatusOK, views.BulkResultGone(PageFor(r, tr(r.Context(), "bulk.gone_title"), views.NavAdmin), nav))
 	}
 	view := *res.Bulk
 	view.Nav, view.Done = nav, true
-	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, view.ActionLabel+": results", views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.BulkPage(PageFor(r, bulkTitle(r.Context(), "bulk.results_title", view.ActionLabel), views.NavAdmin), view))
 }
 
 // oktaBudgetLow reports whether Okta's remaining rate-limit budget, as its last answer gave
@@ -282,9 +312,9 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 	if err != nil {
 		if errors.Is(err, client.ErrRateLimited) {
 			stopped.Store(true)
-			return views.BulkRow{ID: id, Outcome: views.BulkNotRun, Text: notRunBusy}
+			return views.BulkRow{ID: id, Outcome: views.BulkNotRun, Text: tr(ctx, "bulk.not_run_busy")}
 		}
-		return views.BulkRow{ID: id, Outcome: views.BulkFailed, Text: "Could not be loaded: " + Classify(err).Msg}
+		return views.BulkRow{ID: id, Outcome: views.BulkFailed, Text: notLoaded(ctx, err)}
 	}
 	row := bulkRow(u)
 	if ok, why := bulkCheck(ctx, v, act, u); !ok {
@@ -299,7 +329,7 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 		return row
 	}
 	if stopped.Load() {
-		row.Outcome, row.Text = views.BulkNotRun, notRunBusy
+		row.Outcome, row.Text = views.BulkNotRun, tr(ctx, "bulk.not_run_busy")
 		return row
 	}
 	out, err := a.perform(ctx, act, u, actionInput{Reason: reason, Delivery: deliverEmail})
@@ -307,10 +337,11 @@ func (a *Admin) bulkOne(ctx context.Context, v Viewer, act Action, id, reason st
 		a.failed(ctx, v, u, act.Key, reason, "bulk", err)
 		if errors.Is(err, client.ErrRateLimited) {
 			stopped.Store(true)
-			row.Outcome, row.Text = views.BulkNotRun, notRunBusy
+			row.Outcome, row.Text = views.BulkNotRun, tr(ctx, "bulk.not_run_busy")
 			return row
 		}
-		row.Outcome, row.Text = views.BulkFailed, Classify(a.actionFailure(ctx, act, u, err)).Msg
+		_, why := Classify(a.actionFailure(ctx, act, u, err)).Words(views.LocaleFrom(ctx))
+		row.Outcome, row.Text = views.BulkFailed, why
 		return row
 	}
 	recErr := a.succeeded(ctx, v, u, act.Key, reason, "bulk", out.receipt)

@@ -8,8 +8,10 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 )
 
@@ -49,7 +51,7 @@ func requireAdmin(r *http.Request) (Viewer, error) {
 		return Viewer{}, err
 	}
 	if !v.HasRole(RoleAdmin) {
-		return Viewer{}, Forbidden("Adding people needs the admin role. Ask an administrator to do it.")
+		return Viewer{}, Forbidden("create.needs_admin")
 	}
 	return v, nil
 }
@@ -60,9 +62,10 @@ func (a *Admin) NewUserForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rules := createRules(a.newUserPolicy(r.Context(), nil))
+	ctx := r.Context()
+	rules := createRules(ctx, a.newUserPolicy(ctx, nil))
 	view := views.CreateUserView{Nav: adminNav(v, views.AdminCreate), Activation: activateEmail, Rules: rules, Errors: views.FieldErrors{}}
-	return Render(w, r, http.StatusOK, views.CreateUserPage(PageFor(r, "Add a person", views.NavAdmin), view))
+	return Render(w, r, http.StatusOK, views.CreateUserPage(PageFor(r, tr(ctx, "create.title"), views.NavAdmin), view))
 }
 
 // parseChosenGroups reads the picker's checkboxes. A value is "id" or "id:name"; the name only
@@ -73,7 +76,7 @@ func parseChosenGroups(values []string) ([]views.GroupChoice, error) {
 	for _, raw := range values {
 		id, name, _ := strings.Cut(raw, ":")
 		if !groupIDPattern.MatchString(id) || validText(name, 0, 255) != nil {
-			return nil, badRequest("A chosen group is not valid. Reload the page and choose the groups again.")
+			return nil, badRequest("create.bad_group")
 		}
 		if seen[id] {
 			continue
@@ -115,55 +118,98 @@ func (a *Admin) newUserPolicy(ctx context.Context, groups []views.GroupChoice) P
 
 // validateCreate checks everything Gatehouse can before Okta is called, the initial password
 // against the policy Okta will apply to the person.
-func validateCreate(in createInput, policy PasswordPolicy) views.FieldErrors {
+func validateCreate(ctx context.Context, in createInput, policy PasswordPolicy) views.FieldErrors {
 	fe := views.FieldErrors{}
-	for _, f := range []struct{ key, val, what string }{{"first_name", in.FirstName, "a first name"}, {"last_name", in.LastName, "a last name"}} {
+	for _, f := range []struct{ key, val, missing string }{{"first_name", in.FirstName, "create.enter_first_name"}, {"last_name", in.LastName, "create.enter_last_name"}} {
 		if f.val == "" {
-			fe[f.key] = "Enter " + f.what + "."
+			fe[f.key] = tr(ctx, f.missing)
 		} else if validText(f.val, 1, 50) != nil {
-			fe[f.key] = "Use at most 50 characters, without line breaks."
+			fe[f.key] = tr(ctx, "create.name_too_long")
 		}
 	}
 	switch {
 	case in.Email == "":
-		fe["email"] = "Enter an email address."
+		fe["email"] = tr(ctx, "create.enter_email")
 	case !validEmail(in.Email):
-		fe["email"] = "Enter an email address like name@example.com."
+		fe["email"] = tr(ctx, "create.email_invalid")
 	}
 	login := in.Login
 	if login == "" {
 		login = in.Email
 	}
-	if login != "" && validText(login, 5, 100) != nil {
-		fe["login"] = "Use between 5 and 100 characters, without spaces or line breaks."
-	} else if strings.ContainsAny(login, " \t") {
-		fe["login"] = "Use between 5 and 100 characters, without spaces or line breaks."
+	if (login != "" && validText(login, 5, 100) != nil) || strings.ContainsAny(login, " \t") {
+		fe["login"] = tr(ctx, "create.login_invalid")
 	}
 	if len(in.Groups) > maxCreateGroups {
-		fe["group"] = "Choose at most 20 groups; add more later in Okta."
+		fe["group"] = tr(ctx, "create.too_many_groups")
 	}
 	switch in.Activation {
 	case activateEmail, activateLink, activateStaged:
 	default:
-		fe["activation"] = "Choose how to activate the account."
+		fe["activation"] = tr(ctx, "create.choose_activation")
 	}
 	if in.Password != "" {
-		if msg := policy.Problem(in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
-			fe["password"] = strings.ReplaceAll(msg, "your ", "their ")
+		if msg := initialPasswordProblem(ctx, policy, in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
+			fe["password"] = msg
 		}
 	}
 	return fe
 }
 
+// The password rules that name whose password it is: the policy says them to the person
+// themselves ("your first name"); the add-person form speaks about the new person. One message
+// per rule, as a whole sentence in each language, rather than words swapped in a sentence.
+var (
+	createRuleWords = map[string]string{
+		ruleUsername:  "create.rule_username",
+		ruleFirstName: "create.rule_first_name",
+		ruleLastName:  "create.rule_last_name",
+	}
+	createProblemWords = map[string]string{
+		ruleUsername:  "create.problem_username",
+		ruleFirstName: "create.problem_first_name",
+		ruleLastName:  "create.problem_last_name",
+	}
+)
+
+// initialPasswordProblem is the initial password's first unmet rule as a sentence about the
+// new person, or "".
+func initialPasswordProblem(ctx context.Context, policy PasswordPolicy, pw string, who Person) string {
+	msg := policy.Problem(pw, who)
+	if msg == "" {
+		return ""
+	}
+	// Problem reports the first unmet rule, Check lists them: the same rule, so that a rule
+	// about the person gets the add-person form's words (an overlong password, which Problem
+	// reports before any rule, has none of those).
+	for _, r := range policy.Check(pw, pw, who) {
+		if r.Met || r.Info {
+			continue
+		}
+		if id, ok := createProblemWords[r.Key]; ok && utf8.RuneCountInString(pw) <= policy.maxLength() {
+			return tr(ctx, id)
+		}
+		break
+	}
+	return msg
+}
+
 // createRules are the password rules as the add-person form shows them: about the new person,
 // and without the confirmation field the form does not have.
-func createRules(policy PasswordPolicy) []views.PasswordRule {
+func createRules(ctx context.Context, policy PasswordPolicy) []views.PasswordRule {
 	var rules []views.PasswordRule
 	for _, r := range policy.Rules() {
 		if r.Key == ruleMatch {
 			continue
 		}
-		r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
+		if id, ok := createRuleWords[r.Key]; ok {
+			r.Text = tr(ctx, id)
+		} else if r.Key == ruleNote && views.LocaleFrom(ctx).Lang() == "en" {
+			// The policy's notes (history, minimum age) are sentences about the reader's own
+			// password, in English until handlers/policy.go gives them per subject: said
+			// about the new person here, as before.
+			r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
+		}
 		rules = append(rules, r)
 	}
 	return rules
@@ -183,10 +229,10 @@ func validEmail(s string) bool {
 	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-func (a *Admin) createView(v Viewer, in createInput, policy PasswordPolicy) views.CreateUserView {
+func (a *Admin) createView(ctx context.Context, v Viewer, in createInput, policy PasswordPolicy) views.CreateUserView {
 	return views.CreateUserView{
 		Nav: adminNav(v, views.AdminCreate), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
-		Login: in.Login, Activation: in.Activation, Rules: createRules(policy), Errors: views.FieldErrors{},
+		Login: in.Login, Activation: in.Activation, Rules: createRules(ctx, policy), Errors: views.FieldErrors{},
 		Picker: views.GroupPickerView{Query: in.GroupQuery, Chosen: in.Groups},
 	}
 }
@@ -208,30 +254,30 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	page := PageFor(r, "Add a person", views.NavAdmin)
+	page := PageFor(r, tr(ctx, "create.title"), views.NavAdmin)
 	policy := a.newUserPolicy(ctx, in.Groups)
-	view := a.createView(v, in, policy)
-	if field(r, "op") == "find-groups" {
+	view := a.createView(ctx, v, in, policy)
+	if field(r, "op") == views.CreateOpFindGroups {
 		if err := validText(in.GroupQuery, 0, 100); err != nil {
-			view.Errors["group"] = "Search for at most 100 characters."
+			view.Errors["group"] = tr(ctx, "create.group_query_too_long")
 		} else {
 			view.Picker = a.pickGroups(ctx, in.GroupQuery, in.Groups)
 		}
 		return Render(w, r, http.StatusOK, views.CreateUserPage(page, view))
 	}
-	if view.Errors = validateCreate(in, policy); len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "The person was not added", Text: tr(ctx, msgFixMany)}
+	if view.Errors = validateCreate(ctx, in, policy); len(view.Errors) > 0 {
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "create.not_added"), Text: fixText(ctx, len(view.Errors))}
 		return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 	}
 	u, recErr, err := a.create(ctx, v, in)
 	if err != nil {
-		if fe := createFieldErrors(err); len(fe) > 0 {
+		if fe := createFieldErrors(ctx, err); len(fe) > 0 {
 			view.Errors = fe
-			view.Alert = &views.Alert{Kind: "error", Title: "Okta did not add the person", Text: tr(ctx, msgFixMany), RequestID: RequestID(ctx)}
+			view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "create.okta_not_added"), Text: fixText(ctx, len(fe)), RequestID: RequestID(ctx)}
 			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 		}
 		he := Classify(fmt.Errorf("create user: %w", err))
-		he.Title = "The person was not added"
+		he.TitleID, he.Title = "create.not_added", i18n.EnglishText("create.not_added", nil)
 		return he
 	}
 	return a.created(w, r, v, u, in.Activation, recErr)
@@ -284,7 +330,7 @@ func (a *Admin) created(w http.ResponseWriter, r *http.Request, v Viewer, u clie
 	}
 	a.showResult(ctx, w, &pv, auditCreate, res)
 	if recErr != nil && pv.Panel.Alert != nil {
-		pv.Panel.Alert.Kind, pv.Panel.Alert.Title = "warning", "Person added, but not recorded"
+		pv.Panel.Alert.Kind, pv.Panel.Alert.Title = "warning", tr(ctx, "create.added_not_recorded")
 		pv.Panel.Alert.Text += notRecorded(ctx, recErr)
 	}
 	return Render(w, r, http.StatusOK, views.PersonPage(PageFor(r, pv.Name, views.NavAdmin), pv))
@@ -297,39 +343,40 @@ func (a *Admin) activateWithLink(ctx context.Context, v Viewer, u client.User) (
 	res, err := a.okta.Activate(ctx, u.ID, false)
 	if err != nil {
 		a.failed(ctx, v, u, actionActivate, "", "", err)
-		he := Classify(err)
-		return nil, &views.Alert{Kind: "warning", Title: "Person added, but not activated", Text: userName(u) + "'s account was created but Okta did not activate it: " + he.Msg + " Activate it from this page.", RequestID: RequestID(ctx)}
+		_, why := Classify(err).Words(views.LocaleFrom(ctx))
+		return nil, &views.Alert{Kind: "warning", Title: tr(ctx, "create.added_not_activated"), Text: trf(ctx, "create.not_activated", map[string]any{"Name": userName(u), "Reason": why}), RequestID: RequestID(ctx)}
 	}
 	recErr := a.succeeded(ctx, v, u, actionActivate, "", "activation link shown", res.Receipt)
 	if recErr != nil {
 		var link *views.Secret
 		if res.ActivationURL != "" {
-			link = activationSecret(u, res.ActivationURL)
+			link = activationSecret(ctx, u, res.ActivationURL)
 		}
-		return link, &views.Alert{Kind: "warning", Title: "Person added, but not recorded", Text: userName(u) + "'s account is created and its activation started." + notRecorded(ctx, recErr)}
+		return link, &views.Alert{Kind: "warning", Title: tr(ctx, "create.added_not_recorded"), Text: trf(ctx, "create.activation_started", map[string]any{"Name": userName(u)}) + notRecorded(ctx, recErr)}
 	}
 	if res.ActivationURL == "" {
-		return nil, &views.Alert{Kind: "success", Title: "Person added", Text: userName(u) + "'s account is created. Okta did not return an activation link; use “Reset password” to send them one."}
+		reset, _ := ActionByKey(actionResetPassword)
+		return nil, &views.Alert{Kind: "success", Title: tr(ctx, "create.added"), Text: trf(ctx, "create.no_link", map[string]any{"Name": userName(u), "Action": reset.Label(ctx)})}
 	}
-	return activationSecret(u, res.ActivationURL), nil
+	return activationSecret(ctx, u, res.ActivationURL), nil
 }
 
 // activationSecret is an activation link to show once.
-func activationSecret(u client.User, link string) *views.Secret {
-	return &views.Secret{Label: "Activation link for " + userName(u), Value: link,
-		Hint: "Send it to " + firstName(u) + " through a channel only they can read. It works for 7 days."}
+func activationSecret(ctx context.Context, u client.User, link string) *views.Secret {
+	return &views.Secret{Label: trf(ctx, "create.link_label", map[string]any{"Name": userName(u)}), Value: link,
+		Hint: trf(ctx, "create.link_hint", map[string]any{"FirstName": firstName(u)})}
 }
 
 // createFieldErrors puts Okta's validation causes ("login: An object with this field already
 // exists…") on the right field, in Gatehouse's words.
-func createFieldErrors(err error) views.FieldErrors {
+func createFieldErrors(ctx context.Context, err error) views.FieldErrors {
 	var ce *client.Error
 	if !errors.As(err, &ce) {
 		return nil
 	}
 	fe := views.FieldErrors{}
 	if ce.Code == "E0000093" {
-		fe["group"] = "Okta allows at most 20 groups when adding a person."
+		fe["group"] = tr(ctx, "create.okta_too_many_groups")
 		return fe
 	}
 	if ce.Code != "E0000001" {
@@ -344,23 +391,34 @@ func createFieldErrors(err error) views.FieldErrors {
 		switch strings.TrimSpace(key) {
 		case "login":
 			if strings.Contains(lt, "already exists") {
-				fe["login"] = "Someone already has this username."
+				fe["login"] = tr(ctx, "create.login_taken")
 			} else {
-				fe["login"] = "Okta did not accept this username. Use an email-style username such as name@example.com."
+				fe["login"] = tr(ctx, "create.okta_login")
 			}
 		case "email":
-			fe["email"] = "Okta did not accept this email address."
+			fe["email"] = tr(ctx, "create.okta_email")
 		case "password":
-			fe["password"] = "Okta's password policy rejected it. " + policyRequirements([]string{text})
+			fe["password"] = oktaPasswordWords(ctx, text)
 		case "firstName":
-			fe["first_name"] = "Okta did not accept this first name."
+			fe["first_name"] = tr(ctx, "create.okta_first_name")
 		case "lastName":
-			fe["last_name"] = "Okta did not accept this last name."
+			fe["last_name"] = tr(ctx, "create.okta_last_name")
 		case "groupIds":
-			fe["group"] = "Okta could not add the person to one of the chosen groups (it may be an app group). Choose other groups."
+			fe["group"] = tr(ctx, "create.okta_group")
 		}
 	}
 	return fe
+}
+
+// oktaPasswordWords explains Okta's refusal of an initial password: the requirements Okta
+// lists after "Password requirements:" are its own words, quoted as Okta said them.
+func oktaPasswordWords(ctx context.Context, cause string) string {
+	if _, after, ok := strings.Cut(cause, "Password requirements:"); ok {
+		if req := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(after), ".")); req != "" {
+			return trf(ctx, "create.okta_password_needs", map[string]any{"Requirements": req})
+		}
+	}
+	return tr(ctx, "create.okta_password")
 }
 
 // GroupSearch handles GET /admin/groups/search?group_q=&group=…: the picker's active search.
@@ -399,8 +457,8 @@ func (a *Admin) pickGroups(ctx context.Context, query string, chosen []views.Gro
 	pv.Searched = true
 	groups, err := a.okta.SearchGroups(ctx, query, groupSearchLimit+len(chosen))
 	if err != nil {
-		he := Classify(err)
-		pv.Err = &views.Alert{Kind: "error", Title: "Groups could not be searched", Text: he.Msg, RequestID: RequestID(ctx)}
+		_, why := Classify(err).Words(views.LocaleFrom(ctx))
+		pv.Err = &views.Alert{Kind: "error", Title: tr(ctx, "create.groups_failed"), Text: why, RequestID: RequestID(ctx)}
 		return pv
 	}
 	picked := map[string]bool{}

@@ -48,7 +48,7 @@ func TestOutcomeText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.result+" "+tt.detail, func(t *testing.T) {
-			label, note := outcomeText(tt.result, tt.detail)
+			label, note := outcomeText(t.Context(), tt.result, tt.detail)
 			assert.Equal(t, tt.label, label)
 			assert.Equal(t, tt.note, note)
 		})
