@@ -148,8 +148,8 @@ func validateCreate(in createInput, policy PasswordPolicy) views.FieldErrors {
 		fe["activation"] = "Choose how to activate the account."
 	}
 	if in.Password != "" {
-		if msg := policy.Problem(in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
-			fe["password"] = strings.ReplaceAll(msg, "your ", "their ")
+		if msg := policy.ProblemFor(context.TODO(), in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}, TheirPassword); msg != "" {
+			fe["password"] = msg
 		}
 	}
 	return fe
@@ -159,11 +159,10 @@ func validateCreate(in createInput, policy PasswordPolicy) views.FieldErrors {
 // and without the confirmation field the form does not have.
 func createRules(policy PasswordPolicy) []views.PasswordRule {
 	var rules []views.PasswordRule
-	for _, r := range policy.Rules() {
+	for _, r := range policy.RulesFor(context.TODO(), TheirPassword) {
 		if r.Key == ruleMatch {
 			continue
 		}
-		r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
 		rules = append(rules, r)
 	}
 	return rules
@@ -351,7 +350,7 @@ func createFieldErrors(err error) views.FieldErrors {
 		case "email":
 			fe["email"] = "Okta did not accept this email address."
 		case "password":
-			fe["password"] = "Okta's password policy rejected it. " + policyRequirements([]string{text})
+			fe["password"] = policyRequirements(context.TODO(), []string{text})
 		case "firstName":
 			fe["first_name"] = "Okta did not accept this first name."
 		case "lastName":

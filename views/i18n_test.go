@@ -28,14 +28,9 @@ var pending = map[string]bool{
 	"admin_create.templ": true,
 	"admin_person.templ": true,
 	"admin_user.templ":   true,
-	"components.templ":   true,
-	"credentials.templ":  true,
-	"home.templ":         true,
 	"profile_edit.templ": true,
 	"profile_form.templ": true,
-	"sections.templ":     true,
 	"security.templ":     true,
-	"selfservice.templ":  true,
 	"sessions.templ":     true,
 }
 
