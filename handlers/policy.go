@@ -274,7 +274,7 @@ func (p PasswordPolicy) Problem(ctx context.Context, pw string, who Person) stri
 func (p PasswordPolicy) ProblemFor(ctx context.Context, pw string, who Person, whose Whose) string {
 	loc := views.LocaleFrom(ctx)
 	if utf8.RuneCountInString(pw) > p.maxLength() {
-		return loc.Tn("password.problem.too_long", p.maxLength())
+		return trn(ctx, "password.problem.too_long", p.maxLength())
 	}
 	for _, r := range p.check(p.RulesFor(ctx, whose), pw, pw, who) {
 		if r.Met || r.Info {
@@ -282,7 +282,7 @@ func (p PasswordPolicy) ProblemFor(ctx context.Context, pw string, who Person, w
 		}
 		switch r.Key {
 		case ruleLength:
-			return loc.Tn("password.problem.too_short", p.MinLength)
+			return trn(ctx, "password.problem.too_short", p.MinLength)
 		case ruleLower:
 			return loc.T("password.problem.lower")
 		case ruleUpper:
