@@ -60,14 +60,37 @@ func TestBrowserLanguages(t *testing.T) {
 	}
 
 	// The English chosen last in this browser survives sign-in and beats lena's German
-	// profile (an explicit choice wins); she switches to German from the menu.
+	// profile (an explicit choice wins). Then, signed in once, she goes through every language
+	// with the menu: the dashboard and the password page in each, each page checked by axe
+	// once per language. The menu is used alternately from the dashboard and from the password
+	// page, so that every language costs two page loads.
 	t.Run("lena", func(t *testing.T) {
 		b := b.on(t)
 		b.signInAs("lena@example.com")
 		assert.Equal(t, "en", b.attr("html", "lang"), "the English chosen before signing in survives it")
-		b.selectOption(`select[name="lang"]`, "de")
-		b.clickLoad(`[data-testid="language-menu"] button[type="submit"]`)
-		assert.Equal(t, "de", b.attr("html", "lang"))
-		assert.Equal(t, "Abmelden", b.text(`[data-testid="sign-out"]`))
+		signedIn := []struct{ lang, signOut, apps, password string }{
+			{"de", "Abmelden", "Ihre Apps", "Ihr Passwort ändern"},
+			{"fr", "Se déconnecter", "Vos applications", "Changer votre mot de passe"},
+			{"es", "Cerrar sesión", "Sus aplicaciones", "Cambiar su contraseña"},
+			{"ja", "サインアウト", "アプリ", "パスワードを変更"},
+			{"en", "Sign out", "Your apps", "Change your password"},
+		}
+		for i, tt := range signedIn {
+			b.selectOption(`select[name="lang"]`, tt.lang)
+			b.clickLoad(`[data-testid="language-menu"] button[type="submit"]`)
+			assert.Equal(t, tt.lang, b.attr("html", "lang"))
+			assert.Equal(t, tt.signOut, b.text(`[data-testid="sign-out"]`))
+			if i%2 == 0 {
+				// On the dashboard; then to the password page.
+				assert.Equal(t, tt.apps, b.text("#apps-card-title"), "%s dashboard", tt.lang)
+				b.clickLoad(`[data-testid="profile-card"] a[href="/password"]`)
+				assert.Equal(t, tt.password, b.text("main h1"), "%s password page", tt.lang)
+			} else {
+				// On the password page; then home.
+				assert.Equal(t, tt.password, b.text("main h1"), "%s password page", tt.lang)
+				b.clickLoad(`[data-testid="brand"]`)
+				assert.Equal(t, tt.apps, b.text("#apps-card-title"), "%s dashboard", tt.lang)
+			}
+		}
 	})
 }

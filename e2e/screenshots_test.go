@@ -35,6 +35,17 @@ var screenshotVariants = []screenshotVariant{
 type screenshotPage struct {
 	name, login, path string
 	prepare           func(b *browser)
+	// desktopOnly takes the light desktop picture alone (the dashboard in each language: the
+	// other variants show the same layout).
+	desktopOnly bool
+}
+
+// inLanguage chooses lang from the language menu of the open page, which comes back to it.
+func inLanguage(lang string) func(b *browser) {
+	return func(b *browser) {
+		b.selectOption(`select[name="lang"]`, lang)
+		b.clickLoad(`[data-testid="language-menu"] button[type="submit"]`)
+	}
 }
 
 // TestScreenshots refreshes docs/screenshots (make screenshots sets GATEHOUSE_SCREENSHOTS=1);
@@ -127,6 +138,14 @@ func TestScreenshots(t *testing.T) {
 		}},
 		// What the helpdesk sees on a protected account: no action, and why.
 		{name: "helpdesk-protected", login: "hal@example.com", path: views.PersonURL(env.Okta.UserID("okta-admin@example.com"))},
+		// The dashboard in each language (issue 20): lena's profile asks for German, yuki's
+		// for Japanese; alice, last, goes through French and Spanish with the menu and back to
+		// English, so that her other pictures above stay English.
+		{name: "dashboard-de", login: "lena@example.com", path: "/", desktopOnly: true},
+		{name: "dashboard-ja", login: "yuki@example.com", path: "/", desktopOnly: true},
+		{name: "dashboard-fr", login: "alice@example.com", path: "/", prepare: inLanguage("fr"), desktopOnly: true},
+		{name: "dashboard-es", login: "alice@example.com", path: "/", prepare: inLanguage("es"), desktopOnly: true},
+		{name: "dashboard-en", login: "alice@example.com", path: "/", prepare: inLanguage("en"), desktopOnly: true},
 	}
 
 	browsers := map[string]*browser{}
@@ -145,6 +164,9 @@ func TestScreenshots(t *testing.T) {
 		}
 		b.do(chromedp.Blur(chromedp.CSS("body")))
 		for _, v := range screenshotVariants {
+			if p.desktopOnly && (v.dark || v.mobile) {
+				continue
+			}
 			b.do(b.viewport(v.width, v.height, v.mobile), b.scheme(v.dark), settle)
 			shot := run(b, chromedp.CaptureScreenshot())
 			require.NoError(t, os.WriteFile(filepath.Join(dir, p.name+v.suffix+".png"), recompress(t, shot), 0o644))

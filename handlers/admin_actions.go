@@ -99,7 +99,7 @@ func confirmView(ctx context.Context, act Action, u client.User, in actionInput)
 	view.HasPassword = u.Credentials.HasPassword
 	if act.Key == actionRecoveryQuestion {
 		view.RecoveryQuestion = in.Question
-		view.Suggestions = recoverySuggestions()
+		view.Suggestions = recoverySuggestions(ctx)
 	}
 	return view
 }

@@ -8,7 +8,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"gatehouse/client"
 	"gatehouse/i18n"
@@ -149,66 +148,20 @@ func validateCreate(ctx context.Context, in createInput, policy PasswordPolicy) 
 		fe["activation"] = tr(ctx, "create.choose_activation")
 	}
 	if in.Password != "" {
-		if msg := initialPasswordProblem(ctx, policy, in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}); msg != "" {
+		if msg := policy.ProblemFor(ctx, in.Password, Person{Login: login, FirstName: in.FirstName, LastName: in.LastName}, TheirPassword); msg != "" {
 			fe["password"] = msg
 		}
 	}
 	return fe
 }
 
-// The password rules that name whose password it is: the policy says them to the person
-// themselves ("your first name"); the add-person form speaks about the new person. One message
-// per rule, as a whole sentence in each language, rather than words swapped in a sentence.
-var (
-	createRuleWords = map[string]string{
-		ruleUsername:  "create.rule_username",
-		ruleFirstName: "create.rule_first_name",
-		ruleLastName:  "create.rule_last_name",
-	}
-	createProblemWords = map[string]string{
-		ruleUsername:  "create.problem_username",
-		ruleFirstName: "create.problem_first_name",
-		ruleLastName:  "create.problem_last_name",
-	}
-)
-
-// initialPasswordProblem is the initial password's first unmet rule as a sentence about the
-// new person, or "".
-func initialPasswordProblem(ctx context.Context, policy PasswordPolicy, pw string, who Person) string {
-	msg := policy.Problem(pw, who)
-	if msg == "" {
-		return ""
-	}
-	// Problem reports the first unmet rule, Check lists them: the same rule, so that a rule
-	// about the person gets the add-person form's words (an overlong password, which Problem
-	// reports before any rule, has none of those).
-	for _, r := range policy.Check(pw, pw, who) {
-		if r.Met || r.Info {
-			continue
-		}
-		if id, ok := createProblemWords[r.Key]; ok && utf8.RuneCountInString(pw) <= policy.maxLength() {
-			return tr(ctx, id)
-		}
-		break
-	}
-	return msg
-}
-
 // createRules are the password rules as the add-person form shows them: about the new person,
 // and without the confirmation field the form does not have.
 func createRules(ctx context.Context, policy PasswordPolicy) []views.PasswordRule {
 	var rules []views.PasswordRule
-	for _, r := range policy.Rules() {
+	for _, r := range policy.RulesFor(ctx, TheirPassword) {
 		if r.Key == ruleMatch {
 			continue
-		}
-		if id, ok := createRuleWords[r.Key]; ok {
-			r.Text = tr(ctx, id)
-		} else if r.Key == ruleNote && views.LocaleFrom(ctx).Lang() == "en" {
-			// The policy's notes (history, minimum age) are sentences about the reader's own
-			// password, in English until handlers/policy.go gives them per subject: said
-			// about the new person here, as before.
-			r.Text = strings.NewReplacer("your ", "their ", "Your ", "Their ").Replace(r.Text)
 		}
 		rules = append(rules, r)
 	}
@@ -398,7 +351,7 @@ func createFieldErrors(ctx context.Context, err error) views.FieldErrors {
 		case "email":
 			fe["email"] = tr(ctx, "create.okta_email")
 		case "password":
-			fe["password"] = oktaPasswordWords(ctx, text)
+			fe["password"] = policyRequirements(ctx, []string{text})
 		case "firstName":
 			fe["first_name"] = tr(ctx, "create.okta_first_name")
 		case "lastName":
@@ -408,17 +361,6 @@ func createFieldErrors(ctx context.Context, err error) views.FieldErrors {
 		}
 	}
 	return fe
-}
-
-// oktaPasswordWords explains Okta's refusal of an initial password: the requirements Okta
-// lists after "Password requirements:" are its own words, quoted as Okta said them.
-func oktaPasswordWords(ctx context.Context, cause string) string {
-	if _, after, ok := strings.Cut(cause, "Password requirements:"); ok {
-		if req := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(after), ".")); req != "" {
-			return trf(ctx, "create.okta_password_needs", map[string]any{"Requirements": req})
-		}
-	}
-	return tr(ctx, "create.okta_password")
 }
 
 // GroupSearch handles GET /admin/groups/search?group_q=&group=…: the picker's active search.

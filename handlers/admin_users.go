@@ -334,7 +334,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 	}
 	view := views.PersonView{
 		Nav: adminNav(v, views.AdminPeople), ID: u.ID, Name: userName(u), Login: u.Profile.Login,
-		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: profileFields(u.Profile), Credentials: credentialFacts(views.LocaleFrom(ctx), u),
+		Panel: a.panelWith(ctx, v, u, known), Dates: keyDates(u, a.opts.Now(), views.LocaleFrom(ctx)), Profile: profileFields(views.LocaleFrom(ctx), u.Profile), Credentials: credentialFacts(views.LocaleFrom(ctx), u),
 	}
 	// Issue 19's sections: what the viewer may do follows the same protected-account rule as
 	// the panel's actions.

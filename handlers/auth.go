@@ -200,7 +200,7 @@ func (a *Auth) state(ctx context.Context) (*oidcState, error) {
 		return st, nil
 	}
 	if _, err, _ := a.discovering.Do("discover", func() (any, error) { return nil, a.Discover(ctx) }); err != nil {
-		return nil, Unavailable("Sign-in is unavailable because Okta cannot be reached right now. Please try again in a minute.", err)
+		return nil, Unavailable("signin.unavailable", err)
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -627,25 +627,26 @@ func (a *Auth) verifyIDToken(ctx context.Context, st *oidcState, tok *oauth2.Tok
 
 // Failed handles GET /auth/error: a clean page explaining a failed sign-in.
 func (a *Auth) Failed(w http.ResponseWriter, r *http.Request) error {
-	title, msg := "Sign-in did not complete", "Something went wrong while signing you in. Please try again."
+	title, msg := "signin.incomplete", "signin.failed_generic"
 	switch r.URL.Query().Get("reason") {
 	case failDenied:
-		msg = "Okta did not let you sign in to Gatehouse. If you think you should have access, contact your administrator."
+		msg = "signin.failed_denied"
 	case failExpired:
-		msg = "Your sign-in took too long or was already used. Please start again."
+		msg = "signin.failed_expired"
 	case failState:
-		msg = "The sign-in response did not match the sign-in you started in this browser, so it was refused. Please start again."
+		msg = "signin.failed_state"
 	case failToken:
-		msg = "Okta's answer could not be verified, so you were not signed in. Please try again; if it keeps happening, contact support."
+		msg = "signin.failed_token"
 	case failAccount:
-		msg = "Okta returned a different account than the one that signed in, so you were not signed in."
+		msg = "signin.failed_account"
 	case failUnavailable:
-		title, msg = "Okta is not answering", "Gatehouse could not reach Okta to finish signing you in. Please try again in a minute."
+		title, msg = "error.okta_down.title", "signin.failed_unavailable"
 	case failStepUp:
-		title, msg = "Okta did not confirm it's you", "This action needs a stronger sign-in than Okta reported (such as a second factor), so it stays locked. Go back and try again, completing every step Okta asks for."
+		title, msg = "signin.failed_step_up_title", "signin.failed_step_up"
 	}
-	page := PageFor(r, "Sign-in problem", "")
-	return Render(w, r, http.StatusBadRequest, views.SignInFailedPage(page, views.Alert{Kind: "error", Title: title, Text: msg}))
+	ctx := r.Context()
+	page := PageFor(r, tr(ctx, "signin.failed_title"), "")
+	return Render(w, r, http.StatusBadRequest, views.SignInFailedPage(page, views.Alert{Kind: "error", Title: tr(ctx, title), Text: tr(ctx, msg)}))
 }
 
 // Logout handles POST /logout: it deletes the session, revokes the refresh token (best
@@ -655,7 +656,7 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tokens, signedIn := a.sessions.Tokens(ctx)
 	if err := a.sessions.SignOut(w, r); err != nil {
-		return Unavailable("Signing out failed because the session store is unavailable. Please try again.", fmt.Errorf("destroy session: %w", err))
+		return Unavailable("signin.sign_out_failed", fmt.Errorf("destroy session: %w", err))
 	}
 	if !signedIn {
 		redirect(w, r, "/")

@@ -175,7 +175,7 @@ func TestCreateFormInGermanWithAnError(t *testing.T) {
 		_, body := get(t, env, c, "/admin/users/new", nil)
 		doc := parseHTML(t, body)
 		assert.Equal(t, "Ein Anfangspasswort muss Folgendes erfüllen:", doc.Find("#initial-rules-title").Text())
-		assert.Equal(t, "Kein Teil des Benutzernamens der Person", doc.Find("[data-testid=rule-username]").Text())
+		assert.Equal(t, "Keinen Teil des Benutzernamens der Person", doc.Find("[data-testid=rule-username]").Text())
 
 		_, body = get(t, env, env.SignInAs(t, "ada@example.com"), "/admin/users/new", nil)
 		doc = parseHTML(t, body)

@@ -8,19 +8,21 @@ import (
 	"time"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
 
-// recoverySuggestions are offered as examples; people may write their own.
-func recoverySuggestions() []string {
+// recoverySuggestions are offered as examples, in the person's language (the question is
+// theirs to answer); people may write their own.
+func recoverySuggestions(ctx context.Context) []string {
 	return []string{
-		"What was the name of your first pet?",
-		"What is the name of the street you grew up on?",
-		"What was the first concert you attended?",
-		"What was the make of your first car?",
-		"In what city did your parents meet?",
-		"What is your oldest cousin's first name?",
+		tr(ctx, "recovery.suggest_pet"),
+		tr(ctx, "recovery.suggest_street"),
+		tr(ctx, "recovery.suggest_concert"),
+		tr(ctx, "recovery.suggest_car"),
+		tr(ctx, "recovery.suggest_parents"),
+		tr(ctx, "recovery.suggest_cousin"),
 	}
 }
 
@@ -62,10 +64,11 @@ func (s *SelfService) PasswordForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	policy, _ := s.passwordPolicy(r.Context(), v)
-	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Login: v.Login,
+	ctx := r.Context()
+	policy, _ := s.passwordPolicy(ctx, v)
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(ctx), Login: v.Login,
 		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/password")}
-	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
+	return Render(w, r, http.StatusOK, views.PasswordPage(PageFor(r, tr(ctx, "password.title"), views.NavPassword), view))
 }
 
 // PasswordStepUp answers POST /password when the person's sign-in is too old for a password
@@ -93,7 +96,7 @@ func (s *SelfService) CheckPassword(w http.ResponseWriter, r *http.Request) erro
 	}
 	pw, confirm := secretField(r, "new_password"), secretField(r, "confirm_password")
 	policy, who := s.passwordPolicy(r.Context(), v)
-	rules := policy.Check(pw, confirm, who)
+	rules := policy.Check(r.Context(), pw, confirm, who)
 	return Render(w, r, http.StatusOK, views.PasswordRules(rules, pw != ""))
 }
 
@@ -159,21 +162,21 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	ctx := r.Context()
 	current, pw, confirm := secretField(r, "current_password"), secretField(r, "new_password"), secretField(r, "confirm_password")
 	policy, who := s.passwordPolicy(ctx, v)
-	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(), Login: v.Login, Errors: views.FieldErrors{}}
+	view := views.PasswordView{FormID: newFormID(), Rules: policy.Rules(ctx), Login: v.Login, Errors: views.FieldErrors{}}
 	if current == "" {
-		view.Errors["current_password"] = "Enter your current password."
+		view.Errors["current_password"] = tr(ctx, "password.enter_current")
 	}
 	if pw == "" {
-		view.Errors["new_password"] = "Enter a new password."
-	} else if msg := policy.Problem(pw, who); msg != "" {
+		view.Errors["new_password"] = tr(ctx, "password.enter_new")
+	} else if msg := policy.Problem(ctx, pw, who); msg != "" {
 		view.Errors["new_password"] = msg
 	} else if pw == current {
-		view.Errors["new_password"] = "Your new password must be different from your current one."
+		view.Errors["new_password"] = tr(ctx, "password.same_as_current")
 	}
 	if confirm == "" && pw != "" {
-		view.Errors["confirm_password"] = "Type your new password again."
+		view.Errors["confirm_password"] = tr(ctx, "password.enter_confirm")
 	} else if confirm != pw && pw != "" {
-		view.Errors["confirm_password"] = "The two new passwords do not match."
+		view.Errors["confirm_password"] = tr(ctx, "password.mismatch")
 	}
 	// With htmx, new passwords that pass every check stay in the browser's fields across the
 	// answer (hx-preserve): never sent back, and not lost to a mistake in another field. The
@@ -181,10 +184,10 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 	// checklist, never ticked for fields that are empty.
 	view.KeepNew = IsHTMX(r) && pw != "" && view.Errors["new_password"] == "" && view.Errors["confirm_password"] == ""
 	if view.KeepNew {
-		view.Rules, view.Checked = policy.Check(pw, confirm, who), true
+		view.Rules, view.Checked = policy.Check(ctx, pw, confirm, who), true
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your password was not changed", Text: tr(ctx, msgFixMany)}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "password.not_changed"), Text: fixText(ctx, len(view.Errors))}
 		return formResult[views.PasswordView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 
@@ -198,7 +201,7 @@ func (s *SelfService) changePassword(w http.ResponseWriter, r *http.Request, v V
 		status, fe, alert := passwordFailure(ctx, err)
 		view.Errors, view.Alert = fe, alert
 		if fe["new_password"] != "" || fe["confirm_password"] != "" {
-			view.KeepNew, view.Rules, view.Checked = false, policy.Rules(), false
+			view.KeepNew, view.Rules, view.Checked = false, policy.Rules(ctx), false
 		}
 		if status >= http.StatusInternalServerError {
 			// A support reference only where something failed on Gatehouse's or Okta's side,
@@ -229,7 +232,7 @@ func (s *SelfService) renderPassword(w http.ResponseWriter, r *http.Request, sta
 	if IsHTMX(r) {
 		return Render(w, r, status, views.PasswordPanel(view))
 	}
-	return Render(w, r, status, views.PasswordPage(PageFor(r, "Change password", views.NavPassword), view))
+	return Render(w, r, status, views.PasswordPage(PageFor(r, tr(r.Context(), "password.title"), views.NavPassword), view))
 }
 
 // passwordFailure explains a refused password change as field errors and an alert on the form,
@@ -237,12 +240,12 @@ func (s *SelfService) renderPassword(w http.ResponseWriter, r *http.Request, sta
 // person typed (other than passwords) is lost.
 func passwordFailure(ctx context.Context, err error) (int, views.FieldErrors, *views.Alert) {
 	fe := views.FieldErrors{}
-	notChanged := &views.Alert{Kind: "error", Title: "Your password was not changed"}
+	notChanged := &views.Alert{Kind: "error", Title: tr(ctx, "password.not_changed")}
 	var ce *client.Error
 	if !errors.As(err, &ce) {
-		he := Classify(err)
-		notChanged.Text = he.Msg
-		return he.Status, fe, notChanged
+		status, text := classified(ctx, err)
+		notChanged.Text = text
+		return status, fe, notChanged
 	}
 	causes := strings.ToLower(strings.Join(ce.Causes, " | "))
 	switch {
@@ -251,49 +254,59 @@ func passwordFailure(ctx context.Context, err error) (int, views.FieldErrors, *v
 		case strings.Contains(causes, "old password") || strings.Contains(causes, "credentials provided were incorrect") || strings.Contains(causes, "oldpassword"):
 			fe["current_password"] = tr(ctx, msgNotCurrentPassword)
 		case strings.Contains(causes, "used too recently") || strings.Contains(causes, "history"):
-			fe["new_password"] = "You have used this password recently. Choose one you have not used before."
+			fe["new_password"] = tr(ctx, "password.used_recently")
 		case strings.Contains(causes, "cannot be your current password"):
-			fe["new_password"] = "Your new password must be different from your current one."
+			fe["new_password"] = tr(ctx, "password.same_as_current")
 		case strings.Contains(causes, "changed too recently") || strings.Contains(causes, "minimum password age") || strings.Contains(causes, "too soon"):
-			notChanged.Text = "You changed your password very recently. Your organisation's policy asks you to wait before changing it again."
+			notChanged.Text = tr(ctx, "password.too_soon")
 			return http.StatusUnprocessableEntity, fe, notChanged
 		case strings.Contains(causes, "commonly used") || strings.Contains(causes, "dictionary"):
-			fe["new_password"] = "This password is too common and easy to guess. Choose something less predictable."
+			fe["new_password"] = tr(ctx, "password.too_common")
 		case strings.Contains(causes, "requirements were not met"):
-			fe["new_password"] = "Okta's password policy rejected it. " + policyRequirements(ce.Causes)
+			fe["new_password"] = policyRequirements(ctx, ce.Causes)
 		default:
-			notChanged.Text = "Okta refused the new password. Check it against the rules and try again."
+			notChanged.Text = tr(ctx, "password.refused")
 			return http.StatusUnprocessableEntity, fe, notChanged
 		}
 		notChanged.Text = tr(ctx, msgFixOne)
 		return http.StatusUnprocessableEntity, fe, notChanged
 	case ce.Code == "E0000035" || errors.Is(err, client.ErrInvalidStatus):
-		notChanged.Text = "Your account cannot change its password here right now. Please contact your helpdesk."
+		notChanged.Text = tr(ctx, "password.account_cannot")
 		return http.StatusConflict, fe, notChanged
 	case errors.Is(err, client.ErrRateLimited):
-		notChanged.Text = "Okta is busy right now. Please wait a minute and try again."
+		notChanged.Text = tr(ctx, "password.okta_busy")
 		return http.StatusServiceUnavailable, fe, notChanged
 	case errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized):
-		notChanged.Text = "Gatehouse is not allowed to change passwords in this organisation. Please contact your helpdesk."
+		notChanged.Text = tr(ctx, "password.not_allowed")
 		return http.StatusInternalServerError, fe, notChanged
 	}
-	he := Classify(err)
-	notChanged.Text = he.Msg
-	return he.Status, fe, notChanged
+	status, text := classified(ctx, err)
+	notChanged.Text = text
+	return status, fe, notChanged
 }
 
-// policyRequirements pulls Okta's own list of requirements out of its cause text
-// ("Password requirements were not met. Password requirements: at least 8 characters, …").
-func policyRequirements(causes []string) string {
+// classified is what Classify says of err, as the status to answer and its message in the
+// request's language, for a form that shows a failure in place.
+func classified(ctx context.Context, err error) (int, string) {
+	he := Classify(err)
+	_, msg := he.Words(views.LocaleFrom(ctx))
+	return he.Status, msg
+}
+
+// policyRequirements explains Okta's refusal with Okta's own list of requirements, pulled out
+// of its cause text ("Password requirements were not met. Password requirements: at least 8
+// characters, …"). The list stays in Okta's words (English): Gatehouse cannot know every
+// phrase an org's policy may produce, and a guess would misstate the rule.
+func policyRequirements(ctx context.Context, causes []string) string {
 	for _, c := range causes {
 		if _, after, ok := strings.Cut(c, "Password requirements:"); ok {
 			req := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(after), "."))
 			if req != "" {
-				return "It needs " + req + "."
+				return trf(ctx, "password.policy_said", map[string]any{"Requirements": req})
 			}
 		}
 	}
-	return "Check it against the rules above."
+	return tr(ctx, "password.policy_rejected")
 }
 
 // RecoveryForm handles GET /recovery-question: the current question, never the answer.
@@ -302,13 +315,14 @@ func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions(), Login: v.Login}
-	if u, err := s.me(r.Context(), v); err != nil {
-		view.LoadErr = sectionError(r.Context(), "Your", "current question", err)
+	ctx := r.Context()
+	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions(ctx), Login: v.Login}
+	if u, err := s.me(ctx, v); err != nil {
+		view.LoadErr = sectionFailure(ctx, tr(ctx, "recovery.failed"), err)
 	} else {
 		view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 	}
-	return Render(w, r, http.StatusOK, views.RecoveryPage(PageFor(r, "Recovery question", views.NavProfile), view))
+	return Render(w, r, http.StatusOK, views.RecoveryPage(PageFor(r, tr(ctx, "recovery.title"), views.NavProfile), view))
 }
 
 // ChangeRecovery handles POST /recovery-question. The current password is required; Okta's
@@ -332,15 +346,15 @@ func (s *SelfService) ChangeRecovery(w http.ResponseWriter, r *http.Request) err
 func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v Viewer) formResult[views.RecoveryView] {
 	ctx := r.Context()
 	question, answer, current := field(r, "question"), secretField(r, "answer"), secretField(r, "current_password")
-	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(), Login: v.Login, Errors: views.FieldErrors{}}
+	view := views.RecoveryView{FormID: newFormID(), Question: question, Suggestions: recoverySuggestions(ctx), Login: v.Login, Errors: views.FieldErrors{}}
 	if msg := recoveryProblems(ctx, question, answer); msg != nil {
 		view.Errors = msg
 	}
 	if current == "" {
-		view.Errors["current_password"] = "Enter your current password to confirm it's you."
+		view.Errors["current_password"] = tr(ctx, "recovery.enter_current")
 	}
 	if len(view.Errors) > 0 {
-		view.Alert = &views.Alert{Kind: "error", Title: "Your recovery question was not changed", Text: tr(ctx, msgFixMany)}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "recovery.not_changed"), Text: fixText(ctx, len(view.Errors))}
 		return formResult[views.RecoveryView]{status: http.StatusUnprocessableEntity, view: view}
 	}
 	if err := s.limits.Check(ctx, v.UserID, currentPasswordLimits()...); err != nil {
@@ -372,16 +386,16 @@ func (s *SelfService) changeRecovery(w http.ResponseWriter, r *http.Request, v V
 func recoveryProblems(ctx context.Context, question, answer string) views.FieldErrors {
 	fe := views.FieldErrors{}
 	if question == "" {
-		fe["question"] = "Enter a question."
+		fe["question"] = tr(ctx, "recovery.enter_question")
 	} else if err := validText(question, 4, 100); err != nil {
-		fe["question"] = "Use between 4 and 100 characters, without line breaks."
+		fe["question"] = tr(ctx, "recovery.question_length")
 	}
 	a := strings.TrimSpace(answer)
 	switch {
 	case a == "":
-		fe["answer"] = "Enter an answer."
+		fe["answer"] = tr(ctx, "recovery.enter_answer")
 	case validText(a, 4, 100) != nil:
-		fe["answer"] = "Use between 4 and 100 characters."
+		fe["answer"] = tr(ctx, "recovery.answer_length")
 	case question != "" && strings.Contains(strings.ToLower(question), strings.ToLower(a)):
 		fe["answer"] = tr(ctx, msgAnswerInQuestion)
 	}
@@ -390,7 +404,7 @@ func recoveryProblems(ctx context.Context, question, answer string) views.FieldE
 
 func recoveryFailure(ctx context.Context, err error) (int, views.FieldErrors, *views.Alert) {
 	fe := views.FieldErrors{}
-	alert := &views.Alert{Kind: "error", Title: "Your recovery question was not changed"}
+	alert := &views.Alert{Kind: "error", Title: tr(ctx, "recovery.not_changed")}
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		switch {
@@ -405,16 +419,16 @@ func recoveryFailure(ctx context.Context, err error) (int, views.FieldErrors, *v
 			}
 			fe = views.FieldErrors{}
 		case ce.Code == "E0000036" || errors.Is(err, client.ErrInvalidStatus):
-			alert.Text = "Your account cannot change its recovery question right now. Please contact your helpdesk."
+			alert.Text = tr(ctx, "recovery.account_cannot")
 			return http.StatusConflict, fe, alert
 		case errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized):
-			alert.Text = "Gatehouse is not allowed to change recovery questions in this organisation. Please contact your helpdesk."
+			alert.Text = tr(ctx, "recovery.not_allowed")
 			return http.StatusInternalServerError, fe, alert
 		}
 	}
-	he := Classify(err)
-	alert.Text = he.Msg
-	return he.Status, fe, alert
+	status, text := classified(ctx, err)
+	alert.Text = text
+	return status, fe, alert
 }
 
 // recoveryFieldErrors turns Okta's refusal of a recovery question into field errors.
@@ -430,9 +444,9 @@ func recoveryFieldErrors(ctx context.Context, err error) views.FieldErrors {
 		case strings.Contains(lc, "part of the question"):
 			fe["answer"] = tr(ctx, msgAnswerInQuestion)
 		case strings.Contains(lc, "answer"):
-			fe["answer"] = "Okta did not accept this answer. Choose a longer one that is not part of the question."
+			fe["answer"] = tr(ctx, "recovery.okta_answer")
 		case strings.Contains(lc, "question"):
-			fe["question"] = "Okta did not accept this question. Use between 4 and 100 characters."
+			fe["question"] = tr(ctx, "recovery.okta_question")
 		}
 	}
 	return fe
@@ -442,7 +456,7 @@ func (s *SelfService) renderRecovery(w http.ResponseWriter, r *http.Request, sta
 	if IsHTMX(r) {
 		return Render(w, r, status, views.RecoveryPanel(view))
 	}
-	return Render(w, r, status, views.RecoveryPage(PageFor(r, "Recovery question", views.NavProfile), view))
+	return Render(w, r, status, views.RecoveryPage(PageFor(r, tr(r.Context(), "recovery.title"), views.NavProfile), view))
 }
 
 // SignOutEverywhereForm handles GET /signout-everywhere: the confirmation (in the dialog with
@@ -451,7 +465,7 @@ func (s *SelfService) SignOutEverywhereForm(w http.ResponseWriter, r *http.Reque
 	if htmxTarget(r) == views.DialogID {
 		return Render(w, r, http.StatusOK, views.SignOutEverywhereConfirm())
 	}
-	return Render(w, r, http.StatusOK, views.SignOutEverywherePage(PageFor(r, "Sign out everywhere", views.NavProfile)))
+	return Render(w, r, http.StatusOK, views.SignOutEverywherePage(PageFor(r, tr(r.Context(), "signin.everywhere_title"), views.NavProfile)))
 }
 
 // SignOutEverywhere handles POST /signout-everywhere. scope=all ends the person's Okta sessions
@@ -472,20 +486,21 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 	keepThis := r.PostFormValue("scope") == "others"
 	rc, err := s.okta.ClearSessions(ctx, v.UserID, !keepThis)
 	if err != nil {
-		he := Classify(err)
-		he.Title = "Nothing was signed out"
-		return he
+		// A copy: Classify may hand back an Error others hold.
+		he := *Classify(err)
+		he.TitleID, he.Title = "signin.nothing_signed_out", i18n.EnglishText("signin.nothing_signed_out", he.Args)
+		return &he
 	}
 	n, err := s.sessions.EndSessions(ctx, v.UserID, keepThis)
 	if err != nil {
-		return Unavailable("Okta signed you out, but Gatehouse could not end its own sessions. Please try again.", err)
+		return Unavailable("signin.sessions_not_ended", err)
 	}
 	s.cache.Invalidate(v.UserID)
 	ScopeFrom(ctx).Note("event", "signout_everywhere")
 	ScopeFrom(ctx).Note("sessions_ended", n)
 	s.record(ctx, v, "self.signout-everywhere", audit.ResultSuccess, rc, nil)
 	if keepThis {
-		msg := views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "You are still signed in to Gatehouse here. Everywhere else — Gatehouse on other devices and Okta itself — you will need to sign in again."}
+		msg := views.Alert{Kind: "success", Title: tr(ctx, "signin.others_ended_title"), Text: tr(ctx, "signin.others_ended_detail")}
 		if IsHTMX(r) {
 			return Render(w, r, http.StatusOK, views.AlertBox(msg))
 		}

@@ -166,7 +166,7 @@ func (f *Forgot) enqueue(ctx context.Context, identifier string) string {
 
 // Form handles GET /forgot-password.
 func (f *Forgot) Form(w http.ResponseWriter, r *http.Request) error {
-	return Render(w, r, http.StatusOK, views.ForgotPage(PageFor(r, "Forgot password", ""), views.ForgotView{}))
+	return Render(w, r, http.StatusOK, views.ForgotPage(PageFor(r, tr(r.Context(), "forgot.title"), ""), views.ForgotView{}))
 }
 
 // Submit handles POST /forgot-password. It answers with the same words, status and timing
@@ -180,7 +180,7 @@ func (f *Forgot) Submit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := field(r, "identifier")
 	if msg := identifierProblem(id); msg != "" {
-		view := views.ForgotView{Identifier: id, Errors: views.FieldErrors{"identifier": msg}}
+		view := views.ForgotView{Identifier: id, Errors: views.FieldErrors{"identifier": tr(ctx, msg)}}
 		return f.render(w, r, http.StatusUnprocessableEntity, view)
 	}
 	limit := forgotIDLimit
@@ -228,21 +228,22 @@ func (f *Forgot) render(w http.ResponseWriter, r *http.Request, status int, view
 	if IsHTMX(r) {
 		return Render(w, r, status, views.ForgotPanel(view))
 	}
-	return Render(w, r, status, views.ForgotPage(PageFor(r, "Forgot password", ""), view))
+	return Render(w, r, status, views.ForgotPage(PageFor(r, tr(r.Context(), "forgot.title"), ""), view))
 }
 
 // identifierProblem validates a username or email: present, short, and made only of characters
-// that logins use (no quotes, backslashes, spaces or control characters).
+// that logins use (no quotes, backslashes, spaces or control characters). It returns the
+// catalog id of what is wrong, or "".
 func identifierProblem(id string) string {
 	if id == "" {
-		return "Enter your username or email."
+		return "forgot.enter"
 	}
 	if len(id) > 100 {
-		return "That is too long to be a username or email."
+		return "forgot.too_long"
 	}
 	for _, r := range id {
 		if r <= 0x20 || r == '"' || r == '\\' || r == 0x7f || r == '<' || r == '>' {
-			return "That does not look like a username or email."
+			return "forgot.not_identifier"
 		}
 	}
 	return ""

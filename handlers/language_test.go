@@ -103,6 +103,7 @@ func TestPacificTime(t *testing.T) {
 		want        string
 	}{
 		{name: "alice's own profile", login: "alice@example.com", handler: h.App.Self.Profile, path: "/profile", want: "20 May 2024, 01:15 PDT (2 years ago)"},
+		{name: "alice's dashboard", login: "alice@example.com", handler: h.App.Self.Home, path: "/", want: "20 May 2024, 01:15 PDT (2 years ago)"},
 		{name: "ada on alice's page, in London", login: "ada@example.com", handler: h.App.Admin.ShowUser, path: "/admin/users/" + alice, want: "20 May 2024, 09:15 BST (2 years ago)"},
 	}
 	for _, tt := range tests {

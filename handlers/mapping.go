@@ -104,19 +104,20 @@ func groupItems(groups []client.Group) []views.GroupItem {
 	return items
 }
 
-// profileLabels names the standard Okta profile attributes, in display order.
+// profileLabels names the standard Okta profile attributes, in display order: each with the
+// catalog message of its label.
 func profileLabels() []struct{ key, label string } {
 	return []struct{ key, label string }{
-		{"honorificPrefix", "Title prefix"}, {"firstName", "First name"}, {"middleName", "Middle name"},
-		{"lastName", "Last name"}, {"honorificSuffix", "Suffix"}, {"displayName", "Display name"},
-		{"nickName", "Nickname"}, {"login", "Username"}, {"email", "Email"}, {"secondEmail", "Secondary email"},
-		{"title", "Job title"}, {"department", "Department"}, {"division", "Division"},
-		{"organization", "Organization"}, {"costCenter", "Cost center"}, {"employeeNumber", "Employee number"},
-		{"userType", "User type"}, {"manager", "Manager"}, {"managerId", "Manager ID"},
-		{"mobilePhone", "Mobile phone"}, {"primaryPhone", "Phone"}, {"streetAddress", "Street address"},
-		{"city", "City"}, {"state", "State or region"}, {"zipCode", "Postal code"}, {"countryCode", "Country"},
-		{"postalAddress", "Postal address"}, {"preferredLanguage", "Preferred language"}, {"locale", "Locale"},
-		{"timezone", "Time zone"}, {"profileUrl", "Profile URL"},
+		{"honorificPrefix", "dash.attr.honorific_prefix"}, {"firstName", "dash.attr.first_name"}, {"middleName", "dash.attr.middle_name"},
+		{"lastName", "dash.attr.last_name"}, {"honorificSuffix", "dash.attr.honorific_suffix"}, {"displayName", "dash.attr.display_name"},
+		{"nickName", "dash.attr.nick_name"}, {"login", "dash.attr.login"}, {"email", "dash.attr.email"}, {"secondEmail", "dash.attr.second_email"},
+		{"title", "dash.attr.title"}, {"department", "dash.attr.department"}, {"division", "dash.attr.division"},
+		{"organization", "dash.attr.organization"}, {"costCenter", "dash.attr.cost_center"}, {"employeeNumber", "dash.attr.employee_number"},
+		{"userType", "dash.attr.user_type"}, {"manager", "dash.attr.manager"}, {"managerId", "dash.attr.manager_id"},
+		{"mobilePhone", "dash.attr.mobile_phone"}, {"primaryPhone", "dash.attr.primary_phone"}, {"streetAddress", "dash.attr.street_address"},
+		{"city", "dash.attr.city"}, {"state", "dash.attr.state"}, {"zipCode", "dash.attr.zip_code"}, {"countryCode", "dash.attr.country_code"},
+		{"postalAddress", "dash.attr.postal_address"}, {"preferredLanguage", "dash.attr.preferred_language"}, {"locale", "dash.attr.locale"},
+		{"timezone", "dash.attr.timezone"}, {"profileUrl", "dash.attr.profile_url"},
 	}
 }
 
@@ -135,13 +136,14 @@ func standardProfile(p client.Profile) map[string]string {
 }
 
 // profileFields lists every set attribute with a readable label: the standard ones in a
-// sensible order, then custom ones (from Okta's profile schema extensions) alphabetically.
-func profileFields(p client.Profile) []views.ProfileField {
+// sensible order, labelled in loc's language, then custom ones (from Okta's profile schema
+// extensions) alphabetically, labelled from their names (the org's words, not translated).
+func profileFields(loc *i18n.Locale, p client.Profile) []views.ProfileField {
 	std := standardProfile(p)
 	var out []views.ProfileField
 	for _, l := range profileLabels() {
 		if v := std[l.key]; v != "" {
-			out = append(out, views.ProfileField{Label: l.label, Value: v})
+			out = append(out, views.ProfileField{Label: loc.T(l.label), Value: v})
 		}
 	}
 	keys := make([]string, 0, len(p.Extra))
@@ -150,7 +152,7 @@ func profileFields(p client.Profile) []views.ProfileField {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := customValue(p.Extra[k])
+		v := customValue(loc, p.Extra[k])
 		if v != "" {
 			out = append(out, views.ProfileField{Label: humanize(k), Value: v})
 		}
@@ -158,7 +160,7 @@ func profileFields(p client.Profile) []views.ProfileField {
 	return out
 }
 
-func customValue(v any) string {
+func customValue(loc *i18n.Locale, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -166,13 +168,13 @@ func customValue(v any) string {
 		return x
 	case bool:
 		if x {
-			return "Yes"
+			return loc.T("dash.yes")
 		}
-		return "No"
+		return loc.T("dash.no")
 	case []any:
 		parts := make([]string, 0, len(x))
 		for _, e := range x {
-			if s := customValue(e); s != "" {
+			if s := customValue(loc, e); s != "" {
 				parts = append(parts, s)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 )
 
@@ -35,9 +36,15 @@ type PasswordPolicy struct {
 	NoUsernameParts bool
 	NoFirstName     bool
 	NoLastName      bool
-	// Notes are rules Gatehouse shows but cannot check (history, minimum age, common
-	// passwords), in Okta's words where Okta gave them.
-	Notes []string
+	// Rules Gatehouse shows but cannot check, from the Policies API: no common password, not
+	// one of the last HistoryCount passwords, at least MinAgeMinutes since the last change.
+	// Kept as Okta's settings, so that each page says them in its own language.
+	ExcludeCommon bool
+	HistoryCount  int
+	MinAgeMinutes int
+	// OktaNotes are the same kind of rules as the MyAccount API described them, in Okta's own
+	// words (English): shown as Okta said them, marked as English.
+	OktaNotes []string
 	// Source says where the rules came from: "myaccount" (Okta's MyAccount API for the
 	// signed-in person) or "policies" (the Policies API, evaluated as Okta does).
 	Source string
@@ -68,15 +75,9 @@ func policyFromComplexity(c client.PasswordComplexity, source string) PasswordPo
 // and history, minimum age and common passwords as notes.
 func policyFromOktaPolicy(op client.PasswordPolicy) PasswordPolicy {
 	p := policyFromComplexity(op.Complexity, "policies")
-	if op.Complexity.ExcludeCommon {
-		p.Notes = append(p.Notes, "Not a commonly used password")
-	}
-	if n := op.Age.HistoryCount; n > 0 {
-		p.Notes = append(p.Notes, "Not one of your last "+strconv.Itoa(n)+" passwords")
-	}
-	if m := op.Age.MinAgeMinutes; m > 0 {
-		p.Notes = append(p.Notes, "At least "+minutesText(m)+" since your last change")
-	}
+	p.ExcludeCommon = op.Complexity.ExcludeCommon
+	p.HistoryCount = max(op.Age.HistoryCount, 0)
+	p.MinAgeMinutes = max(op.Age.MinAgeMinutes, 0)
 	return p
 }
 
@@ -90,13 +91,13 @@ func policyFromRequirements(req client.PasswordRequirements) PasswordPolicy {
 		if s == "" || strings.HasPrefix(s, "Password requirements") {
 			continue
 		}
-		p.Notes = append(p.Notes, strings.TrimSuffix(s, "."))
+		p.OktaNotes = append(p.OktaNotes, strings.TrimSuffix(s, "."))
 	}
 	return p
 }
 
-// plural counts a unit in English ("1 day", "3 days"); the password rules' words move to the
-// catalogs with the rest of the page (docs/I18N.md, phase 2).
+// plural counts a unit in English ("1 day", "3 days"). Only admin_groups.go's shortTTL still
+// uses it; it goes when that moves to the catalog (docs/I18N.md, phase 2).
 func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
@@ -104,14 +105,35 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func minutesText(m int) string {
+// waitText is a minimum password age in the largest whole unit, in the page's language
+// ("2 days", "2 Tage", "2日").
+func waitText(loc *i18n.Locale, m int) string {
 	switch {
 	case m%(24*60) == 0:
-		return plural(m/(24*60), "day")
+		return loc.Tn("password.days", m/(24*60))
 	case m%60 == 0:
-		return plural(m/60, "hour")
+		return loc.Tn("password.hours", m/60)
 	}
-	return plural(m, "minute")
+	return loc.Tn("password.minutes", m)
+}
+
+// Whose says whose password the rules speak of: the person's own (the password page) or
+// someone else's (an administrator adding a person), so that each language can say "your" or
+// "their" in its own way rather than have words replaced in a sentence.
+type Whose int
+
+// The two voices of the rules.
+const (
+	OwnPassword Whose = iota
+	TheirPassword
+)
+
+// say picks the message of the voice: own, or theirs.
+func (w Whose) say(own, their string) string {
+	if w == TheirPassword {
+		return their
+	}
+	return own
 }
 
 // Rule keys, also used as data-testid suffixes.
@@ -129,41 +151,58 @@ const (
 	ruleUnknown   = "unknown"
 )
 
-// Rules lists the policy's rules, unchecked.
-func (p PasswordPolicy) Rules() []views.PasswordRule {
+// Rules lists the policy's rules for the person's own password, unchecked, in the request's
+// language.
+func (p PasswordPolicy) Rules(ctx context.Context) []views.PasswordRule {
+	return p.RulesFor(ctx, OwnPassword)
+}
+
+// RulesFor lists the policy's rules, unchecked, speaking of whose password it is.
+func (p PasswordPolicy) RulesFor(ctx context.Context, whose Whose) []views.PasswordRule {
+	loc := views.LocaleFrom(ctx)
 	var rules []views.PasswordRule
+	add := func(key, text string) { rules = append(rules, views.PasswordRule{Key: key, Text: text}) }
+	note := func(text string) { rules = append(rules, views.PasswordRule{Key: ruleNote, Text: text, Info: true}) }
 	if !p.Known {
-		rules = append(rules, views.PasswordRule{Key: ruleUnknown, Info: true,
-			Text: "Gatehouse could not read your organisation's password rules; Okta checks them when you submit"})
+		rules = append(rules, views.PasswordRule{Key: ruleUnknown, Info: true, Text: loc.T("password.rule.unknown")})
 	}
 	if p.MinLength > 0 {
-		rules = append(rules, views.PasswordRule{Key: ruleLength, Text: "At least " + strconv.Itoa(p.MinLength) + " characters"})
+		add(ruleLength, loc.Tn("password.rule.length", p.MinLength))
 	}
 	if p.RequireLower {
-		rules = append(rules, views.PasswordRule{Key: ruleLower, Text: "A lowercase letter"})
+		add(ruleLower, loc.T("password.rule.lower"))
 	}
 	if p.RequireUpper {
-		rules = append(rules, views.PasswordRule{Key: ruleUpper, Text: "An uppercase letter"})
+		add(ruleUpper, loc.T("password.rule.upper"))
 	}
 	if p.RequireDigit {
-		rules = append(rules, views.PasswordRule{Key: ruleDigit, Text: "A number"})
+		add(ruleDigit, loc.T("password.rule.digit"))
 	}
 	if p.RequireSymbol {
-		rules = append(rules, views.PasswordRule{Key: ruleSymbol, Text: "A symbol, such as ! or #"})
+		add(ruleSymbol, loc.T("password.rule.symbol"))
 	}
 	if p.NoUsernameParts {
-		rules = append(rules, views.PasswordRule{Key: ruleUsername, Text: "No part of your username"})
+		add(ruleUsername, loc.T(whose.say("password.rule.username", "password.rule.username_their")))
 	}
 	if p.NoFirstName {
-		rules = append(rules, views.PasswordRule{Key: ruleFirstName, Text: "Not your first name"})
+		add(ruleFirstName, loc.T(whose.say("password.rule.first_name", "password.rule.first_name_their")))
 	}
 	if p.NoLastName {
-		rules = append(rules, views.PasswordRule{Key: ruleLastName, Text: "Not your last name"})
+		add(ruleLastName, loc.T(whose.say("password.rule.last_name", "password.rule.last_name_their")))
 	}
-	for _, n := range p.Notes {
-		rules = append(rules, views.PasswordRule{Key: ruleNote, Text: n, Info: true})
+	if p.ExcludeCommon {
+		note(loc.T("password.rule.common"))
 	}
-	rules = append(rules, views.PasswordRule{Key: ruleMatch, Text: "Both new password fields match"})
+	if p.HistoryCount > 0 {
+		note(loc.Tn(whose.say("password.rule.history", "password.rule.history_their"), p.HistoryCount))
+	}
+	if p.MinAgeMinutes > 0 {
+		note(loc.Tf(whose.say("password.rule.min_age", "password.rule.min_age_their"), map[string]any{"Wait": waitText(loc, p.MinAgeMinutes)}))
+	}
+	for _, n := range p.OktaNotes {
+		rules = append(rules, views.PasswordRule{Key: ruleNote, Text: n, Info: true, Lang: "en"})
+	}
+	add(ruleMatch, loc.T("password.rule.match"))
 	return rules
 }
 
@@ -174,8 +213,11 @@ type Person struct {
 
 // Check evaluates pw (and its confirmation) against every rule Gatehouse can check; notes
 // stay unchecked.
-func (p PasswordPolicy) Check(pw, confirm string, who Person) []views.PasswordRule {
-	rules := p.Rules()
+func (p PasswordPolicy) Check(ctx context.Context, pw, confirm string, who Person) []views.PasswordRule {
+	return p.check(p.Rules(ctx), pw, confirm, who)
+}
+
+func (p PasswordPolicy) check(rules []views.PasswordRule, pw, confirm string, who Person) []views.PasswordRule {
 	var lower, upper, digit, symbol bool
 	for _, r := range pw {
 		switch {
@@ -222,32 +264,39 @@ func (p PasswordPolicy) maxLength() int {
 	return maxPasswordLength
 }
 
-// Problem returns the first unmet rule as a sentence for the new-password field, or "".
-func (p PasswordPolicy) Problem(pw string, who Person) string {
+// Problem returns the first unmet rule as a sentence for the new-password field, in the
+// request's language, or "".
+func (p PasswordPolicy) Problem(ctx context.Context, pw string, who Person) string {
+	return p.ProblemFor(ctx, pw, who, OwnPassword)
+}
+
+// ProblemFor is Problem speaking of whose password it is.
+func (p PasswordPolicy) ProblemFor(ctx context.Context, pw string, who Person, whose Whose) string {
+	loc := views.LocaleFrom(ctx)
 	if utf8.RuneCountInString(pw) > p.maxLength() {
-		return "Use at most " + strconv.Itoa(p.maxLength()) + " characters."
+		return trn(ctx, "password.problem.too_long", p.maxLength())
 	}
-	for _, r := range p.Check(pw, pw, who) {
+	for _, r := range p.check(p.RulesFor(ctx, whose), pw, pw, who) {
 		if r.Met || r.Info {
 			continue
 		}
 		switch r.Key {
 		case ruleLength:
-			return "Use at least " + strconv.Itoa(p.MinLength) + " characters."
+			return trn(ctx, "password.problem.too_short", p.MinLength)
 		case ruleLower:
-			return "Add a lowercase letter."
+			return loc.T("password.problem.lower")
 		case ruleUpper:
-			return "Add an uppercase letter."
+			return loc.T("password.problem.upper")
 		case ruleDigit:
-			return "Add a number."
+			return loc.T("password.problem.digit")
 		case ruleSymbol:
-			return "Add a symbol, such as ! or #."
+			return loc.T("password.problem.symbol")
 		case ruleUsername:
-			return "Do not use any part of your username."
+			return loc.T(whose.say("password.problem.username", "password.problem.username_their"))
 		case ruleFirstName:
-			return "Do not use your first name."
+			return loc.T(whose.say("password.problem.first_name", "password.problem.first_name_their"))
 		case ruleLastName:
-			return "Do not use your last name."
+			return loc.T(whose.say("password.problem.last_name", "password.problem.last_name_their"))
 		}
 	}
 	return ""

@@ -52,10 +52,10 @@ func TestPasswordCheckIsNeverStricterThanOkta(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := policyFromComplexity(tt.complexity, "policies")
-			assert.Equal(t, tt.wantIssue, p.Problem(tt.pw, who))
+			assert.Equal(t, tt.wantIssue, p.Problem(t.Context(), tt.pw, who))
 		})
 	}
 	t.Run("unknown rules check nothing", func(t *testing.T) {
-		assert.Empty(t, PasswordPolicy{}.Problem("a", who))
+		assert.Empty(t, PasswordPolicy{}.Problem(t.Context(), "a", who))
 	})
 }

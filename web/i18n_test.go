@@ -41,10 +41,10 @@ func chooseLanguage(t *testing.T, env *webtest.Env, c *http.Client, page *http.R
 func TestGermanProfileAfterSignIn(t *testing.T) {
 	t.Parallel()
 	env := webtest.New(t, webtest.Options{})
-	tests := []struct{ login, lang, signOut string }{
-		{"lena@example.com", "de", "Abmelden"},
-		{"yuki@example.com", "ja", "サインアウト"},
-		{"alice@example.com", "en", "Sign out"},
+	tests := []struct{ login, lang, signOut, apps string }{
+		{"lena@example.com", "de", "Abmelden", "Ihre Apps"},
+		{"yuki@example.com", "ja", "サインアウト", "アプリ"},
+		{"alice@example.com", "en", "Sign out", "Your apps"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.login, func(t *testing.T) {
@@ -53,6 +53,7 @@ func TestGermanProfileAfterSignIn(t *testing.T) {
 			lang, signOut := pageLang(doc)
 			assert.Equal(t, tt.lang, lang)
 			assert.Equal(t, tt.signOut, signOut)
+			assert.Equal(t, tt.apps, doc.Find("#apps-card-title").Text(), "the dashboard speaks it too")
 
 			// An error page for a signed-in person speaks their profile's language too, and
 			// finding it costs Okta nothing (the profile kept at sign-in).
