@@ -87,7 +87,7 @@ func (a *Admin) EditProfileForm(w http.ResponseWriter, r *http.Request) error {
 	if vd := a.opts.Protect.MayAct(ctx, v, form.User); !vd.Allowed {
 		return vd.AsError()
 	}
-	return a.editPage(w, r, http.StatusOK, v, form, views.AdminProfileEditView{Fields: form.Fields(nil, nil)})
+	return a.editPage(w, r, http.StatusOK, v, form, views.AdminProfileEditView{Fields: form.Fields(ctx, nil, nil)})
 }
 
 // requireProfileAdmin is an admin: the helpdesk resets credentials, it does not edit who
@@ -134,9 +134,9 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 		return vd.AsError()
 	}
 	posted := r.PostForm
-	edit := form.Parse(posted)
+	edit := form.Parse(ctx, posted)
 	again := func(status int, fe views.FieldErrors, alert *views.Alert) error {
-		return a.editPage(w, r, status, v, form, views.AdminProfileEditView{Fields: form.Fields(posted, fe), Alert: alert})
+		return a.editPage(w, r, status, v, form, views.AdminProfileEditView{Fields: form.Fields(ctx, posted, fe), Alert: alert})
 	}
 	if len(edit.Refused) > 0 {
 		sc.Note("profile_refused", strings.Join(edit.Refused, ","))
@@ -173,7 +173,7 @@ const flashUnchanged = "profile-unchanged"
 // named (E0000001 causes), or in words for the whole form.
 func adminProfileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted map[string][]string) (int, views.FieldErrors, *views.Alert) {
 	alert := &views.Alert{Kind: "error", Title: "The profile was not saved"}
-	if fe, ok := form.OktaErrors(err, posted); ok {
+	if fe, ok := form.OktaErrors(ctx, err, posted); ok {
 		alert.Text = "Okta did not accept " + map[bool]string{true: "one of the values", false: "some of the values"}[len(fe) == 1] + ". " + fixText(ctx, len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}

@@ -31,12 +31,8 @@ var pending = map[string]bool{
 	"components.templ":   true,
 	"credentials.templ":  true,
 	"home.templ":         true,
-	"profile_edit.templ": true,
-	"profile_form.templ": true,
 	"sections.templ":     true,
-	"security.templ":     true,
 	"selfservice.templ":  true,
-	"sessions.templ":     true,
 }
 
 func TestTemplatesUseTheCatalog(t *testing.T) {
