@@ -86,7 +86,7 @@ func (a *Admin) EditProfileForm(w http.ResponseWriter, r *http.Request) error {
 	if vd := a.opts.Protect.MayAct(ctx, v, form.User); !vd.Allowed {
 		return vd.AsError()
 	}
-	return a.editPage(w, r, http.StatusOK, v, form, views.AdminProfileEditView{Fields: form.Fields(nil, nil)})
+	return a.editPage(w, r, http.StatusOK, v, form, views.AdminProfileEditView{Fields: form.Fields(ctx, nil, nil)})
 }
 
 // requireProfileAdmin is an admin: the helpdesk resets credentials, it does not edit who
@@ -133,15 +133,15 @@ func (a *Admin) SaveProfileEdit(w http.ResponseWriter, r *http.Request) error {
 		return vd.AsError()
 	}
 	posted := r.PostForm
-	edit := form.Parse(posted)
+	edit := form.Parse(ctx, posted)
 	again := func(status int, fe views.FieldErrors, alert *views.Alert) error {
-		return a.editPage(w, r, status, v, form, views.AdminProfileEditView{Fields: form.Fields(posted, fe), Alert: alert})
+		return a.editPage(w, r, status, v, form, views.AdminProfileEditView{Fields: form.Fields(ctx, posted, fe), Alert: alert})
 	}
 	if len(edit.Refused) > 0 {
 		sc.Note("profile_refused", strings.Join(edit.Refused, ","))
 		a.denied(ctx, v, u, auditEditProfile, "", "not editable: "+strings.Join(edit.Refused, ","))
 		return again(http.StatusForbidden, nil, &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.nothing_saved"),
-			Text: trf(ctx, "person.edit.refused", map[string]any{"Attributes": form.Labels(edit.Refused)}), RequestID: RequestID(ctx)})
+			Text: trf(ctx, "person.edit.refused", map[string]any{"Attributes": form.LabelList(ctx, edit.Refused)}), RequestID: RequestID(ctx)})
 	}
 	if len(edit.Errors) > 0 {
 		return again(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.not_saved"), Text: fixText(ctx, len(edit.Errors))})
@@ -172,7 +172,7 @@ const flashUnchanged = "profile-unchanged"
 // named (E0000001 causes), or in words for the whole form.
 func adminProfileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted map[string][]string) (int, views.FieldErrors, *views.Alert) {
 	alert := &views.Alert{Kind: "error", Title: tr(ctx, "person.edit.not_saved")}
-	if fe, ok := form.OktaErrors(err, posted); ok {
+	if fe, ok := form.OktaErrors(ctx, err, posted); ok {
 		id := "person.edit.okta_refused_many"
 		if len(fe) == 1 {
 			id = "person.edit.okta_refused_one"
@@ -180,7 +180,7 @@ func adminProfileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit
 		alert.Text = tr(ctx, id) + " " + fixText(ctx, len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}
-	args := map[string]any{"Name": userName(form.User), "Attributes": form.Labels(form.Names(edit.Changes)), "Directory": form.Directory}
+	args := map[string]any{"Name": userName(form.User), "Attributes": form.LabelList(ctx, form.Names(edit.Changes)), "Directory": form.Directory}
 	switch {
 	case errors.Is(err, client.ErrProfileMastered):
 		id := "person.edit.mastered"

@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"rsc.io/qr"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
@@ -58,11 +60,11 @@ func pendingApp(fs []client.Factor) (client.Factor, bool) {
 	return client.Factor{}, false
 }
 
-// factorRows describes the factors in words. With no policy signal from Okta (its Factors
-// API does not say which methods the sign-on policy requires, and unenrollFactor removes the
-// last one without complaint), Gatehouse refuses to remove the last active method itself:
-// the person could otherwise be locked out of a policy that asks for one.
-func factorRows(fs []client.Factor) []views.FactorRow {
+// factorRows describes the factors in ctx's language. With no policy signal from Okta (its
+// Factors API does not say which methods the sign-on policy requires, and unenrollFactor
+// removes the last one without complaint), Gatehouse refuses to remove the last active method
+// itself: the person could otherwise be locked out of a policy that asks for one.
+func factorRows(ctx context.Context, fs []client.Factor, now time.Time) []views.FactorRow {
 	active := 0
 	for _, f := range fs {
 		if f.Active() {
@@ -72,51 +74,71 @@ func factorRows(fs []client.Factor) []views.FactorRow {
 	rows := make([]views.FactorRow, 0, len(fs))
 	for _, f := range fs {
 		row := views.FactorRow{
-			ID: f.ID, Kind: factorKind(f), Provider: factorProvider(f), Device: f.Device(),
-			Status: factorStatus(f.Status), Active: f.Active(), Removable: true,
+			ID: f.ID, Kind: factorName(ctx, f), Provider: factorProvider(ctx, f), Device: f.Device(),
+			Status: factorStatus(ctx, f.Status), Active: f.Active(), Removable: true,
 			Resume: f.Type == client.FactorTOTP && f.Pending(),
 		}
 		if !f.Created.IsZero() {
-			row.Enrolled = f.Created.UTC().Format("2 Jan 2006")
+			row.Enrolled = formatTime(views.LocaleFrom(ctx), &f.Created, now)
 		}
 		if f.Active() && active == 1 {
 			row.Removable = false
-			row.RemoveWhy = "Your only method besides your password: set up another before removing it, as your organisation's sign-in policy may ask for one."
+			row.RemoveWhy = tr(ctx, "security.only_method")
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-func factorKind(f client.Factor) string {
+// factorKindID is the catalog id of the name of f's kind, or "" for a factor type Gatehouse
+// does not know (shown as Okta's identifier of the type).
+func factorKindID(f client.Factor) string {
 	switch f.Kind() {
 	case client.KindAuthenticatorApp:
-		return "Authenticator app"
+		return "factor.app"
 	case client.KindOktaVerify:
-		return "Okta Verify"
+		return "factor.okta_verify"
 	case client.KindPhone:
 		if f.Type == client.FactorCall {
-			return "Phone call"
+			return "factor.call"
 		}
-		return "Text message (SMS)"
+		return "factor.sms"
 	case client.KindEmail:
-		return "Email"
+		return "factor.email"
 	case client.KindSecurityQuestion:
-		return "Security question"
+		return "factor.question"
 	case client.KindSecurityKey:
-		return "Security key or biometric"
+		return "factor.security_key"
 	case client.KindHardwareToken:
-		return "Hardware token"
+		return "factor.hardware_token"
+	}
+	return ""
+}
+
+// factorName names f's kind in ctx's language ("Authenticator app", "Authenticator-App").
+func factorName(ctx context.Context, f client.Factor) string {
+	if id := factorKindID(f); id != "" {
+		return tr(ctx, id)
 	}
 	return string(f.Type)
 }
 
-func factorProvider(f client.Factor) string {
+// factorKind names f's kind in English: the audit trail's words (a durable record in one
+// language), and the admin page's until it is translated.
+func factorKind(f client.Factor) string {
+	if id := factorKindID(f); id != "" {
+		return i18n.EnglishText(id, nil)
+	}
+	return string(f.Type)
+}
+
+// factorProvider names who provides f: product names, except the two that need words.
+func factorProvider(ctx context.Context, f client.Factor) string {
 	switch f.Provider {
 	case client.FactorProviderOkta:
 		return "Okta"
 	case client.FactorProviderGoogle:
-		return "Google Authenticator (or any authenticator app)"
+		return tr(ctx, "factor.any_app")
 	case client.FactorProviderFIDO:
 		return "FIDO2 (WebAuthn)"
 	case client.FactorProviderRSA:
@@ -128,41 +150,43 @@ func factorProvider(f client.Factor) string {
 	case client.FactorProviderDuo:
 		return "Duo"
 	case client.FactorProviderCustom:
-		return "Custom"
+		return tr(ctx, "factor.custom")
 	}
 	return string(f.Provider)
 }
 
-func factorStatus(st client.FactorStatus) string {
+// factorStatus says a factor's status in ctx's language (Okta's own word for one it does not
+// document).
+func factorStatus(ctx context.Context, st client.FactorStatus) string {
 	switch st {
 	case client.FactorActive:
-		return "Active"
+		return tr(ctx, "factor.status.active")
 	case client.FactorPendingActivation:
-		return "Setup not finished"
+		return tr(ctx, "factor.status.pending")
 	case client.FactorEnrolled:
-		return "Enrolled"
+		return tr(ctx, "factor.status.enrolled")
 	case client.FactorNotSetUp:
-		return "Not set up"
+		return tr(ctx, "factor.status.not_set_up")
 	case client.FactorInactive:
-		return "Inactive"
+		return tr(ctx, "factor.status.inactive")
 	case client.FactorExpired:
-		return "Expired"
+		return tr(ctx, "factor.status.expired")
 	case client.FactorDisabled:
-		return "Disabled"
+		return tr(ctx, "factor.status.disabled")
 	}
 	return string(st)
 }
 
-func securityNotice(flash string) *views.Alert {
+func securityNotice(ctx context.Context, flash string) *views.Alert {
 	switch flash {
 	case flashAppAdded:
-		return &views.Alert{Kind: "success", Title: "Your authenticator app is set up", Text: "Okta can ask for its code when you sign in."}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "security.app_added_title"), Text: tr(ctx, "security.app_added_text")}
 	case flashAppExists:
-		return &views.Alert{Kind: "info", Title: "You already have an authenticator app", Text: "To move it to a new phone, remove it below and set it up again."}
+		return &views.Alert{Kind: "info", Title: tr(ctx, "security.app_exists_title"), Text: tr(ctx, "security.app_exists_text")}
 	case flashFactorGone:
-		return &views.Alert{Kind: "success", Title: "The sign-in method has been removed", Text: "Okta no longer accepts it when you sign in. Your sessions stay as they are."}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "security.removed_title"), Text: tr(ctx, "security.removed_text")}
 	case flashSetupExpired:
-		return &views.Alert{Kind: "info", Title: "There is no setup to finish", Text: "Start setting up an authenticator app again."}
+		return &views.Alert{Kind: "info", Title: tr(ctx, "security.setup_gone_title"), Text: tr(ctx, "security.setup_gone_text")}
 	}
 	return nil
 }
@@ -175,14 +199,14 @@ func (s *SelfService) Security(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	view := views.SecurityView{
-		Notice: securityNotice(takeFlash(s.sessions, w, r)),
+		Notice: securityNotice(ctx, takeFlash(s.sessions, w, r)),
 		StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL("/security"),
 	}
 	fs, err := s.factors(ctx, v)
 	if err != nil {
-		view.LoadErr = sectionError(ctx, "Your", "sign-in methods", err)
+		view.LoadErr = loadFailed(ctx, "security.load_failed", err)
 	} else {
-		view.Factors = factorRows(fs)
+		view.Factors = factorRows(ctx, fs, s.opts.Now())
 		view.CanAddApp = true
 		for _, f := range fs {
 			if f.Type == client.FactorTOTP && f.Active() {
@@ -190,7 +214,7 @@ func (s *SelfService) Security(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return Render(w, r, http.StatusOK, views.SecurityPage(PageFor(r, "Sign-in methods", views.NavSecurity), view))
+	return Render(w, r, http.StatusOK, views.SecurityPage(PageFor(r, tr(ctx, "security.title"), views.NavSecurity), view))
 }
 
 // StartAuthenticator handles POST /security/authenticator: it enrols an authenticator app
@@ -208,7 +232,7 @@ func (s *SelfService) StartAuthenticator(w http.ResponseWriter, r *http.Request)
 	ctx := r.Context()
 	fs, err := s.factors(ctx, v)
 	if err != nil {
-		return titled(err, "The setup did not start")
+		return retitled(err, "security.not_started")
 	}
 	if pending, ok := pendingApp(fs); ok {
 		if r.PostFormValue("restart") != "1" {
@@ -216,7 +240,7 @@ func (s *SelfService) StartAuthenticator(w http.ResponseWriter, r *http.Request)
 			return nil
 		}
 		if err := s.okta.DeleteFactor(ctx, v.UserID, pending.ID); err != nil && !errors.Is(err, client.ErrNotFound) {
-			return titled(err, "The setup did not start again")
+			return retitled(err, "security.not_restarted")
 		}
 	}
 	f, err := s.okta.EnrollTOTP(ctx, v.UserID, client.FactorProviderGoogle)
@@ -227,19 +251,12 @@ func (s *SelfService) StartAuthenticator(w http.ResponseWriter, r *http.Request)
 	}
 	if err != nil {
 		s.recordDetail(ctx, v, "self.enroll-factor", audit.ResultFailure, client.Receipt{}, err, string(client.FactorTOTP))
-		return titled(err, "The setup did not start")
+		return retitled(err, "security.not_started")
 	}
 	ScopeFrom(ctx).Note("event", "factor_enrolled")
 	s.recordDetail(ctx, v, "self.enroll-factor", audit.ResultSuccess, client.Receipt{}, nil, string(f.Type)+" "+string(f.Provider)+" "+f.ID)
 	redirect(w, r, "/security/authenticator")
 	return nil
-}
-
-// titled is err's page with a title saying nothing was done.
-func titled(err error, title string) error {
-	he := Classify(err)
-	he.Title = title
-	return he
 }
 
 // AuthenticatorSetup handles GET /security/authenticator: the pending app's QR code (an
@@ -253,7 +270,7 @@ func (s *SelfService) AuthenticatorSetup(w http.ResponseWriter, r *http.Request)
 	}
 	fs, err := s.factors(r.Context(), v)
 	if err != nil {
-		return titled(err, "Your setup could not be loaded")
+		return retitled(err, "security.setup_load_failed")
 	}
 	pending, ok := pendingApp(fs)
 	if !ok || pending.Activation == nil {
@@ -277,7 +294,7 @@ func (s *SelfService) AuthenticatorQR(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR) {
-		return NotFound("Sign in again to see this code.")
+		return NotFound("security.qr_step_up")
 	}
 	fs, err := s.factors(r.Context(), v)
 	if err != nil {
@@ -285,7 +302,7 @@ func (s *SelfService) AuthenticatorQR(w http.ResponseWriter, r *http.Request) er
 	}
 	pending, ok := pendingApp(fs)
 	if !ok || pending.Activation == nil {
-		return NotFound("There is no authenticator app to set up.")
+		return NotFound("security.qr_none")
 	}
 	code, err := qr.Encode(pending.Activation.KeyURI(totpIssuer, v.Login), qr.M)
 	if err != nil {
@@ -305,7 +322,7 @@ func (s *SelfService) AuthenticatorQR(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *SelfService) renderSetup(w http.ResponseWriter, r *http.Request, status int, view views.AuthenticatorView) error {
-	return Render(w, r, status, views.AuthenticatorPage(PageFor(r, "Set up an authenticator app", views.NavSecurity), view))
+	return Render(w, r, status, views.AuthenticatorPage(PageFor(r, tr(r.Context(), "security.setup_title"), views.NavSecurity), view))
 }
 
 // setupView shows the pending factor's key grouped for reading, and where its QR code is.
@@ -339,7 +356,7 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 	ctx := r.Context()
 	fs, err := s.factors(ctx, v)
 	if err != nil {
-		return titled(err, "Your authenticator app was not set up")
+		return retitled(err, "security.app_not_set_up")
 	}
 	pending, ok := pendingApp(fs)
 	if !ok || pending.Activation == nil {
@@ -351,25 +368,26 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
 	view.Code = code
 	if !passcodeShape.MatchString(code) {
-		view.Errors = views.FieldErrors{"code": "Enter the six-digit code your app shows."}
-		view.Alert = &views.Alert{Kind: "error", Title: "Your authenticator app is not set up yet", Text: tr(ctx, msgFixOne)}
+		view.Errors = views.FieldErrors{"code": tr(ctx, "security.code_shape")}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "security.app_not_yet"), Text: tr(ctx, msgFixOne)}
 		return s.renderSetup(w, r, http.StatusUnprocessableEntity, view)
 	}
 	_, err = s.okta.ActivateFactor(ctx, v.UserID, pending.ID, code)
 	if err != nil {
 		s.recordDetail(ctx, v, "self.activate-factor", audit.ResultFailure, client.Receipt{}, err, pending.ID)
-		view.Alert = &views.Alert{Kind: "error", Title: "Your authenticator app is not set up yet", RequestID: RequestID(ctx)}
+		view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "security.app_not_yet"), RequestID: RequestID(ctx)}
 		status := http.StatusUnprocessableEntity
 		switch {
 		case errors.Is(err, client.ErrInvalidPasscode):
-			view.Errors = views.FieldErrors{"code": "That code is not right. Check that your phone's clock is set automatically, then enter the code the app shows now."}
+			view.Errors = views.FieldErrors{"code": tr(ctx, "security.code_wrong")}
 			view.Alert.Text = tr(ctx, msgFixOne)
 		case errors.Is(err, client.ErrRateLimited):
-			view.Alert.Text = "Too many codes were tried. Wait five minutes, then enter the code the app shows."
+			view.Alert.Text = tr(ctx, "security.code_rate_limited")
 			status = http.StatusTooManyRequests
 		default:
 			he := Classify(err)
-			view.Alert.Text, status = he.Msg, he.Status
+			_, view.Alert.Text = he.Words(views.LocaleFrom(ctx))
+			status = he.Status
 		}
 		view.Code = ""
 		return s.renderSetup(w, r, status, view)
@@ -381,21 +399,21 @@ func (s *SelfService) ActivateAuthenticator(w http.ResponseWriter, r *http.Reque
 	return nil
 }
 
-// factorFor finds the person's factor named by the path, or a 404.
-func (s *SelfService) factorFor(ctx context.Context, v Viewer, id string) (views.FactorRow, error) {
+// factorFor finds the person's factor named by the path (and its row in words), or a 404.
+func (s *SelfService) factorFor(ctx context.Context, v Viewer, id string) (client.Factor, views.FactorRow, error) {
 	if !factorIDShape.MatchString(id) {
-		return views.FactorRow{}, NotFound("There is no such sign-in method.")
+		return client.Factor{}, views.FactorRow{}, NotFound("security.no_such_method")
 	}
 	fs, err := s.factors(ctx, v)
 	if err != nil {
-		return views.FactorRow{}, err
+		return client.Factor{}, views.FactorRow{}, err
 	}
-	for _, row := range factorRows(fs) {
+	for i, row := range factorRows(ctx, fs, s.opts.Now()) {
 		if row.ID == id {
-			return row, nil
+			return fs[i], row, nil
 		}
 	}
-	return views.FactorRow{}, NotFound("There is no such sign-in method on your account.")
+	return client.Factor{}, views.FactorRow{}, NotFound("security.no_such_method_yours")
 }
 
 // RemoveFactorForm handles GET /security/factors/{id}/remove: the confirmation.
@@ -404,13 +422,14 @@ func (s *SelfService) RemoveFactorForm(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	row, err := s.factorFor(r.Context(), v, r.PathValue("id"))
+	ctx := r.Context()
+	_, row, err := s.factorFor(ctx, v, r.PathValue("id"))
 	if err != nil {
-		return titled(err, "Nothing to remove")
+		return retitled(err, "security.nothing_to_remove")
 	}
 	path := "/security/factors/" + row.ID + "/remove"
 	view := views.RemoveFactorView{Factor: row, StepUp: NeedsStepUp(v, s.opts.Now(), s.opts.StepUpAge, s.opts.StepUpACR), ReauthURL: reauthURL(path)}
-	return Render(w, r, http.StatusOK, views.RemoveFactorPage(PageFor(r, "Remove a sign-in method", views.NavSecurity), view))
+	return Render(w, r, http.StatusOK, views.RemoveFactorPage(PageFor(r, tr(ctx, "security.remove_page_title"), views.NavSecurity), view))
 }
 
 // RemoveFactor handles POST /security/factors/{id}/remove (after step-up): never the last
@@ -421,20 +440,20 @@ func (s *SelfService) RemoveFactor(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	ctx := r.Context()
-	row, err := s.factorFor(ctx, v, r.PathValue("id"))
+	f, row, err := s.factorFor(ctx, v, r.PathValue("id"))
 	if err != nil {
-		return titled(err, "Nothing was removed")
+		return retitled(err, "security.nothing_removed")
 	}
 	if !row.Removable {
 		s.recordDetail(ctx, v, "self.remove-factor", audit.ResultDenied, client.Receipt{}, nil, "last active factor "+row.ID)
-		return &Error{Status: http.StatusConflict, Title: "Nothing was removed", Msg: row.RemoveWhy}
+		return newError(http.StatusConflict, "security.nothing_removed", "security.only_method", nil)
 	}
 	if err := s.okta.DeleteFactor(ctx, v.UserID, row.ID); err != nil {
 		s.recordDetail(ctx, v, "self.remove-factor", audit.ResultFailure, client.Receipt{}, err, row.ID)
-		return titled(err, "Nothing was removed")
+		return retitled(err, "security.nothing_removed")
 	}
 	ScopeFrom(ctx).Note("event", "factor_removed")
-	s.recordDetail(ctx, v, "self.remove-factor", audit.ResultSuccess, client.Receipt{}, nil, row.Kind+" "+row.ID)
+	s.recordDetail(ctx, v, "self.remove-factor", audit.ResultSuccess, client.Receipt{}, nil, factorKind(f)+" "+row.ID)
 	setFlash(ctx, s.sessions, w, flashFactorGone)
 	redirect(w, r, "/security")
 	return nil

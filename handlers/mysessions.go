@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gatehouse/client"
 	"gatehouse/views"
 	"gatehouse/web/audit"
+	"gatehouse/web/session"
 )
 
 // The person's own Gatehouse sessions (/sessions), from the session store's per-user index
@@ -33,9 +35,9 @@ func (s *SelfService) sessionRows(ctx context.Context, v Viewer) ([]views.Sessio
 	now := s.opts.Now()
 	rows := make([]views.SessionRow, 0, len(list))
 	for _, si := range list {
-		row := views.SessionRow{Handle: si.Handle, Device: si.Device, IP: si.IP, Current: si.Current}
+		row := views.SessionRow{Handle: si.Handle, Device: deviceWords(ctx, si.Device), IP: si.IP, Current: si.Current}
 		if !si.Known {
-			row.Device = "Unknown (signed in before this list existed)"
+			row.Device = tr(ctx, "device.unknown")
 		}
 		if !si.Created.IsZero() {
 			row.SignedIn = formatTime(views.LocaleFrom(ctx), &si.Created, now)
@@ -48,15 +50,32 @@ func (s *SelfService) sessionRows(ctx context.Context, v Viewer) ([]views.Sessio
 	return rows, nil
 }
 
-func sessionsNotice(flash string) *views.Alert {
+// deviceWords says where a session was signed in from, in ctx's language: the browser's and
+// system's names are names; the sentence around them is the catalog's ("Chrome on macOS",
+// "Chrome unter macOS", "macOS 上の Chrome"). "" when nothing is known (the page shows a dash).
+func deviceWords(ctx context.Context, d session.Device) string {
+	switch {
+	case d.Browser != "" && d.System != "":
+		return trf(ctx, "device.browser_on_system", map[string]any{"Browser": d.Browser, "System": d.System})
+	case d.Browser != "":
+		return d.Browser
+	case d.System != "":
+		return trf(ctx, "device.a_browser_on", map[string]any{"System": d.System})
+	case d.Other:
+		return tr(ctx, "device.another_program")
+	}
+	return ""
+}
+
+func sessionsNotice(ctx context.Context, flash string) *views.Alert {
 	switch {
 	case flash == flashSessionEnded:
-		return &views.Alert{Kind: "success", Title: "The session has ended", Text: "That browser is signed out of Gatehouse."}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "sessions.ended_title"), Text: tr(ctx, "sessions.ended_text")}
 	case flash == flashSessionGone:
-		return &views.Alert{Kind: "info", Title: "That session had already ended"}
-	case len(flash) > len(flashOthersEnded) && flash[:len(flashOthersEnded)] == flashOthersEnded:
-		n, _ := strconv.Atoi(flash[len(flashOthersEnded):])
-		return &views.Alert{Kind: "success", Title: "Your other sessions have ended", Text: "Signed out: " + strconv.Itoa(n) + ". You are still signed in here."}
+		return &views.Alert{Kind: "info", Title: tr(ctx, "sessions.gone_title")}
+	case strings.HasPrefix(flash, flashOthersEnded):
+		n, _ := strconv.Atoi(strings.TrimPrefix(flash, flashOthersEnded))
+		return &views.Alert{Kind: "success", Title: tr(ctx, "sessions.others_ended_title"), Text: trn(ctx, "sessions.others_ended_text", n)}
 	}
 	return nil
 }
@@ -67,32 +86,33 @@ func (s *SelfService) Sessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := views.SessionsView{Notice: sessionsNotice(takeFlash(s.sessions, w, r))}
-	rows, err := s.sessionRows(r.Context(), v)
+	ctx := r.Context()
+	view := views.SessionsView{Notice: sessionsNotice(ctx, takeFlash(s.sessions, w, r))}
+	rows, err := s.sessionRows(ctx, v)
 	if err != nil {
-		view.LoadErr = &views.Alert{Kind: "error", Title: "Your sessions could not be loaded", Text: "Gatehouse could not read its session store. Please try again in a minute.", RequestID: RequestID(r.Context())}
-		ScopeFrom(r.Context()).Note("sessions_list", "failed")
+		view.LoadErr = &views.Alert{Kind: "error", Title: tr(ctx, "sessions.load_failed"), Text: tr(ctx, "sessions.store_failed"), RequestID: RequestID(ctx)}
+		ScopeFrom(ctx).Note("sessions_list", "failed")
 	} else {
 		view.Sessions = rows
 	}
-	return Render(w, r, http.StatusOK, views.SessionsPage(PageFor(r, "Where you're signed in", views.NavSessions), view))
+	return Render(w, r, http.StatusOK, views.SessionsPage(PageFor(r, tr(ctx, "sessions.title"), views.NavSessions), view))
 }
 
 // sessionFor finds the person's session a path names.
 func (s *SelfService) sessionFor(ctx context.Context, v Viewer, handle string) (views.SessionRow, error) {
 	if !sessionHandle.MatchString(handle) {
-		return views.SessionRow{}, NotFound("There is no such session.")
+		return views.SessionRow{}, NotFound("sessions.no_such")
 	}
 	rows, err := s.sessionRows(ctx, v)
 	if err != nil {
-		return views.SessionRow{}, Unavailable("Gatehouse could not read its session store. Please try again in a minute.", err)
+		return views.SessionRow{}, Unavailable("sessions.store_failed", err)
 	}
 	for _, row := range rows {
 		if row.Handle == handle {
 			return row, nil
 		}
 	}
-	return views.SessionRow{}, NotFound("This session has already ended.")
+	return views.SessionRow{}, NotFound("sessions.already_ended")
 }
 
 // EndSessionForm handles GET /sessions/{handle}/end: the confirmation.
@@ -101,14 +121,15 @@ func (s *SelfService) EndSessionForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	row, err := s.sessionFor(r.Context(), v, r.PathValue("handle"))
+	ctx := r.Context()
+	row, err := s.sessionFor(ctx, v, r.PathValue("handle"))
 	if err != nil {
 		return err
 	}
 	if row.Current {
-		return badRequest("This is the session you are using. To end it, sign out.")
+		return badRequest("sessions.is_current")
 	}
-	return Render(w, r, http.StatusOK, views.EndSessionPage(PageFor(r, "End a session", views.NavSessions), views.EndSessionView{Session: &row}))
+	return Render(w, r, http.StatusOK, views.EndSessionPage(PageFor(r, tr(ctx, "sessions.end_page_title"), views.NavSessions), views.EndSessionView{Session: &row}))
 }
 
 // EndSession handles POST /sessions/{handle}/end: that session ends on every instance.
@@ -120,11 +141,11 @@ func (s *SelfService) EndSession(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	handle := r.PathValue("handle")
 	if !sessionHandle.MatchString(handle) {
-		return NotFound("There is no such session.")
+		return NotFound("sessions.no_such")
 	}
 	ended, err := s.sessions.EndSession(ctx, v.UserID, handle)
 	if err != nil {
-		return Unavailable("Gatehouse could not end the session. Please try again.", err)
+		return Unavailable("sessions.end_failed", err)
 	}
 	flash := flashSessionGone
 	if ended {
@@ -143,9 +164,10 @@ func (s *SelfService) EndOthersForm(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	rows, err := s.sessionRows(r.Context(), v)
+	ctx := r.Context()
+	rows, err := s.sessionRows(ctx, v)
 	if err != nil {
-		return Unavailable("Gatehouse could not read its session store. Please try again in a minute.", err)
+		return Unavailable("sessions.store_failed", err)
 	}
 	others := 0
 	for _, row := range rows {
@@ -157,7 +179,7 @@ func (s *SelfService) EndOthersForm(w http.ResponseWriter, r *http.Request) erro
 		redirect(w, r, "/sessions")
 		return nil
 	}
-	return Render(w, r, http.StatusOK, views.EndSessionPage(PageFor(r, "End other sessions", views.NavSessions), views.EndSessionView{Others: others}))
+	return Render(w, r, http.StatusOK, views.EndSessionPage(PageFor(r, tr(ctx, "sessions.end_others_page_title"), views.NavSessions), views.EndSessionView{Others: others}))
 }
 
 // EndOthers handles POST /sessions/end-others: every other Gatehouse session of the person
@@ -170,7 +192,7 @@ func (s *SelfService) EndOthers(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	n, err := s.sessions.EndSessions(ctx, v.UserID, true)
 	if err != nil {
-		return Unavailable("Gatehouse could not end your other sessions. Please try again.", err)
+		return Unavailable("sessions.end_others_failed", err)
 	}
 	ScopeFrom(ctx).Note("sessions_ended", n)
 	s.recordDetail(ctx, v, "self.end-other-sessions", audit.ResultSuccess, client.Receipt{}, nil, strconv.Itoa(n)+" sessions")

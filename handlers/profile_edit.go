@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"gatehouse/client"
+	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
@@ -21,9 +22,6 @@ const (
 	flashProfileUnchanged = "profile-unchanged"
 	flashProfileHeld      = "profile-held:" // + the new address Okta is waiting to verify
 )
-
-// msgAdminOnly explains a read-only attribute on the person's own form.
-const msgAdminOnly = "Only your administrator can change this."
 
 // selfProfileForm loads what the person's own editor needs: the schema (the service
 // credential: no self scope reads it) and their profile, fresh from Okta (GetUser on their id,
@@ -70,27 +68,34 @@ func (s *SelfService) EditProfileForm(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	ctx := r.Context()
-	view := views.ProfileEditView{Notice: profileNotice(takeFlash(s.sessions, w, r))}
+	view := views.ProfileEditView{Notice: profileNotice(ctx, takeFlash(s.sessions, w, r))}
+	page := PageFor(r, tr(ctx, "profile.edit_title"), views.NavProfile)
 	form, err := s.selfProfileForm(ctx, v)
 	if err != nil {
-		view.LoadErr = sectionError(ctx, "Your", "details", err)
-		return Render(w, r, http.StatusOK, views.ProfileEditPage(PageFor(r, "Edit your details", views.NavProfile), view))
+		view.LoadErr = loadFailed(ctx, "profile.load_failed", err)
+		return Render(w, r, http.StatusOK, views.ProfileEditPage(page, view))
 	}
-	view.Fields, view.Directory = form.Fields(nil, nil), form.Directory
-	return Render(w, r, http.StatusOK, views.ProfileEditPage(PageFor(r, "Edit your details", views.NavProfile), view))
+	view.Fields, view.Directory = form.Fields(ctx, nil, nil), form.Directory
+	return Render(w, r, http.StatusOK, views.ProfileEditPage(page, view))
+}
+
+// loadFailed is the in-place message of an account page whose data could not be read: the
+// page's own title (titleID) and why, both in the person's language.
+func loadFailed(ctx context.Context, titleID string, err error) *views.Alert {
+	_, msg := Classify(err).Words(views.LocaleFrom(ctx))
+	return &views.Alert{Kind: "error", Title: tr(ctx, titleID), Text: msg, RequestID: RequestID(ctx)}
 }
 
 // profileNotice is the banner a flash left after a save.
-func profileNotice(flash string) *views.Alert {
+func profileNotice(ctx context.Context, flash string) *views.Alert {
 	switch {
 	case flash == flashProfileSaved:
-		return &views.Alert{Kind: "success", Title: "Your details have been saved", Text: "Okta has your changes; apps that read your profile from Okta see them from now on."}
+		return &views.Alert{Kind: "success", Title: tr(ctx, "profile.saved_title"), Text: tr(ctx, "profile.saved_text")}
 	case flash == flashProfileUnchanged:
-		return &views.Alert{Kind: "info", Title: "Nothing to save", Text: "You did not change anything."}
+		return &views.Alert{Kind: "info", Title: tr(ctx, "profile.unchanged_title"), Text: tr(ctx, "profile.unchanged_text")}
 	case strings.HasPrefix(flash, flashProfileHeld):
-		addr := strings.TrimPrefix(flash, flashProfileHeld)
-		return &views.Alert{Kind: "info", Title: "Check your inbox at " + addr,
-			Text: "Your other changes are saved. Okta has sent a link to " + addr + ": your email address changes when you open it. Until then Okta keeps your current address."}
+		addr := map[string]any{"Address": strings.TrimPrefix(flash, flashProfileHeld)}
+		return &views.Alert{Kind: "info", Title: trf(ctx, "profile.held_title", addr), Text: trf(ctx, "profile.held_text", addr)}
 	}
 	return nil
 }
@@ -111,24 +116,22 @@ func (s *SelfService) SaveProfile(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	form, err := s.selfProfileForm(ctx, v)
 	if err != nil {
-		he := Classify(err)
-		he.Title = "Your details were not saved"
-		return he
+		return retitled(err, "profile.not_saved")
 	}
 	posted := r.PostForm
-	edit := form.Parse(posted)
+	edit := form.Parse(ctx, posted)
 	render := func(status int, fe views.FieldErrors, alert *views.Alert) error {
-		view := views.ProfileEditView{Fields: form.Fields(posted, fe), Directory: form.Directory, Alert: alert}
-		return Render(w, r, status, views.ProfileEditPage(PageFor(r, "Edit your details", views.NavProfile), view))
+		view := views.ProfileEditView{Fields: form.Fields(ctx, posted, fe), Directory: form.Directory, Alert: alert}
+		return Render(w, r, status, views.ProfileEditPage(PageFor(r, tr(ctx, "profile.edit_title"), views.NavProfile), view))
 	}
 	if len(edit.Refused) > 0 {
 		ScopeFrom(ctx).Note("profile_refused", strings.Join(edit.Refused, ","))
 		s.recordDetail(ctx, v, "self.update-profile", audit.ResultDenied, client.Receipt{}, nil, "not editable: "+strings.Join(edit.Refused, ","))
-		return render(http.StatusForbidden, nil, &views.Alert{Kind: "error", Title: "Nothing was saved",
-			Text: "You cannot change " + form.Labels(edit.Refused) + " here. " + msgAdminOnly, RequestID: RequestID(ctx)})
+		return render(http.StatusForbidden, nil, &views.Alert{Kind: "error", Title: tr(ctx, "profile.nothing_saved"),
+			Text: trf(ctx, "profile.refused", map[string]any{"Fields": form.LabelList(ctx, edit.Refused)}), RequestID: RequestID(ctx)})
 	}
 	if len(edit.Errors) > 0 {
-		return render(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: "Your details were not saved", Text: fixText(ctx, len(edit.Errors))})
+		return render(http.StatusUnprocessableEntity, edit.Errors, &views.Alert{Kind: "error", Title: tr(ctx, "profile.not_saved"), Text: fixText(ctx, len(edit.Errors))})
 	}
 	if len(edit.Changes) == 0 {
 		setFlash(ctx, s.sessions, w, flashProfileUnchanged)
@@ -189,35 +192,35 @@ func heldEmail(form ProfileForm, edit ProfileEdit, saved client.User) string {
 
 // profileFailure explains Okta's refusal of a profile update on the form.
 func profileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err error, posted url.Values) (int, views.FieldErrors, *views.Alert) {
-	alert := &views.Alert{Kind: "error", Title: "Your details were not saved"}
-	if fe, ok := form.OktaErrors(err, posted); ok {
-		alert.Text = "Okta did not accept " + pluralWord(len(fe), "one of the values", "some of the values") + ". " + fixText(ctx, len(fe))
+	alert := &views.Alert{Kind: "error", Title: tr(ctx, "profile.not_saved")}
+	if fe, ok := form.OktaErrors(ctx, err, posted); ok {
+		alert.Text = trn(ctx, "profile.okta_refused", len(fe))
 		return http.StatusUnprocessableEntity, fe, alert
 	}
-	labels := form.Labels(form.Names(edit.Changes))
+	args := map[string]any{"Fields": form.LabelList(ctx, form.Names(edit.Changes)), "Directory": form.Directory}
 	switch {
+	case errors.Is(err, client.ErrProfileMastered) && form.Directory != "":
+		alert.Text = trf(ctx, "profile.mastered", args)
+		return http.StatusForbidden, nil, alert
 	case errors.Is(err, client.ErrProfileMastered):
-		dir := form.Directory
-		if dir == "" {
-			dir = "another system"
-		}
-		alert.Text = "Your profile is managed in " + dir + ", so Okta cannot change " + labels + " for you. Change it there, or ask your IT helpdesk."
+		alert.Text = trf(ctx, "profile.mastered_elsewhere", args)
 		return http.StatusForbidden, nil, alert
 	case errors.Is(err, client.ErrReadOnlyAttribute):
-		alert.Text = "Okta says you may not change " + labels + " yourself. " + msgAdminOnly
+		alert.Text = trf(ctx, "profile.read_only_refused", args)
 		return http.StatusForbidden, nil, alert
 	case errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrUnauthorized):
-		alert.Text = "Gatehouse is not allowed to change profiles in this organisation. Please contact your helpdesk."
+		alert.Text = tr(ctx, "profile.not_allowed")
 		return http.StatusInternalServerError, nil, alert
 	}
 	he := Classify(err)
-	alert.Text = he.Msg
+	_, alert.Text = he.Words(views.LocaleFrom(ctx))
 	return he.Status, nil, alert
 }
 
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+// retitled is err's page with the catalog message titleID as its title (what was not done),
+// shown in the person's language by the error adaptor.
+func retitled(err error, titleID string) *Error {
+	he := *Classify(err) // a copy: Classify may return an *Error the caller still holds
+	he.TitleID, he.Title = titleID, i18n.EnglishText(titleID, nil)
+	return &he
 }

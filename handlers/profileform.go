@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,10 +22,13 @@ import (
 //
 //	form := ProfileForm{Schema: schema, User: u, Visible: client.SchemaAttribute.SelfVisible,
 //		Editable: client.SchemaAttribute.SelfEditable, ReadOnlyWhy: ...}
-//	fields := form.Fields(nil, nil)             // GET: the form
-//	edit := form.Parse(r.PostForm)              // POST: only changed, editable attributes
-//	fe, ok := form.OktaErrors(err, r.PostForm)  // Okta's causes on their fields
-//	fields = form.Fields(r.PostForm, edit.Errors) // the form again, keeping the input
+//	fields := form.Fields(ctx, nil, nil)             // GET: the form
+//	edit := form.Parse(ctx, r.PostForm)              // POST: only changed, editable attributes
+//	fe, ok := form.OktaErrors(ctx, err, r.PostForm)  // Okta's causes on their fields
+//	fields = form.Fields(ctx, r.PostForm, edit.Errors) // the form again, keeping the input
+//
+// The schema's titles, descriptions and enum names are the org's words and are shown as Okta
+// has them; Gatehouse's own words (hints, errors, yes/no) are in the request's language.
 type ProfileForm struct {
 	Schema client.UserSchema
 	User   client.User
@@ -33,13 +37,15 @@ type ProfileForm struct {
 	// ReadOnlyWhy says who can change a visible attribute that is not editable.
 	ReadOnlyWhy string
 	// Directory, when set, names the directory that masters the person's profile ("Active
-	// Directory (corp.example.com)"): attributes whose source is not Okta (master other than
+	// Directory (corp.example.com)", a name in every language): attributes whose source is not Okta (master other than
 	// OKTA) are shown read-only with it, as Okta would refuse them (E0000023). The check is
 	// for the page only: a posted value still goes to Okta, whose answer is the last word.
 	Directory string
 }
 
-// directoryOf names the directory that masters u's profile, or "".
+// directoryOf names the directory that masters u's profile, or "". It is a name ("Active
+// Directory", "LDAP", with Okta's name of the directory instance), not words: pages put it into
+// sentences of their own language.
 func directoryOf(u client.User) string {
 	p := u.Credentials.Provider
 	var kind string
@@ -47,7 +53,7 @@ func directoryOf(u client.User) string {
 	case client.ProviderActiveDirectory:
 		kind = "Active Directory"
 	case client.ProviderLDAP:
-		kind = "your LDAP directory"
+		kind = "LDAP"
 	default:
 		return ""
 	}
@@ -113,16 +119,16 @@ func valueText(v any) string {
 }
 
 // displayText is a read-only value as a person reads it: an enum's display name, yes/no.
-func displayText(a client.SchemaAttribute, v any) string {
+func displayText(ctx context.Context, a client.SchemaAttribute, v any) string {
 	t := valueText(v)
 	if title, ok := a.EnumTitle(t); ok && t != "" {
 		return title
 	}
 	if a.Type == client.AttributeBoolean && t != "" {
 		if t == "true" {
-			return "Yes"
+			return tr(ctx, "profile.yes")
 		}
-		return "No"
+		return tr(ctx, "profile.no")
 	}
 	return strings.ReplaceAll(t, "\n", ", ")
 }
@@ -131,7 +137,7 @@ func displayText(a client.SchemaAttribute, v any) string {
 // (read-only ones only when they have a value),
 // filled from the profile, or from posted (the person's input, kept after a refusal) with
 // errs on their fields (keyed by attribute name).
-func (f ProfileForm) Fields(posted url.Values, errs views.FieldErrors) []views.ProfileFormField {
+func (f ProfileForm) Fields(ctx context.Context, posted url.Values, errs views.FieldErrors) []views.ProfileFormField {
 	values := ProfileValues(f.User.Profile)
 	var out []views.ProfileFormField
 	for _, a := range f.Schema.Attributes {
@@ -143,10 +149,10 @@ func (f ProfileForm) Fields(posted url.Values, errs views.FieldErrors) []views.P
 			if field.Value == "" {
 				continue // a read-only attribute without a value has nothing to show
 			}
-			field.ReadOnly, field.Value = true, displayText(a, values[a.Name])
+			field.ReadOnly, field.Value = true, displayText(ctx, a, values[a.Name])
 			field.ReadOnlyWhy = f.ReadOnlyWhy
 			if f.editable(a) {
-				field.ReadOnlyWhy = "Comes from " + f.Directory + ": it is changed there."
+				field.ReadOnlyWhy = trf(ctx, "profile.from_directory", map[string]any{"Directory": f.Directory})
 			}
 			out = append(out, field)
 			continue
@@ -155,7 +161,7 @@ func (f ProfileForm) Fields(posted url.Values, errs views.FieldErrors) []views.P
 			field.Value = vs[0]
 		}
 		field.Required, field.Error = a.Required, errs[a.Name]
-		shapeInput(&field, a)
+		shapeInput(ctx, &field, a)
 		out = append(out, field)
 	}
 	return out
@@ -170,7 +176,7 @@ func attributeLabel(a client.SchemaAttribute) string {
 }
 
 // shapeInput picks the input for a's type and constraints, and says the constraints in words.
-func shapeInput(field *views.ProfileFormField, a client.SchemaAttribute) {
+func shapeInput(ctx context.Context, field *views.ProfileFormField, a client.SchemaAttribute) {
 	switch {
 	case len(a.Enum) > 0:
 		for _, e := range a.Enum {
@@ -178,10 +184,10 @@ func shapeInput(field *views.ProfileFormField, a client.SchemaAttribute) {
 		}
 		return
 	case a.Type == client.AttributeBoolean:
-		field.Options = []views.SelectOption{{Value: "true", Title: "Yes"}, {Value: "false", Title: "No"}}
+		field.Options = []views.SelectOption{{Value: "true", Title: tr(ctx, "profile.yes")}, {Value: "false", Title: tr(ctx, "profile.no")}}
 		return
 	case a.Type == client.AttributeArray:
-		field.Multiline, field.Hint = true, "One per line."
+		field.Multiline, field.Hint = true, tr(ctx, "profile.hint.list")
 		return
 	case a.Type == client.AttributeInteger:
 		field.Input = "number"
@@ -197,26 +203,27 @@ func shapeInput(field *views.ProfileFormField, a client.SchemaAttribute) {
 		field.Input = "tel"
 	}
 	if hint := formatHint(a.Format); hint != "" {
-		field.Hint = hint
+		field.Hint = tr(ctx, hint)
 	}
 	if a.MaxLength != nil && *a.MaxLength > 0 {
 		field.MaxLength = *a.MaxLength
 		if field.Hint == "" {
-			field.Hint = "Up to " + strconv.Itoa(*a.MaxLength) + " characters."
+			field.Hint = trn(ctx, "profile.hint.max_length", *a.MaxLength)
 		}
 	}
 }
 
+// formatHint is the catalog id of the hint for a string format, or "".
 func formatHint(format string) string {
 	switch format {
 	case "timezone":
-		return "A time zone such as America/Los_Angeles or Europe/Paris."
+		return "profile.hint.timezone"
 	case "language-code":
-		return "A language such as en, en-GB or fr."
+		return "profile.hint.language"
 	case "locale":
-		return "A language and country such as en_US or fr_FR."
+		return "profile.hint.locale"
 	case "country-code":
-		return "Two letters, such as US or FR."
+		return "profile.hint.country"
 	}
 	return ""
 }
@@ -236,8 +243,8 @@ type ProfileEdit struct {
 }
 
 // Parse reads the posted form against the schema and the rule. Attributes the form did not
-// post are left as they are.
-func (f ProfileForm) Parse(posted url.Values) ProfileEdit {
+// post are left as they are. The errors are in ctx's language.
+func (f ProfileForm) Parse(ctx context.Context, posted url.Values) ProfileEdit {
 	values := ProfileValues(f.User.Profile)
 	edit := ProfileEdit{Changes: map[string]any{}, Before: map[string]string{}, After: map[string]string{}, Errors: views.FieldErrors{}}
 	for key := range posted {
@@ -252,7 +259,7 @@ func (f ProfileForm) Parse(posted url.Values) ProfileEdit {
 		}
 		v, problem := a.Parse(posted.Get(key))
 		if problem != nil {
-			edit.Errors[a.Name] = problemMessage(a, problem)
+			edit.Errors[a.Name] = problemMessage(ctx, a, problem)
 			continue
 		}
 		before, after := valueText(values[a.Name]), valueText(v)
@@ -276,8 +283,13 @@ func (f ProfileForm) Names(changes map[string]any) []string {
 	return names
 }
 
-// Labels names attributes by their titles, for messages.
-func (f ProfileForm) Labels(names []string) string {
+// LabelList names attributes by their titles, joined as a list in ctx's language (Japanese
+// separates them with 、). The titles are the schema's, as the org wrote them.
+func (f ProfileForm) LabelList(ctx context.Context, names []string) string {
+	return strings.Join(f.titles(names), tr(ctx, "profile.list_separator"))
+}
+
+func (f ProfileForm) titles(names []string) []string {
 	labels := make([]string, 0, len(names))
 	for _, n := range names {
 		if a, ok := f.Schema.Attribute(n); ok {
@@ -286,7 +298,7 @@ func (f ProfileForm) Labels(names []string) string {
 			labels = append(labels, n)
 		}
 	}
-	return strings.Join(labels, ", ")
+	return labels
 }
 
 // AuditDetail records what changed: each attribute with its value before and after (profile
@@ -299,52 +311,53 @@ func (f ProfileForm) AuditDetail(edit ProfileEdit) string {
 	return strings.Join(parts, "; ")
 }
 
-// problemMessage says in words why a value does not fit its attribute.
-func problemMessage(a client.SchemaAttribute, p *client.AttributeProblem) string {
+// problemMessage says in ctx's language why a value does not fit its attribute.
+func problemMessage(ctx context.Context, a client.SchemaAttribute, p *client.AttributeProblem) string {
 	switch p.Kind {
 	case client.ProblemRequired:
-		return "This cannot be empty."
+		return tr(ctx, "profile.error.required")
 	case client.ProblemType:
 		switch a.Type {
 		case client.AttributeInteger:
-			return "Enter a whole number."
+			return tr(ctx, "profile.error.integer")
 		case client.AttributeNumber:
-			return "Enter a number."
+			return tr(ctx, "profile.error.number")
 		case client.AttributeBoolean:
-			return "Choose yes or no."
+			return tr(ctx, "profile.error.boolean")
 		}
 	case client.ProblemTooShort:
-		return "Use at least " + strconv.Itoa(p.Min) + " characters."
+		return trn(ctx, "profile.error.too_short", p.Min)
 	case client.ProblemTooLong:
-		return "Use at most " + strconv.Itoa(p.Max) + " characters."
+		return trn(ctx, "profile.error.too_long", p.Max)
 	case client.ProblemEnum:
-		return "Choose one of the options."
+		return tr(ctx, "profile.error.enum")
 	case client.ProblemPattern:
-		return "This is not in the form your organisation expects."
+		return tr(ctx, "profile.error.pattern")
 	case client.ProblemFormat:
 		switch p.Format {
 		case "email":
-			return "Enter an email address such as name@example.com."
+			return tr(ctx, "profile.error.email")
 		case "timezone":
-			return "Enter a time zone such as America/Los_Angeles or Europe/Paris."
+			return tr(ctx, "profile.error.timezone")
 		case "language-code":
-			return "Enter a language such as en, en-GB or fr."
+			return tr(ctx, "profile.error.language")
 		case "locale":
-			return "Enter a language and country such as en_US."
+			return tr(ctx, "profile.error.locale")
 		case "country-code":
-			return "Enter a two-letter country code such as US."
+			return tr(ctx, "profile.error.country")
 		case "uri":
-			return "Enter a web address starting with https://."
+			return tr(ctx, "profile.error.uri")
 		}
-		return "This is not in the expected format."
+		return tr(ctx, "profile.error.format")
 	}
-	return "This value is not accepted."
+	return tr(ctx, "profile.error.value")
 }
 
 // OktaErrors puts Okta's validation causes (E0000001, Error.FieldCauses) on the fields they
 // name, in words derived from the attribute and the posted value (Okta's texts are for the
-// log). ok is false when err is not such a refusal or names no field of the form.
-func (f ProfileForm) OktaErrors(err error, posted url.Values) (views.FieldErrors, bool) {
+// log), in ctx's language. ok is false when err is not such a refusal or names no field of
+// the form.
+func (f ProfileForm) OktaErrors(ctx context.Context, err error, posted url.Values) (views.FieldErrors, bool) {
 	var ce *client.Error
 	if !errors.As(err, &ce) || !errors.Is(err, client.ErrInvalid) {
 		return nil, false
@@ -356,9 +369,9 @@ func (f ProfileForm) OktaErrors(err error, posted url.Values) (views.FieldErrors
 		if !ok || !f.visible(a) {
 			continue
 		}
-		msg := "Okta did not accept this value."
+		msg := tr(ctx, "profile.error.okta")
 		if _, p := a.Parse(posted.Get(views.FieldName(name))); p != nil {
-			msg = problemMessage(a, p)
+			msg = problemMessage(ctx, a, p)
 		}
 		fe[name] = msg
 	}

@@ -147,7 +147,7 @@ func (l *sessionLayer) EndSessions(ctx context.Context, userID string, keepCurre
 // whereFrom is what a session record keeps of where the request came from, for the person's
 // list of their sessions: the browser in a few words and the client address as the proxy
 // settings allow (clientIP, through the request's scope).
-func whereFrom(r *http.Request) (device, ip string) {
+func whereFrom(r *http.Request) (device session.Device, ip string) {
 	return deviceOf(r.UserAgent()), handlers.ScopeFrom(r.Context()).ClientIP
 }
 

@@ -1,16 +1,22 @@
 package web
 
-import "strings"
+import (
+	"strings"
 
-// deviceOf summarises a User-Agent header as a person recognises their own browser on the
-// list of their sessions ("Chrome on macOS"). Only the summary is kept in the session record:
-// the whole header says more about the machine than the list needs. Order matters: Edge and
-// Opera carry "Chrome", Chrome carries "Safari", iPadOS and Android carry "Linux"/"Mac OS X".
-func deviceOf(ua string) string {
+	"gatehouse/web/session"
+)
+
+// deviceOf names the browser and the system of a User-Agent header, as a person recognises
+// their own browser on the list of their sessions (Chrome, macOS). Only the names are kept in
+// the session record: the whole header says more about the machine than the list needs, and
+// the words around the names ("Chrome on macOS") are the page's, in its reader's language.
+// Order matters: Edge and Opera carry "Chrome", Chrome carries "Safari", iPadOS and Android
+// carry "Linux"/"Mac OS X".
+func deviceOf(ua string) session.Device {
 	if ua == "" {
-		return ""
+		return session.Device{}
 	}
-	browser := ""
+	var d session.Device
 	for _, b := range []struct{ token, name string }{
 		{"Edg/", "Edge"}, {"EdgA/", "Edge"}, {"EdgiOS/", "Edge"},
 		{"OPR/", "Opera"}, {"SamsungBrowser/", "Samsung Internet"},
@@ -19,27 +25,19 @@ func deviceOf(ua string) string {
 		{"Safari/", "Safari"},
 	} {
 		if strings.Contains(ua, b.token) {
-			browser = b.name
+			d.Browser = b.name
 			break
 		}
 	}
-	system := ""
 	for _, s := range []struct{ token, name string }{
 		{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"CrOS", "ChromeOS"},
 		{"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"Macintosh", "macOS"}, {"Linux", "Linux"},
 	} {
 		if strings.Contains(ua, s.token) {
-			system = s.name
+			d.System = s.name
 			break
 		}
 	}
-	switch {
-	case browser != "" && system != "":
-		return browser + " on " + system
-	case browser != "":
-		return browser
-	case system != "":
-		return "A browser on " + system
-	}
-	return "Another program"
+	d.Other = d.Browser == "" && d.System == ""
+	return d
 }

@@ -21,9 +21,10 @@ type Summary struct {
 	// Created is when the person signed in; LastSeen the last recorded activity (written at
 	// most once per Options.TouchEvery, as the idle timeout already does).
 	Created, LastSeen time.Time
-	// Device and IP are the record's (Record.Device, Record.IP); "" when unknown, as for a
+	// Device and IP are the record's (Record.Device, Record.IP); zero when unknown, as for a
 	// session started before they were recorded.
-	Device, IP string
+	Device Device
+	IP     string
 	// Known is false for a session whose record could not be read (written by an older
 	// Gatehouse, or with a key since retired): it can still be ended.
 	Known bool

@@ -10,7 +10,7 @@ import (
 )
 
 // startFrom signs user in with a device and address, as the web layer records them.
-func startFrom(t *testing.T, s *Store, user, device, ip string) (*Record, string) {
+func startFrom(t *testing.T, s *Store, user string, device Device, ip string) (*Record, string) {
 	t.Helper()
 	rec := testRecord(user)
 	rec.Device, rec.IP = device, ip
@@ -23,21 +23,21 @@ func startFrom(t *testing.T, s *Store, user, device, ip string) (*Record, string
 
 func testList(t *testing.T, fx *fixture) {
 	s := newStore(t, fx)
-	laptop, _ := startFrom(t, s, "00ualice", "Chrome on macOS", "203.0.113.7")
+	laptop, _ := startFrom(t, s, "00ualice", Device{Browser: "Chrome", System: "macOS"}, "203.0.113.7")
 	fx.clock.Advance(2 * time.Minute)
-	phone, _ := startFrom(t, s, "00ualice", "Safari on iPhone", "198.51.100.20")
-	startFrom(t, s, "00ubob", "Firefox on Linux", "192.0.2.1")
+	phone, _ := startFrom(t, s, "00ualice", Device{Browser: "Safari", System: "iPhone"}, "198.51.100.20")
+	startFrom(t, s, "00ubob", Device{Browser: "Firefox", System: "Linux"}, "192.0.2.1")
 
 	got, err := s.List(t.Context(), "00ualice")
 	require.NoError(t, err)
 	require.Len(t, got, 2, "only alice's sessions")
 	assert.Equal(t, s.Handle(phone.ID), got[0].Handle, "newest sign-in first")
-	assert.Equal(t, "Safari on iPhone", got[0].Device)
+	assert.Equal(t, Device{Browser: "Safari", System: "iPhone"}, got[0].Device)
 	assert.Equal(t, "198.51.100.20", got[0].IP)
 	assert.True(t, got[0].Created.Equal(phone.Created))
 	assert.True(t, got[0].Known)
 	assert.Equal(t, s.Handle(laptop.ID), got[1].Handle)
-	assert.Equal(t, "Chrome on macOS", got[1].Device)
+	assert.Equal(t, Device{Browser: "Chrome", System: "macOS"}, got[1].Device)
 	for _, sum := range got {
 		assert.NotContains(t, sum.Handle, laptop.ID)
 		assert.NotEqual(t, hashID(laptop.ID), sum.Handle, "the handle is not the backend key")
@@ -60,9 +60,9 @@ func testList(t *testing.T, fx *fixture) {
 
 func testEndOne(t *testing.T, fx *fixture) {
 	s := newStore(t, fx)
-	keep, _ := startFrom(t, s, "00ualice", "Chrome on macOS", "203.0.113.7")
-	other, _ := startFrom(t, s, "00ualice", "Safari on iPhone", "198.51.100.20")
-	bob, _ := startFrom(t, s, "00ubob", "Firefox on Linux", "192.0.2.1")
+	keep, _ := startFrom(t, s, "00ualice", Device{Browser: "Chrome", System: "macOS"}, "203.0.113.7")
+	other, _ := startFrom(t, s, "00ualice", Device{Browser: "Safari", System: "iPhone"}, "198.51.100.20")
+	bob, _ := startFrom(t, s, "00ubob", Device{Browser: "Firefox", System: "Linux"}, "192.0.2.1")
 
 	tests := []struct {
 		name, user, handle string
@@ -89,7 +89,7 @@ func testEndOne(t *testing.T, fx *fixture) {
 // listed once its next write re-seals it.
 func testLegacyRecordAD(t *testing.T, fx *fixture) {
 	s := newStore(t, fx)
-	rec, _ := startFrom(t, s, "00ualice", "Chrome on macOS", "203.0.113.7")
+	rec, _ := startFrom(t, s, "00ualice", Device{Browser: "Chrome", System: "macOS"}, "203.0.113.7")
 	pt, err := marshalRecord(rec)
 	require.NoError(t, err)
 	legacy := s.kr.seal(pt, adRecord+rec.ID)
@@ -109,5 +109,5 @@ func testLegacyRecordAD(t *testing.T, fx *fixture) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.True(t, list[0].Known)
-	assert.Equal(t, "Chrome on macOS", list[0].Device)
+	assert.Equal(t, Device{Browser: "Chrome", System: "macOS"}, list[0].Device)
 }

@@ -38,10 +38,11 @@ type Record struct {
 	// LastSeen is the last recorded activity; the idle timeout runs from it.
 	LastSeen time.Time
 	// Device and IP describe where the session was signed in from, for the person's own
-	// list of their sessions: a summary of the browser's user agent ("Chrome on macOS",
-	// never the whole header) and the client address as the proxy settings allow. Set at
-	// sign-in and renewed with the tokens.
-	Device, IP string
+	// list of their sessions: the browser's and system's names from its user agent (never
+	// the whole header) and the client address as the proxy settings allow. Set at sign-in
+	// and renewed with the tokens.
+	Device Device
+	IP     string
 	// Tokens are the OAuth tokens of the session.
 	Tokens Tokens
 	// Lang is the language chosen from the language menu for this session ("" when none was:
@@ -52,6 +53,20 @@ type Record struct {
 	// per-person cache holds no fresher copy.
 	PreferredLanguage, Locale, Timezone string
 }
+
+// Device is where a session was signed in from, as a person recognises their own browser on
+// the list of their sessions: the browser's and the operating system's names ("Chrome",
+// "macOS"), each "" when the user agent did not say. They are names, the same in every
+// language: the page puts them into a sentence in its reader's ("Chrome on macOS", "Chrome
+// unter macOS"), so no words are stored. Other marks a program that named neither; the zero
+// Device is unknown (no user agent, or a session recorded before devices were).
+type Device struct {
+	Browser, System string
+	Other           bool
+}
+
+// IsZero reports whether nothing is known of the device.
+func (d Device) IsZero() bool { return d == Device{} }
 
 // HasRole reports whether the record carries role.
 func (r *Record) HasRole(role string) bool {

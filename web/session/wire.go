@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -26,17 +27,61 @@ type wireRecord struct {
 	AMR     []string `json:"amr,omitempty"`
 	Created int64    `json:"c"`
 	Seen    int64    `json:"ls"`
-	Device  string   `json:"d,omitempty"` // optional: records from before it read as ""
-	IP      string   `json:"ip,omitempty"`
-	Access  string   `json:"ta,omitempty"`
-	Refresh string   `json:"tr,omitempty"`
-	IDToken string   `json:"ti,omitempty"`
-	Expiry  int64    `json:"te,omitempty"`
+	// Dev is the device (Record.Device); Device is the English summary Gatehouse stored
+	// before issue 20 ("Chrome on macOS"), read from records of that time, never written.
+	Dev     *wireDevice `json:"dv,omitempty"`
+	Device  string      `json:"d,omitempty"`
+	IP      string      `json:"ip,omitempty"`
+	Access  string      `json:"ta,omitempty"`
+	Refresh string      `json:"tr,omitempty"`
+	IDToken string      `json:"ti,omitempty"`
+	Expiry  int64       `json:"te,omitempty"`
 	// Optional: records from before issue 20 read as "" (no choice, profile unknown).
 	Lang     string `json:"lg,omitempty"`
 	PrefLang string `json:"pl,omitempty"`
 	Locale   string `json:"lc,omitempty"`
 	Timezone string `json:"tz,omitempty"`
+}
+
+// wireDevice is the stored form of a Device.
+type wireDevice struct {
+	Browser string `json:"b,omitempty"`
+	System  string `json:"s,omitempty"`
+	Other   bool   `json:"o,omitempty"`
+}
+
+func toWireDevice(d Device) *wireDevice {
+	if d.IsZero() {
+		return nil
+	}
+	return &wireDevice{Browser: d.Browser, System: d.System, Other: d.Other}
+}
+
+func fromWire(w wireRecord) Device {
+	if w.Dev != nil {
+		return Device{Browser: w.Dev.Browser, System: w.Dev.System, Other: w.Dev.Other}
+	}
+	return legacyDevice(w.Device)
+}
+
+// legacyDevice reads the English summary records held before issue 20, which the web layer
+// wrote from a closed vocabulary: "Chrome on macOS", "Chrome", "A browser on Android",
+// "Another program". Such records live at most a session's absolute lifetime, and stay
+// readable in every language meanwhile.
+func legacyDevice(s string) Device {
+	switch {
+	case s == "":
+		return Device{}
+	case s == "Another program":
+		return Device{Other: true}
+	}
+	if system, ok := strings.CutPrefix(s, "A browser on "); ok {
+		return Device{System: system}
+	}
+	if browser, system, ok := strings.Cut(s, " on "); ok {
+		return Device{Browser: browser, System: system}
+	}
+	return Device{Browser: s}
 }
 
 func toNanos(t time.Time) int64 {
@@ -68,7 +113,7 @@ func marshalRecord(r *Record) ([]byte, error) {
 		AMR:      r.AMR,
 		Created:  toNanos(r.Created),
 		Seen:     toNanos(r.LastSeen),
-		Device:   r.Device,
+		Dev:      toWireDevice(r.Device),
 		IP:       r.IP,
 		Access:   r.Tokens.Access,
 		Refresh:  r.Tokens.Refresh,
@@ -107,7 +152,7 @@ func unmarshalRecord(b []byte, id string) (*Record, error) {
 		AMR:            w.AMR,
 		Created:        fromNanos(w.Created),
 		LastSeen:       fromNanos(w.Seen),
-		Device:         w.Device,
+		Device:         fromWire(w),
 		IP:             w.IP,
 		Tokens: Tokens{
 			Access:  w.Access,
