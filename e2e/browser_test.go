@@ -159,6 +159,14 @@ func (c *chromiumProcess) close() {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	chromium.close()
+	if testing.Verbose() {
+		fmt.Println(suiteKinds.summary())
+	}
+	// Every route the journeys visited was checked in every mode at least once (see pageKinds).
+	if err := verifyPageKinds(suiteKinds); err != nil && code == 0 {
+		fmt.Println("FAIL:", err)
+		code = 1
+	}
 	os.Exit(code)
 }
 

@@ -68,8 +68,11 @@ type axeResult struct {
 }
 
 // check is the one helper every journey calls after each navigation or swap: axe-core finds
-// no WCAG 2.2 A/AA violation in light and dark schemes at desktop and phone widths, no CSP
-// violation happened, and nothing was written to the console as an error.
+// no WCAG 2.2 A/AA violation in light and dark schemes at desktop and phone widths, form
+// controls reach 3:1 against their background in light and dark, no CSP violation happened,
+// and nothing was written to the console as an error. Every mode is checked the first time the
+// suite shows a kind of page (pagekinds_test.go); a repeat of a kind already checked fully is
+// looked at by axe in the tab's own mode only. CSP and console are judged on every visit.
 func (b *browser) check() {
 	b.t.Helper()
 	where := b.path()
@@ -82,24 +85,56 @@ func (b *browser) check() {
 		// Scripts are on only for the checks: the page must not have run any of its own.
 		require.True(b.t, eval[bool](b, `typeof window.htmx === "undefined"`), "htmx ran on %s in a browser without JavaScript", where)
 	}
+	route := b.pageRoute()
+	kind := b.pageKind(route)
 	b.injectAxe()
-	for _, m := range checkModes {
-		b.do(b.viewport(m.width, m.height, m.mobile), b.scheme(m.dark), settle)
-		res := b.runAxe(false)
-		if len(res.Violations) > 0 {
-			res = b.runAxe(true) // again, naming the elements for the message
-			assert.Fail(b.t, "accessibility violations", "axe found %d violation(s) on %s [%s]:\n%s", len(res.Violations), where, m.name, formatAxe(res))
+	if suiteKinds.begin(route, kind) {
+		passed := true
+		for _, m := range checkModes {
+			b.do(b.viewport(m.width, m.height, m.mobile), b.scheme(m.dark), settle)
+			passed = b.axe(where, m.name) && passed
+			if !m.mobile {
+				// Colours are the same at every width: light and dark are what matter.
+				passed = b.checkControlContrast(where, m.name) && passed
+			}
 		}
-		if !m.mobile {
-			// Colours are the same at every width: light and dark are what matter.
-			b.checkControlContrast(where, m.name)
+		b.do(b.viewport(b.opts.width, b.opts.height, b.opts.mobile), b.scheme(b.opts.dark))
+		if passed {
+			suiteKinds.done(route, kind)
 		}
+	} else {
+		b.do(settle)
+		b.axe(where, b.opts.modeName())
 	}
-	b.do(b.viewport(b.opts.width, b.opts.height, b.opts.mobile), b.scheme(b.opts.dark))
 
 	csp := eval[[]string](b, `window.__cspViolations ? window.__cspViolations.splice(0) : []`)
 	assert.Empty(b.t, csp, "CSP violations on %s", where)
 	b.assertConsoleClean(where)
+}
+
+// axe runs axe-core on the page as it is now and fails the test on any violation; it reports
+// whether the page passed.
+func (b *browser) axe(where, mode string) bool {
+	b.t.Helper()
+	res := b.runAxe(false)
+	if len(res.Violations) == 0 {
+		return true
+	}
+	res = b.runAxe(true) // again, naming the elements for the message
+	return assert.Fail(b.t, "accessibility violations", "axe found %d violation(s) on %s [%s]:\n%s", len(res.Violations), where, mode, formatAxe(res))
+}
+
+// modeName names the tab's own mode the way checkModes do.
+func (o browserOptions) modeName() string {
+	scheme := "light"
+	if o.dark {
+		scheme = "dark"
+	}
+	name := fmt.Sprintf("%s %dpx", scheme, o.width)
+	if o.mobile {
+		name += " phone"
+	}
+	return name
 }
 
 // loaded waits until the document and its subresources have loaded.

@@ -68,11 +68,13 @@ const controlContrastJS = `(function () {
   return bad;
 })()`
 
-// checkControlContrast fails when a form control's boundary is under 3:1 (WCAG 1.4.11).
-func (b *browser) checkControlContrast(where, mode string) {
+// checkControlContrast fails when a form control's boundary is under 3:1 (WCAG 1.4.11); it
+// reports whether every control passed.
+func (b *browser) checkControlContrast(where, mode string) bool {
 	b.t.Helper()
 	bad := slices.Compact(eval[[]string](b, controlContrastJS)) // rows of checkboxes say it once
-	if len(bad) > 0 {
-		assert.Fail(b.t, "non-text contrast", "form controls under 3:1 (WCAG 1.4.11) on %s [%s]:\n  %s", where, mode, strings.Join(bad, "\n  "))
+	if len(bad) == 0 {
+		return true
 	}
+	return assert.Fail(b.t, "non-text contrast", "form controls under 3:1 (WCAG 1.4.11) on %s [%s]:\n  %s", where, mode, strings.Join(bad, "\n  "))
 }
