@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,14 +129,6 @@ func (a *Admin) preview(ctx context.Context, v Viewer, act Action, ids []string)
 		view.ReauthURL = reauthURL("/admin/users")
 	}
 	return view
-}
-
-// people counts people in words: "1 person", "3 people".
-func people(n int) string {
-	if n == 1 {
-		return "1 person"
-	}
-	return strconv.Itoa(n) + " people"
 }
 
 // notLoaded is a bulk row's words for a person Okta did not return.

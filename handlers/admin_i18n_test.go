@@ -160,6 +160,9 @@ func TestAdminPeopleListInFrench(t *testing.T) {
 	doc = list(t, "status=ACTIVE")
 	count := text(doc.Find("[data-testid=user-count]"))
 	assert.Regexp(t, `^\d+ personnes dont le compte a le statut «\x{a0}Actif\x{a0}»`, count, "other: plural, the status in French")
+	bar := doc.Find("[data-testid=bulk-count]")
+	assert.Equal(t, "# personne sélectionnée", bar.AttrOr("data-count-one", ""), "the bulk bar's script counts in French")
+	assert.Equal(t, "# personnes sélectionnées", bar.AttrOr("data-count-other", ""))
 
 	doc = list(t, "q=zzzz-nobody")
 	assert.Contains(t, text(doc.Find("#user-results")), "Personne ne correspond à «\u00a0zzzz-nobody\u00a0»")

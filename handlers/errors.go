@@ -169,8 +169,8 @@ func Classify(err error) *Error {
 		// Too many requests in flight at Okta, from every integration of the org: no bucket
 		// is spent, and a slot frees within moments (the client already retried a read
 		// twice). Okta's reset is only a suggestion, so the page asks for seconds, not a minute.
-		e := Unavailable("Okta is handling too many requests at once right now. Nothing was changed. Please try again in a few seconds.", err)
-		e.Title = "Okta is busy"
+		e := Unavailable("error.okta_concurrency.msg", err)
+		e.TitleID, e.Title = "error.okta_busy.title", i18n.EnglishText("error.okta_busy.title", nil)
 		e.RetryAfter = 5 * time.Second
 		return e
 	case errors.Is(err, client.ErrRateLimited):

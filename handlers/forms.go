@@ -17,9 +17,11 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &Error{Status: http.StatusRequestEntityTooLarge, Title: "Too much data", Msg: "The form sent more data than Gatehouse accepts. Please shorten what you typed and try again.", Err: err}
+			e := newError(http.StatusRequestEntityTooLarge, "error.form.title", "error.form.too_much", nil)
+			e.Err = err
+			return e
 		}
-		return badRequest("The form could not be read. Please reload the page and try again.")
+		return badRequest("error.form.unreadable")
 	}
 	return nil
 }

@@ -3,8 +3,9 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
+
+	"gatehouse/i18n"
 )
 
 // Limiter counts attempts per key in a fixed window. Implementations: web/ratelimit's memory
@@ -55,14 +56,14 @@ func (ls *Limits) Check(ctx context.Context, userID string, limits ...Limit) err
 		}
 		ok, retry, err := ls.limiter.Allow(ctx, key, lim.N, lim.Window)
 		if err != nil {
-			return Unavailable("Gatehouse is having trouble right now. Please try again in a moment.", fmt.Errorf("rate limiter: %w", err))
+			return Unavailable("error.limit.trouble", fmt.Errorf("rate limiter: %w", err))
 		}
 		if !ok {
 			ScopeFrom(ctx).Note("rate_limited", lim.Name)
 			if ls.refused != nil {
 				ls.refused(lim.Name)
 			}
-			return tooMany("You have tried this too many times. Nothing was done this time; please wait "+humanDuration(retry)+" and try again.", retry)
+			return tooManyTries(retry)
 		}
 	}
 	return nil
@@ -76,13 +77,25 @@ func currentPasswordLimits() []Limit {
 	return []Limit{{Name: "current-password", N: 5, Window: 15 * time.Minute}, {Name: "current-password-client", N: 20, Window: time.Hour, ByClient: true}}
 }
 
-func humanDuration(d time.Duration) string {
+// tooManyTries refuses an attempt over a limit, saying how long to wait.
+func tooManyTries(retry time.Duration) *Error {
+	e := tooMany("error.limit.tries", retry)
+	e.Args = map[string]any{"Wait": waitPhrase(retry)}
+	e.setMsg("error.limit.tries")
+	return e
+}
+
+// waitPhrase is how long to wait, in the words of the sentence's language: "a minute",
+// "3 minutes", "an hour" (rounded up to whole minutes, at most an hour).
+type waitPhrase time.Duration
+
+func (d waitPhrase) in(loc *i18n.Locale) string {
 	switch {
-	case d <= time.Minute:
-		return "a minute"
-	case d < time.Hour:
-		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
+	case time.Duration(d) <= time.Minute:
+		return loc.T("time.wait.minute")
+	case time.Duration(d) < time.Hour:
+		return loc.Tn("time.wait.minutes", int((time.Duration(d)+time.Minute-1)/time.Minute))
 	default:
-		return "an hour"
+		return loc.T("time.wait.hour")
 	}
 }

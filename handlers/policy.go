@@ -96,15 +96,6 @@ func policyFromRequirements(req client.PasswordRequirements) PasswordPolicy {
 	return p
 }
 
-// plural counts a unit in English ("1 day", "3 days"). Only admin_groups.go's shortTTL still
-// uses it; it goes when that moves to the catalog (docs/I18N.md, phase 2).
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
-
 // waitText is a minimum password age in the largest whole unit, in the page's language
 // ("2 days", "2 Tage", "2日").
 func waitText(loc *i18n.Locale, m int) string {

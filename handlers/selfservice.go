@@ -174,13 +174,6 @@ func sectionFailure(ctx context.Context, title string, err error) *views.Alert {
 	return &views.Alert{Kind: "error", Title: title, Text: text, RequestID: RequestID(ctx)}
 }
 
-// sectionError is sectionFailure with an English title glued from parts ("Their" + "groups"),
-// for the pages whose words have not moved to the catalog yet (docs/I18N.md, phase 2); each
-// moves to sectionFailure with a message of its own, and this goes.
-func sectionError(ctx context.Context, whose, what string, err error) *views.Alert {
-	return sectionFailure(ctx, whose+" "+what+" could not be loaded", err)
-}
-
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
 func (s *SelfService) Home(w http.ResponseWriter, r *http.Request) error {
 	v, signedIn := ViewerFrom(r.Context())

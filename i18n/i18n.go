@@ -26,6 +26,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -269,3 +270,29 @@ func (l *Locale) localize(id string, data map[string]any, count any) string {
 
 // EnglishText is the English of a message: what logs and not yet localized callers read.
 func EnglishText(id string, data map[string]any) string { return English().Tf(id, data) }
+
+// PluralForms returns the plural message id once per CLDR plural category the language uses
+// for whole numbers written without an exponent ("one", "other"), with "#" where the count
+// goes: for the few counts a page's script writes itself (the bulk bar's "3 people
+// selected"), which it picks with the browser's Intl.PluralRules for the page's language,
+// falling back to "other" (French and Spanish "many" is for round millions, which x/text's
+// rules reach only through the exponent operand).
+func (l *Locale) PluralForms(id string) map[string]string {
+	tag := language.MustParse(l.lang)
+	out := map[string]string{}
+	for _, n := range pluralSamples {
+		cat, ok := pluralCategories[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]
+		if !ok || out[cat] != "" {
+			continue
+		}
+		out[cat] = l.localize(id, map[string]any{"Count": "#"}, n)
+	}
+	return out
+}
+
+// pluralSamples reach every integer plural category of the supported languages.
+var pluralSamples = []int{0, 1, 2, 3, 5, 11, 21, 101}
+
+var pluralCategories = map[plural.Form]string{
+	plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many", plural.Other: "other",
+}

@@ -133,3 +133,23 @@ func TestDuplicateIDIsAnError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nav.home is defined in both")
 }
+
+// TestPluralForms: the forms a page's script chooses from, one per category the language uses,
+// "#" for the count.
+func TestPluralForms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang string
+		want map[string]string
+	}{
+		{"en", map[string]string{"one": "# minute ago", "other": "# minutes ago"}},
+		{"de", map[string]string{"one": "vor # Minute", "other": "vor # Minuten"}},
+		{"fr", map[string]string{"one": "il y a # minute", "other": "il y a # minutes"}},
+		{"ja", map[string]string{"other": "#分前"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			assert.Equal(t, tt.want, New(tt.lang, nil).PluralForms("time.minutes_ago"))
+		})
+	}
+}

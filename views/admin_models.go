@@ -274,22 +274,6 @@ func PersonURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 // ConfirmURL is the confirmation page of one action on one person.
 func ConfirmURL(id, action string) string { return PersonURL(id) + "/confirm/" + action }
 
-// ResultLabel names an audit result in words.
-func ResultLabel(r string) string { return resultLabel(r) }
-
-// resultLabel names an audit result in words.
-func resultLabel(r string) string {
-	switch r {
-	case "success":
-		return "Succeeded"
-	case "failure":
-		return "Failed"
-	case "denied":
-		return "Refused by Gatehouse"
-	}
-	return r
-}
-
 // PersonRefresh is what an action changes on a person's page besides the panel, swapped in
 // out of band with the panel after an htmx action so the page is current without a reload.
 type PersonRefresh struct {

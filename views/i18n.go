@@ -3,6 +3,8 @@ package views
 import (
 	"context"
 
+	"github.com/a-h/templ"
+
 	"gatehouse/i18n"
 )
 
@@ -50,3 +52,14 @@ func Tn(ctx context.Context, id string, n int) string { return LocaleFrom(ctx).T
 
 // lang is the request's language tag, for <html lang>.
 func lang(ctx context.Context) string { return LocaleFrom(ctx).Lang() }
+
+// pluralAttrs carries the plural message id to a page's script as data-count-<category>
+// attributes, one per CLDR category of the language, "#" for the count: for a count the
+// script writes itself (static/js/app.js picks the form with Intl.PluralRules).
+func pluralAttrs(ctx context.Context, id string) templ.Attributes {
+	attrs := templ.Attributes{}
+	for cat, text := range LocaleFrom(ctx).PluralForms(id) {
+		attrs["data-count-"+cat] = text
+	}
+	return attrs
+}

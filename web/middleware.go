@@ -305,10 +305,10 @@ func (s *Server) requireRole(next handlers.Func, roles ...string) handlers.Func 
 	return func(w http.ResponseWriter, r *http.Request) error {
 		r, err := s.recheckRoles(w, r)
 		if errors.Is(err, session.ErrGone) {
-			return handlers.SignInAgain(r, "Your session has ended. Please sign in again.")
+			return handlers.SignInAgain(r, "error.session.over")
 		}
 		if err != nil {
-			return handlers.Unavailable("Gatehouse could not confirm your admin access with Okta. Please try again in a minute.", err)
+			return handlers.Unavailable("error.session.admin_unconfirmed", err)
 		}
 		ctx := r.Context()
 		v, _ := handlers.ViewerFrom(ctx)
@@ -374,7 +374,7 @@ func (s *Server) rateLimit(l handlers.Limit, next handlers.Func) handlers.Func {
 
 func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
 	handlers.ScopeFrom(r.Context()).Note("csrf", "cross_origin_rejected")
-	s.writeError(w, r, handlers.Forbidden("This request came from another site, so Gatehouse refused it. Go back to Gatehouse and try again from there."))
+	s.writeError(w, r, handlers.Forbidden("error.session.cross_site"))
 }
 
 func originOf(raw string) string {

@@ -88,13 +88,21 @@
   // appears once someone is selected, counts them, and offers only the actions that apply to
   // at least one of them (by status). Without this file the bar is always shown, with every
   // action that fits the list, and the preview says person by person what applies.
+  // A count in the page's language: the server gives the message's plural forms as
+  // data-count-<category> ("#" for the number), and the browser's CLDR rules pick one.
+  var countText = function (el, n) {
+    var cat = "other";
+    try { cat = new Intl.PluralRules(document.documentElement.lang || "en").select(n); } catch (e) { /* an old browser: "other" */ }
+    var form = el.getAttribute("data-count-" + cat) || el.getAttribute("data-count-other") || "#";
+    return form.replace("#", n.toLocaleString(document.documentElement.lang || "en"));
+  };
   var updateBulkBar = function (form) {
     var bar = form.querySelector("[data-bulk-bar]");
     if (!bar) return;
     var picked = Array.prototype.filter.call(form.querySelectorAll("input[type=checkbox][name=id]"), function (cb) { return cb.checked; });
     bar.hidden = picked.length === 0;
     var count = bar.querySelector("[data-selected-count]");
-    if (count) count.textContent = picked.length === 1 ? "1 person selected" : picked.length + " people selected";
+    if (count) count.textContent = countText(count, picked.length);
     var statuses = picked.map(function (cb) { return cb.getAttribute("data-status"); });
     var select = bar.querySelector("select[name=action]");
     if (!select) return;
