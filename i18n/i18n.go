@@ -28,6 +28,7 @@ import (
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 //go:embed catalog
@@ -245,7 +246,13 @@ func (l *Locale) Tf(id string, data map[string]any) string { return l.localize(i
 
 // Tn returns the plural message id in the form CLDR gives n in this language; {{.Count}} is n.
 func (l *Locale) Tn(id string, n int) string {
-	return l.localize(id, map[string]any{"Count": n}, n)
+	return l.localize(id, map[string]any{"Count": l.Number(n)}, n)
+}
+
+// Number writes n as the language groups digits: 1,234 in English and Japanese, 1.234 in
+// German and Spanish, 1 234 in French (a no-break space), through golang.org/x/text/message.
+func (l *Locale) Number(n int) string {
+	return message.NewPrinter(language.MustParse(l.lang)).Sprint(n)
 }
 
 // Tnf is Tn with more placeholders; data's Count is set to n.
@@ -254,7 +261,7 @@ func (l *Locale) Tnf(id string, n int, data map[string]any) string {
 	for k, v := range data {
 		d[k] = v
 	}
-	d["Count"] = n
+	d["Count"] = l.Number(n)
 	return l.localize(id, d, n)
 }
 

@@ -153,3 +153,20 @@ func TestPluralForms(t *testing.T) {
 		})
 	}
 }
+
+// TestNumbersInTheLanguage: counts are written as each language groups digits.
+func TestNumbersInTheLanguage(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ lang, want string }{
+		{"en", "12,345 minutes ago"},
+		{"de", "vor 12.345 Minuten"},
+		{"fr", "il y a 12\u00a0345 minutes"},
+		{"es", "hace 12.345 minutos"},
+		{"ja", "12,345分前"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			assert.Equal(t, tt.want, New(tt.lang, nil).Tn("time.minutes_ago", 12345))
+		})
+	}
+}

@@ -81,8 +81,8 @@ func TestAgoPlurals(t *testing.T) {
 		})
 	}
 	// French and Spanish have CLDR's "many" for round millions.
-	assert.Equal(t, "il y a 1000000 d’ans", New("fr", nil).Tn("time.years_ago", 1_000_000))
-	assert.Equal(t, "hace 1000000 de años", New("es", nil).Tn("time.years_ago", 1_000_000))
+	assert.Equal(t, "il y a 1\u00a0000\u00a0000 d’ans", New("fr", nil).Tn("time.years_ago", 1_000_000))
+	assert.Equal(t, "hace 1.000.000 de años", New("es", nil).Tn("time.years_ago", 1_000_000))
 	assert.Equal(t, "il y a 0 minute", New("fr", nil).Tn("time.minutes_ago", 0), "French counts 0 as one")
 }
 

@@ -52,7 +52,7 @@
       if (!src || !navigator.clipboard) return;
       navigator.clipboard.writeText(src.textContent.trim()).then(function () {
         var status = copy.parentElement.querySelector("[data-copy-status]");
-        if (status) status.textContent = "Copied to the clipboard.";
+        if (status) status.textContent = status.getAttribute("data-copy-status"); // the page's words
       });
     }
   });
