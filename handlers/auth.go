@@ -437,16 +437,25 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 	if me.ID != claims.subject {
 		return nil, failure(failAccount, "subject_mismatch")
 	}
-	now := a.opts.Now()
-	rec := &session.Record{
-		UserID: me.ID,
-		Issuer: a.opts.Issuer,
-		Login:  me.Profile.Login,
-		Name:   displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login),
-		Email:  me.Profile.Email,
-		// The page language and time zone come from the Users API's profile, never from the
-		// ID token's locale and zoneinfo (handlers/language.go).
-		PreferredLanguage: me.Profile.PreferredLanguage, Locale: me.Profile.Locale, Timezone: me.Profile.Timezone,
+	rec := a.record(tok, claims)
+	rec.Login, rec.Email = me.Profile.Login, me.Profile.Email
+	rec.Name = displayName(me.Profile.FirstName, me.Profile.LastName, me.Profile.DisplayName, me.Profile.Login)
+	// The page language and time zone come from the Users API's profile, never from the ID
+	// token's locale and zoneinfo (handlers/language.go).
+	rec.PreferredLanguage, rec.Locale, rec.Timezone = me.Profile.PreferredLanguage, me.Profile.Locale, me.Profile.Timezone
+	// What sign-in reads, the person's first dashboard need not read again: an arrival costs
+	// each Okta read once (docs/PERFORMANCE.md "Arrivals").
+	a.cache.Seed(me.ID, kindMe, me)
+	a.readRoles(ctx, rec, claims)
+	return rec, nil
+}
+
+// record is the session of the person the verified ID token names, without what the Users
+// API says about them.
+func (a *Auth) record(tok *oauth2.Token, claims idClaims) *session.Record {
+	return &session.Record{
+		UserID:   claims.subject,
+		Issuer:   a.opts.Issuer,
 		AuthTime: claims.authTime,
 		ACR:      claims.acr,
 		AMR:      claims.amr,
@@ -457,25 +466,26 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 			Expiry:  a.expiry(tok),
 		},
 	}
-	// What sign-in reads, the person's first dashboard need not read again: an arrival costs
-	// each Okta read once (docs/PERFORMANCE.md "Arrivals").
-	a.cache.Seed(me.ID, kindMe, me)
+}
+
+// readRoles gives rec the person's roles from their groups and seeds the groups in the cache.
+// With a groups claim that can stand in for the Users API (groupsFromClaim) it reads nothing:
+// the signed ID token lists every group the claim filter lets through, and none of them is a
+// role group, so roles stay unchecked (RolesCheckedAt zero) and a privileged route asks Okta
+// before anything else, in case the org's filter leaves a role group out; the names serve the
+// dashboard's groups card. A refused groups read leaves the roles unchecked too.
+func (a *Auth) readRoles(ctx context.Context, rec *session.Record, claims idClaims) {
 	if names, ok := a.groupsFromClaim(claims); ok {
-		// The signed ID token lists every group the claim filter lets through, and none of
-		// them is a role group: no Users API call. Roles stay unchecked (RolesCheckedAt zero),
-		// so a privileged route asks Okta before anything else, in case the org's filter
-		// leaves a role group out. The names serve the dashboard's groups card.
-		a.cache.Seed(me.ID, kindClaimGroups, names)
+		a.cache.Seed(rec.UserID, kindClaimGroups, names)
 		ScopeFrom(ctx).Note("groups_from", "claim")
-		return rec, nil
+		return
 	}
-	if groups, err := a.okta.ListUserGroups(ctx, me.ID); err == nil {
-		a.cache.Seed(me.ID, kindGroups, groups)
-		rec.Roles, rec.RolesCheckedAt = a.opts.Roles.Roles(groups), now
+	if groups, err := a.okta.ListUserGroups(ctx, rec.UserID); err == nil {
+		a.cache.Seed(rec.UserID, kindGroups, groups)
+		rec.Roles, rec.RolesCheckedAt = a.opts.Roles.Roles(groups), a.opts.Now()
 	} else {
 		ScopeFrom(ctx).Note("roles_lookup", "failed")
 	}
-	return rec, nil
 }
 
 // sessionFromClaims signs a person in when Okta answered their /users/me with a rate limit (or
@@ -493,34 +503,10 @@ func (a *Auth) newSession(ctx context.Context, tok *oauth2.Token, claims idClaim
 // asks Okta.
 func (a *Auth) sessionFromClaims(ctx context.Context, tok *oauth2.Token, claims idClaims) (*session.Record, error) {
 	ScopeFrom(ctx).Note("users_me", "rate_limited")
-	login := cmp.Or(claims.login, claims.email, claims.subject)
-	rec := &session.Record{
-		UserID:   claims.subject,
-		Issuer:   a.opts.Issuer,
-		Login:    login,
-		Name:     cmp.Or(claims.name, login),
-		Email:    claims.email,
-		AuthTime: claims.authTime,
-		ACR:      claims.acr,
-		AMR:      claims.amr,
-		Tokens: session.Tokens{
-			Access:  tok.AccessToken,
-			Refresh: tok.RefreshToken,
-			ID:      claims.raw,
-			Expiry:  a.expiry(tok),
-		},
-	}
-	if names, ok := a.groupsFromClaim(claims); ok {
-		a.cache.Seed(claims.subject, kindClaimGroups, names)
-		ScopeFrom(ctx).Note("groups_from", "claim")
-		return rec, nil
-	}
-	if groups, err := a.okta.ListUserGroups(ctx, claims.subject); err == nil {
-		a.cache.Seed(claims.subject, kindGroups, groups)
-		rec.Roles, rec.RolesCheckedAt = a.opts.Roles.Roles(groups), a.opts.Now()
-	} else {
-		ScopeFrom(ctx).Note("roles_lookup", "failed")
-	}
+	rec := a.record(tok, claims)
+	rec.Login = cmp.Or(claims.login, claims.email, claims.subject)
+	rec.Name, rec.Email = cmp.Or(claims.name, rec.Login), claims.email
+	a.readRoles(ctx, rec, claims)
 	return rec, nil
 }
 
