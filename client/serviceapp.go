@@ -316,10 +316,12 @@ func (a *ServiceApp) token(ctx context.Context) (*serviceToken, error) {
 			a.flight = nil
 			f.tok, f.err = tok, err
 			a.mu.Unlock()
-			close(f.done)
+			// Told before the waiters are released, so that whoever asked for the token
+			// finds it reported (a log line, a metric) when its call returns.
 			if err == nil && a.onToken != nil {
 				a.onToken(tok.info)
 			}
+			close(f.done)
 		}()
 	}
 	a.mu.Unlock()
