@@ -57,7 +57,7 @@ func factorWords(ctx context.Context, f client.Factor) string {
 func (a *Admin) factorsView(ctx context.Context, v Viewer, u client.User, factors []client.Factor, fErr error, mayAct Verdict) views.PersonFactorsView {
 	fv := views.PersonFactorsView{PersonID: u.ID}
 	if fErr != nil {
-		fv.Err = personSectionError(ctx, "person.factors_error", fErr)
+		fv.Err = sectionFailure(ctx, "person.factors_error", fErr)
 		return fv
 	}
 	switch {

@@ -95,7 +95,7 @@ func shortTTL(ctx context.Context, d time.Duration) string {
 func (a *Admin) membershipView(ctx context.Context, v Viewer, u client.User, groups []client.Group, gErr error, mayAct Verdict) views.PersonGroupsView {
 	mv := views.PersonGroupsView{PersonID: u.ID, Name: userName(u)}
 	if gErr != nil {
-		mv.Err = personSectionError(ctx, "person.groups_error", gErr)
+		mv.Err = sectionFailure(ctx, "person.groups_error", gErr)
 		return mv
 	}
 	switch {

@@ -346,7 +346,7 @@ func (a *Admin) personView(ctx context.Context, v Viewer, id string) (views.Pers
 		view.EditURL = views.PersonEditURL(u.ID)
 	}
 	if lErr != nil {
-		view.AppsErr = personSectionError(ctx, "person.apps_error", lErr)
+		view.AppsErr = sectionFailure(ctx, "person.apps_error", lErr)
 	} else {
 		view.Apps = adminApps(links)
 	}
@@ -461,14 +461,6 @@ func credentialFacts(loc *i18n.Locale, u client.User) []views.ProfileField {
 		facts = append(facts, views.ProfileField{Label: loc.T("person.credentials.provider"), Value: string(u.Credentials.Provider.Type)})
 	}
 	return facts
-}
-
-// personSectionError is the in-place message of a person page's section Okta could not give
-// (titleID: "Their apps could not be loaded"), with what Okta's failure means in the request's
-// language.
-func personSectionError(ctx context.Context, titleID string, err error) *views.Alert {
-	_, text := Classify(err).Words(views.LocaleFrom(ctx))
-	return &views.Alert{Kind: "error", Title: tr(ctx, titleID), Text: text, RequestID: RequestID(ctx)}
 }
 
 // auditReadError is the in-place message of the recent admin actions when the audit store

@@ -318,7 +318,7 @@ func (s *SelfService) RecoveryForm(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	view := views.RecoveryView{FormID: newFormID(), Suggestions: recoverySuggestions(ctx), Login: v.Login}
 	if u, err := s.me(ctx, v); err != nil {
-		view.LoadErr = sectionFailure(ctx, tr(ctx, "recovery.failed"), err)
+		view.LoadErr = sectionFailure(ctx, "recovery.failed", err)
 	} else {
 		view.CurrentQuestion, view.CurrentKnown = u.Credentials.RecoveryQuestion, true
 	}

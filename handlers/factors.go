@@ -204,7 +204,7 @@ func (s *SelfService) Security(w http.ResponseWriter, r *http.Request) error {
 	}
 	fs, err := s.factors(ctx, v)
 	if err != nil {
-		view.LoadErr = loadFailed(ctx, "security.load_failed", err)
+		view.LoadErr = sectionFailure(ctx, "security.load_failed", err)
 	} else {
 		view.Factors = factorRows(ctx, fs, s.opts.Now())
 		view.CanAddApp = true

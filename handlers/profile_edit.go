@@ -72,18 +72,11 @@ func (s *SelfService) EditProfileForm(w http.ResponseWriter, r *http.Request) er
 	page := PageFor(r, tr(ctx, "profile.edit_title"), views.NavProfile)
 	form, err := s.selfProfileForm(ctx, v)
 	if err != nil {
-		view.LoadErr = loadFailed(ctx, "profile.load_failed", err)
+		view.LoadErr = sectionFailure(ctx, "profile.load_failed", err)
 		return Render(w, r, http.StatusOK, views.ProfileEditPage(page, view))
 	}
 	view.Fields, view.Directory = form.Fields(ctx, nil, nil), form.Directory
 	return Render(w, r, http.StatusOK, views.ProfileEditPage(page, view))
-}
-
-// loadFailed is the in-place message of an account page whose data could not be read: the
-// page's own title (titleID) and why, both in the person's language.
-func loadFailed(ctx context.Context, titleID string, err error) *views.Alert {
-	_, msg := Classify(err).Words(views.LocaleFrom(ctx))
-	return &views.Alert{Kind: "error", Title: tr(ctx, titleID), Text: msg, RequestID: RequestID(ctx)}
 }
 
 // profileNotice is the banner a flash left after a save.

@@ -166,12 +166,13 @@ func (s *SelfService) loadGroups(ctx context.Context, v Viewer) ([]client.Group,
 	return groups, nil
 }
 
-// sectionFailure turns a failed read into the in-place message of a page section: its title
-// (already in the person's language: "Your apps could not be loaded") and what went wrong, in
-// the same language.
-func sectionFailure(ctx context.Context, title string, err error) *views.Alert {
+// sectionFailure turns a failed read into the in-place message of a page section: the
+// catalog message titleID ("Your apps could not be loaded") and what went wrong, both in the
+// request's language. Every page with sections (the dashboard, the account pages, a person's
+// page) says it this way.
+func sectionFailure(ctx context.Context, titleID string, err error) *views.Alert {
 	_, text := classified(ctx, err)
-	return &views.Alert{Kind: "error", Title: title, Text: text, RequestID: RequestID(ctx)}
+	return &views.Alert{Kind: "error", Title: tr(ctx, titleID), Text: text, RequestID: RequestID(ctx)}
 }
 
 // Home handles GET /: the landing page when signed out, the dashboard when signed in.
@@ -303,7 +304,7 @@ func (s *SelfService) profileSection(ctx context.Context, v Viewer, rd sectionRe
 	case st.Pending:
 		return nil, nil, st
 	}
-	return nil, sectionFailure(ctx, tr(ctx, "dash.profile_failed"), rd.err), st
+	return nil, sectionFailure(ctx, "dash.profile_failed", rd.err), st
 }
 
 func (s *SelfService) appsSection(ctx context.Context, v Viewer, rd sectionRead[[]client.AppLink], attempt int) ([]views.AppTile, int, *views.Alert, views.SectionState) {
@@ -315,7 +316,7 @@ func (s *SelfService) appsSection(ctx context.Context, v Viewer, rd sectionRead[
 	case st.Pending:
 		return nil, 0, nil, st
 	}
-	return nil, 0, sectionFailure(ctx, tr(ctx, "apps.failed"), rd.err), st
+	return nil, 0, sectionFailure(ctx, "apps.failed", rd.err), st
 }
 
 func (s *SelfService) groupsSection(ctx context.Context, v Viewer, rd sectionRead[[]client.Group], attempt int) ([]views.GroupItem, *views.Alert, views.SectionState) {
@@ -326,7 +327,7 @@ func (s *SelfService) groupsSection(ctx context.Context, v Viewer, rd sectionRea
 	case st.Pending:
 		return nil, nil, st
 	}
-	return nil, sectionFailure(ctx, tr(ctx, "dash.groups_failed"), rd.err), st
+	return nil, sectionFailure(ctx, "dash.groups_failed", rd.err), st
 }
 
 // DashboardSection handles GET /dashboard/{section}: one dashboard card, for the retry button
@@ -381,7 +382,7 @@ func (s *SelfService) Apps(w http.ResponseWriter, r *http.Request) error {
 	view := views.AppsView{Query: q}
 	links, err := s.appLinks(s.readCtx(r.Context()), v)
 	if err != nil {
-		view.Err = sectionFailure(r.Context(), tr(r.Context(), "apps.failed"), err)
+		view.Err = sectionFailure(r.Context(), "apps.failed", err)
 	} else {
 		all := visibleApps(links, s.opts.Images)
 		view.Total = len(all)
@@ -402,7 +403,7 @@ func (s *SelfService) Groups(w http.ResponseWriter, r *http.Request) error {
 	view := views.GroupsView{}
 	groups, err := s.groups(s.readCtx(r.Context()), v)
 	if err != nil {
-		view.Err = sectionFailure(r.Context(), tr(r.Context(), "dash.groups_failed"), err)
+		view.Err = sectionFailure(r.Context(), "dash.groups_failed", err)
 	} else {
 		view.Groups = groupItems(groups)
 	}
@@ -418,7 +419,7 @@ func (s *SelfService) Profile(w http.ResponseWriter, r *http.Request) error {
 	view := views.ProfileView{}
 	u, err := s.me(s.readCtx(r.Context()), v)
 	if err != nil {
-		view.Err = sectionFailure(r.Context(), tr(r.Context(), "dash.profile_failed"), err)
+		view.Err = sectionFailure(r.Context(), "dash.profile_failed", err)
 	} else {
 		now, loc := s.opts.Now(), views.LocaleFrom(r.Context())
 		view = views.ProfileView{
