@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"testing"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -58,10 +60,22 @@ func newSigningKey() (*signingKey, error) {
 	return &signingKey{kid: base64.RawURLEncoding.EncodeToString(thumb)[:22], priv: priv}, nil
 }
 
+// testBinaryKey is the first signing key of every emulator in a test binary (testing.Testing):
+// an RSA-2048 key costs about 80 ms of CPU under the race detector, and the test suites start
+// some four hundred emulators, most of which sign someone in. Each emulator is still an org of
+// its own where it matters to a relying party — its issuer, clients and people — so a token
+// from one is refused by another, and a rotation (or a test's wrong key) always makes a fresh
+// key. Outside tests (make run, the okta-emulator binary) every emulator generates its own.
+var testBinaryKey = sync.OnceValues(newSigningKey)
+
 // currentKey returns the active signing key. s.mu must be held.
 func (s *Server) currentKey() (*signingKey, error) {
 	if s.keys.current == nil {
-		k, err := newSigningKey()
+		generate := newSigningKey
+		if testing.Testing() {
+			generate = testBinaryKey
+		}
+		k, err := generate()
 		if err != nil {
 			return nil, err
 		}
