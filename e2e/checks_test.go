@@ -72,7 +72,9 @@ type axeResult struct {
 // controls reach 3:1 against their background in light and dark, no CSP violation happened,
 // and nothing was written to the console as an error. Every mode is checked the first time the
 // suite shows a kind of page (pagekinds_test.go); a repeat of a kind already checked fully is
-// looked at by axe in the tab's own mode only. CSP and console are judged on every visit.
+// looked at by axe in the tab's own mode only, unless axe has already passed a document of the
+// same kind and structure in that mode (structure_test.go): the same page with other words.
+// CSP and console are judged on every visit.
 func (b *browser) check() {
 	b.t.Helper()
 	where := b.path()
@@ -87,8 +89,9 @@ func (b *browser) check() {
 	}
 	route := b.pageRoute()
 	kind := b.pageKind(route)
-	b.injectAxe()
+	structure := b.structure()
 	if suiteKinds.begin(route, kind) {
+		b.injectAxe()
 		passed := true
 		for _, m := range checkModes {
 			b.do(b.viewport(m.width, m.height, m.mobile), b.scheme(m.dark), settle)
@@ -101,10 +104,16 @@ func (b *browser) check() {
 		b.do(b.viewport(b.opts.width, b.opts.height, b.opts.mobile), b.scheme(b.opts.dark))
 		if passed {
 			suiteKinds.done(route, kind)
+			for _, m := range checkModes {
+				suiteKinds.passed(kind, m.name, structure)
+			}
 		}
-	} else {
+	} else if mode := b.opts.modeName(); suiteKinds.judge(kind, mode, structure) {
 		b.do(settle)
-		b.axe(where, b.opts.modeName())
+		b.injectAxe()
+		if b.axe(where, mode) {
+			suiteKinds.passed(kind, mode, structure)
+		}
 	}
 
 	csp := eval[[]string](b, `window.__cspViolations ? window.__cspViolations.splice(0) : []`)

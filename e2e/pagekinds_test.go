@@ -58,11 +58,14 @@ type pageKinds struct {
 	full    map[string]bool // kinds checked in every mode
 	routes  map[string]bool // routes visited
 	checked map[string]bool // routes with at least one kind checked in every mode
-	nFull   int
-	nLight  int
+	// structures are the documents axe passed, by kind, mode and structure (structure_test.go).
+	structures map[string]bool
+	nFull      int
+	nLight     int
+	nSame      int // light repeats whose structure axe had passed already
 }
 
-var suiteKinds = &pageKinds{full: map[string]bool{}, routes: map[string]bool{}, checked: map[string]bool{}}
+var suiteKinds = &pageKinds{full: map[string]bool{}, routes: map[string]bool{}, checked: map[string]bool{}, structures: map[string]bool{}}
 
 // begin records a visit to route and reports whether this kind of page needs its full check:
 // the first visit of a kind does, and so does a later one while the first has not finished
@@ -87,6 +90,29 @@ func (k *pageKinds) done(route, kind string) {
 	k.checked[route] = true
 }
 
+// judge reports whether a light repeat needs axe: it does unless axe passed a document of the
+// same kind and structure in the same mode.
+func (k *pageKinds) judge(kind, mode string, structure [32]byte) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.structures[structureKey(kind, mode, structure)] {
+		k.nSame++
+		return false
+	}
+	return true
+}
+
+// passed records that axe found nothing on a document of this kind and structure in mode.
+func (k *pageKinds) passed(kind, mode string, structure [32]byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.structures[structureKey(kind, mode, structure)] = true
+}
+
+func structureKey(kind, mode string, structure [32]byte) string {
+	return kind + "\x00" + mode + "\x00" + string(structure[:])
+}
+
 // unchecked returns the routes visited without any full check, sorted.
 func (k *pageKinds) unchecked() []string {
 	k.mu.Lock()
@@ -105,7 +131,7 @@ func (k *pageKinds) unchecked() []string {
 func (k *pageKinds) summary() string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return fmt.Sprintf("e2e page checks: %d full (one per kind of page; %d kinds, %d routes), %d light repeats", k.nFull, len(k.full), len(k.checked), k.nLight)
+	return fmt.Sprintf("e2e page checks: %d full (one per kind of page; %d kinds, %d routes), %d light repeats (%d of them the same structure as one axe had passed)", k.nFull, len(k.full), len(k.checked), k.nLight, k.nSame)
 }
 
 // verifyPageKinds is run by TestMain after the tests: every route a journey visited must have
