@@ -176,7 +176,8 @@ type store struct {
 	order      []string          // user ids, ascending: the list and cursor order
 	nextSeq    int
 	groups     map[string]*group
-	groupOrder []string // group ids, ascending
+	groupOrder []string            // group ids, ascending
+	groupNames map[string][]string // lower-case name → group ids, ascending (groups are never renamed)
 	apps       map[string]*app
 	everyoneID string
 	userTypeID string
@@ -208,6 +209,7 @@ func newStore(allowSelfCred bool) *store {
 		users:         map[string]*user{},
 		byLogin:       map[string]string{},
 		groups:        map[string]*group{},
+		groupNames:    map[string][]string{},
 		apps:          map[string]*app{},
 		sessions:      map[string]*browserSession{},
 		txs:           map[string]*signinTx{},
@@ -275,6 +277,9 @@ func (st *store) insertGroup(g *group) {
 	st.groups[g.id] = g
 	i := sort.SearchStrings(st.groupOrder, g.id)
 	st.groupOrder = slices.Insert(st.groupOrder, i, g.id)
+	key := strings.ToLower(g.name)
+	named := st.groupNames[key]
+	st.groupNames[key] = slices.Insert(named, sort.SearchStrings(named, g.id), g.id)
 }
 
 // groupByName finds a group by name. Okta lets an APP_GROUP (imported from a
@@ -283,7 +288,7 @@ func (st *store) insertGroup(g *group) {
 // answer never depends on map order.
 func (st *store) groupByName(name string) *group {
 	var app *group
-	for _, id := range st.groupOrder {
+	for _, id := range st.groupNames[strings.ToLower(name)] {
 		g := st.groups[id]
 		if !strings.EqualFold(g.name, name) {
 			continue
@@ -300,7 +305,7 @@ func (st *store) groupByName(name string) *group {
 
 // groupByNameType finds the group of that name and type.
 func (st *store) groupByNameType(name, typ string) *group {
-	for _, id := range st.groupOrder {
+	for _, id := range st.groupNames[strings.ToLower(name)] {
 		if g := st.groups[id]; g.typ == typ && strings.EqualFold(g.name, name) {
 			return g
 		}
