@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"go/build"
 	"io"
 	"math"
@@ -101,26 +102,34 @@ func (in *runInstance) wait(t *testing.T, within time.Duration) error {
 	}
 }
 
-// buildGatehouse builds this command into a temporary directory, with the race detector when
-// the tests run with it (so the build reuses their cache).
+// buildGatehouse returns this command built into the package's temporary directory, with the
+// race detector when the tests run with it (so the build reuses their cache). The tests that run
+// the binary share one build: each costs seconds of CPU, mostly linking.
 func buildGatehouse(t *testing.T) string {
 	t.Helper()
+	bin, err := builtGatehouse()
+	require.NoError(t, err)
+	return bin
+}
+
+var builtGatehouse = sync.OnceValues(func() (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(build.Default.GOROOT, "bin", "go")
 	}
-	bin := filepath.Join(t.TempDir(), "gatehouse")
+	bin := filepath.Join(testDataDir, "bin", "gatehouse")
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, append(args, ".")...)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/gatehouse:\n%s", out)
-	return bin
-}
+	out, err := exec.CommandContext(ctx, goBin, append(args, ".")...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/gatehouse: %w\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // shot is one request of a load run.
 type shot struct {
