@@ -136,14 +136,9 @@ func badRequest(msg string) *Error {
 	return newError(http.StatusBadRequest, "error.bad_request.title", msg, nil)
 }
 
-// conflict reports an action that does not apply in the current state.
-func conflict(msg string) *Error {
-	return newError(http.StatusConflict, "error.conflict.title", msg, nil)
-}
-
 // tooMany reports a rate limit hit by this person or client.
-func tooMany(msg string, retryAfter time.Duration) *Error {
-	e := newError(http.StatusTooManyRequests, "error.too_many.title", msg, nil)
+func tooMany(msg string, args map[string]any, retryAfter time.Duration) *Error {
+	e := newError(http.StatusTooManyRequests, "error.too_many.title", msg, args)
 	e.RetryAfter = retryAfter
 	return e
 }

@@ -79,10 +79,7 @@ func currentPasswordLimits() []Limit {
 
 // tooManyTries refuses an attempt over a limit, saying how long to wait.
 func tooManyTries(retry time.Duration) *Error {
-	e := tooMany("error.limit.tries", retry)
-	e.Args = map[string]any{"Wait": waitPhrase(retry)}
-	e.setMsg("error.limit.tries")
-	return e
+	return tooMany("error.limit.tries", map[string]any{"Wait": waitPhrase(retry)}, retry)
 }
 
 // waitPhrase is how long to wait, in the words of the sentence's language: "a minute",

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"gatehouse/i18n"
@@ -43,10 +44,7 @@ func (m message) errorOf(status int, titleID string) *Error {
 
 // conflictError is the 409 of an action that does not apply now, explained by m.
 func (m message) conflictError() *Error {
-	e := conflict(m.id)
-	e.Args = m.args
-	e.setMsg(m.id)
-	return e
+	return m.errorOf(http.StatusConflict, "error.conflict.title")
 }
 
 // verbatim is a placeholder's value that is the same in every language: what Okta said (an

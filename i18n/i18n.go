@@ -73,7 +73,8 @@ var dateLayouts = map[string]string{
 type catalog struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
-	ids        map[string]bool // the English message ids
+	printers   map[string]*message.Printer // number formatting per language (safe to share)
+	ids        map[string]bool             // the English message ids
 	matcher    language.Matcher
 	tags       []language.Tag // languages' tags, in order, for the matcher's index
 	english    *Locale        // English in UTC, shared: a Locale never changes
@@ -92,7 +93,7 @@ var loadCatalog = sync.OnceValue(func() *catalog {
 func load(files fs.FS) (*catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &catalog{bundle: b, localizers: map[string]*goi18n.Localizer{}, ids: map[string]bool{}}
+	c := &catalog{bundle: b, localizers: map[string]*goi18n.Localizer{}, printers: map[string]*message.Printer{}, ids: map[string]bool{}}
 	for _, l := range languages {
 		msgs, err := readLanguage(files, l.Tag)
 		if err != nil {
@@ -107,6 +108,7 @@ func load(files fs.FS) (*catalog, error) {
 			}
 		}
 		c.localizers[l.Tag] = goi18n.NewLocalizer(b, l.Tag)
+		c.printers[l.Tag] = message.NewPrinter(language.MustParse(l.Tag))
 		c.tags = append(c.tags, language.MustParse(l.Tag))
 	}
 	c.matcher = language.NewMatcher(c.tags)
@@ -205,9 +207,10 @@ func MatchAcceptLanguage(header string) (string, bool) {
 // message missing from the language's catalog comes in English, and one missing everywhere
 // shows its id, never a blank or a panic.
 type Locale struct {
-	lang string
-	loc  *goi18n.Localizer
-	zone *time.Location
+	lang    string
+	loc     *goi18n.Localizer
+	printer *message.Printer
+	zone    *time.Location
 	// zoneKnown is false when nothing said where the person is: times are then in UTC.
 	zoneKnown bool
 }
@@ -225,7 +228,7 @@ func (c *catalog) locale(lang string, zone *time.Location) *Locale {
 	if zone == nil {
 		zone = time.UTC
 	}
-	return &Locale{lang: lang, loc: l, zone: zone, zoneKnown: known}
+	return &Locale{lang: lang, loc: l, printer: c.printers[lang], zone: zone, zoneKnown: known}
 }
 
 // English is the Locale of a request nobody localized: English, UTC.
@@ -252,7 +255,7 @@ func (l *Locale) Tn(id string, n int) string {
 // Number writes n as the language groups digits: 1,234 in English and Japanese, 1.234 in
 // German and Spanish, 1 234 in French (a no-break space), through golang.org/x/text/message.
 func (l *Locale) Number(n int) string {
-	return message.NewPrinter(language.MustParse(l.lang)).Sprint(n)
+	return l.printer.Sprint(n)
 }
 
 // Tnf is Tn with more placeholders; data's Count is set to n.
