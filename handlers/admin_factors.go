@@ -17,17 +17,17 @@ import (
 // log, and a recent sign-in.
 
 // factorKindWords names a factor's kind for the admin page: the words of the person's own
-// sign-in methods page (factorKind), with the app behind an authenticator code, which the
+// sign-in methods page (factorName), with the app behind an authenticator code, which the
 // helpdesk asks about on the phone.
 func factorKindWords(ctx context.Context, f client.Factor) string {
-	k := factorKind(f)
+	k := factorName(ctx, f)
 	args := map[string]any{"Kind": k}
 	switch {
 	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderGoogle:
 		return trf(ctx, "person.factors.kind_google", args)
 	case f.Kind() == client.KindAuthenticatorApp && f.Provider == client.FactorProviderOkta:
 		return trf(ctx, "person.factors.kind_okta_code", args)
-	case k == string(f.Type):
+	case factorKindID(f) == "":
 		return trf(ctx, "person.factors.kind_other", args)
 	}
 	return k

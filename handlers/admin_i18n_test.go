@@ -103,17 +103,18 @@ func TestAdminPersonPageInGermanAndJapanese(t *testing.T) {
 	h := webtest.NewHandlers(t, webtest.Options{})
 	judy := h.Okta.UserID("judy@example.com")
 	h.Okta.SetStatus(judy, oktatest.StatusLockedOut)
+	h.Okta.EnrollFactor(judy, oktatest.SeedFactor{Type: oktatest.FactorTOTP, Provider: oktatest.FactorProviderGoogle})
 	english := []string{"Key dates", "Recent admin actions", "Password and recovery", "What you can do", "Locked out",
-		"unlock it in the directory", "Too many wrong passwords", "Find people", "Sign-in methods", "Groups"}
+		"unlock it in the directory", "Too many wrong passwords", "Find people", "Sign-in methods", "Groups", "Authenticator app"}
 	tests := []struct {
-		lang, status, explanation, note, heading, moreActions string
+		lang, status, explanation, note, heading, moreActions, factor string
 	}{
 		{lang: "de", status: "Ausgesperrt", explanation: "Nach zu vielen falschen Passwörtern ist die Person ausgesperrt.",
 			note:    "Das Konto von Judy Jensen stammt aus einem Verzeichnis: Entsperren Sie es im Verzeichnis (corp.example.com). Okta kann Verzeichniskonten nicht entsperren.",
-			heading: "Wichtige Daten", moreActions: "Aktionen"},
+			heading: "Wichtige Daten", moreActions: "Aktionen", factor: "Authenticator-App (Google Authenticator)"},
 		{lang: "ja", status: "ロックアウト", explanation: "パスワードを何度も間違えたため、アカウントがロックされています。",
 			note:    "Judy Jensenさんのアカウントはディレクトリから来ています。ディレクトリ（corp.example.com）でロックを解除してください。Okta はディレクトリのアカウントのロックを解除できません。",
-			heading: "主な日時", moreActions: "操作"},
+			heading: "主な日時", moreActions: "操作", factor: "認証アプリ（Google Authenticator）"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
@@ -129,6 +130,7 @@ func TestAdminPersonPageInGermanAndJapanese(t *testing.T) {
 			assert.Equal(t, tt.note, text(doc.Find("[data-testid=action-note]")), "why unlock is not offered, naming the directory")
 			assert.Equal(t, tt.heading, text(doc.Find("#dates-title")))
 			assert.Contains(t, text(doc.Find("[data-testid=more-actions-button]")), tt.moreActions)
+			assert.Equal(t, tt.factor, text(doc.Find("[data-testid=factor-kind]")), "the factor's kind in the page's language")
 			for _, e := range english {
 				assert.NotContains(t, body, e)
 			}

@@ -124,7 +124,7 @@ func factorName(ctx context.Context, f client.Factor) string {
 }
 
 // factorKind names f's kind in English: the audit trail's words (a durable record in one
-// language), and the admin page's until it is translated.
+// language). Pages use factorName.
 func factorKind(f client.Factor) string {
 	if id := factorKindID(f); id != "" {
 		return i18n.EnglishText(id, nil)
