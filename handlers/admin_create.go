@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"gatehouse/client"
-	"gatehouse/i18n"
 	"gatehouse/views"
 )
 
@@ -229,9 +228,7 @@ func (a *Admin) CreateUser(w http.ResponseWriter, r *http.Request) error {
 			view.Alert = &views.Alert{Kind: "error", Title: tr(ctx, "create.okta_not_added"), Text: fixText(ctx, len(fe)), RequestID: RequestID(ctx)}
 			return Render(w, r, http.StatusUnprocessableEntity, views.CreateUserPage(page, view))
 		}
-		he := Classify(fmt.Errorf("create user: %w", err))
-		he.TitleID, he.Title = "create.not_added", i18n.EnglishText("create.not_added", nil)
-		return he
+		return retitled(fmt.Errorf("create user: %w", err), "create.not_added")
 	}
 	return a.created(w, r, v, u, in.Activation, recErr)
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gatehouse/client"
-	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
@@ -486,10 +485,7 @@ func (s *SelfService) SignOutEverywhere(w http.ResponseWriter, r *http.Request) 
 	keepThis := r.PostFormValue("scope") == "others"
 	rc, err := s.okta.ClearSessions(ctx, v.UserID, !keepThis)
 	if err != nil {
-		// A copy: Classify may hand back an Error others hold.
-		he := *Classify(err)
-		he.TitleID, he.Title = "signin.nothing_signed_out", i18n.EnglishText("signin.nothing_signed_out", he.Args)
-		return &he
+		return retitled(err, "signin.nothing_signed_out")
 	}
 	n, err := s.sessions.EndSessions(ctx, v.UserID, keepThis)
 	if err != nil {

@@ -62,9 +62,23 @@ func (e *Error) Words(loc *i18n.Locale) (title, msg string) {
 // newError builds an Error whose title is the catalog message titleID and whose message is the
 // catalog message msg, or English text when msg is not a catalog id.
 func newError(status int, titleID, msg string, args map[string]any) *Error {
-	e := &Error{Status: status, TitleID: titleID, Title: i18n.EnglishText(titleID, resolveArgs(i18n.English(), args)), Args: args}
+	e := &Error{Status: status, Args: args}
+	e.setTitle(titleID)
 	e.setMsg(msg)
 	return e
+}
+
+// setTitle makes the catalog message titleID e's title, with its English for the log.
+func (e *Error) setTitle(titleID string) {
+	e.TitleID, e.Title = titleID, i18n.EnglishText(titleID, resolveArgs(i18n.English(), e.Args))
+}
+
+// retitled is err's page with the catalog message titleID as its title (what was not done),
+// shown in the person's language by the error adaptor.
+func retitled(err error, titleID string) *Error {
+	he := *Classify(err) // a copy: Classify may return an *Error the caller still holds
+	he.setTitle(titleID)
+	return &he
 }
 
 func (e *Error) setMsg(msg string) {
@@ -165,14 +179,14 @@ func Classify(err error) *Error {
 		// is spent, and a slot frees within moments (the client already retried a read
 		// twice). Okta's reset is only a suggestion, so the page asks for seconds, not a minute.
 		e := Unavailable("error.okta_concurrency.msg", err)
-		e.TitleID, e.Title = "error.okta_busy.title", i18n.EnglishText("error.okta_busy.title", nil)
+		e.setTitle("error.okta_busy.title")
 		e.RetryAfter = 5 * time.Second
 		return e
 	case errors.Is(err, client.ErrRateLimited):
 		// Okta's 429, or a GET the client's budget guard did not send because Okta had said
 		// its bucket was empty: either way Okta asked to slow down.
 		e := Unavailable("error.okta_busy.msg", err)
-		e.TitleID, e.Title = "error.okta_busy.title", i18n.EnglishText("error.okta_busy.title", nil)
+		e.setTitle("error.okta_busy.title")
 		e.RetryAfter = client.RetryAfter(err)
 		if e.RetryAfter <= 0 {
 			e.RetryAfter = 30 * time.Second
@@ -188,7 +202,7 @@ func Classify(err error) *Error {
 		return e
 	case errors.Is(err, client.ErrUnavailable):
 		e := Unavailable("error.okta_down.msg", err)
-		e.TitleID, e.Title = "error.okta_down.title", i18n.EnglishText("error.okta_down.title", nil)
+		e.setTitle("error.okta_down.title")
 		e.RetryAfter = 30 * time.Second
 		return e
 	case errors.Is(err, client.ErrMissingScope):

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"gatehouse/client"
-	"gatehouse/i18n"
 	"gatehouse/views"
 	"gatehouse/web/audit"
 )
@@ -208,12 +207,4 @@ func profileFailure(ctx context.Context, form ProfileForm, edit ProfileEdit, err
 	he := Classify(err)
 	_, alert.Text = he.Words(views.LocaleFrom(ctx))
 	return he.Status, nil, alert
-}
-
-// retitled is err's page with the catalog message titleID as its title (what was not done),
-// shown in the person's language by the error adaptor.
-func retitled(err error, titleID string) *Error {
-	he := *Classify(err) // a copy: Classify may return an *Error the caller still holds
-	he.TitleID, he.Title = titleID, i18n.EnglishText(titleID, nil)
-	return &he
 }
